@@ -1,0 +1,72 @@
+# The README's two commands: `make run` and `make test`. Everything they need is installed here.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 5000
+FLASK := $(BIN)/flask --app app
+
+# CJK fonts for badges, and HarfBuzz's subsetter so WeasyPrint embeds them fast.
+RUN_PACKAGES := fonts-noto-cjk libharfbuzz-subset0
+# The browser for end-to-end tests, pdftoppm to read badges back, wrk for benchmarks.
+TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils wrk
+
+.PHONY: run test serve lint bench db-upgrade catalogs system-packages-run system-packages-test
+
+run: system-packages-run $(VENV)/.installed-run catalogs db-upgrade
+	@$(FLASK) summit seed --if-empty
+	@echo "Demo logins (admin UI at http://$(HOST):$(PORT)/admin):"
+	@$(FLASK) summit demo-accounts
+	@echo "Summit is running at http://$(HOST):$(PORT)/"
+	@$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: system-packages-test $(VENV)/.installed-test catalogs
+	$(BIN)/pytest
+
+lint: $(VENV)/.installed-test
+	$(BIN)/ruff check .
+
+db-upgrade: $(VENV)/.installed-run
+	@$(FLASK) db upgrade
+
+catalogs: $(VENV)/.installed-run
+	@if ls summit/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
+		$(BIN)/pybabel compile --use-fuzzy -q -d summit/translations; fi
+
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.installed-run: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install -q -e '.[test]'
+	@touch $@ $(VENV)/.installed-run
+
+# Installs through apt what is missing, as root or through sudo; says so and goes on
+# when it cannot (no apt, no rights): the features that need a package then tell you.
+define apt_install
+	@missing=""; for package in $(1); do \
+		dpkg-query -W -f='$${Status}' $$package 2>/dev/null | grep -q "ok installed" || missing="$$missing $$package"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if ! command -v apt-get >/dev/null; then \
+			echo "Note: no apt-get here; please install$$missing yourself."; \
+		else \
+			sudo=""; [ "$$(id -u)" = 0 ] || sudo="sudo -n"; \
+			echo "Installing system packages:$$missing"; \
+			{ $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing \
+			  || { $$sudo apt-get update -q && $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing; }; \
+			} >/dev/null 2>&1 || echo "Note: could not install$$missing (need root or sudo)."; \
+		fi; \
+	fi
+endef
+
+system-packages-run:
+	$(call apt_install,$(RUN_PACKAGES))
+
+system-packages-test:
+	$(call apt_install,$(TEST_PACKAGES))

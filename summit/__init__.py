@@ -1,0 +1,98 @@
+"""Summit: run a conference end to end."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask, has_request_context, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from . import database  # noqa: F401  (SQLite settings and write transactions)
+from .config import INSTANCE_PATH, PROJECT_ROOT, engine_options, from_environment
+from .extensions import babel, csrf, db, login_manager, migrate
+from .i18n import LANGUAGE_COOKIE, LANGUAGES, requested_language
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Settings → extensions → blueprints → CLI → error pages."""
+    app = Flask(
+        __name__,
+        instance_path=str(INSTANCE_PATH),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_mapping(from_environment())
+    if config:
+        app.config.from_mapping(config)
+        if "SQLALCHEMY_DATABASE_URI" in config and "SQLALCHEMY_ENGINE_OPTIONS" not in config:
+            app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
+                config["SQLALCHEMY_DATABASE_URI"]
+            )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["PROXY_FIX_HOPS"]:
+        hops = app.config["PROXY_FIX_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from .cli import summit_cli
+
+    app.cli.add_command(summit_cli)
+
+    from .errors import register_error_pages
+
+    register_error_pages(app)
+
+    from .templating import register_template_helpers
+
+    register_template_helpers(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from .auth.service import load_active_user
+    from .program.current import current_event
+
+    db.init_app(app)
+    migrate.init_app(
+        app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True
+    )
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.user_loader(lambda user_id: load_active_user(db.session, user_id))
+
+    default_locale = LANGUAGES.get(app.config["BABEL_DEFAULT_LOCALE"], LANGUAGES["zh"])
+
+    def select_locale() -> str:
+        if not has_request_context():
+            return default_locale
+        event = current_event()
+        return LANGUAGES[requested_language(event.default_locale if event else None)]
+
+    def select_timezone() -> str:
+        event = current_event()
+        return event.timezone if event else "UTC"
+
+    babel.init_app(
+        app,
+        default_locale=default_locale,
+        default_translation_directories=str(Path(__file__).parent / "translations"),
+        locale_selector=select_locale,
+        timezone_selector=select_timezone,
+    )
+
+    @app.after_request
+    def remember_language(response):
+        chosen = request.args.get("lang")
+        if chosen in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != chosen:
+            response.set_cookie(
+                LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
+            )
+        return response
+
+
+def _register_blueprints(app: Flask) -> None:
+    from .program.views import bp as program_bp
+
+    app.register_blueprint(program_bp)

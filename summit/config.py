@@ -1,0 +1,96 @@
+"""Every setting from the environment, with safe defaults for a laptop."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_PATH = Path(os.environ.get("SUMMIT_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+# A key that only a development machine may use; production refuses it.
+DEVELOPMENT_SECRET_KEY = "summit-development-key-not-for-production"
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a whole number, not {value!r}") from error
+
+
+def database_url() -> str:
+    return normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{INSTANCE_PATH / 'summit.db'}"
+    )
+
+
+def normalise_database_url(url: str) -> str:
+    # Heroku-style URLs and plain postgresql:// select psycopg 3, the driver we ship.
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+def engine_options(url: str) -> dict:
+    if url.startswith("sqlite"):
+        # The pysqlite driver waits this long for another writer before giving up.
+        return {"connect_args": {"timeout": 30}}
+    return {
+        "pool_pre_ping": True,
+        "pool_size": _int("DATABASE_POOL_SIZE", 5),
+        "max_overflow": _int("DATABASE_MAX_OVERFLOW", 10),
+        "pool_recycle": 1800,
+    }
+
+
+def from_environment() -> dict:
+    production = os.environ.get("SUMMIT_ENV", "development").strip().lower() == "production"
+    secret_key = os.environ.get("SECRET_KEY", "")
+    if production and (len(secret_key) < 32 or secret_key == DEVELOPMENT_SECRET_KEY):
+        raise ConfigError(
+            "SUMMIT_ENV=production needs SECRET_KEY: a random value of at least 32 characters, "
+            'e.g. python -c "import secrets; print(secrets.token_urlsafe(48))"'
+        )
+    url = database_url()
+    return {
+        "SUMMIT_ENV": "production" if production else "development",
+        "SECRET_KEY": secret_key or DEVELOPMENT_SECRET_KEY,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
+        "SUMMIT_EVENT": os.environ.get("SUMMIT_EVENT") or None,
+        "BASE_URL": (os.environ.get("BASE_URL") or "").rstrip("/") or None,
+        "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "zh"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
+        "MAIL_PORT": _int("MAIL_PORT", 25),
+        "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
+        "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
+        "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        "MAIL_FROM": os.environ.get("MAIL_FROM", "Summit <noreply@summit.invalid>"),
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "20 per minute"),
+        "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
+    }

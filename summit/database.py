@@ -1,0 +1,49 @@
+"""Database behaviour that the models alone do not give: SQLite's settings and
+write transactions that serialise on SQLite as row locks do on PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlite3
+
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import Session
+
+IMMEDIATE = "summit_sqlite_immediate"
+
+
+@event.listens_for(Engine, "connect")
+def _configure_sqlite(dbapi_connection, connection_record) -> None:
+    if not isinstance(dbapi_connection, sqlite3.Connection):
+        return
+    # Let SQLAlchemy emit BEGIN itself (see _begin_sqlite), as its pysqlite docs advise.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+@event.listens_for(Engine, "begin")
+def _begin_sqlite(connection: Connection) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def begin_write(session: Session) -> None:
+    """Start a transaction whose reads may decide its writes (seats left, places in a queue).
+
+    PostgreSQL needs nothing here: the caller locks the rows it depends on with
+    ``SELECT … FOR UPDATE``. SQLite has no row locks, so the transaction takes the
+    database's write lock up front (BEGIN IMMEDIATE): writers queue one after another
+    instead of reading the same count, and readers carry on (WAL).
+    """
+    if session.get_bind().dialect.name != "sqlite":
+        return
+    if session.in_transaction():
+        session.commit()
+    session.connection(execution_options={IMMEDIATE: True})

@@ -1,0 +1,69 @@
+"""Error pages: a friendly page for people, a small JSON body for programs, no stack traces."""
+
+from __future__ import annotations
+
+from flask import Flask, g, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+from werkzeug.exceptions import HTTPException
+
+from .extensions import db
+
+MACHINE_SUFFIXES = (".ics", ".xml", ".json", ".csv", ".pdf")
+
+
+def _messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood."),
+        403: _("You do not have permission to open this page."),
+        404: _("There is nothing at this address."),
+        405: _("This address does not accept that kind of request."),
+        413: _("What you sent is too large."),
+        422: _("What you sent could not be processed."),
+        429: _("Too many requests in a short time. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. It has been logged; please try again."),
+        503: _("The service is briefly unavailable. Please try again in a moment."),
+    }
+
+
+def wants_machine_answer() -> bool:
+    if request.path.endswith(MACHINE_SUFFIXES):
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json"
+
+
+def error_response(status: int, message: str | None = None):
+    message = message or _messages().get(status, _("The request could not be completed."))
+    if wants_machine_answer():
+        return {"error": message, "status": status}, status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register_error_pages(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_failed(error: CSRFError):
+        return error_response(
+            400,
+            _("This form has expired or was not sent from this site. "
+              "Please go back, reload the page and try again."),
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        # Unhandled exceptions arrive here as a 500 after Flask has logged them.
+        response = error_response(error.code or 500)
+        if error.code == 405 and error.valid_methods:
+            body, status = response
+            return body, status, {"Allow": ", ".join(error.valid_methods)}
+        return response
+
+    @app.errorhandler(OperationalError)
+    def database_unavailable(error: OperationalError):
+        # The database went away (a restart, a dropped connection): answer 503 now;
+        # the pool's pre-ping reconnects on the next request.
+        db.session.rollback()
+        g.summit_event = None  # render the page without asking the database again
+        app.logger.warning("database unavailable: %s", error.__class__.__name__)
+        return error_response(503)

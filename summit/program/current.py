@@ -1,0 +1,23 @@
+"""The event this app serves, looked up once per request or CLI command."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, g
+
+from ..extensions import db
+from ..models import Event
+from .service import find_event
+
+
+def current_event() -> Event | None:
+    """The event named by SUMMIT_EVENT, or else the first one in the database."""
+    if "summit_event" not in g:
+        g.summit_event = find_event(db.session, current_app.config.get("SUMMIT_EVENT"))
+    return g.summit_event
+
+
+def require_event() -> Event:
+    event = current_event()
+    if event is None:
+        abort(404)
+    return event

@@ -1,0 +1,135 @@
+"""Reading the programme: the event, its forums and sessions, and the agenda grid."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from ..models import Event, Forum, ProgrammeSession, SessionSpeaker, Speaker
+
+
+def find_event(session: Session, slug: str | None = None) -> Event | None:
+    query = select(Event)
+    query = query.where(Event.slug == slug) if slug else query.order_by(Event.id)
+    return session.scalars(query.limit(1)).first()
+
+
+def _with_speakers(query):
+    return query.options(
+        joinedload(ProgrammeSession.forum),
+        selectinload(ProgrammeSession.speaker_links).joinedload(SessionSpeaker.speaker),
+    )
+
+
+def programme_sessions(session: Session, event: Event) -> list[ProgrammeSession]:
+    """Every session of the event in time order, with forum and speakers loaded."""
+    query = (
+        select(ProgrammeSession)
+        .where(ProgrammeSession.event_id == event.id)
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+    )
+    return list(session.scalars(_with_speakers(query)))
+
+
+def find_forum(session: Session, event: Event, slug: str) -> Forum | None:
+    return session.scalars(
+        select(Forum).where(Forum.event_id == event.id, Forum.slug == slug)
+    ).first()
+
+
+def find_session(session: Session, event: Event, session_id: int) -> ProgrammeSession | None:
+    query = select(ProgrammeSession).where(
+        ProgrammeSession.event_id == event.id, ProgrammeSession.id == session_id
+    )
+    return session.scalars(_with_speakers(query)).first()
+
+
+def find_speaker(session: Session, event: Event, speaker_id: int) -> Speaker | None:
+    return session.scalars(
+        select(Speaker).where(Speaker.event_id == event.id, Speaker.id == speaker_id)
+    ).first()
+
+
+def speakers_of(session: Session, event: Event) -> list[Speaker]:
+    """Honoured speakers (院士 and the like) first, then by name; placeholders last."""
+    speakers = session.scalars(select(Speaker).where(Speaker.event_id == event.id)).all()
+    return sorted(
+        speakers,
+        key=lambda s: (s.is_demo, not (s.honorific_zh or s.honorific_en), s.name_en or s.name_zh),
+    )
+
+
+def sessions_of_speaker(session: Session, speaker: Speaker) -> list[ProgrammeSession]:
+    query = (
+        select(ProgrammeSession)
+        .join(SessionSpeaker)
+        .where(SessionSpeaker.speaker_id == speaker.id)
+        .order_by(ProgrammeSession.starts_at)
+    )
+    return list(session.scalars(_with_speakers(query)))
+
+
+# --- the agenda grid -------------------------------------------------------
+
+
+@dataclass
+class ForumColumn:
+    forum: Forum
+    sessions: list[ProgrammeSession] = field(default_factory=list)
+
+
+@dataclass
+class AgendaBlock:
+    """Either plenary sessions across the full width, or parallel forums side by side."""
+
+    plenary: list[ProgrammeSession] = field(default_factory=list)
+    columns: list[ForumColumn] = field(default_factory=list)
+
+    @property
+    def is_parallel(self) -> bool:
+        return bool(self.columns)
+
+
+@dataclass
+class AgendaDay:
+    day: date
+    blocks: list[AgendaBlock]
+
+
+def agenda(sessions: list[ProgrammeSession], event: Event) -> list[AgendaDay]:
+    """Group sessions by the event's local day; within a day, consecutive main-forum
+    sessions form a full-width block and the parallel forums' sessions between them
+    form a block of columns, one per forum in the forums' order."""
+    zone = ZoneInfo(event.timezone)
+    by_day: dict[date, list[ProgrammeSession]] = defaultdict(list)
+    for item in sessions:
+        by_day[item.starts_at.astimezone(zone).date()].append(item)
+
+    days = []
+    for day in sorted(by_day):
+        blocks: list[AgendaBlock] = []
+        parallel: dict[int, ForumColumn] = {}
+        for item in by_day[day]:
+            if item.forum.is_main:
+                if parallel:
+                    blocks.append(_parallel_block(parallel))
+                    parallel = {}
+                if not blocks or blocks[-1].is_parallel:
+                    blocks.append(AgendaBlock())
+                blocks[-1].plenary.append(item)
+            else:
+                parallel.setdefault(item.forum_id, ForumColumn(item.forum)).sessions.append(item)
+        if parallel:
+            blocks.append(_parallel_block(parallel))
+        days.append(AgendaDay(day, blocks))
+    return days
+
+
+def _parallel_block(columns: dict[int, ForumColumn]) -> AgendaBlock:
+    ordered = sorted(columns.values(), key=lambda column: (column.forum.position, column.forum.id))
+    return AgendaBlock(columns=ordered)

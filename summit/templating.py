@@ -1,0 +1,74 @@
+"""What every template can use: the current event, content in the reader's language,
+dates and times in the event's time zone, and links to the same page in another language."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from flask import Flask, request, url_for
+
+from . import i18n, labels
+from .program.current import current_event
+
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+DEFAULT_COLOUR = "#1f6feb"
+
+
+def same_page_in(lang: str) -> str:
+    """This page's address with ?lang= set, other query arguments kept."""
+    arguments = request.args.to_dict(flat=False)
+    arguments["lang"] = [lang]
+    if request.endpoint is None:
+        return url_for("program.home", lang=lang)
+    return url_for(request.endpoint, **(request.view_args or {}), **arguments)
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def site():
+        return {"site_event": current_event(), "language": i18n.current_language()}
+
+    app.jinja_env.globals.update(
+        tr=i18n.localized,
+        tr_pair=i18n.localized_pair,
+        same_page_in=same_page_in,
+        languages=i18n.LANGUAGES,
+        labels=labels,
+    )
+
+    def event_zone() -> str:
+        event = current_event()
+        return event.timezone if event else "UTC"
+
+    @app.template_filter("day")
+    def day(value) -> str:
+        return i18n.format_day(value, event_zone())
+
+    @app.template_filter("short_day")
+    def short_day(value) -> str:
+        return i18n.format_short_day(value)
+
+    @app.template_filter("clock")
+    def clock(value: datetime) -> str:
+        return i18n.format_clock(value, event_zone())
+
+    @app.template_filter("local_iso")
+    def local_iso(value: datetime) -> str:
+        """For <time datetime>: the instant with the event's UTC offset."""
+        return i18n.to_local(value, event_zone()).isoformat()
+
+    @app.template_filter("moment")
+    def moment(value: datetime) -> str:
+        return i18n.format_moment(value, event_zone())
+
+    @app.template_filter("colour")
+    def colour(value: str) -> str:
+        """Only a #rrggbb value reaches a style attribute."""
+        return value if value and HEX_COLOUR.fullmatch(value) else DEFAULT_COLOUR
+
+    @app.template_filter("external_url")
+    def external_url(value: str) -> str:
+        """Only http(s) addresses become links; anything else (javascript:, data:) is dropped."""
+        value = (value or "").strip()
+        return value if value.lower().startswith(("https://", "http://")) else ""

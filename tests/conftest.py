@@ -1,0 +1,121 @@
+"""Fixtures: the app on SQLite always and on PostgreSQL when TEST_DATABASE_URL is set.
+
+Each database gets a fresh schema, built by the Alembic migrations, once per test
+session; every test that uses the app starts from empty tables.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_migrate import upgrade
+from sqlalchemy import create_engine, text
+
+from summit import create_app
+from summit.config import normalise_database_url
+from summit.extensions import db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+
+
+def postgres_url() -> str:
+    return normalise_database_url(os.environ["TEST_DATABASE_URL"])
+
+
+def fresh_postgres_schema(url: str, schema: str = "public") -> str:
+    """Drop and recreate ``schema``; returns a URL whose connections use it."""
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
+    engine.dispose()
+    if schema == "public":
+        return url
+    separator = "&" if "?" in url else "?"
+    return f"{url}{separator}options=-csearch_path%3D{schema}"
+
+
+def fresh_database_url(backend: str, directory: Path, name: str = "summit") -> str:
+    """An empty database of the given backend (no tables at all)."""
+    if backend == "sqlite":
+        return f"sqlite:///{directory / f'{name}.db'}"
+    schema = "public" if name == "summit" else re.sub(r"\W", "_", name)
+    return fresh_postgres_schema(postgres_url(), schema)
+
+
+def make_app(url: str, **settings) -> Flask:
+    return create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "RATELIMIT_ENABLED": False,
+            **settings,
+        }
+    )
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def app(backend: str, tmp_path_factory) -> Iterator[Flask]:
+    url = fresh_database_url(backend, tmp_path_factory.mktemp(backend))
+    application = make_app(url)
+    with application.app_context():
+        upgrade()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+def empty_all_tables() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    if db.engine.dialect.name == "postgresql":
+        quoted = ", ".join(f'"{name}"' for name in tables)
+        db.session.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+    else:
+        for name in tables:
+            db.session.execute(text(f'DELETE FROM "{name}"'))
+    db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _empty_tables_after_test(request) -> Iterator[None]:
+    yield
+    if "app" not in request.fixturenames:
+        return
+    application: Flask = request.getfixturevalue("app")
+    with application.app_context():
+        db.session.remove()
+        empty_all_tables()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def app_context(app: Flask) -> Iterator[None]:
+    with app.app_context():
+        yield
+        db.session.remove()
+
+
+@pytest.fixture
+def demo_event(app: Flask):
+    """The Embedded China 2020 demo, loaded and committed; returns its event id."""
+    from summit.demo import load_demo
+
+    with app.app_context():
+        event = load_demo(db.session)
+        db.session.commit()
+        return event.id

@@ -7,9 +7,12 @@ from pathlib import Path
 from flask import Flask, has_request_context, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import database  # noqa: F401  (SQLite settings and write transactions)
+from . import (
+    database,  # noqa: F401  (SQLite settings and write transactions)
+    log_redaction,
+)
 from .config import INSTANCE_PATH, PROJECT_ROOT, engine_options, from_environment
-from .extensions import babel, csrf, db, login_manager, migrate
+from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import LANGUAGE_COOKIE, LANGUAGES, requested_language
 
 
@@ -33,6 +36,8 @@ def create_app(config: dict | None = None) -> Flask:
         hops = app.config["PROXY_FIX_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
+    app.logger.setLevel(app.config["LOG_LEVEL"])
+    log_redaction.install(app.logger)
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -59,6 +64,7 @@ def _init_extensions(app: Flask) -> None:
         app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True
     )
     csrf.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(lambda user_id: load_active_user(db.session, user_id))
 
@@ -94,5 +100,7 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .program.views import bp as program_bp
+    from .registration.views import bp as registration_bp
 
     app.register_blueprint(program_bp)
+    app.register_blueprint(registration_bp)

@@ -93,4 +93,5 @@ def from_environment() -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "20 per minute"),
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
+        "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
     }

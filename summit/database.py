@@ -7,7 +7,7 @@ import sqlite3
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 
 IMMEDIATE = "summit_sqlite_immediate"
 
@@ -42,6 +42,8 @@ def begin_write(session: Session) -> None:
     database's write lock up front (BEGIN IMMEDIATE): writers queue one after another
     instead of reading the same count, and readers carry on (WAL).
     """
+    if isinstance(session, scoped_session):
+        session = session()
     if session.get_bind().dialect.name != "sqlite":
         return
     if session.in_transaction():

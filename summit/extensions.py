@@ -1,6 +1,8 @@
 """Flask extensions, created unbound and bound to an app in create_app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -27,3 +29,5 @@ migrate = Migrate()
 csrf = CSRFProtect()
 babel = Babel()
 login_manager = LoginManager()
+# Storage from RATELIMIT_STORAGE_URI: memory by default, Redis in production.
+limiter = Limiter(key_func=get_remote_address)

@@ -332,7 +332,9 @@ class Registration(db.Model):
         _enum(RegistrationStatus), default=RegistrationStatus.CONFIRMED, index=True
     )
     # The key of the attendee's private link: random, never derived from the id.
-    token: Mapped[str] = mapped_column(String(64), unique=True)
+    token: Mapped[str] = mapped_column(String(64))
+    # Links are looked up by the token's SHA-256, so lookup timing says nothing about it.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # What the badge's QR code carries; short enough to type at the desk.
     checkin_code: Mapped[str] = mapped_column(String(32), unique=True)
     locale: Mapped[str] = mapped_column(String(10), default="zh")
@@ -381,12 +383,14 @@ class Seat(db.Model):
 
 class MailStatus(enum.StrEnum):
     PENDING = "pending"
+    SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
 
 
 class MailMessage(db.Model):
-    """An outgoing mail, written in the same transaction as the change it reports."""
+    """An outgoing mail, queued in the same transaction as the change it reports and
+    rendered when it is sent, so a crash in between loses nothing."""
 
     __tablename__ = "mail_message"
     __table_args__ = (Index("ix_mail_message_status_next_attempt", "status", "next_attempt_at"),)
@@ -397,9 +401,11 @@ class MailMessage(db.Model):
     )
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(300))
-    # The complete RFC 5322 message, attachments included.
-    message: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)
+    # The site's address when the mail was queued, for the links inside it.
+    link_base: Mapped[str] = mapped_column(String(300), default="")
+    subject: Mapped[str] = mapped_column(String(300), default="")
+    # The complete RFC 5322 message as last sent or tried, attachments included.
+    message: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     status: Mapped[MailStatus] = mapped_column(_enum(MailStatus), default=MailStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")

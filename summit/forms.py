@@ -1,0 +1,49 @@
+"""Form pieces that several areas share: clean text, phone numbers, checkbox lists."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectMultipleField
+from wtforms.validators import ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
+
+PHONE_CHARACTERS = re.compile(r"\+?[0-9 ()./-]+")
+LATIN_NAME = re.compile(r"[A-Za-zÀ-ɏ' .,-]+")
+
+
+def clean_text(value: str | None) -> str | None:
+    """A filter: Unicode NFC, runs of whitespace collapsed, ends trimmed."""
+    if value is None:
+        return None
+    return " ".join(unicodedata.normalize("NFC", value).split())
+
+
+def printable(form, field) -> None:
+    """Refuse control and other invisible characters (a text field is one line)."""
+    if field.data and any(unicodedata.category(char).startswith("C") for char in field.data):
+        raise ValidationError(_l("This contains characters that cannot be printed."))
+
+
+def phone_number(form, field) -> None:
+    """Loose: digits with the usual separators, 6 to 15 digits, an optional leading +
+    (+86 138 0013 8000 and 13800138000 both pass)."""
+    if not field.data:
+        return
+    digits = sum(char.isdigit() for char in field.data)
+    if not PHONE_CHARACTERS.fullmatch(field.data) or not 6 <= digits <= 15:
+        raise ValidationError(_l("Enter a phone number, for example +86 138 0013 8000."))
+
+
+def latin_letters(form, field) -> None:
+    if field.data and not LATIN_NAME.fullmatch(field.data):
+        raise ValidationError(_l("Use Latin letters only, for example Liu Yunjie."))
+
+
+class CheckboxListField(SelectMultipleField):
+    """Several choices as a list of checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()

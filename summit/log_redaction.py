@@ -1,0 +1,34 @@
+"""Keep attendees' private tokens out of every log line (access logs included)."""
+
+from __future__ import annotations
+
+import logging
+import re
+
+PRIVATE_PATH = re.compile(r"(/r/)[A-Za-z0-9_-]{8,}")
+LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "summit", "flask.app")
+
+
+def redact(text: str) -> str:
+    return PRIVATE_PATH.sub(r"\1[redacted]", text)
+
+
+class RedactTokens(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, dict):
+            record.args = {
+                key: redact(value) if isinstance(value, str) else value
+                for key, value in record.args.items()
+            }
+        elif isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        return True
+
+
+def install(app_logger: logging.Logger) -> None:
+    redactor = RedactTokens()
+    for logger in {app_logger, *(logging.getLogger(name) for name in LOGGERS)}:
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(redactor)

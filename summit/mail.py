@@ -1,0 +1,242 @@
+"""Outgoing mail: queued in the database with the change it reports, sent after the commit.
+
+A mail is a row in ``mail_message`` written in the same transaction as the
+registration (so a crash between "seat taken" and "mail sent" loses nothing),
+then rendered and delivered after the response has gone out. A delivery that
+fails is retried with growing pauses by the next request that sends mail and
+by ``flask summit send-mail``; the admin shows what failed.
+
+With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
+written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
+"""
+
+from __future__ import annotations
+
+import enum
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import formataddr, make_msgid
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from flask import Flask, current_app, render_template, request
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .i18n import LANGUAGES, localized
+from .models import MailMessage, MailStatus, Registration, utcnow
+
+SMTP_TIMEOUT_SECONDS = 10
+# After a failure, wait this long before the next try (the last pause repeats).
+RETRY_PAUSES = [timedelta(minutes=m) for m in (1, 5, 15, 60)]
+# A claimed mail whose sender died is tried again after this long.
+SENDING_LEASE = timedelta(minutes=10)
+
+
+class MailKind(enum.StrEnum):
+    CONFIRMATION = "confirmation"
+    LINK = "link"
+    PROMOTION = "promotion"
+    CANCELLATION = "cancellation"
+
+
+def _subjects() -> dict[MailKind, str]:
+    return {
+        MailKind.CONFIRMATION: _("Your registration for %(event)s"),
+        MailKind.LINK: _("Your private link for %(event)s"),
+        MailKind.PROMOTION: _("You have moved up from the waiting list: %(event)s"),
+        MailKind.CANCELLATION: _("Your registration for %(event)s is cancelled"),
+    }
+
+
+def current_link_base() -> str:
+    """The site's public address for links in mails: BASE_URL, or this request's host."""
+    return current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
+
+
+def enqueue(
+    session: Session, registration: Registration, kind: MailKind, link_base: str
+) -> MailMessage:
+    """Queue a mail in the caller's transaction."""
+    mail = MailMessage(
+        registration=registration,
+        kind=kind.value,
+        recipient=registration.email,
+        link_base=link_base,
+        status=MailStatus.PENDING,
+        next_attempt_at=utcnow(),
+    )
+    session.add(mail)
+    return mail
+
+
+def external_url(link_base: str, endpoint: str, **values) -> str:
+    """An absolute URL to one of our pages, built without a request."""
+    parts = urlsplit(link_base)
+    adapter = current_app.url_map.bind(
+        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
+    )
+    return adapter.build(endpoint, values, force_external=True)
+
+
+# --- rendering -------------------------------------------------------------
+
+
+def render(session: Session, mail: MailMessage) -> EmailMessage:
+    """The full message for a queued mail, in the attendee's language, from the
+    registration as it stands now."""
+    from .registration.service import attendee_summary
+
+    registration = mail.registration
+    event = registration.event
+    kind = MailKind(mail.kind)
+    with force_locale(LANGUAGES.get(registration.locale, LANGUAGES["zh"])):
+        context = {
+            "kind": kind,
+            "event": event,
+            "registration": registration,
+            "summary": attendee_summary(session, registration),
+            "private_link": external_url(
+                mail.link_base, "registration.attendee", token=registration.token
+            ),
+            "agenda_link": external_url(mail.link_base, "program.agenda"),
+        }
+        subject = _subjects()[kind] % {"event": localized(event, "name")}
+        text = render_template("mail/registration.txt", **context)
+        html = render_template("mail/registration.html", **context)
+
+    message = EmailMessage()
+    message["Subject"] = " ".join(subject.split())
+    message["From"] = current_app.config["MAIL_FROM"]
+    message["To"] = formataddr((" ".join(registration.full_name.split()), mail.recipient))
+    message["Message-ID"] = make_msgid(domain=_sender_domain())
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text)
+    message.add_alternative(html, subtype="html")
+    return message
+
+
+def _sender_domain() -> str:
+    address = current_app.config["MAIL_FROM"]
+    return address.rsplit("@", 1)[-1].strip(" >") or "summit.invalid"
+
+
+# --- delivery --------------------------------------------------------------
+
+
+def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
+    """Send mails that are due (new ones, and failed ones whose pause is over).
+    Each mail is claimed with a conditional update first, so two workers never
+    send the same one. Returns (sent, failed)."""
+    now = utcnow()
+    due_ids = session.scalars(
+        select(MailMessage.id)
+        .where(MailMessage.status != MailStatus.SENT, MailMessage.next_attempt_at <= now)
+        .order_by(MailMessage.next_attempt_at, MailMessage.id)
+        .limit(limit)
+    ).all()
+    session.commit()
+    sent = failed = 0
+    for mail_id in due_ids:
+        if not _claim(session, mail_id):
+            continue
+        mail = session.get(MailMessage, mail_id)
+        try:
+            message = render(session, mail)
+            mail.subject = message["Subject"][:300]
+            mail.message = message.as_bytes()
+            _transmit(message, mail)
+        except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
+            session.rollback()
+            _record_failure(session, mail_id, error)
+            failed += 1
+            continue
+        mail.status = MailStatus.SENT
+        mail.sent_at = utcnow()
+        mail.last_error = ""
+        session.commit()
+        sent += 1
+    return sent, failed
+
+
+def _claim(session: Session, mail_id: int) -> bool:
+    now = utcnow()
+    claimed = session.execute(
+        update(MailMessage)
+        .where(
+            MailMessage.id == mail_id,
+            MailMessage.next_attempt_at <= now,
+            MailMessage.status != MailStatus.SENT,
+        )
+        .values(
+            status=MailStatus.SENDING,
+            attempts=MailMessage.attempts + 1,
+            next_attempt_at=now + SENDING_LEASE,
+        )
+    ).rowcount
+    session.commit()
+    return claimed == 1
+
+
+def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
+    mail = session.get(MailMessage, mail_id)
+    pause = RETRY_PAUSES[min(mail.attempts, len(RETRY_PAUSES)) - 1]
+    mail.status = MailStatus.FAILED
+    mail.last_error = f"{error.__class__.__name__}: {error}"[:2000]
+    mail.next_attempt_at = utcnow() + pause
+    session.commit()
+    current_app.logger.warning(
+        "mail %s (%s) to registration %s failed, attempt %s: %s",
+        mail.id, mail.kind, mail.registration_id, mail.attempts, mail.last_error,
+    )
+
+
+def _transmit(message: EmailMessage, mail: MailMessage) -> None:
+    config = current_app.config
+    if not config.get("MAIL_SERVER"):
+        path = _write_to_outbox(message, mail)
+        current_app.logger.info("no MAIL_SERVER set: mail %s written to %s", mail.id, path)
+        return
+    smtp_class = smtplib.SMTP_SSL if config.get("MAIL_PORT") == 465 else smtplib.SMTP
+    server, port = config["MAIL_SERVER"], config["MAIL_PORT"]
+    with smtp_class(server, port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+        if config.get("MAIL_USE_TLS") and smtp_class is smtplib.SMTP:
+            smtp.starttls()
+        if config.get("MAIL_USERNAME"):
+            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+        smtp.send_message(message)
+
+
+def outbox_path() -> Path:
+    return Path(current_app.instance_path) / "outbox"
+
+
+def _write_to_outbox(message: EmailMessage, mail: MailMessage) -> Path:
+    folder = outbox_path()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = utcnow().strftime("%Y%m%dT%H%M%S")
+    path = folder / f"{stamp}-{mail.id:06d}-{mail.kind}.eml"
+    path.write_bytes(message.as_bytes())
+    return path
+
+
+def deliver_after_response(response, app: Flask | None = None):
+    """Send due mails once this response has gone out, so the visitor does not wait
+    for the mail server (and a slow or failing one never costs them their answer)."""
+    app = app or current_app._get_current_object()
+
+    def deliver() -> None:
+        from .extensions import db
+
+        with app.app_context():
+            try:
+                deliver_due(db.session)
+            finally:
+                db.session.remove()
+
+    response.call_on_close(deliver)
+    return response
+

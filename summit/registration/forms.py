@@ -1,0 +1,99 @@
+"""The registration form and the attendee's own forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, SelectField, StringField, TelField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+
+from ..forms import CheckboxListField, clean_text, latin_letters, phone_number, printable
+from ..labels import CATEGORIES
+from ..models import RegistrationCategory
+
+# What attendees may choose themselves; speakers, VIPs and staff are set by organizers.
+SELF_SERVICE_CATEGORIES = (
+    RegistrationCategory.DELEGATE,
+    RegistrationCategory.STUDENT,
+    RegistrationCategory.PRESS,
+)
+
+
+class ForumChoiceForm(FlaskForm):
+    forums = CheckboxListField(_l("Parallel forums"), coerce=int)
+
+
+class RegistrationForm(ForumChoiceForm):
+    full_name = StringField(
+        _l("Full name"),
+        filters=[clean_text],
+        validators=[
+            InputRequired(message=_l("Please enter your name.")),
+            Length(max=100, message=_l("At most %(max)d characters.")),
+            printable,
+        ],
+    )
+    latin_name = StringField(
+        _l("Name in Latin letters (optional)"),
+        filters=[clean_text],
+        validators=[Optional(), Length(max=100, message=_l("At most %(max)d characters.")),
+                    latin_letters],
+    )
+    email = EmailField(
+        _l("Email"),
+        filters=[clean_text],
+        validators=[
+            InputRequired(message=_l("Please enter your email address.")),
+            Length(max=254, message=_l("At most %(max)d characters.")),
+            Email(message=_l("Enter a valid email address, such as name@example.com."),
+                  check_deliverability=False),
+        ],
+    )
+    phone = TelField(
+        _l("Mobile phone (optional)"),
+        filters=[clean_text],
+        validators=[Optional(), Length(max=40, message=_l("At most %(max)d characters.")),
+                    phone_number],
+    )
+    organisation = StringField(
+        _l("Organisation"),
+        filters=[clean_text],
+        validators=[
+            InputRequired(message=_l("Please enter your organisation.")),
+            Length(max=200, message=_l("At most %(max)d characters.")),
+            printable,
+        ],
+    )
+    job_title = StringField(
+        _l("Job title (optional)"),
+        filters=[clean_text],
+        validators=[Optional(), Length(max=100, message=_l("At most %(max)d characters.")),
+                    printable],
+    )
+    category = SelectField(
+        _l("I attend as"),
+        choices=[(category.value, CATEGORIES[category]) for category in SELF_SERVICE_CATEGORIES],
+        default=RegistrationCategory.DELEGATE.value,
+        validators=[InputRequired()],
+    )
+    consent = BooleanField(
+        _l("I agree that the organizers keep these details to run the conference."),
+        validators=[DataRequired(message=_l("Please agree so that we can register you."))],
+    )
+    # A trap for bots: hidden from people, so only a program fills it in.
+    website = StringField(_l("Leave this field empty"))
+
+    def validate_website(self, field) -> None:
+        if field.data:
+            raise ValidationError(_l("Leave this field empty."))
+
+
+class CancelForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, cancel my registration and give my seats to the next in line."),
+        validators=[DataRequired(message=_l("Tick the box to confirm the cancellation."))],
+    )
+
+
+class ResendForm(FlaskForm):
+    """Only the CSRF token: the address is the registration's own."""

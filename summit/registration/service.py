@@ -1,0 +1,465 @@
+"""Registration rules: the event's capacity, seats per forum, waiting lists in arrival order.
+
+Every change that can take or free a place runs in one transaction that first
+locks the event's row (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the
+transaction takes the write lock up front). Counts read under that lock are
+the truth until commit, so two requests can never take the last seat twice,
+and a freed seat goes to the first person waiting in the same transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session, selectinload
+
+from ..database import begin_write
+from ..mail import MailKind, enqueue
+from ..models import (
+    Event,
+    Forum,
+    ForumKind,
+    Registration,
+    RegistrationCategory,
+    RegistrationStatus,
+    Seat,
+    SeatStatus,
+    utcnow,
+)
+from .tokens import new_checkin_code, new_token, plausible_token, same_token, token_digest
+
+
+class RegistrationError(Exception):
+    """A rule says no; the message is for the attendee."""
+
+
+class WindowState(enum.StrEnum):
+    OPEN = "open"
+    NOT_YET_OPEN = "not_yet_open"
+    CLOSED = "closed"
+
+
+class RegistrationClosed(RegistrationError):
+    def __init__(self, state: WindowState):
+        super().__init__(state.value)
+        self.state = state
+
+
+class UnknownForum(RegistrationError):
+    pass
+
+
+class RegistrationCancelled(RegistrationError):
+    pass
+
+
+@dataclass(frozen=True)
+class AttendeeDetails:
+    """What an attendee tells us about themselves."""
+
+    full_name: str
+    email: str
+    latin_name: str = ""
+    phone: str = ""
+    organisation: str = ""
+    job_title: str = ""
+    category: RegistrationCategory = RegistrationCategory.DELEGATE
+    locale: str = "zh"
+
+
+@dataclass
+class RegistrationResult:
+    registration: Registration
+    # False when the address was registered already: nothing new, the link was sent again.
+    created: bool
+
+
+def normalise_email(email: str) -> str:
+    return email.strip().lower()
+
+
+def window_state(event: Event, now: datetime | None = None) -> WindowState:
+    now = now or utcnow()
+    if event.registration_opens_at and now < event.registration_opens_at:
+        return WindowState.NOT_YET_OPEN
+    if event.registration_closes_at and now >= event.registration_closes_at:
+        return WindowState.CLOSED
+    return WindowState.OPEN
+
+
+# --- reading ---------------------------------------------------------------
+
+
+def find_by_token(session: Session, token: str) -> Registration | None:
+    """The registration whose private link carries ``token``. Looked up by the
+    token's hash and compared in constant time."""
+    if not plausible_token(token):
+        return None
+    found = session.scalars(
+        select(Registration).where(Registration.token_hash == token_digest(token))
+    ).first()
+    if found is None or not same_token(found.token, token):
+        return None
+    return found
+
+
+def choosable_forums(session: Session, event: Event) -> list[Forum]:
+    """The parallel forums an attendee picks from (everyone attends the main forum)."""
+    return list(
+        session.scalars(
+            select(Forum)
+            .where(Forum.event_id == event.id, Forum.kind == ForumKind.PARALLEL)
+            .order_by(Forum.position, Forum.id)
+        )
+    )
+
+
+def seats_taken(session: Session, forum_ids: list[int]) -> Counter[int]:
+    rows = session.execute(
+        select(Seat.forum_id, func.count())
+        .where(Seat.forum_id.in_(forum_ids), Seat.status == SeatStatus.CONFIRMED)
+        .group_by(Seat.forum_id)
+    )
+    return Counter(dict(rows.tuples().all()))
+
+
+def seats_left(session: Session, forums: list[Forum]) -> dict[int, int | None]:
+    """Free seats per forum id; None where a forum has no limit."""
+    taken = seats_taken(session, [forum.id for forum in forums])
+    return {
+        forum.id: None if forum.capacity is None else max(forum.capacity - taken[forum.id], 0)
+        for forum in forums
+    }
+
+
+def confirmed_count(session: Session, event: Event) -> int:
+    return session.scalar(
+        select(func.count()).where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    )
+
+
+def _queued_before(column_at, column_id, at: datetime, row_id: int):
+    return or_(column_at < at, and_(column_at == at, column_id < row_id))
+
+
+def seat_position(session: Session, seat: Seat) -> int | None:
+    """1 for the first in line; None unless the seat is waiting behind others."""
+    if seat.status != SeatStatus.WAITLISTED:
+        return None
+    ahead = session.scalar(
+        select(func.count())
+        .select_from(Seat)
+        .join(Registration)
+        .where(
+            Seat.forum_id == seat.forum_id,
+            Seat.status == SeatStatus.WAITLISTED,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            _queued_before(Seat.queued_at, Seat.id, seat.queued_at, seat.id),
+        )
+    )
+    return ahead + 1
+
+
+def event_position(session: Session, registration: Registration) -> int | None:
+    """Place on the event's waiting list; None unless waitlisted."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        return None
+    ahead = session.scalar(
+        select(func.count()).where(
+            Registration.event_id == registration.event_id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+            _queued_before(
+                Registration.queued_at, Registration.id, registration.queued_at, registration.id
+            ),
+        )
+    )
+    return ahead + 1
+
+
+@dataclass
+class SeatSummary:
+    forum: Forum
+    status: SeatStatus
+    # Place in the forum's queue, counted among attendees whose registration is confirmed.
+    position: int | None = None
+
+
+@dataclass
+class AttendeeSummary:
+    registration: Registration
+    event_position: int | None
+    seats: list[SeatSummary] = field(default_factory=list)
+
+    @property
+    def confirmed_forums(self) -> list[Forum]:
+        return [seat.forum for seat in self.seats if seat.status == SeatStatus.CONFIRMED]
+
+
+def attendee_summary(session: Session, registration: Registration) -> AttendeeSummary:
+    """What an attendee sees of their registration: status, forums, places in line."""
+    active = [seat for seat in registration.seats if seat.status != SeatStatus.CANCELLED]
+    active.sort(key=lambda seat: (seat.forum.position, seat.forum.id))
+    return AttendeeSummary(
+        registration=registration,
+        event_position=event_position(session, registration),
+        seats=[
+            SeatSummary(
+                seat.forum,
+                seat.status,
+                seat_position(session, seat)
+                if registration.status == RegistrationStatus.CONFIRMED
+                else None,
+            )
+            for seat in active
+        ],
+    )
+
+
+# --- changing ----------------------------------------------------------------
+
+
+def _lock_event(session: Session, event_id: int) -> Event:
+    return session.execute(
+        select(Event)
+        .where(Event.id == event_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _reload(session: Session, registration_id: int) -> Registration:
+    return session.execute(
+        select(Registration)
+        .where(Registration.id == registration_id)
+        .options(selectinload(Registration.seats))
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _chosen_forums(session: Session, event: Event, forum_ids: list[int]) -> list[Forum]:
+    wanted = set(forum_ids)
+    forums = [forum for forum in choosable_forums(session, event) if forum.id in wanted]
+    if len(forums) != len(wanted):
+        raise UnknownForum("unknown forum")
+    return forums
+
+
+def _has_room(capacity: int | None, taken: int) -> bool:
+    return capacity is None or taken < capacity
+
+
+def _take_seats(
+    session: Session, registration: Registration, forums: list[Forum], now: datetime
+) -> None:
+    """Give the registration a seat in each forum it does not hold yet, or a place at
+    the end of that forum's queue when the forum is full (or the registration itself
+    is still waiting for a place at the event)."""
+    held = {seat.forum_id: seat for seat in registration.seats}
+    taken = seats_taken(session, [forum.id for forum in forums])
+    for forum in forums:
+        seat = held.get(forum.id)
+        if seat is not None and seat.status != SeatStatus.CANCELLED:
+            continue
+        if seat is None:
+            seat = Seat(forum=forum)
+            registration.seats.append(seat)
+        seat.queued_at = now
+        if registration.status == RegistrationStatus.CONFIRMED and _has_room(
+            forum.capacity, taken[forum.id]
+        ):
+            seat.status = SeatStatus.CONFIRMED
+            taken[forum.id] += 1
+        else:
+            seat.status = SeatStatus.WAITLISTED
+
+
+def fill_forums(session: Session, forums: list[Forum]) -> list[Seat]:
+    """Give free seats to the first people waiting, in arrival order; returns the seats
+    that moved up. Call it inside a transaction that holds the event's lock."""
+    promoted: list[Seat] = []
+    unique = {forum.id: forum for forum in forums}
+    taken = seats_taken(session, list(unique))
+    for forum in sorted(unique.values(), key=lambda f: f.id):
+        free = None if forum.capacity is None else forum.capacity - taken[forum.id]
+        if free is not None and free <= 0:
+            continue
+        waiting = (
+            select(Seat)
+            .join(Registration)
+            .where(
+                Seat.forum_id == forum.id,
+                Seat.status == SeatStatus.WAITLISTED,
+                Registration.status == RegistrationStatus.CONFIRMED,
+            )
+            .order_by(Seat.queued_at, Seat.id)
+        )
+        if free is not None:
+            waiting = waiting.limit(free)
+        for seat in session.scalars(waiting):
+            seat.status = SeatStatus.CONFIRMED
+            promoted.append(seat)
+    return promoted
+
+
+def fill_event(session: Session, event: Event) -> list[Registration]:
+    """Admit the first registrations on the event's waiting list while it has room,
+    then seat them in their forums where there is room; returns those admitted."""
+    waiting = (
+        select(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.WAITLISTED,
+        )
+        .order_by(Registration.queued_at, Registration.id)
+    )
+    if event.capacity is not None:
+        free = event.capacity - confirmed_count(session, event)
+        if free <= 0:
+            return []
+        waiting = waiting.limit(free)
+    admitted = list(session.scalars(waiting))
+    for registration in admitted:
+        registration.status = RegistrationStatus.CONFIRMED
+    return admitted
+
+
+def _fill_and_notify(
+    session: Session, event: Event, forums: list[Forum], link_base: str, admit: bool
+) -> None:
+    """After places were freed: admit from the event's list (when ``admit``), seat
+    from the forums' lists, and queue one promotion mail per person who moved up."""
+    moved_up: dict[int, Registration] = {}
+    if admit:
+        for registration in fill_event(session, event):
+            moved_up[registration.id] = registration
+            forums = forums + [seat.forum for seat in registration.seats]
+    session.flush()
+    for seat in fill_forums(session, forums):
+        moved_up[seat.registration_id] = seat.registration
+    for registration in moved_up.values():
+        enqueue(session, registration, MailKind.PROMOTION, link_base)
+
+
+def register(
+    session: Session,
+    event: Event,
+    details: AttendeeDetails,
+    forum_ids: list[int],
+    link_base: str,
+    now: datetime | None = None,
+) -> RegistrationResult:
+    """Register an attendee, or, when the address is registered already, send its
+    private link again and change nothing. Commits."""
+    now = now or utcnow()
+    state = window_state(event, now)
+    if state is not WindowState.OPEN:
+        raise RegistrationClosed(state)
+    email = normalise_email(details.email)
+
+    begin_write(session)
+    event = _lock_event(session, event.id)
+    forums = _chosen_forums(session, event, forum_ids)
+    registration = session.scalars(
+        select(Registration).where(Registration.event_id == event.id, Registration.email == email)
+    ).first()
+    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
+        enqueue(session, registration, MailKind.LINK, link_base)
+        session.commit()
+        return RegistrationResult(registration, created=False)
+
+    has_room = _has_room(event.capacity, confirmed_count(session, event))
+    if registration is None:
+        token = new_token()
+        registration = Registration(
+            event_id=event.id,
+            email=email,
+            token=token,
+            token_hash=token_digest(token),
+            checkin_code=new_checkin_code(),
+        )
+        session.add(registration)
+    # A cancelled registration that comes back keeps its link and starts queueing anew.
+    registration.full_name = details.full_name
+    registration.latin_name = details.latin_name
+    registration.phone = details.phone
+    registration.organisation = details.organisation
+    registration.job_title = details.job_title
+    registration.category = details.category
+    registration.locale = details.locale
+    registration.queued_at = now
+    registration.cancelled_at = None
+    registration.status = (
+        RegistrationStatus.CONFIRMED if has_room else RegistrationStatus.WAITLISTED
+    )
+    _take_seats(session, registration, forums, now)
+    enqueue(session, registration, MailKind.CONFIRMATION, link_base)
+    session.commit()
+    return RegistrationResult(registration, created=True)
+
+
+def change_forums(
+    session: Session,
+    registration: Registration,
+    forum_ids: list[int],
+    link_base: str,
+    now: datetime | None = None,
+) -> Registration:
+    """Keep the seats and places in line of forums still chosen, drop the others
+    (their seats go to the next in line), join the new ones. Commits."""
+    now = now or utcnow()
+    registration_id = registration.id
+    begin_write(session)
+    event = _lock_event(session, registration.event_id)
+    registration = _reload(session, registration_id)
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise RegistrationCancelled("cancelled")
+    forums = _chosen_forums(session, event, forum_ids)
+    wanted = {forum.id for forum in forums}
+    freed = []
+    for seat in registration.seats:
+        if seat.status != SeatStatus.CANCELLED and seat.forum_id not in wanted:
+            if seat.status == SeatStatus.CONFIRMED:
+                freed.append(seat.forum)
+            seat.status = SeatStatus.CANCELLED
+    _take_seats(session, registration, forums, now)
+    _fill_and_notify(session, event, freed, link_base, admit=False)
+    session.commit()
+    return registration
+
+
+def cancel(
+    session: Session, registration: Registration, link_base: str, now: datetime | None = None
+) -> Registration:
+    """Cancel a registration; its place and seats go to the first in line. Commits."""
+    now = now or utcnow()
+    registration_id = registration.id
+    begin_write(session)
+    event = _lock_event(session, registration.event_id)
+    registration = _reload(session, registration_id)
+    if registration.status == RegistrationStatus.CANCELLED:
+        session.commit()
+        return registration
+    was_confirmed = registration.status == RegistrationStatus.CONFIRMED
+    freed = [seat.forum for seat in registration.seats if seat.status == SeatStatus.CONFIRMED]
+    registration.status = RegistrationStatus.CANCELLED
+    registration.cancelled_at = now
+    for seat in registration.seats:
+        seat.status = SeatStatus.CANCELLED
+    session.flush()
+    _fill_and_notify(session, event, freed, link_base, admit=was_confirmed)
+    enqueue(session, registration, MailKind.CANCELLATION, link_base)
+    session.commit()
+    return registration
+
+
+def resend_link(session: Session, registration: Registration, link_base: str) -> None:
+    """Queue the private link again. Commits."""
+    enqueue(session, registration, MailKind.LINK, link_base)
+    session.commit()

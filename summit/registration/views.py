@@ -1,0 +1,174 @@
+"""/register and the attendee's own pages under /r/<token>."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from ..extensions import db, limiter
+from ..i18n import current_language, localized
+from ..mail import current_link_base, deliver_after_response
+from ..models import Registration, RegistrationCategory, SeatStatus
+from ..program.current import require_event
+from . import service
+from .forms import CancelForm, ForumChoiceForm, RegistrationForm, ResendForm
+
+bp = Blueprint("registration", __name__)
+
+
+def _register_rate_limit() -> str:
+    return current_app.config["RATELIMIT_REGISTER"]
+
+
+def _offer_forums(form: ForumChoiceForm, event) -> dict:
+    """Fill the form's forum choices; returns the forums by id with their free seats."""
+    forums = service.choosable_forums(db.session, event)
+    form.forums.choices = [(forum.id, localized(forum, "name")) for forum in forums]
+    return {"forums": forums, "seats_left": service.seats_left(db.session, forums)}
+
+
+def _private(response):
+    """The attendee's pages carry their secret: never cached, never sent as a referrer."""
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _register_page(event, form: RegistrationForm, state, status: int, **extra):
+    offer = _offer_forums(form, event)
+    page = render_template(
+        "registration/register.html", event=event, form=form, state=state, **offer, **extra
+    )
+    return current_app.make_response((page, status))
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@limiter.limit(_register_rate_limit, methods=["POST"])
+def register():
+    event = require_event()
+    form = RegistrationForm()
+    state = service.window_state(event)
+    if state is not service.WindowState.OPEN:
+        return _register_page(event, form, state, 403 if form.is_submitted() else 200)
+    # Choices must be in place before validation.
+    _offer_forums(form, event)
+    if not form.validate_on_submit():
+        return _register_page(event, form, state, 422 if form.is_submitted() else 200)
+
+    details = service.AttendeeDetails(
+        full_name=form.full_name.data,
+        latin_name=form.latin_name.data or "",
+        email=form.email.data,
+        phone=form.phone.data or "",
+        organisation=form.organisation.data,
+        job_title=form.job_title.data or "",
+        category=RegistrationCategory(form.category.data),
+        locale=current_language(),
+    )
+    try:
+        result = service.register(
+            db.session, event, details, form.forums.data or [], current_link_base()
+        )
+    except service.RegistrationClosed as closed:
+        return _register_page(event, form, closed.state, 403)
+    except service.UnknownForum:
+        form.forums.errors = [_("One of the chosen forums no longer exists.")]
+        return _register_page(event, form, state, 422)
+    if not result.created:
+        # Say only that the address is known; the registration itself stays private.
+        page = _register_page(
+            event, RegistrationForm(formdata=None), state, 200, already_registered=True
+        )
+        return deliver_after_response(page)
+    flash(
+        _("You are registered. We have sent a confirmation with your private link to %(email)s.",
+          email=result.registration.email),
+        "success",
+    )
+    return deliver_after_response(
+        _private(redirect(url_for(".attendee", token=result.registration.token)))
+    )
+
+
+def _registration_or_404(token: str) -> Registration:
+    registration = service.find_by_token(db.session, token)
+    if registration is None or registration.event_id != require_event().id:
+        abort(404)
+    return registration
+
+
+def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, status: int = 200):
+    event = registration.event
+    offer = _offer_forums(forum_form, event)
+    if not forum_form.is_submitted():
+        forum_form.forums.data = [
+            seat.forum_id for seat in registration.seats if seat.status != SeatStatus.CANCELLED
+        ]
+    response = current_app.make_response((
+        render_template(
+            "registration/attendee.html",
+            event=event,
+            registration=registration,
+            summary=service.attendee_summary(db.session, registration),
+            forum_form=forum_form,
+            resend_form=ResendForm(),
+            **offer,
+        ),
+        status,
+    ))
+    return _private(response)
+
+
+@bp.get("/r/<token>")
+def attendee(token: str):
+    registration = _registration_or_404(token)
+    return _attendee_page(registration, ForumChoiceForm(formdata=None))
+
+
+@bp.post("/r/<token>/forums")
+def change_forums(token: str):
+    registration = _registration_or_404(token)
+    form = ForumChoiceForm()
+    _offer_forums(form, registration.event)
+    if not form.validate_on_submit():
+        return _attendee_page(registration, form, status=422)
+    try:
+        service.change_forums(db.session, registration, form.forums.data or [],
+                              current_link_base())
+    except service.RegistrationCancelled:
+        flash(_("This registration is cancelled; register again to choose forums."), "error")
+    except service.UnknownForum:
+        form.forums.errors = [_("One of the chosen forums no longer exists.")]
+        return _attendee_page(registration, form, status=422)
+    else:
+        flash(_("Your forums have been updated."), "success")
+    return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))
+
+
+@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+def cancel(token: str):
+    registration = _registration_or_404(token)
+    form = CancelForm()
+    if form.validate_on_submit():
+        service.cancel(db.session, registration, current_link_base())
+        flash(_("Your registration is cancelled. Your seats have gone to the next in line."),
+              "success")
+        return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))
+    status = 422 if form.is_submitted() else 200
+    return _private(current_app.make_response((
+        render_template("registration/cancel.html", event=registration.event,
+                        registration=registration, form=form),
+        status,
+    )))
+
+
+@bp.post("/r/<token>/resend")
+@limiter.limit(_register_rate_limit)
+def resend(token: str):
+    registration = _registration_or_404(token)
+    if ResendForm().validate_on_submit():
+        service.resend_link(db.session, registration, current_link_base())
+        flash(_("We have sent your private link to %(email)s again.",
+                email=registration.email), "success")
+    return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))

@@ -99,8 +99,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
+    from .auth.views import bp as auth_bp
+    from .badges.views import bp as badges_bp
+    from .calendar.views import bp as calendar_bp
     from .program.views import bp as program_bp
     from .registration.views import bp as registration_bp
 
-    app.register_blueprint(program_bp)
-    app.register_blueprint(registration_bp)
+    for blueprint in (program_bp, registration_bp, calendar_bp, badges_bp, auth_bp, admin_bp):
+        app.register_blueprint(blueprint)

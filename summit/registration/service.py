@@ -225,7 +225,9 @@ def attendee_summary(session: Session, registration: Registration) -> AttendeeSu
 # --- changing ----------------------------------------------------------------
 
 
-def _lock_event(session: Session, event_id: int) -> Event:
+def lock_event(session: Session, event_id: int) -> Event:
+    """Hold the event's row until commit: every change to places and seats takes it
+    first, after ``begin_write``."""
     return session.execute(
         select(Event)
         .where(Event.id == event_id)
@@ -364,7 +366,7 @@ def register(
     email = normalise_email(details.email)
 
     begin_write(session)
-    event = _lock_event(session, event.id)
+    event = lock_event(session, event.id)
     forums = _chosen_forums(session, event, forum_ids)
     registration = session.scalars(
         select(Registration).where(Registration.event_id == event.id, Registration.email == email)
@@ -416,7 +418,7 @@ def change_forums(
     now = now or utcnow()
     registration_id = registration.id
     begin_write(session)
-    event = _lock_event(session, registration.event_id)
+    event = lock_event(session, registration.event_id)
     registration = _reload(session, registration_id)
     if registration.status == RegistrationStatus.CANCELLED:
         raise RegistrationCancelled("cancelled")
@@ -441,7 +443,7 @@ def cancel(
     now = now or utcnow()
     registration_id = registration.id
     begin_write(session)
-    event = _lock_event(session, registration.event_id)
+    event = lock_event(session, registration.event_id)
     registration = _reload(session, registration_id)
     if registration.status == RegistrationStatus.CANCELLED:
         session.commit()

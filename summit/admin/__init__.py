@@ -1,0 +1,6 @@
+"""The organizers' admin UI under /admin. Each module adds its views to ``bp`` and
+its entry to the navigation."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")

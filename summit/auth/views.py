@@ -1,0 +1,5 @@
+"""Organizers' login and logout."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__, url_prefix="/admin")

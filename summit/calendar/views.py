@@ -1,0 +1,5 @@
+"""iCal feeds and frab schedule exports."""
+
+from flask import Blueprint
+
+bp = Blueprint("calendar", __name__)

@@ -20,7 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
     """Settings → extensions → blueprints → CLI → error pages."""
     app = Flask(
         __name__,
-        instance_path=str(INSTANCE_PATH),
+        instance_path=str((config or {}).get("INSTANCE_PATH") or INSTANCE_PATH),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )

@@ -67,8 +67,10 @@ def backend(request) -> str:
 
 @pytest.fixture(scope="session")
 def app(backend: str, tmp_path_factory) -> Iterator[Flask]:
-    url = fresh_database_url(backend, tmp_path_factory.mktemp(backend))
-    application = make_app(url)
+    folder = tmp_path_factory.mktemp(backend)
+    url = fresh_database_url(backend, folder)
+    # Mail without MAIL_SERVER lands in <instance>/outbox: keep it out of the project.
+    application = make_app(url, INSTANCE_PATH=str(folder / "instance"))
     with application.app_context():
         upgrade()
     yield application

@@ -9,6 +9,7 @@ from flask.cli import AppGroup
 from . import demo
 from .auth.service import create_user, find_user, has_any_user, password_matches
 from .extensions import db
+from .mail import deliver_due, retry_failed_now
 from .models import Event, Role
 
 summit_cli = AppGroup("summit", help="Summit's own commands.")
@@ -33,6 +34,19 @@ def seed(if_empty: bool) -> None:
         click.echo(f"The demo event {demo.SLUG!r} is already loaded.")
     else:
         click.echo(f"Loaded the demo event {demo.SLUG!r}.")
+
+
+@summit_cli.command("send-mail")
+@click.option("--limit", default=500, show_default=True, help="Most mails to send in this run.")
+@click.option("--retry-now", is_flag=True, help="Retry failed mails without waiting.")
+def send_mail(limit: int, retry_now: bool) -> None:
+    """Send queued mails and retry failed ones whose pause is over (run it from cron)."""
+    if retry_now:
+        retry_failed_now(db.session)
+    sent, failed = deliver_due(db.session, limit=limit)
+    click.echo(f"Sent {sent} mail(s); {failed} failed and will be retried.")
+    if failed:
+        raise SystemExit(1)
 
 
 @summit_cli.command("demo-accounts")

@@ -162,6 +162,18 @@ def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
     return sent, failed
 
 
+def retry_failed_now(session: Session) -> int:
+    """Make every failed mail due at once (an organizer's "retry now"); returns how many.
+    Commits."""
+    count = session.execute(
+        update(MailMessage)
+        .where(MailMessage.status == MailStatus.FAILED)
+        .values(next_attempt_at=utcnow())
+    ).rowcount
+    session.commit()
+    return count
+
+
 def _claim(session: Session, mail_id: int) -> bool:
     now = utcnow()
     claimed = session.execute(

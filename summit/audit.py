@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import enum
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -32,3 +34,25 @@ def record(
     )
     session.add(entry)
     return entry
+
+
+def _plain(value: Any) -> Any:
+    """A value as JSON can hold it: enums by value, dates and times in ISO 8601."""
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: object, fields: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """The named attributes of ``obj``, ready for ``before``/``after``."""
+    return {name: _plain(getattr(obj, name)) for name in fields}
+
+
+def changes(
+    before: dict[str, Any], after: dict[str, Any]
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Only the fields whose value differs, as (before, after)."""
+    changed = [name for name in after if before.get(name) != after[name]]
+    return {name: before.get(name) for name in changed}, {name: after[name] for name in changed}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask, has_request_context, request
+from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import (
@@ -67,6 +68,8 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.user_loader(lambda user_id: load_active_user(db.session, user_id))
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = _l("Please sign in to open this page.")
 
     default_locale = LANGUAGES.get(app.config["BABEL_DEFAULT_LOCALE"], LANGUAGES["zh"])
 

@@ -57,6 +57,18 @@ class RegistrationCancelled(RegistrationError):
     pass
 
 
+class AlreadyRegistered(RegistrationError):
+    """The address holds a registration for the event already."""
+
+    def __init__(self, registration: Registration):
+        super().__init__("already registered")
+        self.registration = registration
+
+
+class NotWaiting(RegistrationError):
+    """A promotion asked for a registration or seat that is not on a waiting list."""
+
+
 @dataclass(frozen=True)
 class AttendeeDetails:
     """What an attendee tells us about themselves."""
@@ -105,6 +117,14 @@ def find_by_token(session: Session, token: str) -> Registration | None:
     if found is None or not same_token(found.token, token):
         return None
     return found
+
+
+def find_by_email(session: Session, event_id: int, email: str) -> Registration | None:
+    return session.scalars(
+        select(Registration).where(
+            Registration.event_id == event_id, Registration.email == normalise_email(email)
+        )
+    ).first()
 
 
 def choosable_forums(session: Session, event: Event) -> list[Forum]:
@@ -236,6 +256,15 @@ def lock_event(session: Session, event_id: int) -> Event:
     ).scalar_one()
 
 
+def lock_registration(session: Session, registration: Registration) -> tuple[Event, Registration]:
+    """Start a change to one registration: a write transaction holding its event's lock,
+    and the registration reloaded with its seats under that lock."""
+    registration_id, event_id = registration.id, registration.event_id
+    begin_write(session)
+    event = lock_event(session, event_id)
+    return event, _reload(session, registration_id)
+
+
 def _reload(session: Session, registration_id: int) -> Registration:
     return session.execute(
         select(Registration)
@@ -258,11 +287,16 @@ def _has_room(capacity: int | None, taken: int) -> bool:
 
 
 def _take_seats(
-    session: Session, registration: Registration, forums: list[Forum], now: datetime
+    session: Session,
+    registration: Registration,
+    forums: list[Forum],
+    now: datetime,
+    beyond_capacity: bool = False,
 ) -> None:
     """Give the registration a seat in each forum it does not hold yet, or a place at
     the end of that forum's queue when the forum is full (or the registration itself
-    is still waiting for a place at the event)."""
+    is still waiting for a place at the event). ``beyond_capacity``: an organizer's
+    override that seats it even in a full forum."""
     held = {seat.forum_id: seat for seat in registration.seats}
     taken = seats_taken(session, [forum.id for forum in forums])
     for forum in forums:
@@ -273,8 +307,8 @@ def _take_seats(
             seat = Seat(forum=forum)
             registration.seats.append(seat)
         seat.queued_at = now
-        if registration.status == RegistrationStatus.CONFIRMED and _has_room(
-            forum.capacity, taken[forum.id]
+        if registration.status == RegistrationStatus.CONFIRMED and (
+            beyond_capacity or _has_room(forum.capacity, taken[forum.id])
         ):
             seat.status = SeatStatus.CONFIRMED
             taken[forum.id] += 1
@@ -332,6 +366,44 @@ def fill_event(session: Session, event: Event) -> list[Registration]:
     return admitted
 
 
+def promote_registration(
+    session: Session, registration: Registration, link_base: str
+) -> list[Seat]:
+    """An organizer's override: admit a registration from the event's waiting list even
+    when the event is full, seat it where its forums have room, and queue the promotion
+    mail. Inside a transaction that holds the event's lock (``lock_registration``); the
+    caller commits. Returns the seats that moved up (anyone's)."""
+    if registration.status != RegistrationStatus.WAITLISTED:
+        raise NotWaiting("not on the event's waiting list")
+    registration.status = RegistrationStatus.CONFIRMED
+    session.flush()
+    waiting = [seat.forum for seat in registration.seats if seat.status == SeatStatus.WAITLISTED]
+    promoted = fill_forums(session, waiting)
+    moved_up = {registration.id: registration}
+    moved_up.update((seat.registration_id, seat.registration) for seat in promoted)
+    for person in moved_up.values():
+        enqueue(session, person, MailKind.PROMOTION, link_base)
+    return promoted
+
+
+def promote_seat(
+    session: Session, registration: Registration, forum_id: int, link_base: str
+) -> Seat:
+    """An organizer's override: give a confirmed registration its seat in a forum whose
+    waiting list it is on, even when the forum is full, and queue the promotion mail.
+    Inside a transaction that holds the event's lock; the caller commits."""
+    seat = next((seat for seat in registration.seats if seat.forum_id == forum_id), None)
+    if (
+        seat is None
+        or seat.status != SeatStatus.WAITLISTED
+        or registration.status != RegistrationStatus.CONFIRMED
+    ):
+        raise NotWaiting("not on the forum's waiting list")
+    seat.status = SeatStatus.CONFIRMED
+    enqueue(session, registration, MailKind.PROMOTION, link_base)
+    return seat
+
+
 def _fill_and_notify(
     session: Session, event: Event, forums: list[Forum], link_base: str, admit: bool
 ) -> None:
@@ -363,20 +435,42 @@ def register(
     state = window_state(event, now)
     if state is not WindowState.OPEN:
         raise RegistrationClosed(state)
-    email = normalise_email(details.email)
 
     begin_write(session)
     event = lock_event(session, event.id)
-    forums = _chosen_forums(session, event, forum_ids)
-    registration = session.scalars(
-        select(Registration).where(Registration.event_id == event.id, Registration.email == email)
-    ).first()
-    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
-        enqueue(session, registration, MailKind.LINK, link_base)
+    try:
+        registration = enrol(session, event, details, forum_ids, link_base, now)
+    except AlreadyRegistered as known:
+        enqueue(session, known.registration, MailKind.LINK, link_base)
         session.commit()
-        return RegistrationResult(registration, created=False)
+        return RegistrationResult(known.registration, created=False)
+    session.commit()
+    return RegistrationResult(registration, created=True)
 
-    has_room = _has_room(event.capacity, confirmed_count(session, event))
+
+def enrol(
+    session: Session,
+    event: Event,
+    details: AttendeeDetails,
+    forum_ids: list[int],
+    link_base: str,
+    now: datetime | None = None,
+    beyond_capacity: bool = False,
+) -> Registration:
+    """Create a registration (a cancelled one for the same address comes back, keeping
+    its link), give it a place and seats where there is room, and queue the confirmation.
+    No registration window applies: ``register`` checks it for attendees, organizers add
+    people at any time, with ``beyond_capacity`` even to a full event or forum.
+    Raises AlreadyRegistered for an address registered already. Inside a transaction
+    that holds the event's lock; the caller commits."""
+    now = now or utcnow()
+    forums = _chosen_forums(session, event, forum_ids)
+    email = normalise_email(details.email)
+    registration = find_by_email(session, event.id, email)
+    if registration is not None and registration.status != RegistrationStatus.CANCELLED:
+        raise AlreadyRegistered(registration)
+
+    has_room = beyond_capacity or _has_room(event.capacity, confirmed_count(session, event))
     if registration is None:
         token = new_token()
         registration = Registration(
@@ -400,10 +494,9 @@ def register(
     registration.status = (
         RegistrationStatus.CONFIRMED if has_room else RegistrationStatus.WAITLISTED
     )
-    _take_seats(session, registration, forums, now)
+    _take_seats(session, registration, forums, now, beyond_capacity)
     enqueue(session, registration, MailKind.CONFIRMATION, link_base)
-    session.commit()
-    return RegistrationResult(registration, created=True)
+    return registration
 
 
 def change_forums(
@@ -415,11 +508,23 @@ def change_forums(
 ) -> Registration:
     """Keep the seats and places in line of forums still chosen, drop the others
     (their seats go to the next in line), join the new ones. Commits."""
+    event, registration = lock_registration(session, registration)
+    apply_forum_choice(session, event, registration, forum_ids, link_base, now)
+    session.commit()
+    return registration
+
+
+def apply_forum_choice(
+    session: Session,
+    event: Event,
+    registration: Registration,
+    forum_ids: list[int],
+    link_base: str,
+    now: datetime | None = None,
+) -> None:
+    """``change_forums`` inside a transaction that holds the event's lock (see
+    ``lock_registration``); the caller commits."""
     now = now or utcnow()
-    registration_id = registration.id
-    begin_write(session)
-    event = lock_event(session, registration.event_id)
-    registration = _reload(session, registration_id)
     if registration.status == RegistrationStatus.CANCELLED:
         raise RegistrationCancelled("cancelled")
     forums = _chosen_forums(session, event, forum_ids)
@@ -432,33 +537,38 @@ def change_forums(
             seat.status = SeatStatus.CANCELLED
     _take_seats(session, registration, forums, now)
     _fill_and_notify(session, event, freed, link_base, admit=False)
-    session.commit()
-    return registration
 
 
 def cancel(
     session: Session, registration: Registration, link_base: str, now: datetime | None = None
 ) -> Registration:
     """Cancel a registration; its place and seats go to the first in line. Commits."""
-    now = now or utcnow()
-    registration_id = registration.id
-    begin_write(session)
-    event = lock_event(session, registration.event_id)
-    registration = _reload(session, registration_id)
+    event, registration = lock_registration(session, registration)
+    withdraw(session, event, registration, link_base, now)
+    session.commit()
+    return registration
+
+
+def withdraw(
+    session: Session,
+    event: Event,
+    registration: Registration,
+    link_base: str,
+    now: datetime | None = None,
+) -> None:
+    """``cancel`` inside a transaction that holds the event's lock (see
+    ``lock_registration``); the caller commits. Cancelling twice changes nothing."""
     if registration.status == RegistrationStatus.CANCELLED:
-        session.commit()
-        return registration
+        return
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
     freed = [seat.forum for seat in registration.seats if seat.status == SeatStatus.CONFIRMED]
     registration.status = RegistrationStatus.CANCELLED
-    registration.cancelled_at = now
+    registration.cancelled_at = now or utcnow()
     for seat in registration.seats:
         seat.status = SeatStatus.CANCELLED
     session.flush()
     _fill_and_notify(session, event, freed, link_base, admit=was_confirmed)
     enqueue(session, registration, MailKind.CANCELLATION, link_base)
-    session.commit()
-    return registration
 
 
 def resend_link(session: Session, registration: Registration, link_base: str) -> None:

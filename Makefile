@@ -12,7 +12,7 @@ RUN_PACKAGES := fonts-noto-cjk libharfbuzz-subset0
 # The browser for end-to-end tests, pdftoppm to read badges back, wrk for benchmarks.
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils wrk
 
-.PHONY: run test serve lint bench db-upgrade catalogs system-packages-run system-packages-test
+.PHONY: run test serve lint bench db-upgrade catalogs translations browser-test-deps system-packages-run system-packages-test
 
 run: system-packages-run $(VENV)/.installed-run catalogs db-upgrade
 	@$(FLASK) summit seed --if-empty
@@ -21,7 +21,7 @@ run: system-packages-run $(VENV)/.installed-run catalogs db-upgrade
 	@echo "Summit is running at http://$(HOST):$(PORT)/"
 	@$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: system-packages-test $(VENV)/.installed-test catalogs
+test: system-packages-test $(VENV)/.installed-test catalogs browser-test-deps
 	$(BIN)/pytest
 
 lint: $(VENV)/.installed-test
@@ -30,9 +30,32 @@ lint: $(VENV)/.installed-test
 db-upgrade: $(VENV)/.installed-run
 	@$(FLASK) db upgrade
 
+# The UI's translations: compiled here (the .mo files are not committed); fuzzy
+# entries are left out, so an unchecked guess shows the English source instead.
 catalogs: $(VENV)/.installed-run
 	@if ls summit/translations/*/LC_MESSAGES/messages.po >/dev/null 2>&1; then \
-		$(BIN)/pybabel compile --use-fuzzy -q -d summit/translations; fi
+		$(BIN)/pybabel -q compile -d summit/translations; fi
+
+# After adding or changing UI strings: extract them all into messages.pot and merge
+# that into the Chinese catalog; then translate the new or fuzzy entries and `make catalogs`.
+TRANSLATIONS := summit/translations
+translations: $(VENV)/.installed-run
+	$(BIN)/pybabel -q extract -F $(TRANSLATIONS)/babel.cfg --no-wrap --sort-by-file \
+		--project Summit --copyright-holder "Summit contributors" \
+		-o $(TRANSLATIONS)/messages.pot summit templates
+	$(BIN)/pybabel -q update --no-wrap -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
+		-l zh_Hans_CN --init-missing
+	@echo "Now translate the empty and '#, fuzzy' entries of $(TRANSLATIONS)/zh_Hans_CN/LC_MESSAGES/messages.po, then: make catalogs"
+
+# The browser tests' axe-core (accessibility audit), from the npm registry where npm exists.
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+browser-test-deps:
+	@if [ ! -f $(AXE) ]; then \
+		if command -v npm >/dev/null; then \
+			npm install --no-save --no-audit --no-fund --silent --prefix tests/e2e axe-core@4 \
+			|| echo "Note: could not install axe-core from npm; the accessibility audit will skip."; \
+		else echo "Note: no npm here; the accessibility audit will skip (install npm to run it)."; fi; \
+	fi
 
 $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_timezone_name
 from flask import request
 from flask_babel import get_locale
 
@@ -106,3 +106,9 @@ def format_moment(moment: datetime, timezone: str, lang: str | None = None) -> s
     separator = " " if lang == "zh" else ", "
     pattern = DATE_PATTERNS[lang] + separator + TIME_PATTERN
     return format_datetime(to_local(moment, timezone), pattern, locale=LANGUAGES[lang])
+
+
+def format_zone(timezone: str, lang: str | None = None) -> str:
+    """The time zone's everyday name: 中国时间 / China Time for Asia/Shanghai."""
+    lang = lang or current_language()
+    return get_timezone_name(ZoneInfo(timezone), locale=LANGUAGES[lang])

@@ -1,6 +1,7 @@
 """What each enum value is called on screen, in mails, feeds and badges."""
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 from .models import (
     CoHostRole,
@@ -29,7 +30,8 @@ FORUM_KINDS = {
 CO_HOST_ROLES = {
     CoHostRole.HOST: _l("Host"),
     CoHostRole.CO_HOST: _l("Co-host"),
-    CoHostRole.ORGANIZER: _l("Organizer"),
+    # The organizing institution (承办单位), not an organizer's account role below.
+    CoHostRole.ORGANIZER: lazy_pgettext("co-host role", "Organizer"),
     CoHostRole.SUPPORTER: _l("Supporter"),
 }
 

@@ -33,6 +33,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.globals.update(
         tr=i18n.localized,
         tr_pair=i18n.localized_pair,
+        current_language=i18n.current_language,
         same_page_in=same_page_in,
         languages=i18n.LANGUAGES,
         labels=labels,
@@ -59,6 +60,10 @@ def register_template_helpers(app: Flask) -> None:
     def local_iso(value: datetime) -> str:
         """For <time datetime>: the instant with the event's UTC offset."""
         return i18n.to_local(value, event_zone()).isoformat()
+
+    @app.template_filter("zone_name")
+    def zone_name(value: str) -> str:
+        return i18n.format_zone(value)
 
     @app.template_filter("moment")
     def moment(value: datetime) -> str:

@@ -26,6 +26,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from .database import begin_write
 from .i18n import LANGUAGES, localized
 from .models import MailMessage, MailStatus, Registration, utcnow
 
@@ -143,17 +144,18 @@ def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
     for mail_id in due_ids:
         if not _claim(session, mail_id):
             continue
-        mail = session.get(MailMessage, mail_id)
         try:
-            message = render(session, mail)
-            mail.subject = message["Subject"][:300]
-            mail.message = message.as_bytes()
-            _transmit(message, mail)
+            message = render(session, session.get(MailMessage, mail_id))
+            _transmit(message, mail_id)
         except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
             session.rollback()
             _record_failure(session, mail_id, error)
             failed += 1
             continue
+        begin_write(session)
+        mail = session.get(MailMessage, mail_id)
+        mail.subject = message["Subject"][:300]
+        mail.message = message.as_bytes()
         mail.status = MailStatus.SENT
         mail.sent_at = utcnow()
         mail.last_error = ""
@@ -175,6 +177,7 @@ def retry_failed_now(session: Session) -> int:
 
 
 def _claim(session: Session, mail_id: int) -> bool:
+    begin_write(session)
     now = utcnow()
     claimed = session.execute(
         update(MailMessage)
@@ -194,6 +197,7 @@ def _claim(session: Session, mail_id: int) -> bool:
 
 
 def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
+    begin_write(session)
     mail = session.get(MailMessage, mail_id)
     pause = RETRY_PAUSES[min(mail.attempts, len(RETRY_PAUSES)) - 1]
     mail.status = MailStatus.FAILED
@@ -206,11 +210,11 @@ def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
     )
 
 
-def _transmit(message: EmailMessage, mail: MailMessage) -> None:
+def _transmit(message: EmailMessage, mail_id: int) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        path = _write_to_outbox(message, mail)
-        current_app.logger.info("no MAIL_SERVER set: mail %s written to %s", mail.id, path)
+        path = _write_to_outbox(message, mail_id)
+        current_app.logger.info("no MAIL_SERVER set: mail %s written to %s", mail_id, path)
         return
     smtp_class = smtplib.SMTP_SSL if config.get("MAIL_PORT") == 465 else smtplib.SMTP
     server, port = config["MAIL_SERVER"], config["MAIL_PORT"]
@@ -226,11 +230,11 @@ def outbox_path() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
-def _write_to_outbox(message: EmailMessage, mail: MailMessage) -> Path:
+def _write_to_outbox(message: EmailMessage, mail_id: int) -> Path:
     folder = outbox_path()
     folder.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%dT%H%M%S")
-    path = folder / f"{stamp}-{mail.id:06d}-{mail.kind}.eml"
+    path = folder / f"{stamp}-{mail_id:06d}.eml"
     path.write_bytes(message.as_bytes())
     return path
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,6 +99,7 @@ def _empty_tables_after_test(request) -> Iterator[None]:
     with application.app_context():
         db.session.remove()
         empty_all_tables()
+    shutil.rmtree(Path(application.instance_path) / "outbox", ignore_errors=True)
 
 
 @pytest.fixture

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, SelectField, StringField, TelField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
 
 from ..forms import CheckboxListField, clean_text, latin_letters, phone_number, printable
@@ -28,7 +29,7 @@ class RegistrationForm(ForumChoiceForm):
         _l("Full name"),
         filters=[clean_text],
         validators=[
-            InputRequired(message=_l("Please enter your name.")),
+            DataRequired(message=_l("Please enter your name.")),
             Length(max=100, message=_l("At most %(max)d characters.")),
             printable,
         ],
@@ -43,7 +44,7 @@ class RegistrationForm(ForumChoiceForm):
         _l("Email"),
         filters=[clean_text],
         validators=[
-            InputRequired(message=_l("Please enter your email address.")),
+            DataRequired(message=_l("Please enter your email address.")),
             Length(max=254, message=_l("At most %(max)d characters.")),
             Email(message=_l("Enter a valid email address, such as name@example.com."),
                   check_deliverability=False),
@@ -59,7 +60,7 @@ class RegistrationForm(ForumChoiceForm):
         _l("Organisation"),
         filters=[clean_text],
         validators=[
-            InputRequired(message=_l("Please enter your organisation.")),
+            DataRequired(message=_l("Please enter your organisation.")),
             Length(max=200, message=_l("At most %(max)d characters.")),
             printable,
         ],
@@ -72,7 +73,8 @@ class RegistrationForm(ForumChoiceForm):
     )
     category = SelectField(
         _l("I attend as"),
-        choices=[(category.value, CATEGORIES[category]) for category in SELF_SERVICE_CATEGORIES],
+        choices=[SelectChoice(category.value, CATEGORIES[category])
+                 for category in SELF_SERVICE_CATEGORIES],
         default=RegistrationCategory.DELEGATE.value,
         validators=[InputRequired()],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from wtforms.fields.choices import SelectChoice
 
 from ..extensions import db, limiter
 from ..i18n import current_language, localized
@@ -23,7 +24,7 @@ def _register_rate_limit() -> str:
 def _offer_forums(form: ForumChoiceForm, event) -> dict:
     """Fill the form's forum choices; returns the forums by id with their free seats."""
     forums = service.choosable_forums(db.session, event)
-    form.forums.choices = [(forum.id, localized(forum, "name")) for forum in forums]
+    form.forums.choices = [SelectChoice(forum.id, localized(forum, "name")) for forum in forums]
     return {"forums": forums, "seats_left": service.seats_left(db.session, forums)}
 
 

@@ -1,0 +1,118 @@
+"""Mail through a real SMTP server on 127.0.0.1, and what happens when it is down."""
+
+from __future__ import annotations
+
+import re
+import time
+from email import message_from_bytes, policy
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import select
+
+from summit.extensions import db
+from summit.mail import deliver_due
+from summit.models import MailMessage, MailStatus
+
+from .servers import free_port
+from .test_program import page_text
+from .test_registration import forum_id, post_registration
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server(app, monkeypatch):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
+    yield inbox
+    controller.stop()
+
+
+def wait_for(condition, seconds: float = 5.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_the_confirmation_arrives_by_smtp_with_a_working_private_link(
+    app, client, demo_event, smtp_server
+):
+    with app.app_context():
+        chosen = [forum_id("chip-machine")]
+    client.get("/register?lang=zh")
+    assert post_registration(client, forums=chosen).status_code == 302
+    assert wait_for(lambda: smtp_server.messages)
+    (message,) = smtp_server.messages
+    assert message["To"].addresses[0].addr_spec == "liu.yunjie@pml.example.cn"
+    assert "2020中国国际嵌入式大会" in message["Subject"]
+    body = message.get_body(("plain",)).get_content()
+    link = re.search(r"http://localhost(/r/[A-Za-z0-9_-]+)", body).group(1)
+    page = client.get(link + "?lang=en")
+    assert page.status_code == 200
+    assert "刘韵洁" in page_text(page)
+    html = message.get_body(("html",)).get_content()
+    assert f'href="http://localhost{link}"' in html
+    with app.app_context():
+        assert db.session.scalars(select(MailMessage.status)).all() == [MailStatus.SENT]
+
+
+def test_a_dead_smtp_server_never_costs_a_registration_and_the_mail_is_retried(
+    app, client, demo_event, monkeypatch
+):
+    dead_port = free_port()  # nothing listens here
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", dead_port)
+    client.get("/register?lang=en")
+    response = post_registration(client)
+    assert response.status_code == 302
+    with app.app_context():
+        (mail,) = db.session.scalars(select(MailMessage)).all()
+        assert mail.status == MailStatus.FAILED
+        assert mail.attempts == 1
+        assert "Connection refused" in mail.last_error or "Errno" in mail.last_error
+        assert mail.registration.email == "liu.yunjie@pml.example.cn"
+
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=dead_port)
+    controller.start()
+    try:
+        runner = app.test_cli_runner()
+        result = runner.invoke(args=["summit", "send-mail", "--retry-now"])
+        assert "Sent 1 mail(s)" in result.output, result.output
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()
+    with app.app_context():
+        (mail,) = db.session.scalars(select(MailMessage)).all()
+        assert mail.status == MailStatus.SENT and mail.attempts == 2
+
+
+def test_a_mail_is_sent_once_even_when_two_senders_run(app, demo_event, smtp_server):
+    from summit.registration import service
+    from summit.registration.service import AttendeeDetails
+    from summit.models import Event
+
+    with app.app_context():
+        event = db.session.get(Event, demo_event)
+        service.register(db.session, event, AttendeeDetails(full_name="一次", email="once@x.cn"),
+                         [], "http://summit.test")
+        first = deliver_due(db.session)
+        second = deliver_due(db.session)
+    assert (first, second) == ((1, 0), (0, 0))
+    assert len(smtp_server.messages) == 1

@@ -86,9 +86,13 @@ class Browser:
 
     def __init__(self, base: str):
         self.base = base
+        self.cookies = CookieJar()
         self.opener = urllib.request.build_opener(
-            urllib.request.HTTPCookieProcessor(CookieJar()), _NoRedirect()
+            urllib.request.HTTPCookieProcessor(self.cookies), _NoRedirect()
         )
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{cookie.name}={cookie.value}" for cookie in self.cookies)
 
     def request(self, method: str, path: str, data: dict | list | None = None):
         body = urllib.parse.urlencode(data, doseq=True).encode() if data is not None else None

@@ -1,0 +1,111 @@
+"""What the benchmarks share: a fresh database with the demo, gunicorn on 127.0.0.1,
+and Debian's wrk as the load generator (all aimed at 127.0.0.1 only, bounded in time)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from tests.servers import Browser, gunicorn  # noqa: E402  (one launcher for tests and benches)
+
+__all__ = ["Browser", "LoadResult", "fresh_database", "gunicorn", "run_wrk", "table"]
+
+
+def fresh_database(folder: Path) -> str:
+    """An empty database at head with the demo loaded: PostgreSQL when
+    BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set — its public schema is dropped —
+    else SQLite in ``folder``."""
+    from sqlalchemy import create_engine, text
+
+    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    if url:
+        from summit.config import normalise_database_url
+
+        url = normalise_database_url(url)
+        engine = create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{folder / 'bench.db'}"
+    env = {**os.environ, "DATABASE_URL": url, "SUMMIT_INSTANCE_PATH": str(folder)}
+    flask = [str(Path(sys.executable).parent / "flask"), "--app", "app"]
+    for command in (["db", "upgrade"], ["summit", "seed"]):
+        subprocess.run(flask + command, cwd=PROJECT_ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return url
+
+
+@dataclass
+class LoadResult:
+    name: str
+    requests_per_second: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+_UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}
+
+
+def _milliseconds(value: str) -> float:
+    """wrk writes 812.00us, 1.20ms, 2.05s, 1.00m or 1h."""
+    match = re.fullmatch(r"([\d.]+)(us|ms|s|m|h)", value)
+    if match is None:
+        raise ValueError(f"not a wrk duration: {value!r}")
+    number, unit = match.groups()
+    return float(number) * _UNITS[unit]
+
+
+def run_wrk(name: str, url: str, seconds: int, connections: int = 64, threads: int = 2,
+            script: Path | None = None, script_args: list[str] | None = None) -> LoadResult:
+    if shutil.which("wrk") is None:
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+    command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections),
+               "-d", f"{seconds}s", "--timeout", "30s"]
+    if script:
+        command += ["-s", str(script)]
+    command.append(url)
+    if script_args:
+        command += ["--", *script_args]
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    errors = sum(int(n) for n in re.findall(r"Non-2xx or 3xx responses: (\d+)", output))
+    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), "
+                              r"timeout (\d+)", output)
+    if socket_errors:
+        errors += sum(int(n) for n in socket_errors.groups())
+    return LoadResult(
+        name=name,
+        requests_per_second=float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
+        p50_ms=_milliseconds(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1)),
+        p99_ms=_milliseconds(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1)),
+        errors=errors,
+        requests=requests,
+    )
+
+
+def table(results: list[LoadResult], baseline: LoadResult) -> str:
+    lines = [f"{'path':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+             f"{'× /healthz':>12}"]
+    for result in results:
+        ratio = result.requests_per_second / baseline.requests_per_second
+        lines.append(f"{result.name:<28}{result.requests_per_second:>10.1f}"
+                     f"{result.p50_ms:>10.1f}{result.p99_ms:>10.1f}{result.errors:>8}"
+                     f"{ratio:>12.2f}")
+    return "\n".join(lines)
+
+
+def temporary_folder() -> Path:
+    return Path(tempfile.mkdtemp(prefix="summit-bench-"))

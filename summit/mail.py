@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session
 
 from .database import begin_write
 from .i18n import LANGUAGES, localized
-from .models import MailMessage, MailStatus, Registration, utcnow
+from .models import MailMessage, MailStatus, Registration, RegistrationStatus, utcnow
 
 SMTP_TIMEOUT_SECONDS = 10
 # After a failure, wait this long before the next try (the last pause repeats).
@@ -117,6 +117,16 @@ def render(session: Session, mail: MailMessage) -> EmailMessage:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(text)
     message.add_alternative(html, subtype="html")
+    confirmed = registration.status == RegistrationStatus.CONFIRMED
+    if confirmed and kind in (MailKind.CONFIRMATION, MailKind.PROMOTION):
+        from .calendar.service import attendee_ics
+
+        # The attendee's own agenda, from the same builder as their calendar feed.
+        message.add_attachment(
+            attendee_ics(session, registration, mail.link_base),
+            maintype="text", subtype="calendar", filename=f"{event.slug}.ics",
+            params={"charset": "utf-8", "method": "PUBLISH"},
+        )
     return message
 
 

@@ -1,5 +1,147 @@
-"""iCal feeds and frab schedule exports."""
+"""iCal feeds and frab schedule exports; the calendar links that pages offer.
 
-from flask import Blueprint
+Each view finds what the address names (404 when nothing), then answers with
+validators: a 304 when the client has this version, else the content, built
+once per programme version.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, Response, abort, request
+
+from ..caching import cache_control, conditional
+from ..extensions import db
+from ..i18n import LANGUAGES, current_language, localized
+from ..mail import current_link_base, external_url
+from ..models import Event, ProgrammeSession
+from ..program import service as programme
+from ..program.current import require_event
+from ..registration.service import find_by_token
+from . import service
+from .content import location_of
+from .service import Feed, Format
 
 bp = Blueprint("calendar", __name__)
+
+# Public feeds may be reused for five minutes, then are checked again (cheaply: a 304).
+PUBLIC = cache_control(max_age=300)
+# An attendee's feed carries their key: never in a shared cache, checked every time.
+PRIVATE = cache_control(max_age=0, private=True)
+GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
+
+
+def feed_language(event: Event) -> str:
+    """?lang=, else the event's language; never the cookie or Accept-Language, so
+    that a subscribed address gives every client the same content."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        return chosen
+    return event.default_locale if event.default_locale in LANGUAGES else "zh"
+
+
+def _serve(event: Event, feed: Feed, form: Format, filename: str, private: bool = False):
+    lang = feed_language(event)
+    base = current_link_base()
+
+    def produce() -> Response:
+        body = service.build(db.session, event, feed, form, lang, base)
+        response = Response(body, mimetype=form.mimetype)
+        response.headers.set("Content-Disposition", "inline", filename=filename)
+        return response
+
+    validators = service.validators(event, feed, form, lang, base)
+    response = conditional(validators, produce, PRIVATE if private else PUBLIC)
+    if private:
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@bp.get("/calendar.ics")
+def programme_calendar():
+    event = require_event()
+    return _serve(event, service.PROGRAMME, Format.ICS, f"{event.slug}.ics")
+
+
+@bp.get("/forums/<slug>/calendar.ics")
+def forum_calendar(slug: str):
+    event = require_event()
+    forum = programme.find_forum(db.session, event, slug) or abort(404)
+    return _serve(event, service.forum_feed(forum), Format.ICS, f"{event.slug}-{slug}.ics")
+
+
+@bp.get("/sessions/<int:session_id>.ics")
+def session_calendar(session_id: int):
+    event = require_event()
+    item = programme.find_session(db.session, event, session_id) or abort(404)
+    return _serve(event, service.session_feed(item), Format.ICS,
+                  f"{event.slug}-session-{session_id}.ics")
+
+
+@bp.get("/r/<token>/calendar.ics")
+def attendee_calendar(token: str):
+    event = require_event()
+    registration = find_by_token(db.session, token)
+    if registration is None or registration.event_id != event.id:
+        abort(404)
+    return _serve(event, service.attendee_feed(registration), Format.ICS,
+                  f"{event.slug}-my-agenda.ics", private=True)
+
+
+@bp.get("/schedule.xml")
+def schedule_xml():
+    event = require_event()
+    return _serve(event, service.PROGRAMME, Format.XML, "schedule.xml")
+
+
+@bp.get("/schedule.json")
+def schedule_json():
+    event = require_event()
+    return _serve(event, service.PROGRAMME, Format.JSON, "schedule.json")
+
+
+@bp.get("/schedule.csv")
+def schedule_csv():
+    event = require_event()
+    return _serve(event, service.PROGRAMME, Format.CSV, f"{event.slug}.csv")
+
+
+# --- links for pages -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarLinks:
+    download: str
+    subscribe: str
+    google: str
+
+
+@bp.app_template_global()
+def calendar_links(endpoint: str, **values) -> CalendarLinks:
+    """A feed's addresses in the reader's language: to download once, to subscribe
+    to (webcal://, which calendar apps open), and to add to Google Calendar."""
+    url = external_url(current_link_base(), endpoint, lang=current_language(), **values)
+    subscribe = "webcal://" + url.split("://", 1)[1]
+    return CalendarLinks(url, subscribe, f"{GOOGLE_CALENDAR}?cid={quote(subscribe, safe='')}")
+
+
+@bp.app_template_global()
+def google_event_link(item: ProgrammeSession) -> str:
+    """Google Calendar's form for adding one session, filled in."""
+    lang = current_language()
+    event = item.event
+    query = {
+        "action": "TEMPLATE",
+        "text": localized(item, "title", lang),
+        "dates": "/".join(moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
+                          for moment in (item.starts_at, item.ends_at)),
+        "details": external_url(current_link_base(), "program.session_detail",
+                                session_id=item.id, lang=lang),
+        "location": location_of(item, localized(event, "venue", lang), lang),
+        "ctz": event.timezone,
+    }
+    return f"{GOOGLE_CALENDAR}?{urlencode(query)}"

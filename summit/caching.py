@@ -1,0 +1,139 @@
+"""Conditional HTTP responses and a bounded in-process cache, both keyed on the
+event's programme version.
+
+Every public view of the programme (calendar feeds, schedule exports, and the
+agenda's HTML pages) depends on the event's programme and on a few request
+choices (language, base URL, which forum). ``Event.programme_version`` grows
+with any change to the programme (see the ``before_flush`` listener in
+``summit.models``) and is read from the database on every request, so an ETag
+or a cache key built from it is right in every worker and on every machine
+without any shared state: a worker that has not seen an edit misses its cache
+once and builds afresh.
+
+Use in a view::
+
+    validators = programme_validators(event, "agenda", language)
+    return conditional(validators, lambda: render_template(...), cache_control(max_age=0))
+
+Only for representations that depend on nothing but the programme and the
+parts named in the validators: a page that shows a flash message, a form with
+a CSRF token or the signed-in organizer must not be answered with a 304.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Response, make_response, request
+from werkzeug.http import is_resource_modified
+
+from .models import Event
+
+# Part of every ETag: raise it when a release changes what a representation looks
+# like, so that clients holding the old bytes fetch the new ones.
+REPRESENTATION_REVISION = 1
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What identifies one version of a representation: its entity tag and the
+    time it last changed."""
+
+    etag: str
+    last_modified: datetime
+
+    def client_is_current(self) -> bool:
+        """True when the request's If-None-Match (or, without one, its
+        If-Modified-Since) says the client holds this version already."""
+        return not is_resource_modified(
+            request.environ, etag=self.etag, last_modified=self.last_modified
+        )
+
+
+def programme_key(event: Event) -> tuple:
+    """What names one version of an event's programme. The time of the change comes
+    with the version number, so that a database restored or seeded afresh (whose
+    numbers start over) never matches what was built from the one before."""
+    return (event.id, event.programme_version, event.programme_updated_at.isoformat())
+
+
+def programme_validators(
+    event: Event, *variant: Hashable, last_modified: datetime | None = None
+) -> Validators:
+    """Validators for a view of ``event``'s programme that also depends on ``variant``
+    (the format, the language, the base URL, a forum …). ``last_modified`` defaults
+    to the programme's last change; pass a later time when the view depends on
+    something else that changed since (an attendee's seats, say)."""
+    material = repr((REPRESENTATION_REVISION, *programme_key(event), variant))
+    return Validators(
+        etag=hashlib.sha256(material.encode()).hexdigest()[:32],
+        last_modified=last_modified or event.programme_updated_at,
+    )
+
+
+def cache_control(max_age: int, private: bool = False) -> str:
+    """``public, max-age=300``; ``max_age=0`` asks caches to revalidate every time
+    (cheap: the answer is usually a 304); ``private`` keeps shared caches out."""
+    freshness = f"max-age={max_age}" if max_age > 0 else "no-cache"
+    return f"{'private' if private else 'public'}, {freshness}"
+
+
+def conditional(
+    validators: Validators, produce: Callable[[], Any], cache_control_value: str
+) -> Response:
+    """``304 Not Modified`` when the client is current; otherwise the response that
+    ``produce()`` makes (called only then). Both carry the validators and the
+    Cache-Control value."""
+    current = validators.client_is_current()
+    response = Response(status=304) if current else make_response(produce())
+    response.set_etag(validators.etag)
+    response.last_modified = validators.last_modified
+    response.headers["Cache-Control"] = cache_control_value
+    return response
+
+
+class LRUCache:
+    """A least-recently-used cache of built representations, per process, bounded
+    by the total size of what it holds (``weigh`` tells an entry's size; bytes and
+    str by their length), so that many small entries never push out a few large ones
+    before memory says so.
+
+    Keys should hold the programme version, so that a change makes old entries
+    unreachable; they then age out as new ones arrive.
+    """
+
+    def __init__(self, max_size: int, weigh: Callable[[Any], int] = len):
+        self.max_size = max_size
+        self.weigh = weigh
+        self.size = 0
+        self._entries: OrderedDict[Hashable, Any] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get_or_build(self, key: Hashable, build: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return self._entries[key]
+        # Built outside the lock: two threads may build the same entry once each,
+        # but a slow build never holds up the readers of other entries.
+        value = build()
+        weight = self.weigh(value)
+        if weight > self.max_size:
+            return value
+        with self._lock:
+            if key not in self._entries:
+                self._entries[key] = value
+                self.size += weight
+            while self.size > self.max_size:
+                _, evicted = self._entries.popitem(last=False)
+                self.size -= self.weigh(evicted)
+        return value
+
+    def __contains__(self, key: Hashable) -> bool:
+        return key in self._entries

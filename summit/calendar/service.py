@@ -1,0 +1,206 @@
+"""Which sessions each feed holds, and building feeds and exports once per
+programme version.
+
+A feed is the whole programme, one forum, one session, or one attendee's own
+agenda. Built content is kept in an in-process cache keyed on the programme's
+version, the feed, the format, the language and the site's address. The
+version is read from the database on every request, so every worker serves
+the current programme; an edit (which raises the version) makes old entries
+unreachable.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from ..caching import LRUCache, Validators, programme_key, programme_validators
+from ..i18n import LANGUAGES, localized
+from ..mail import external_url
+from ..models import (
+    Event,
+    Forum,
+    ForumKind,
+    ProgrammeSession,
+    Registration,
+    RegistrationStatus,
+    SeatStatus,
+)
+from ..program.service import programme_sessions
+from . import frab, ical, spreadsheet
+
+# Enough for every feed of a large programme in both languages, a few times over.
+CACHE_BYTES = 64 * 1024 * 1024
+_built = LRUCache(CACHE_BYTES)
+
+
+class Format(enum.StrEnum):
+    ICS = "ics"
+    XML = "xml"
+    JSON = "json"
+    CSV = "csv"
+
+    @property
+    def mimetype(self) -> str:
+        return {
+            Format.ICS: "text/calendar",
+            Format.XML: "application/xml",
+            Format.JSON: "application/json",
+            Format.CSV: "text/csv",
+        }[self]
+
+
+class FeedKind(enum.StrEnum):
+    PROGRAMME = "programme"
+    FORUM = "forum"
+    SESSION = "session"
+    ATTENDEE = "attendee"
+
+
+@dataclass(frozen=True, eq=False)
+class Feed:
+    kind: FeedKind
+    forum: Forum | None = None
+    item: ProgrammeSession | None = None
+    # An attendee's feed: the forums whose sessions it holds.
+    forum_ids: frozenset[int] = frozenset()
+    # When the content last changed if later than the programme (an attendee's seats).
+    changed_at: datetime | None = None
+
+    @property
+    def key(self) -> tuple:
+        """What the content depends on besides the programme, the format and the language."""
+        if self.kind is FeedKind.FORUM:
+            return (self.kind.value, self.forum.id)
+        if self.kind is FeedKind.SESSION:
+            return (self.kind.value, self.item.id)
+        if self.kind is FeedKind.ATTENDEE:
+            return (self.kind.value, *sorted(self.forum_ids))
+        return (self.kind.value,)
+
+
+PROGRAMME = Feed(FeedKind.PROGRAMME)
+
+
+def forum_feed(forum: Forum) -> Feed:
+    return Feed(FeedKind.FORUM, forum=forum)
+
+
+def session_feed(item: ProgrammeSession) -> Feed:
+    return Feed(FeedKind.SESSION, item=item)
+
+
+def attendee_feed(registration: Registration) -> Feed:
+    """An attendee's own agenda: the main forum once the registration is confirmed,
+    and every parallel forum where they hold a confirmed seat.
+
+    Places on a waiting list are left out (of the event or of a forum): a
+    calendar entry reads as a plan, and parallel forums overlap. When a place is
+    confirmed, the feed gains those sessions and the promotion mail brings a new
+    .ics. A cancelled registration's feed is empty, so its sessions disappear
+    from subscribed calendars.
+    """
+    forum_ids: set[int] = set()
+    if registration.status == RegistrationStatus.CONFIRMED:
+        forum_ids.update(
+            forum.id for forum in registration.event.forums if forum.kind == ForumKind.MAIN
+        )
+        forum_ids.update(
+            seat.forum_id for seat in registration.seats if seat.status == SeatStatus.CONFIRMED
+        )
+    changes = [registration.updated_at, *(seat.updated_at for seat in registration.seats)]
+    return Feed(FeedKind.ATTENDEE, forum_ids=frozenset(forum_ids), changed_at=max(changes))
+
+
+def sessions_in(session: Session, event: Event, feed: Feed) -> list[ProgrammeSession]:
+    if feed.kind is FeedKind.SESSION:
+        return [feed.item]
+    sessions = programme_sessions(session, event)
+    if feed.kind is FeedKind.FORUM:
+        return [item for item in sessions if item.forum_id == feed.forum.id]
+    if feed.kind is FeedKind.ATTENDEE:
+        return [item for item in sessions if item.forum_id in feed.forum_ids]
+    return sessions
+
+
+def calendar_name(event: Event, feed: Feed, lang: str) -> str:
+    """What a calendar app calls the subscribed calendar. Within ``force_locale``."""
+    name = localized(event, "name", lang)
+    if feed.kind is FeedKind.FORUM:
+        return f"{name} · {localized(feed.forum, 'name', lang)}"
+    if feed.kind is FeedKind.SESSION:
+        return f"{name} · {localized(feed.item, 'title', lang)}"
+    if feed.kind is FeedKind.ATTENDEE:
+        return _("%(event)s · My agenda", event=name)
+    return name
+
+
+def last_modified(event: Event, feed: Feed) -> datetime:
+    if feed.changed_at is None:
+        return event.programme_updated_at
+    return max(event.programme_updated_at, feed.changed_at)
+
+
+def validators(event: Event, feed: Feed, form: Format, lang: str, base: str) -> Validators:
+    changed = last_modified(event, feed)
+    return programme_validators(
+        event, form.value, feed.key, lang, base, changed, last_modified=changed
+    )
+
+
+def build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
+          base: str) -> bytes:
+    """The feed's content in ``form`` and ``lang``, with links under ``base`` (the
+    site's public address): from the cache when this programme version was built
+    before in this process."""
+    key = (*programme_key(event), form.value, feed.key, lang, base, last_modified(event, feed))
+    return _built.get_or_build(key, lambda: _build(session, event, feed, form, lang, base))
+
+
+def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
+           base: str) -> bytes:
+    sessions = sessions_in(session, event, feed)
+
+    def session_url(item: ProgrammeSession) -> str:
+        return external_url(base, "program.session_detail", session_id=item.id, lang=lang)
+
+    site = urlsplit(base)
+    site_name = site.netloc + site.path.rstrip("/")
+    with force_locale(LANGUAGES[lang]):
+        if form is Format.ICS:
+            return ical.serialize(ical.calendar(
+                event,
+                sessions,
+                name=calendar_name(event, feed, lang),
+                lang=lang,
+                stamp=last_modified(event, feed),
+                site=site_name,
+                event_url=external_url(base, "program.agenda", lang=lang),
+                session_url=session_url,
+            ))
+        if form is Format.CSV:
+            return spreadsheet.to_csv(event, sessions, lang=lang, session_url=session_url)
+        plan = frab.schedule(
+            event,
+            sessions,
+            lang=lang,
+            site=site_name,
+            base_url=base + "/",
+            event_url=external_url(base, "program.home", lang=lang),
+            schedule_url=external_url(base, f"calendar.schedule_{form.value}", lang=lang),
+            session_url=session_url,
+        )
+        return frab.to_xml(plan) if form is Format.XML else frab.to_json(plan)
+
+
+def attendee_ics(session: Session, registration: Registration, base: str) -> bytes:
+    """The attendee's own agenda as an .ics file, in their language: for mails."""
+    lang = registration.locale if registration.locale in LANGUAGES else "zh"
+    return build(session, registration.event, attendee_feed(registration), Format.ICS,
+                 lang, base)

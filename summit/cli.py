@@ -63,3 +63,6 @@ def demo_accounts() -> None:
         user = find_user(db.session, email)
         if user is not None and password_matches(user, password):
             click.echo(f"  {role.value:<10} {email} / {password}")
+
+
+from .auth import commands as _auth_commands  # noqa: E402,F401  (create-admin)

@@ -82,6 +82,7 @@ def from_environment() -> dict:
         "SESSION_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_SECURE": production,
         "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,

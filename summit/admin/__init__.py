@@ -4,3 +4,5 @@ its entry to the navigation."""
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import accounts, audit_log, home, programme  # noqa: E402,F401  (register their views)

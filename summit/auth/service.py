@@ -1,12 +1,39 @@
-"""Organizer accounts: creating them and checking their passwords."""
+"""Organizer accounts: creating them, signing in (throttled), and changing them.
+
+Every change to an account is written to the audit log in the same
+transaction. Passwords exist only as werkzeug scrypt hashes and are never
+logged or audited.
+"""
 
 from __future__ import annotations
 
+from datetime import datetime
+
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from ..models import Role, User
+from .. import audit
+from ..models import Role, User, utcnow
+from . import throttle
+
+PASSWORD_MIN_LENGTH = 10
+# Compared against when no account has the email, so that a wrong email costs
+# as long as a wrong password and timing does not tell which accounts exist.
+_NOBODY_HASH = generate_password_hash("no account has this password")
+
+
+class SignInRefused(Exception):
+    """Too many failed attempts: try again at ``retry_at`` (the password was not looked at)."""
+
+    def __init__(self, retry_at: datetime):
+        super().__init__(retry_at.isoformat())
+        self.retry_at = retry_at
+
+
+class AccountError(Exception):
+    """A rule about accounts says no; the message is for the administrator."""
 
 
 def normalise_email(email: str) -> str:
@@ -45,3 +72,89 @@ def load_active_user(session: Session, user_id: str) -> User | None:
         return None
     user = session.get(User, int(user_id))
     return user if user is not None and user.active else None
+
+
+# --- signing in ----------------------------------------------------------------
+
+
+def authenticate(
+    session: Session, email: str, password: str, address: str, now: datetime | None = None
+) -> User | None:
+    """The active account with this email and password, or None. Raises
+    ``SignInRefused`` while the account or the address is throttled, whatever the
+    password. Commits the attempt either way."""
+    now = now or utcnow()
+    email = normalise_email(email)
+    attempt = throttle.open_attempt(session, email, address, now)
+    retry_at = throttle.refused_until(session, attempt)
+    if retry_at is not None:
+        throttle.withdraw(session, attempt)
+        raise SignInRefused(retry_at)
+    user = find_user(session, email)
+    if user is None:
+        check_password_hash(_NOBODY_HASH, password)
+        session.commit()
+        return None
+    if not password_matches(user, password) or not user.active:
+        session.commit()
+        return None
+    attempt.succeeded = True
+    user.last_login_at = now
+    session.commit()
+    return user
+
+
+# --- managing accounts (administrators) ----------------------------------------
+
+
+def _account_state(user: User) -> dict:
+    return {"email": user.email, "name": user.name, "role": user.role.value,
+            "active": user.active}
+
+
+def add_account(
+    session: Session, actor: User, email: str, password: str, role: Role, name: str = ""
+) -> User:
+    """Create an account. Commits."""
+    if find_user(session, email) is not None:
+        raise AccountError(_l("An account with this email exists already."))
+    user = create_user(session, email, password, role, name)
+    session.flush()
+    audit.record(session, actor, "create", "user", user.id, user.email,
+                 after=_account_state(user))
+    session.commit()
+    return user
+
+
+def change_account(session: Session, actor: User, user: User, name: str, role: Role) -> None:
+    """Rename an account or change its role. Commits. Nobody demotes themselves
+    (there must stay someone who can manage accounts)."""
+    if user.id == actor.id and role != user.role:
+        raise AccountError(_l("You cannot change your own role."))
+    _apply(session, actor, user, "update", name=name, role=role)
+
+
+def set_active(session: Session, actor: User, user: User, active: bool) -> None:
+    """Deactivate (signs the account out everywhere at its next request) or reactivate.
+    Commits. Nobody deactivates themselves."""
+    if user.id == actor.id and not active:
+        raise AccountError(_l("You cannot deactivate your own account."))
+    _apply(session, actor, user, "activate" if active else "deactivate", active=active)
+
+
+def set_password(session: Session, actor: User, user: User, password: str) -> None:
+    """Give an account a new password. Commits; the log says that it changed, not to what."""
+    user.password_hash = generate_password_hash(password)
+    audit.record(session, actor, "reset_password", "user", user.id, user.email)
+    session.commit()
+
+
+def _apply(session: Session, actor: User, user: User, action: str, **values) -> None:
+    before = _account_state(user)
+    for name, value in values.items():
+        setattr(user, name, value)
+    changed_before, changed_after = audit.changes(before, _account_state(user))
+    if changed_after:
+        audit.record(session, actor, action, "user", user.id, user.email,
+                     before=changed_before, after=changed_after)
+    session.commit()

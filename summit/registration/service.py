@@ -69,6 +69,14 @@ class NotWaiting(RegistrationError):
     """A promotion asked for a registration or seat that is not on a waiting list."""
 
 
+class CapacityBelowTaken(RegistrationError):
+    """A capacity smaller than the places or seats already taken."""
+
+    def __init__(self, taken: int):
+        super().__init__(f"{taken} taken")
+        self.taken = taken
+
+
 @dataclass(frozen=True)
 class AttendeeDetails:
     """What an attendee tells us about themselves."""
@@ -419,6 +427,34 @@ def _fill_and_notify(
         moved_up[seat.registration_id] = seat.registration
     for registration in moved_up.values():
         enqueue(session, registration, MailKind.PROMOTION, link_base)
+
+
+def set_event_capacity(
+    session: Session, event: Event, capacity: int | None, link_base: str
+) -> None:
+    """An organizer changes how many the event admits: never fewer than are confirmed
+    (CapacityBelowTaken); places it adds go to the first on the event's waiting list,
+    who are seated in their forums where there is room and mailed. Inside a
+    transaction that holds the event's lock; the caller commits."""
+    if capacity is not None and capacity < (taken := confirmed_count(session, event)):
+        raise CapacityBelowTaken(taken)
+    event.capacity = capacity
+    session.flush()
+    _fill_and_notify(session, event, [], link_base, admit=True)
+
+
+def set_forum_capacity(
+    session: Session, forum: Forum, capacity: int | None, link_base: str
+) -> None:
+    """An organizer changes a forum's seats: never fewer than are taken
+    (CapacityBelowTaken); seats it adds go to the first in its line, who are mailed.
+    Inside a transaction that holds the event's lock; the caller commits."""
+    taken = seats_taken(session, [forum.id])[forum.id] if forum.id is not None else 0
+    if capacity is not None and capacity < taken:
+        raise CapacityBelowTaken(taken)
+    forum.capacity = capacity
+    session.flush()
+    _fill_and_notify(session, forum.event, [forum], link_base, admit=False)
 
 
 def register(

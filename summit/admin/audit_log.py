@@ -1,0 +1,78 @@
+"""/admin/audit: who changed what and when, filterable and paginated."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import render_template, request, url_for
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from sqlalchemy import select
+from wtforms import DateField, SelectField
+from wtforms.validators import Optional
+
+from ..auth.access import role_required
+from ..extensions import db
+from ..models import AuditEntry, Role
+from ..program.current import current_event
+from . import bp
+from .navigation import add_entry
+
+PER_PAGE = 50
+
+add_entry("admin.audit", _l("Audit log"), roles=(Role.ORGANIZER,), order=80)
+
+
+class AuditFilterForm(FlaskForm):
+    """Read from the query string; changes nothing, so it needs no CSRF token."""
+
+    class Meta:
+        csrf = False
+
+    object_type = SelectField(_l("Object"), validators=[Optional()])
+    action = SelectField(_l("Action"), validators=[Optional()])
+    actor = SelectField(_l("By"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])
+
+
+def _distinct(column) -> list[tuple[str, str]]:
+    values = db.session.scalars(select(column).distinct().order_by(column)).all()
+    return [("", "—")] + [(value, value) for value in values if value]
+
+
+def _local_midnight(day, zone: ZoneInfo) -> datetime:
+    return datetime.combine(day, time.min, zone)
+
+
+@bp.get("/audit")
+@role_required(Role.ORGANIZER)
+def audit():
+    form = AuditFilterForm(request.args)
+    form.object_type.choices = _distinct(AuditEntry.object_type)
+    form.action.choices = _distinct(AuditEntry.action)
+    form.actor.choices = _distinct(AuditEntry.actor)
+    form.validate()
+    event = current_event()
+    zone = ZoneInfo(event.timezone if event else "UTC")
+
+    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    for field, column in ((form.object_type, AuditEntry.object_type),
+                          (form.action, AuditEntry.action), (form.actor, AuditEntry.actor)):
+        if field.data and not field.errors:
+            query = query.where(column == field.data)
+    if form.since.data and not form.since.errors:
+        query = query.where(AuditEntry.at >= _local_midnight(form.since.data, zone))
+    if form.until.data and not form.until.errors:
+        query = query.where(
+            AuditEntry.at < _local_midnight(form.until.data + timedelta(days=1), zone))
+
+    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
+                       error_out=False)
+    arguments = {key: value for key, value in request.args.items() if key != "page" and value}
+
+    def page_url(number: int) -> str:
+        return url_for(".audit", page=number, **arguments)
+
+    return render_template("admin/audit.html", form=form, page=page, page_url=page_url)

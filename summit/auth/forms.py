@@ -1,0 +1,77 @@
+"""Signing in and out, and the administrators' account forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.validators import AnyOf, Email, EqualTo, InputRequired, Length
+
+from ..forms import clean_text, printable
+from ..labels import ROLES
+from ..models import Role
+from .service import PASSWORD_MIN_LENGTH
+
+ROLE_CHOICES = [(role.value, label) for role, label in ROLES.items()]
+
+
+def _email_field(label) -> EmailField:
+    return EmailField(
+        label,
+        filters=[clean_text],
+        validators=[
+            InputRequired(message=_l("Please enter an email address.")),
+            Length(max=254, message=_l("At most %(max)d characters.")),
+            Email(message=_l("Enter a valid email address, such as name@example.com."),
+                  check_deliverability=False),
+        ],
+    )
+
+
+class LoginForm(FlaskForm):
+    # Not checked as an address: the form only has to find the account.
+    email = EmailField(
+        _l("Email"),
+        filters=[clean_text],
+        validators=[InputRequired(message=_l("Please enter an email address.")),
+                    Length(max=254, message=_l("At most %(max)d characters."))],
+    )
+    password = PasswordField(
+        _l("Password"), validators=[InputRequired(message=_l("Please enter your password."))]
+    )
+    # Off unless ticked: a shared computer at the desk must not stay signed in.
+    remember = BooleanField(_l("Keep me signed in on this computer"), default=False)
+
+
+class PasswordForm(FlaskForm):
+    password = PasswordField(
+        _l("New password"),
+        validators=[
+            InputRequired(message=_l("Please choose a password.")),
+            Length(min=PASSWORD_MIN_LENGTH, max=200,
+                   message=_l("Use between %(min)d and %(max)d characters.")),
+        ],
+    )
+    confirm = PasswordField(
+        _l("The same password again"),
+        validators=[EqualTo("password", message=_l("The two passwords differ."))],
+    )
+
+
+class AccountEditForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        filters=[clean_text],
+        validators=[Length(max=100, message=_l("At most %(max)d characters.")), printable],
+    )
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.ORGANIZER.value)
+
+
+class AccountForm(AccountEditForm, PasswordForm):
+    email = _email_field(_l("Email"))
+
+
+class ActiveForm(FlaskForm):
+    """Deactivate ("0") or reactivate ("1"): the state wanted, so a second click changes nothing."""
+
+    active = HiddenField(validators=[AnyOf(["0", "1"])])

@@ -1,0 +1,397 @@
+"""Organizers' accounts: signing in and out, throttling, remember-me, cookies, the
+create-admin command and account management by administrators."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+from werkzeug.security import generate_password_hash
+
+from summit.auth import service
+from summit.extensions import db
+from summit.models import AuditEntry, LoginAttempt, Role, User, utcnow
+
+from .test_program import page_text
+
+CSRF_FIELD = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
+PASSWORDS = {
+    Role.ADMIN: "admin-password-1",
+    Role.ORGANIZER: "organizer-password-1",
+    Role.CHECKIN: "checkin-password-1",
+}
+
+
+def email_of(role: Role) -> str:
+    return f"{role.value}@example.org"
+
+
+@functools.cache
+def password_hash(password: str) -> str:
+    """scrypt is slow on purpose: each test password is hashed once per test run."""
+    return generate_password_hash(password)
+
+
+def make_accounts(app) -> dict[Role, int]:
+    """One active account per role; returns their ids."""
+    with app.app_context():
+        users = {role: User(email=email_of(role), role=role,
+                            password_hash=password_hash(password))
+                 for role, password in PASSWORDS.items()}
+        db.session.add_all(users.values())
+        db.session.commit()
+        return {role: user.id for role, user in users.items()}
+
+
+@pytest.fixture
+def accounts(app) -> dict[Role, int]:
+    return make_accounts(app)
+
+
+def csrf_token(client, path: str = "/admin/login") -> str:
+    return CSRF_FIELD.search(client.get(path).get_data(as_text=True)).group(1)
+
+
+def sign_in(client, email: str, password: str, *, remember: bool = False, next_url=None):
+    """Fill in the login form as a person would; returns the response to the POST."""
+    path = "/admin/login?lang=en" + (f"&next={next_url}" if next_url is not None else "")
+    data = {"csrf_token": csrf_token(client, path), "email": email, "password": password}
+    if remember:
+        data["remember"] = "y"
+    return client.post(path, data=data)
+
+
+def sign_in_as(client, role: Role):
+    response = sign_in(client, email_of(role), PASSWORDS[role])
+    assert response.status_code == 302, page_text(response)
+    return response
+
+
+def set_cookies(response) -> dict[str, str]:
+    return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+
+
+# --- signing in and out ---------------------------------------------------------------
+
+
+def test_an_admin_page_sends_a_visitor_to_the_login_page_and_back(app, client, accounts,
+                                                                  demo_event):
+    response = client.get("/admin/forums?lang=en")
+    assert response.status_code == 302
+    assert response.location.startswith("/admin/login?next=")
+    login_page = client.get(response.location)
+    assert "Please sign in to open this page." in page_text(login_page)
+
+    response = sign_in(client, email_of(Role.ORGANIZER), PASSWORDS[Role.ORGANIZER],
+                       next_url="/admin/forums")
+    assert response.status_code == 302 and response.location == "/admin/forums"
+    assert client.get("/admin/forums").status_code == 200
+
+
+def test_signing_in_without_a_next_page_lands_on_the_admin(app, client, accounts):
+    response = sign_in_as(client, Role.ORGANIZER)
+    assert response.location == "/admin/"
+    landing = client.get("/admin/")
+    assert landing.status_code == 302
+    assert landing.location in ("/admin/dashboard", "/admin/sessions")
+
+
+@pytest.mark.parametrize("target", [
+    "//evil.example/admin", "https://evil.example/", "/\\evil.example", "http:/evil.example",
+    "javascript:alert(1)", "/admin/%0d%0aLocation:%20https://evil.example", "admin/forums",
+])
+def test_after_signing_in_nobody_is_sent_to_another_site(app, client, accounts, target):
+    response = sign_in(client, email_of(Role.ADMIN), PASSWORDS[Role.ADMIN], next_url=target)
+    assert response.status_code == 302
+    assert response.location == "/admin/"
+
+
+def test_a_wrong_password_or_unknown_email_says_so_and_signs_nobody_in(app, client, accounts):
+    for email, password in ((email_of(Role.ADMIN), "not-the-password"),
+                            ("nobody@example.org", "whatever-password")):
+        response = sign_in(client, email, password)
+        assert response.status_code == 422
+        assert "The email address or the password is not right" in page_text(response)
+        assert client.get("/admin/sessions").status_code == 302
+
+
+def test_email_is_matched_whatever_its_case(app, client, accounts):
+    response = sign_in(client, "  ORGANIZER@Example.ORG ", PASSWORDS[Role.ORGANIZER])
+    assert response.status_code == 302
+
+
+def test_logout_is_a_post_that_clears_the_session(app, client, accounts):
+    sign_in_as(client, Role.ORGANIZER)
+    with client.session_transaction() as session:
+        session["left_over"] = "from before"
+    assert client.get("/admin/logout").status_code == 405
+
+    token = csrf_token(client, "/admin/audit")
+    response = client.post("/admin/logout?lang=en", data={"csrf_token": token})
+    assert response.status_code == 302 and response.location == "/admin/login"
+    with client.session_transaction() as session:
+        assert "left_over" not in session and "_user_id" not in session
+    assert "You have signed out." in page_text(client.get("/admin/login?lang=en"))
+    assert client.get("/admin/sessions").status_code == 302
+
+
+def test_remember_me_is_off_unless_ticked(app, client, accounts):
+    page = client.get("/admin/login").get_data(as_text=True)
+    checkbox = re.search(r'<input[^>]*name="remember"[^>]*>', page).group(0)
+    assert "checked" not in checkbox
+
+    plain = sign_in_as(client, Role.ORGANIZER)
+    assert "remember_token" not in set_cookies(plain)
+
+    other = app.test_client()
+    remembered = sign_in(other, email_of(Role.ORGANIZER), PASSWORDS[Role.ORGANIZER],
+                         remember=True)
+    cookie = set_cookies(remembered)["remember_token"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+    # Logging out deletes the remember-me cookie as well.
+    token = csrf_token(other, "/admin/audit")
+    logout = other.post("/admin/logout", data={"csrf_token": token})
+    assert set_cookies(logout)["remember_token"].startswith("remember_token=;")
+
+
+def test_the_session_cookie_is_httponly_and_samesite_lax(app, client, accounts):
+    cookie = set_cookies(sign_in_as(client, Role.ORGANIZER))["session"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_production_marks_the_login_cookies_secure(monkeypatch):
+    from summit.config import from_environment
+
+    monkeypatch.setenv("SUMMIT_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "x" * 40)
+    settings = from_environment()
+    assert settings["SESSION_COOKIE_SECURE"] and settings["REMEMBER_COOKIE_SECURE"]
+
+
+def test_a_deactivated_account_is_signed_out_and_cannot_sign_in(app, client, accounts):
+    sign_in_as(client, Role.ORGANIZER)
+    with app.app_context():
+        db.session.execute(update(User).where(User.id == accounts[Role.ORGANIZER])
+                           .values(active=False))
+        db.session.commit()
+    assert client.get("/admin/sessions").status_code == 302
+    response = sign_in(client, email_of(Role.ORGANIZER), PASSWORDS[Role.ORGANIZER])
+    assert response.status_code == 422
+
+
+def test_passwords_are_hashed_with_scrypt_and_never_logged(app, client, accounts, caplog):
+    with app.app_context():
+        user = db.session.get(User, accounts[Role.ADMIN])
+        assert user.password_hash.startswith("scrypt:")
+        assert PASSWORDS[Role.ADMIN] not in user.password_hash
+    caplog.set_level(logging.DEBUG)
+    sign_in(client, email_of(Role.ADMIN), "a-wrong-secret-123")
+    sign_in_as(client, Role.ADMIN)
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert PASSWORDS[Role.ADMIN] not in logged and "a-wrong-secret-123" not in logged
+
+
+# --- throttling -------------------------------------------------------------------------
+
+
+def fail(client, email: str, times: int) -> None:
+    for _ in range(times):
+        assert sign_in(client, email, "wrong-password-000").status_code == 422
+
+
+def test_five_failures_for_an_account_pause_signing_in_whatever_the_password(
+    app, client, accounts
+):
+    email = email_of(Role.ADMIN)
+    fail(client, email, 5)
+    right = client.post("/admin/login?lang=en", data={
+        "csrf_token": csrf_token(client), "email": email, "password": PASSWORDS[Role.ADMIN]})
+    wrong = client.post("/admin/login?lang=en", data={
+        "csrf_token": csrf_token(client), "email": email, "password": "wrong-password-000"})
+    # The refusal is the same for the right and a wrong password: it is no oracle.
+    assert right.status_code == wrong.status_code == 429
+    assert page_text(right) == page_text(wrong)
+    assert "Too many failed sign-in attempts" in page_text(right)
+    assert "try again in 15 minutes" in page_text(right)
+    assert int(right.headers["Retry-After"]) == 15 * 60
+    assert client.get("/admin/sessions").status_code == 302
+
+    # From another address too: the account is what is paused.
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "192.0.2.44"
+    assert sign_in(elsewhere, email, PASSWORDS[Role.ADMIN]).status_code == 429
+    # Other accounts are not affected from another address.
+    assert sign_in(elsewhere, email_of(Role.ORGANIZER),
+                   PASSWORDS[Role.ORGANIZER]).status_code == 302
+
+    # Fifteen minutes after the failures, the account may sign in again.
+    with app.app_context():
+        for attempt in db.session.scalars(select(LoginAttempt)):
+            attempt.at -= timedelta(minutes=16)
+        db.session.commit()
+    assert sign_in(client, email, PASSWORDS[Role.ADMIN]).status_code == 302
+
+
+def test_five_failures_from_an_address_pause_it_for_every_account(app, client, accounts):
+    for index in range(5):
+        fail(client, f"guess{index}@example.org", 1)
+    assert sign_in(client, email_of(Role.ORGANIZER), PASSWORDS[Role.ORGANIZER]).status_code == 429
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = "198.51.100.7"
+    assert sign_in(other, email_of(Role.ORGANIZER), PASSWORDS[Role.ORGANIZER]).status_code == 302
+
+
+def test_four_failures_do_not_pause_and_a_success_clears_the_account(app, app_context, accounts):
+    email, address, now = email_of(Role.ADMIN), "203.0.113.9", utcnow()
+    for minute in range(4):
+        assert service.authenticate(db.session, email, "wrong-password-000", address,
+                                    now + timedelta(minutes=minute)) is None
+    user = service.authenticate(db.session, email, PASSWORDS[Role.ADMIN], "203.0.113.10",
+                                now + timedelta(minutes=5))
+    assert user is not None and user.last_login_at is not None
+    # Four more failures after the success: still not paused.
+    for minute in range(4):
+        service.authenticate(db.session, email, "wrong-password-000", "203.0.113.11",
+                             now + timedelta(minutes=6 + minute))
+    assert service.authenticate(db.session, email, PASSWORDS[Role.ADMIN], "203.0.113.12",
+                                now + timedelta(minutes=11)) is not None
+
+
+def test_refused_attempts_do_not_extend_the_pause(app, app_context, accounts):
+    email, now = email_of(Role.ADMIN), utcnow()
+    for second in range(5):
+        service.authenticate(db.session, email, "wrong-password-000", "203.0.113.9",
+                             now + timedelta(seconds=second))
+    for minute in (1, 5, 14):
+        with pytest.raises(service.SignInRefused):
+            service.authenticate(db.session, email, PASSWORDS[Role.ADMIN], "203.0.113.9",
+                                 now + timedelta(minutes=minute))
+    later = now + timedelta(minutes=15, seconds=1)
+    assert service.authenticate(db.session, email, PASSWORDS[Role.ADMIN], "203.0.113.9",
+                                later) is not None
+
+
+# --- flask summit create-admin ------------------------------------------------------------
+
+
+def test_create_admin_reads_the_password_from_the_environment(app, monkeypatch):
+    monkeypatch.setenv("SUMMIT_ADMIN_PASSWORD", "from-the-environment")
+    result = app.test_cli_runner().invoke(args=["summit", "create-admin", "Ops@Example.org"])
+    assert result.exit_code == 0, result.output
+    assert "from-the-environment" not in result.output
+    with app.app_context():
+        user = service.find_user(db.session, "ops@example.org")
+        assert user.role == Role.ADMIN and user.active
+        assert service.password_matches(user, "from-the-environment")
+    client = app.test_client()
+    assert sign_in(client, "ops@example.org", "from-the-environment").status_code == 302
+    assert client.get("/admin/accounts").status_code == 200
+
+
+def test_create_admin_prompts_for_the_password_and_takes_a_role(app, monkeypatch):
+    monkeypatch.delenv("SUMMIT_ADMIN_PASSWORD", raising=False)
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["summit", "create-admin", "desk2@example.org", "--role",
+                                 "checkin"], input="typed-password\ntyped-password\n")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        user = service.find_user(db.session, "desk2@example.org")
+        assert user.role == Role.CHECKIN
+        assert service.password_matches(user, "typed-password")
+
+    again = runner.invoke(args=["summit", "create-admin", "desk2@example.org"],
+                          input="other-password\nother-password\n")
+    assert again.exit_code != 0 and "exists already" in again.output
+    short = runner.invoke(args=["summit", "create-admin", "short@example.org"],
+                          input="short\nshort\n")
+    assert short.exit_code != 0 and "at least 10 characters" in short.output
+    updated = runner.invoke(args=["summit", "create-admin", "desk2@example.org", "--update"],
+                            input="other-password\nother-password\n")
+    assert updated.exit_code == 0, updated.output
+    with app.app_context():
+        user = service.find_user(db.session, "desk2@example.org")
+        assert user.role == Role.ADMIN and service.password_matches(user, "other-password")
+        assert service.find_user(db.session, "short@example.org") is None
+
+
+# --- account management --------------------------------------------------------------------
+
+
+def post_form(client, path: str, page: str | None = None, **data):
+    return client.post(path, data={"csrf_token": csrf_token(client, page or path), **data})
+
+
+def test_an_admin_creates_an_account_that_can_sign_in(app, client, accounts):
+    sign_in_as(client, Role.ADMIN)
+    response = post_form(client, "/admin/accounts/new", email="Volunteer@Example.org",
+                         name="张志愿", role="checkin", password="volunteer-pass",
+                         confirm="volunteer-pass")
+    assert response.status_code == 302
+    duplicate = post_form(client, "/admin/accounts/new?lang=en", email="volunteer@example.org",
+                          role="organizer", password="volunteer-pass", confirm="volunteer-pass")
+    assert duplicate.status_code == 422
+    assert "An account with this email exists already." in page_text(duplicate)
+    mismatch = post_form(client, "/admin/accounts/new?lang=en", email="x@example.org",
+                         role="organizer", password="volunteer-pass", confirm="other-pass!")
+    assert mismatch.status_code == 422 and "The two passwords differ." in page_text(mismatch)
+
+    volunteer = app.test_client()
+    assert sign_in(volunteer, "volunteer@example.org", "volunteer-pass").status_code == 302
+    assert volunteer.get("/admin/sessions").status_code == 403
+    with app.app_context():
+        entry = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "user")
+                                   ).one()
+        assert entry.action == "create" and entry.actor == email_of(Role.ADMIN)
+        assert entry.after == {"email": "volunteer@example.org", "name": "张志愿",
+                               "role": "checkin", "active": True}
+
+
+def test_an_admin_changes_a_role_resets_a_password_and_deactivates(app, client, accounts):
+    sign_in_as(client, Role.ADMIN)
+    organizer_id = accounts[Role.ORGANIZER]
+    edit = f"/admin/accounts/{organizer_id}/edit"
+    assert post_form(client, edit, name="Org", role="checkin").status_code == 302
+    response = post_form(client, f"/admin/accounts/{organizer_id}/password", page=edit,
+                         password="brand-new-password", confirm="brand-new-password")
+    assert response.status_code == 302
+    assert post_form(client, f"/admin/accounts/{organizer_id}/active", page="/admin/accounts",
+                     active="0").status_code == 302
+
+    with app.app_context():
+        user = db.session.get(User, organizer_id)
+        assert (user.role, user.name, user.active) == (Role.CHECKIN, "Org", False)
+        assert service.password_matches(user, "brand-new-password")
+        entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [(e.action, e.before, e.after) for e in entries] == [
+            ("update", {"name": "", "role": "organizer"}, {"name": "Org", "role": "checkin"}),
+            ("reset_password", None, None),
+            ("deactivate", {"active": True}, {"active": False}),
+        ]
+        assert all("brand-new-password" not in repr(e.__dict__) for e in entries)
+    assert sign_in(app.test_client(), email_of(Role.ORGANIZER),
+                   "brand-new-password").status_code == 422
+
+    assert post_form(client, f"/admin/accounts/{organizer_id}/active", page="/admin/accounts",
+                     active="1").status_code == 302
+    assert sign_in(app.test_client(), email_of(Role.ORGANIZER),
+                   "brand-new-password").status_code == 302
+
+
+def test_an_admin_cannot_lock_themselves_out(app, client, accounts):
+    sign_in_as(client, Role.ADMIN)
+    own = accounts[Role.ADMIN]
+    demoted = post_form(client, f"/admin/accounts/{own}/edit?lang=en", role="organizer")
+    assert demoted.status_code == 422
+    assert "You cannot change your own role." in page_text(demoted)
+    response = post_form(client, f"/admin/accounts/{own}/active", page="/admin/accounts",
+                         active="0")
+    assert response.status_code == 302
+    assert "You cannot deactivate your own account." in page_text(
+        client.get("/admin/accounts?lang=en"))
+    with app.app_context():
+        user = db.session.get(User, own)
+        assert user.active and user.role == Role.ADMIN

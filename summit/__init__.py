@@ -50,6 +50,10 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_error_pages(app)
 
+    from . import security
+
+    security.install(app)
+
     from .templating import register_template_helpers
 
     register_template_helpers(app)

@@ -93,6 +93,8 @@ def from_environment() -> dict:
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Summit <noreply@summit.invalid>"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        # Tells apart the counters of several Summit sites that share one Redis.
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "summit"),
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "20 per minute"),
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),

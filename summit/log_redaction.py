@@ -18,10 +18,11 @@ class RedactTokens(logging.Filter):
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, dict):
-            record.args = {
-                key: redact(value) if isinstance(value, str) else value
-                for key, value in record.args.items()
-            }
+            # In place: gunicorn's access atoms are a dict subclass that answers "-"
+            # for headers a request did not send; a plain copy would break the line.
+            for key, value in record.args.items():
+                if isinstance(value, str):
+                    record.args[key] = redact(value)
         elif isinstance(record.args, tuple):
             record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
         return True

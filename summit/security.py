@@ -1,0 +1,59 @@
+"""Security headers on every response, set in one place (installed by create_app).
+
+The Content-Security-Policy allows scripts only from our own files (static/js, loaded
+with ``<script src=… defer>``): no inline script, no ``on…=`` attribute, no eval.
+Styles may be inline because templates colour forums with ``style="--forum-colour: …"``
+(the risk a CSP guards against is script; CSS3's finer ``style-src-attr`` would let us
+say so more narrowly, but browsers in WeChat and older phones do not all know it).
+
+A view that sets a header itself keeps its own value: the attendee's pages send
+``Referrer-Policy: no-referrer`` and their own Cache-Control.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+CONTENT_SECURITY_POLICY = "; ".join([
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    # Speakers' photos are served by us; QR codes may be inline data: images.
+    "img-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+])
+# Chromium shows a PDF inside a page of its own, which a document policy (object-src
+# above all) would block: badges only keep others from framing them.
+PDF_POLICY = "frame-ancestors 'none'"
+HSTS = "max-age=31536000; includeSubDomains"
+# The check-in desk reads badges with the camera; nothing else needs a device.
+PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=()"
+
+
+def secure_headers(response: Response, production: bool) -> Response:
+    headers = response.headers
+    policy = PDF_POLICY if response.mimetype == "application/pdf" else CONTENT_SECURITY_POLICY
+    headers.setdefault("Content-Security-Policy", policy)
+    headers.setdefault("X-Content-Type-Options", "nosniff")
+    headers.setdefault("X-Frame-Options", "DENY")
+    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
+    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    # What a view did not declare cacheable is nobody's to keep: forms carry CSRF
+    # tokens, admin pages and attendees' pages private data.
+    headers.setdefault("Cache-Control", "private, no-store")
+    if production:
+        # Only over HTTPS does a browser take it to heart; production runs behind TLS.
+        headers.setdefault("Strict-Transport-Security", HSTS)
+    return response
+
+
+def install(app: Flask) -> None:
+    production = app.config["SUMMIT_ENV"] == "production"
+
+    @app.after_request
+    def add_security_headers(response: Response) -> Response:
+        return secure_headers(response, production)

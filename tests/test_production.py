@@ -1,0 +1,238 @@
+"""Production serving: gunicorn's settings and access log, security headers on every
+route, size limits, error pages without stack traces, the rate limiter shared through
+Redis, HTTP caching that is never stale, and two app servers on one PostgreSQL."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import os
+import subprocess
+import uuid
+
+import pytest
+from flask_migrate import upgrade
+from gunicorn.glogging import SafeAtoms
+from sqlalchemy import select
+
+from summit import create_app
+from summit.extensions import db
+from summit.log_redaction import RedactTokens
+from summit.models import ProgrammeSession, Registration, Speaker
+from summit.security import CONTENT_SECURITY_POLICY
+
+from .servers import GUNICORN, PROJECT_ROOT, Browser, gunicorn
+from .test_registration import form_fields, register_directly
+
+GUNICORN_CONF = PROJECT_ROOT / "gunicorn.conf.py"
+
+
+def database_url() -> str:
+    return db.engine.url.render_as_string(hide_password=False)
+
+
+# --- gunicorn ----------------------------------------------------------------
+
+
+def gunicorn_settings(**environment: str) -> dict[str, str]:
+    """What gunicorn itself makes of gunicorn.conf.py in this environment."""
+    env = {key: value for key, value in os.environ.items()
+           if key not in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_CMD_ARGS")}
+    output = subprocess.run(
+        [str(GUNICORN), "--print-config", "app:app"], cwd=PROJECT_ROOT,
+        env={**env, **environment}, capture_output=True, text=True, check=True,
+    ).stdout
+    pairs = (line.split(" = ", 1) for line in output.splitlines() if " = " in line)
+    return {name.strip(): value.strip() for name, value in pairs}
+
+
+def test_gunicorn_reads_the_config_and_sizes_workers_from_the_cpus_or_the_environment():
+    default = gunicorn_settings()
+    assert default["config"] == "./gunicorn.conf.py"
+    assert default["worker_class"] == "gthread"
+    assert int(default["workers"]) == 2 * os.cpu_count() + 1
+    assert int(default["threads"]) == 4
+    assert default["accesslog"] == "-"
+    chosen = gunicorn_settings(WEB_CONCURRENCY="3", GUNICORN_THREADS="6")
+    assert (chosen["workers"], chosen["threads"]) == ("3", "6")
+
+
+def test_each_worker_pools_one_database_connection_per_thread(monkeypatch):
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", GUNICORN_CONF)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    monkeypatch.delenv("DATABASE_POOL_SIZE", raising=False)
+    server = type("Arbiter", (), {"cfg": type("Config", (), {"threads": 6})()})()
+    conf.on_starting(server)
+    app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u@h/d"})
+    assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 6
+
+
+def test_the_access_log_shows_every_request_but_never_an_attendees_token(
+    app, demo_event, tmp_path
+):
+    with app.app_context():
+        token = register_directly(demo_event, "private@summit.example.org", []).token
+        url = database_url()
+    log = tmp_path / "access.log"
+    with gunicorn(url, tmp_path, workers=1, threads=2,
+                  GUNICORN_CMD_ARGS=f"--access-logfile {log}") as base:
+        visitor = Browser(base)
+        visitor.opener.addheaders = [("Referer", f"{base}/r/{token}")]
+        assert visitor.request("GET", f"/r/{token}")[0] == 200
+        assert visitor.request("GET", f"/r/{token}/calendar.ics")[0] == 200
+        assert visitor.request("GET", "/agenda?lang=en")[0] == 200
+    lines = log.read_text().splitlines()
+    assert token not in log.read_text()
+    assert sum('"GET /r/[redacted] HTTP/1.1" 200' in line for line in lines) == 1
+    assert sum('"GET /r/[redacted]/calendar.ics HTTP/1.1" 200' in line for line in lines) == 1
+    assert any('"GET /agenda?lang=en HTTP/1.1" 200' in line for line in lines)
+
+
+def test_redaction_keeps_gunicorns_atoms_answering_for_headers_not_sent():
+    atoms = SafeAtoms({"r": "GET /r/abcdefghijklmnop HTTP/1.1", "s": "200"})
+    record = logging.LogRecord("gunicorn.access", logging.INFO, __file__, 1,
+                               '"%(r)s" %(s)s %({x-forwarded-for}i)s', (atoms,), None)
+    assert RedactTokens().filter(record)
+    assert record.getMessage() == '"GET /r/[redacted] HTTP/1.1" 200 -'
+
+
+# --- security headers ----------------------------------------------------------
+
+
+def url_values(app, demo_event) -> dict[str, object]:
+    """A real value for every kind of URL argument the app's routes take."""
+    with app.app_context():
+        registration = register_directly(demo_event, "headers@summit.example.org", [])
+        return {
+            "slug": "chip-machine",
+            "session_id": db.session.scalars(select(ProgrammeSession.id)).first(),
+            "speaker_id": db.session.scalars(select(Speaker.id)).first(),
+            "token": registration.token,
+            "registration_id": registration.id,
+            "filename": "css/summit.css",
+        }
+
+
+def test_every_route_answers_with_the_security_headers(app, client, demo_event):
+    values = url_values(app, demo_event)
+    checked = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods:
+            continue
+        # Arguments we have no real value for give a 404 page: it must be covered too.
+        path = rule.build({name: values.get(name, 0) for name in rule.arguments},
+                          append_unknown=False)[1]
+        response = client.get(path)
+        headers = response.headers
+        assert headers["X-Content-Type-Options"] == "nosniff", path
+        assert headers["X-Frame-Options"] == "DENY", path
+        assert "frame-ancestors 'none'" in headers["Content-Security-Policy"], path
+        assert headers["Referrer-Policy"] in ("strict-origin-when-cross-origin",
+                                              "no-referrer"), path
+        assert "Strict-Transport-Security" not in headers, path  # not in development
+        if response.mimetype == "text/html":
+            assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, path
+        checked.append(rule.endpoint)
+    assert {"program.agenda", "registration.attendee", "calendar.programme_calendar",
+            "static", "admin.checkin"} <= set(checked)
+
+
+def test_the_policy_forbids_inline_and_foreign_scripts():
+    directives = dict(part.split(" ", 1) for part in CONTENT_SECURITY_POLICY.split("; "))
+    assert directives["script-src"] == "'self'"
+    assert "unsafe" not in directives["default-src"]
+
+
+def test_attendee_pages_keep_their_stricter_referrer_policy_and_stay_private(
+    app, client, demo_event
+):
+    with app.app_context():
+        token = register_directly(demo_event, "strict@summit.example.org", []).token
+    response = client.get(f"/r/{token}")
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Cache-Control"] == "private, no-store"
+
+
+@pytest.mark.parametrize("path", ["/register", "/admin/", "/admin/login"])
+def test_pages_with_forms_or_private_data_are_never_stored_by_caches(client, demo_event, path):
+    response = client.get(path)
+    assert "no-store" in response.headers["Cache-Control"]
+    assert "public" not in response.headers["Cache-Control"]
+
+
+def production_app(monkeypatch, tmp_path, **settings):
+    monkeypatch.setenv("SUMMIT_ENV", "production")
+    monkeypatch.setenv("SECRET_KEY", "p" * 48)
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'production.db'}")
+    monkeypatch.setenv("SUMMIT_INSTANCE_PATH", str(tmp_path))
+    app = create_app({"RATELIMIT_ENABLED": False, **settings})
+    with app.app_context():
+        upgrade()
+    return app
+
+
+def test_production_sends_hsts_and_error_pages_without_stack_traces(monkeypatch, tmp_path):
+    app = production_app(monkeypatch, tmp_path)
+
+    @app.get("/explode")
+    def explode():
+        raise RuntimeError("secret detail: /srv/summit/summit/views.py password=hunter2")
+
+    client = app.test_client()
+    page = client.get("/explode")
+    assert page.status_code == 500
+    html = page.get_data(as_text=True)
+    assert "Something went wrong on our side" in html or "出错" in html
+    for leak in ("Traceback", "RuntimeError", "hunter2", "views.py"):
+        assert leak not in html
+    machine = client.get("/explode", headers={"Accept": "application/json"})
+    assert machine.status_code == 500
+    assert set(machine.get_json()) == {"error", "status"}
+    assert "hunter2" not in machine.get_data(as_text=True)
+    assert page.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+
+
+def test_a_too_large_post_gets_a_friendly_413_page(app, client, demo_event, monkeypatch):
+    monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
+    fields = {**form_fields(), "organisation": "大" * 100_000}
+    response = client.post("/register?lang=en", data=fields)
+    assert response.status_code == 413
+    assert "What you sent is too large." in response.get_data(as_text=True)
+    assert response.mimetype == "text/html"
+    with app.app_context():
+        assert db.session.scalars(select(Registration)).first() is None
+
+
+# --- the rate limiter across servers ---------------------------------------------
+
+
+def redis_or_skip() -> str:
+    import redis
+
+    url = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+    try:
+        redis.Redis.from_url(url, socket_connect_timeout=1).ping()
+    except redis.RedisError as error:
+        pytest.skip(f"no Redis at {url} ({error.__class__.__name__})")
+    return url
+
+
+def test_two_servers_share_the_registration_limit_through_redis(app, demo_event, tmp_path):
+    redis_url = redis_or_skip()
+    with app.app_context():
+        url = database_url()
+    settings = {
+        "RATELIMIT_ENABLED": "true",
+        "RATELIMIT_STORAGE_URI": redis_url,
+        "RATELIMIT_KEY_PREFIX": f"summit-test-{uuid.uuid4().hex}",
+        "RATELIMIT_REGISTER": "3 per minute",
+    }
+    with (gunicorn(url, tmp_path / "a", workers=1, threads=2, **settings) as first,
+          gunicorn(url, tmp_path / "b", workers=1, threads=2, **settings) as second):
+        statuses = []
+        for base in (first, second, first, second):
+            visitor = Browser(base)
+            # An incomplete form: it counts against the limit and stores nothing.
+            statuses.append(visitor.submit("/register", {"full_name": "试"})[0])
+    assert statuses == [422, 422, 422, 429]

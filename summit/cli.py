@@ -65,4 +65,5 @@ def demo_accounts() -> None:
             click.echo(f"  {role.value:<10} {email} / {password}")
 
 
+from . import backup_commands as _backup_commands  # noqa: E402,F401  (export, import)
 from .auth import commands as _auth_commands  # noqa: E402,F401  (create-admin)

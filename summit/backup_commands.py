@@ -1,0 +1,61 @@
+"""`flask summit export FILE` and `flask summit import FILE`: the whole database as
+versioned JSON, and back into an empty database (see summit/backup.py)."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from . import backup
+from .cli import summit_cli
+from .extensions import db
+
+
+@summit_cli.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+def export_command(file: Path) -> None:
+    """Write every event, registration, check-in, mail's metadata, the audit log and the
+    accounts (without passwords) to FILE as JSON ('-' for standard output)."""
+    data = backup.export_data(db.session)
+    text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    if str(file) == "-":
+        click.echo(text, nl=False)
+        return
+    # Personal data and private links: readable by the owner only, and never half written.
+    partial = file.with_name(f".{file.name}.partial")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+        stream.write(text)
+    partial.replace(file)
+    counts = ", ".join(f"{len(rows)} {name}" for name, rows in data["tables"].items() if rows)
+    click.echo(f"Exported to {file}: {counts}.", err=True)
+
+
+@summit_cli.command("import")
+@click.argument("file", type=click.File("r", encoding="utf-8"))
+def import_command(file) -> None:
+    """Restore FILE (written by `flask summit export`) into this database, which must be
+    empty (after `flask db upgrade`). Imported accounts have no password until one is set."""
+    try:
+        data = json.load(file)
+    except json.JSONDecodeError as error:
+        raise click.ClickException(f"{file.name} is not JSON: {error}") from error
+    try:
+        restored = backup.import_data(db.session, data)
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
+    counts = ", ".join(f"{count} {name}" for name, count in restored.items() if count)
+    click.echo(f"Imported {counts}.")
+    accounts = backup.accounts_without_password(db.session)
+    if accounts:
+        click.echo(f"{len(accounts)} account(s) have no password and cannot sign in until "
+                   "one is set, here or by an administrator in the admin UI:")
+        for user in accounts:
+            if user.active:
+                click.echo(f"  flask summit create-admin {user.email} --update "
+                           f"--role {user.role.value}")
+            else:
+                click.echo(f"  {user.email} (deactivated; --update would reactivate it)")

@@ -27,6 +27,12 @@ test: system-packages-test $(VENV)/.installed-test catalogs browser-test-deps
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
+# Calendar feeds and schedule exports of a 1,000-session programme: cold build, and
+# warm feeds under wrk as a ratio to /healthz (SQLite; BENCH_DATABASE_URL for PostgreSQL).
+.PHONY: bench-feeds
+bench-feeds: system-packages-test $(VENV)/.installed-test catalogs
+	$(BIN)/python bench/feeds.py
+
 db-upgrade: $(VENV)/.installed-run
 	@$(FLASK) db upgrade
 

@@ -4,6 +4,7 @@ read them: two independent iCalendar parsers, the frab XSD and JSON schema, a CS
 from __future__ import annotations
 
 import csv
+import gzip
 import io
 import json
 from datetime import UTC, datetime
@@ -281,6 +282,21 @@ def test_conditional_requests_get_304_until_the_programme_changes(app, client, d
     assert "午餐（自助）" in changed.get_data(as_text=True)
 
 
+def test_clients_that_accept_gzip_get_the_same_feed_compressed(client, demo_event):
+    plain = client.get("/calendar.ics?lang=zh")
+    packed = client.get("/calendar.ics?lang=zh", headers={"Accept-Encoding": "gzip, deflate"})
+    assert packed.headers["Content-Encoding"] == "gzip"
+    for response in (plain, packed):
+        assert "Accept-Encoding" in response.headers["Vary"]
+    assert gzip.decompress(packed.get_data()) == plain.get_data()
+    assert len(packed.get_data()) < len(plain.get_data()) / 3
+    # Each encoding has its own entity tag, as HTTP asks of different bytes.
+    assert packed.headers["ETag"] != plain.headers["ETag"]
+    again = client.get("/calendar.ics?lang=zh", headers={
+        "Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
+    assert again.status_code == 304
+
+
 def test_exports_answer_conditional_requests_too(client, demo_event):
     for path in ("/schedule.xml", "/schedule.json", "/schedule.csv",
                  "/forums/main/calendar.ics"):
@@ -328,6 +344,16 @@ def test_a_personal_feed_holds_exactly_that_attendees_sessions(app, client, demo
     assert summaries(calendar) == promoted
     _, calendar, _ = get_feed(client, f"/r/{tokens[0]}/calendar.ics")
     assert summaries(calendar) == []
+
+
+def test_a_personal_feed_speaks_the_attendees_language_unless_asked(app, client, demo_event):
+    with app.app_context():
+        token = register("english@example.cn", [], locale="en").token
+        main = [item for item in db.session.scalars(select(ProgrammeSession))
+                if item.forum.slug == "main"]
+        english, chinese = sorted(i.title_en for i in main), sorted(i.title_zh for i in main)
+    assert summaries(get_feed(client, f"/r/{token}/calendar.ics")[1]) == english
+    assert summaries(get_feed(client, f"/r/{token}/calendar.ics?lang=zh")[1]) == chinese
 
 
 def test_other_events_tokens_and_bad_tokens_get_404(app, client, demo_event):

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 
 from ..i18n import localized
 from ..labels import SESSION_KINDS
-from ..models import Event, ProgrammeSession
+from ..models import Event, ProgrammeSession, Speaker
 from .content import room_key, room_of, stable_id
 
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
@@ -129,6 +129,19 @@ def schedule(
     zone = ZoneInfo(event.timezone)
     short_name = acronym(event)
     held = [item for item in sessions if not item.cancelled]
+    kinds = {kind: str(label) for kind, label in SESSION_KINDS.items()}
+    people: dict[int, Person] = {}
+
+    def person(speaker: Speaker) -> Person:
+        if speaker.id not in people:
+            people[speaker.id] = Person(
+                id=speaker.id,
+                guid=stable_id(site, event, "speaker", speaker.id),
+                name=localized(speaker, "name", lang),
+                biography=localized(speaker, "bio", lang),
+            )
+        return people[speaker.id]
+
     rooms: dict[tuple[str, str], Room] = {}
     days: dict[date, Day] = {}
     for item in sorted(held, key=lambda s: (s.starts_at, s.forum.position, s.id)):
@@ -151,19 +164,11 @@ def schedule(
             room=room.name,
             title=localized(item, "title", lang),
             track=localized(item.forum, "name", lang),
-            type=str(SESSION_KINDS[item.kind]),
+            type=kinds[item.kind],
             language=lang,
             abstract=localized(item, "abstract", lang),
             url=session_url(item),
-            persons=[
-                Person(
-                    id=speaker.id,
-                    guid=stable_id(site, event, "speaker", speaker.id),
-                    name=localized(speaker, "name", lang),
-                    biography=localized(speaker, "bio", lang),
-                )
-                for speaker in item.speakers
-            ],
+            persons=[person(speaker) for speaker in item.speakers],
         ))
     ordered_days = [days[day] for day in sorted(days)] or [_empty_day(event, zone)]
     for index, day in enumerate(ordered_days, start=1):

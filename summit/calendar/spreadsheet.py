@@ -35,6 +35,8 @@ def to_csv(
     """One row per session, cancelled ones included and marked, in ``lang``.
     Call within ``force_locale`` of ``lang`` for the column names."""
     zone = ZoneInfo(event.timezone)
+    kinds = {kind: str(label) for kind, label in SESSION_KINDS.items()}
+    status = {True: _("Cancelled"), False: _("Scheduled")}
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([
@@ -49,10 +51,10 @@ def to_csv(
             ends.strftime("%H:%M"),
             localized(item.forum, "name", lang),
             room_of(item, lang),
-            str(SESSION_KINDS[item.kind]),
+            kinds[item.kind],
             localized(item, "title", lang),
             "; ".join(speaker_line(speaker, lang) for speaker in item.speakers),
-            _("Cancelled") if item.cancelled else _("Scheduled"),
+            status[item.cancelled],
             localized(item, "abstract", lang),
             session_url(item),
         ]

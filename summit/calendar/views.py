@@ -34,27 +34,32 @@ PRIVATE = cache_control(max_age=0, private=True)
 GOOGLE_CALENDAR = "https://calendar.google.com/calendar/render"
 
 
-def feed_language(event: Event) -> str:
-    """?lang=, else the event's language; never the cookie or Accept-Language, so
-    that a subscribed address gives every client the same content."""
+def feed_language(default: str) -> str:
+    """?lang=, else ``default``; never the cookie or Accept-Language, so that a
+    subscribed address gives every client the same content."""
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         return chosen
-    return event.default_locale if event.default_locale in LANGUAGES else "zh"
+    return default if default in LANGUAGES else "zh"
 
 
-def _serve(event: Event, feed: Feed, form: Format, filename: str, private: bool = False):
-    lang = feed_language(event)
+def _serve(event: Event, feed: Feed, form: Format, filename: str, private: bool = False,
+           language: str | None = None):
+    lang = feed_language(language or event.default_locale)
     base = current_link_base()
+    gzipped = request.accept_encodings["gzip"] > 0
 
     def produce() -> Response:
-        body = service.build(db.session, event, feed, form, lang, base)
+        body = service.build(db.session, event, feed, form, lang, base, gzipped)
         response = Response(body, mimetype=form.mimetype)
         response.headers.set("Content-Disposition", "inline", filename=filename)
+        if gzipped:
+            response.headers["Content-Encoding"] = "gzip"
         return response
 
-    validators = service.validators(event, feed, form, lang, base)
+    validators = service.validators(event, feed, form, lang, base, gzipped)
     response = conditional(validators, produce, PRIVATE if private else PUBLIC)
+    response.vary.add("Accept-Encoding")
     if private:
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["X-Robots-Tag"] = "noindex"
@@ -89,7 +94,7 @@ def attendee_calendar(token: str):
     if registration is None or registration.event_id != event.id:
         abort(404)
     return _serve(event, service.attendee_feed(registration), Format.ICS,
-                  f"{event.slug}-my-agenda.ics", private=True)
+                  f"{event.slug}-my-agenda.ics", private=True, language=registration.locale)
 
 
 @bp.get("/schedule.xml")

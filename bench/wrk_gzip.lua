@@ -1,0 +1,2 @@
+-- Ask for gzip as calendar apps and browsers do.
+wrk.headers["Accept-Encoding"] = "gzip"

@@ -67,3 +67,4 @@ def demo_accounts() -> None:
 
 from . import backup_commands as _backup_commands  # noqa: E402,F401  (export, import)
 from .auth import commands as _auth_commands  # noqa: E402,F401  (create-admin)
+from .badges import commands as _badge_commands  # noqa: E402,F401  (badges, doctor)

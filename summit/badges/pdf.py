@@ -1,0 +1,125 @@
+"""The WeasyPrint side of badges: HTML → PDF, the URL fetcher that only serves our own
+static files, and large runs rendered in chunks on every core and merged in order.
+
+Nothing here knows Flask: worker processes import only this module.
+"""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import multiprocessing
+import os
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ProcessPoolExecutor
+from io import BytesIO
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import unquote, urlsplit
+
+from pypdf import PdfReader, PdfWriter
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
+
+log = logging.getLogger(__name__)
+
+# A worker is replaced after this many chunks, so whatever WeasyPrint caches stays bounded.
+CHUNKS_PER_WORKER = 16
+
+
+class RefusedURL(ValueError):
+    """A badge asked for something that is not one of the project's static files."""
+
+
+class StaticFilesFetcher(URLFetcher):
+    """Serves files inside the static folder (given as file: URLs, which relative links
+    resolve to) and refuses everything else: other files, http(s):, data:, any scheme.
+    Keeps what it served and refused, for the log and for tests."""
+
+    def __init__(self, static_dir: str | Path):
+        super().__init__(allowed_protocols=("file",), allow_redirects=False)
+        self.root = Path(static_dir).resolve()
+        self.served: list[str] = []
+        self.refused: list[str] = []
+
+    @property
+    def base_url(self) -> str:
+        return path2url(str(self.root) + os.sep)
+
+    def static_path(self, url: str) -> Path | None:
+        """The file inside the static folder that ``url`` names, or None."""
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            return None
+        path = Path(unquote(parts.path)).resolve()
+        if not path.is_relative_to(self.root) or not path.is_file():
+            return None
+        return path
+
+    def fetch(self, url: str, headers: dict | None = None) -> URLFetcherResponse:
+        path = self.static_path(url)
+        if path is None:
+            self.refused.append(url)
+            log.warning("badge renderer refused to fetch %.200s", url)
+            raise RefusedURL(f"badges may only use the project's static files, not {url[:200]}")
+        self.served.append(url)
+        content_type = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+        if content_type.startswith("text/"):
+            content_type += "; charset=utf-8"
+        return URLFetcherResponse(url, path.read_bytes(), {"Content-Type": content_type})
+
+
+_font_config: FontConfiguration | None = None
+
+
+def _fonts() -> FontConfiguration:
+    """One fontconfig set-up per process: loading it costs more than a badge."""
+    global _font_config
+    if _font_config is None:
+        _font_config = FontConfiguration()
+    return _font_config
+
+
+def html_to_pdf(html: str, static_dir: str, fetcher: StaticFilesFetcher | None = None) -> bytes:
+    fetcher = fetcher or StaticFilesFetcher(static_dir)
+    document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
+    return document.write_pdf(font_config=_fonts())
+
+
+def _pool(workers: int, preload: str) -> ProcessPoolExecutor:
+    # Workers start from a fork server that has imported the renderer once: starting
+    # one is a fork of a small, single-threaded process, never of a web server.
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([preload])
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, max_tasks_per_child=CHUNKS_PER_WORKER
+    )
+
+
+def render_in_parallel(
+    render: Callable[..., bytes], tasks: Iterable[tuple], target: BinaryIO, workers: int
+) -> None:
+    """Call ``render(*task)`` for each task on ``workers`` processes, each call making
+    one PDF, and write them to ``target`` as one PDF in the order of ``tasks``. At most
+    two tasks per worker are in flight, so memory stays bounded however long the run."""
+    writer = PdfWriter()
+    in_flight: deque[Future[bytes]] = deque()
+
+    def take_oldest() -> None:
+        writer.append(PdfReader(BytesIO(in_flight.popleft().result())))
+
+    with _pool(workers, render.__module__) as pool:
+        for task in tasks:
+            in_flight.append(pool.submit(render, *task))
+            if len(in_flight) >= 2 * workers:
+                take_oldest()
+        while in_flight:
+            take_oldest()
+    writer.write(target)
+
+
+def default_workers() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
+               else os.cpu_count() or 1)

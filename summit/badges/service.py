@@ -1,0 +1,105 @@
+"""Which badges to print, in which order: the batch print's filter, read from a query
+string or the command line, and the registrations it selects."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from ..models import (
+    Event,
+    Forum,
+    Registration,
+    RegistrationCategory,
+    RegistrationStatus,
+    Seat,
+    SeatStatus,
+)
+from .layouts import DEFAULT_LAYOUT, LAYOUTS, Layout
+
+
+class BadgeOrder(enum.StrEnum):
+    NAME = "name"
+    ORGANISATION = "organisation"
+
+
+# Cancelled registrations never get a badge.
+PRINTABLE_STATUSES = (RegistrationStatus.CONFIRMED, RegistrationStatus.WAITLISTED)
+
+
+class BadgeFilterError(ValueError):
+    """A filter value that makes no sense; the message says which and what is allowed."""
+
+
+@dataclass(frozen=True)
+class BadgeFilter:
+    layout: Layout
+    category: RegistrationCategory | None = None
+    # A parallel forum's slug: only attendees with a confirmed seat in it.
+    forum: str | None = None
+    status: RegistrationStatus = RegistrationStatus.CONFIRMED
+    order: BadgeOrder = BadgeOrder.NAME
+
+
+def _choice(values: Mapping[str, str | None], name: str, allowed: list[str],
+            default: str | None) -> str | None:
+    value = (values.get(name) or "").strip()
+    if not value:
+        return default
+    if value not in allowed:
+        raise BadgeFilterError(_("%(name)s must be one of %(allowed)s, not “%(value)s”.",
+                                 name=name, allowed=", ".join(allowed), value=value[:40]))
+    return value
+
+
+def parse_filter(values: Mapping[str, str | None]) -> BadgeFilter:
+    """The filter from query arguments or command options: layout, category, forum,
+    status and order. A missing or empty value means the default."""
+    if (values.get("status") or "").strip() == RegistrationStatus.CANCELLED:
+        raise BadgeFilterError(_("Cancelled registrations get no badge."))
+    category = _choice(values, "category", [c.value for c in RegistrationCategory], None)
+    status = _choice(values, "status", [s.value for s in PRINTABLE_STATUSES],
+                     RegistrationStatus.CONFIRMED)
+    return BadgeFilter(
+        layout=LAYOUTS[_choice(values, "layout", list(LAYOUTS), DEFAULT_LAYOUT)],
+        category=RegistrationCategory(category) if category else None,
+        forum=(values.get("forum") or "").strip() or None,
+        status=RegistrationStatus(status),
+        order=BadgeOrder(_choice(values, "order", [o.value for o in BadgeOrder], BadgeOrder.NAME)),
+    )
+
+
+def _sort_key(order: BadgeOrder):
+    if order is BadgeOrder.ORGANISATION:
+        return lambda r: (r.organisation.casefold(), r.full_name.casefold(), r.id)
+    return lambda r: (r.full_name.casefold(), r.latin_name.casefold(), r.id)
+
+
+def badge_registrations(session: Session, event: Event, wanted: BadgeFilter) -> list[Registration]:
+    """The registrations of ``event`` that ``wanted`` selects, with their seats and
+    forums loaded, sorted in Python so that every database prints the same order."""
+    query = (
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.status == wanted.status)
+        .options(
+            selectinload(Registration.seats).selectinload(Seat.forum),
+            selectinload(Registration.event),
+        )
+    )
+    if wanted.category is not None:
+        query = query.where(Registration.category == wanted.category)
+    if wanted.forum is not None:
+        forum_id = session.scalar(
+            select(Forum.id).where(Forum.event_id == event.id, Forum.slug == wanted.forum)
+        )
+        if forum_id is None:
+            raise BadgeFilterError(_("There is no forum “%(forum)s” in this event.",
+                                     forum=wanted.forum[:64]))
+        seated = (Seat.forum_id == forum_id) & (Seat.status == SeatStatus.CONFIRMED)
+        query = query.where(Registration.seats.any(seated))
+    return sorted(session.scalars(query), key=_sort_key(wanted.order))

@@ -33,11 +33,24 @@ from typing import Any
 from flask import Response, make_response, request
 from werkzeug.http import is_resource_modified
 
+from .config import PROJECT_ROOT
 from .models import Event
 
-# Part of every ETag: raise it when a release changes what a representation looks
-# like, so that clients holding the old bytes fetch the new ones.
-REPRESENTATION_REVISION = 1
+
+def _release_fingerprint() -> str:
+    """What identifies the code, templates and translations that build representations:
+    part of every ETag, so that after a deploy no client keeps the old release's bytes.
+    The same checkout gives the same value on every server."""
+    digest = hashlib.sha256()
+    for folder in (PROJECT_ROOT / "summit", PROJECT_ROOT / "templates"):
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+RELEASE = _release_fingerprint()
 
 
 @dataclass(frozen=True)
@@ -70,7 +83,7 @@ def programme_validators(
     (the format, the language, the base URL, a forum …). ``last_modified`` defaults
     to the programme's last change; pass a later time when the view depends on
     something else that changed since (an attendee's seats, say)."""
-    material = repr((REPRESENTATION_REVISION, *programme_key(event), variant))
+    material = repr((RELEASE, *programme_key(event), variant))
     return Validators(
         etag=hashlib.sha256(material.encode()).hexdigest()[:32],
         last_modified=last_modified or event.programme_updated_at,

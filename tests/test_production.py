@@ -16,9 +16,10 @@ from gunicorn.glogging import SafeAtoms
 from sqlalchemy import select
 
 from summit import create_app
+from summit.auth.service import create_user
 from summit.extensions import db
 from summit.log_redaction import RedactTokens
-from summit.models import ProgrammeSession, Registration, Speaker
+from summit.models import Event, ProgrammeSession, Registration, Role, Speaker
 from summit.security import CONTENT_SECURITY_POLICY
 
 from .servers import GUNICORN, PROJECT_ROOT, Browser, gunicorn
@@ -236,3 +237,97 @@ def test_two_servers_share_the_registration_limit_through_redis(app, demo_event,
             # An incomplete form: it counts against the limit and stores nothing.
             statuses.append(visitor.submit("/register", {"full_name": "试"})[0])
     assert statuses == [422, 422, 422, 429]
+
+
+# --- HTTP caching of public pages ---------------------------------------------------
+
+
+def public_pages(app, demo_event) -> list[str]:
+    with app.app_context():
+        session_id = db.session.scalars(select(ProgrammeSession.id).order_by(
+            ProgrammeSession.id)).first()
+        speaker_id = db.session.scalars(select(Speaker.id).order_by(Speaker.id)).first()
+    return ["/", "/agenda", "/agenda?forum=chip-machine", "/forums/chip-machine",
+            f"/sessions/{session_id}", "/speakers", f"/speakers/{speaker_id}"]
+
+
+def rename_event(app, event_id: int, name: str) -> None:
+    with app.app_context():
+        db.session.get(Event, event_id).name_en = name
+        db.session.commit()
+
+
+def test_public_pages_answer_304_until_the_programme_changes_then_fresh_content(
+    app, client, demo_event
+):
+    for path in public_pages(app, demo_event):
+        first = client.get(path, headers={"Accept-Language": "en"})
+        assert first.status_code == 200, path
+        assert first.headers["Cache-Control"] == "public, no-cache", path
+        assert {"Cookie", "Accept-Language"} <= set(first.vary), path
+        assert first.last_modified is not None, path
+        etag = first.headers["ETag"]
+        again = client.get(path, headers={"Accept-Language": "en", "If-None-Match": etag})
+        assert again.status_code == 304, path
+        assert again.data == b"" and again.headers["ETag"] == etag, path
+
+        new_name = f"Embedded China, edited for {path}"
+        rename_event(app, demo_event, new_name)
+        fresh = client.get(path, headers={"Accept-Language": "en", "If-None-Match": etag})
+        assert fresh.status_code == 200, path
+        assert fresh.headers["ETag"] != etag, path
+        assert new_name in fresh.get_data(as_text=True), path
+
+
+def test_an_edited_session_shows_at_once_on_its_page_and_in_the_agenda(app, client, demo_event):
+    with app.app_context():
+        item = db.session.scalars(select(ProgrammeSession).order_by(ProgrammeSession.id)).first()
+        path = f"/sessions/{item.id}"
+    tags = {page: client.get(page + "?lang=en").headers["ETag"] for page in (path, "/agenda")}
+    with app.app_context():
+        db.session.get(ProgrammeSession, item.id).title_en = "A title changed a minute ago"
+        db.session.commit()
+    for page, etag in tags.items():
+        response = client.get(page + "?lang=en", headers={"If-None-Match": etag})
+        assert response.status_code == 200
+        assert "A title changed a minute ago" in response.get_data(as_text=True)
+
+
+def test_each_language_has_its_own_version(client, demo_event):
+    chinese = client.get("/agenda", headers={"Accept-Language": "zh-CN"})
+    english = client.get("/agenda", headers={"Accept-Language": "en",
+                                              "If-None-Match": chinese.headers["ETag"]})
+    assert english.status_code == 200
+    assert english.headers["ETag"] != chinese.headers["ETag"]
+    assert "Agenda" in english.get_data(as_text=True)
+    client.get("/agenda?lang=en")  # the switch is remembered in a cookie
+    remembered = client.get("/agenda", headers={"If-None-Match": chinese.headers["ETag"]})
+    assert remembered.status_code == 200
+
+
+def test_a_page_carrying_a_one_time_message_is_never_a_304_nor_stored(app, client, demo_event):
+    etag = client.get("/").headers["ETag"]
+    with client.session_transaction() as browser_session:
+        browser_session["_flashes"] = [("success", "You are signed out.")]
+    response = client.get("/", headers={"If-None-Match": etag})
+    assert response.status_code == 200
+    assert "You are signed out." in response.get_data(as_text=True)
+    assert response.headers["Cache-Control"] == "private, no-store"
+    assert "ETag" not in response.headers
+    assert client.get("/", headers={"If-None-Match": etag}).status_code == 304
+
+
+def test_a_signed_in_organizers_pages_are_theirs_alone(app, client, demo_event):
+    with app.app_context():
+        user = create_user(db.session, "organizer@cache.example.cn", "long-enough-password",
+                           Role.ORGANIZER, "组织者")
+        db.session.commit()
+        user_id = user.id
+    anonymous = client.get("/agenda").headers["ETag"]
+    with client.session_transaction() as browser_session:
+        browser_session["_user_id"] = str(user_id)
+        browser_session["_fresh"] = True
+    signed_in = client.get("/agenda", headers={"If-None-Match": anonymous})
+    assert signed_in.status_code == 200
+    assert signed_in.headers["Cache-Control"] == "private, no-cache"
+    assert signed_in.headers["ETag"] != anonymous

@@ -2,77 +2,103 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, render_template, request, session
+from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from ..caching import cache_control, conditional, programme_validators
 from ..extensions import db
+from ..i18n import current_language
+from ..mail import current_link_base
+from ..models import Event
 from . import service
 from .current import require_event
 
 bp = Blueprint("program", __name__)
 
 
+def _page(event: Event, template: str, **context) -> Response:
+    """A page of the programme, answered with 304 when the visitor holds this version.
+
+    Its ETag names everything the page shows: the programme's version, the address
+    with its query, the language, the site's address (calendar links) and who is
+    signed in. Rendering, and the queries it needs, happen only for a 200: pass
+    callables in ``context`` for values that need queries."""
+
+    def produce() -> str:
+        values = {name: value() if callable(value) else value for name, value in context.items()}
+        return render_template(template, event=event, **values)
+
+    if session.get("_flashes"):
+        # A message to show once: this answer belongs to this moment only.
+        return Response(produce(), mimetype="text/html")
+    user = current_user.get_id() if current_user.is_authenticated else None
+    validators = programme_validators(
+        event, "page", request.path, sorted(request.args.items(multi=True)),
+        current_language(), current_link_base(), user,
+    )
+    # Browsers check back on every view (a cheap 304); a signed-in organizer's copy
+    # stays in their own browser.
+    response = conditional(validators, produce, cache_control(max_age=0, private=bool(user)))
+    response.vary.update(("Cookie", "Accept-Language"))
+    return response
+
+
 @bp.get("/")
 def home():
-    event = require_event()
-    return render_template("program/home.html", event=event)
+    return _page(require_event(), "program/home.html")
 
 
 @bp.get("/agenda")
 def agenda():
     event = require_event()
-    sessions = service.programme_sessions(db.session, event)
     selected = None
     if slug := request.args.get("forum"):
-        selected = service.find_forum(db.session, event, slug)
-        if selected is None:
-            abort(404)
-        sessions = [item for item in sessions if item.forum_id == selected.id]
-    return render_template(
-        "program/agenda.html",
-        event=event,
-        days=service.agenda(sessions, event),
-        selected_forum=selected,
-    )
+        selected = service.find_forum(db.session, event, slug) or abort(404)
+
+    def days():
+        sessions = service.programme_sessions(db.session, event)
+        if selected is not None:
+            sessions = [item for item in sessions if item.forum_id == selected.id]
+        return service.agenda(sessions, event)
+
+    return _page(event, "program/agenda.html", days=days, selected_forum=selected)
 
 
 @bp.get("/forums/<slug>")
 def forum(slug: str):
     event = require_event()
     found = service.find_forum(db.session, event, slug) or abort(404)
-    sessions = [item for item in service.programme_sessions(db.session, event)
-                if item.forum_id == found.id]
-    return render_template(
-        "program/forum.html", event=event, forum=found, days=service.agenda(sessions, event)
-    )
+
+    def days():
+        sessions = [item for item in service.programme_sessions(db.session, event)
+                    if item.forum_id == found.id]
+        return service.agenda(sessions, event)
+
+    return _page(event, "program/forum.html", forum=found, days=days)
 
 
 @bp.get("/sessions/<int:session_id>")
 def session_detail(session_id: int):
     event = require_event()
     found = service.find_session(db.session, event, session_id) or abort(404)
-    return render_template("program/session.html", event=event, item=found)
+    return _page(event, "program/session.html", item=found)
 
 
 @bp.get("/speakers")
 def speakers():
     event = require_event()
-    return render_template(
-        "program/speakers.html", event=event, speakers=service.speakers_of(db.session, event)
-    )
+    return _page(event, "program/speakers.html",
+                 speakers=lambda: service.speakers_of(db.session, event))
 
 
 @bp.get("/speakers/<int:speaker_id>")
 def speaker_detail(speaker_id: int):
     event = require_event()
     found = service.find_speaker(db.session, event, speaker_id) or abort(404)
-    return render_template(
-        "program/speaker.html",
-        event=event,
-        speaker=found,
-        sessions=service.sessions_of_speaker(db.session, found),
-    )
+    return _page(event, "program/speaker.html", speaker=found,
+                 sessions=lambda: service.sessions_of_speaker(db.session, found))
 
 
 @bp.get("/speakers/<int:speaker_id>/photo")
@@ -81,7 +107,10 @@ def speaker_photo(speaker_id: int):
     found = service.find_speaker(db.session, event, speaker_id)
     if found is None or not found.has_photo:
         abort(404)
-    return Response(found.photo, mimetype=found.photo_type)
+    # A new photo is a programme change, so the version in the ETag covers it.
+    validators = programme_validators(event, "photo", speaker_id)
+    return conditional(validators, lambda: Response(found.photo, mimetype=found.photo_type),
+                       cache_control(max_age=0))
 
 
 @bp.get("/healthz")

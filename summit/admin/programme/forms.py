@@ -270,7 +270,7 @@ class SessionForm(ProgrammeForm):
     abstract_zh, abstract_en = pair(_l("Abstract"), block=True)
     cancelled = BooleanField(_l("Cancelled (stays on the agenda, struck through)"))
     # Speakers in order; 0 leaves a place empty.
-    speakers = FieldList(SelectField(_l("Speaker"), coerce=int, choices=[], validate_choice=True),
+    speakers = FieldList(SelectField(_l("Speaker"), coerce=int, choices=[], default=0),
                          label=_l("Speakers, in this order"), min_entries=SPARE_SPEAKER_PLACES)
 
     layout = (("title_zh", "title_en"), ("forum_id", "kind"), ("starts_at", "ends_at"),
@@ -297,6 +297,10 @@ class SessionForm(ProgrammeForm):
 
     def speaker_ids(self) -> list[int]:
         return [entry.data for entry in self.speakers if entry.data]
+
+    def speaker_list_errors(self) -> list[str]:
+        """Errors about the list as a whole (one place's own errors are lists)."""
+        return [str(error) for error in self.speakers.errors if not isinstance(error, list)]
 
     def validate_speakers(self, field) -> None:
         chosen = self.speaker_ids()

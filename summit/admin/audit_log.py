@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
 from ..auth.access import role_required
@@ -39,7 +40,7 @@ class AuditFilterForm(FlaskForm):
 
 def _distinct(column) -> list[tuple[str, str]]:
     values = db.session.scalars(select(column).distinct().order_by(column)).all()
-    return [("", "—")] + [(value, value) for value in values if value]
+    return [SelectChoice("", "—")] + [SelectChoice(value, value) for value in values if value]
 
 
 def _local_midnight(day, zone: ZoneInfo) -> datetime:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import AnyOf, Email, EqualTo, InputRequired, Length
 
 from ..forms import clean_text, printable
@@ -12,7 +13,7 @@ from ..labels import ROLES
 from ..models import Role
 from .service import PASSWORD_MIN_LENGTH
 
-ROLE_CHOICES = [(role.value, label) for role, label in ROLES.items()]
+ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLES.items()]
 
 
 def _email_field(label) -> EmailField:

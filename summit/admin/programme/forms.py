@@ -25,6 +25,7 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields import ColorField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     Email,
     InputRequired,
@@ -44,6 +45,11 @@ from ...program.current import current_event
 TIMEZONES = sorted(available_timezones())
 # Empty speaker places offered below the chosen ones.
 SPARE_SPEAKER_PLACES = 3
+
+
+def labelled(labels: dict) -> list[SelectChoice]:
+    """An enum's members as choices, each with its label from summit.labels."""
+    return [SelectChoice(member, label) for member, label in labels.items()]
 
 
 def clean_block(value: str | None) -> str | None:
@@ -149,8 +155,8 @@ class EventForm(ProgrammeForm):
                           validators=[InputRequired(message=_l("Enter a date."))])
     ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Enter a date."))])
     timezone = SelectField(_l("Time zone"), choices=TIMEZONES, default="Asia/Shanghai")
-    default_locale = SelectField(_l("Default language"),
-                                 choices=[("zh", "中文"), ("en", "English")])
+    default_locale = SelectField(
+        _l("Default language"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")])
     website = URLField(_l("Website"), filters=[clean_text], validators=[_max(500), http_url])
     contact_email = EmailField(
         _l("Contact email"), filters=[clean_text],
@@ -204,7 +210,7 @@ class EventForm(ProgrammeForm):
 
 class CoHostForm(ProgrammeForm):
     name_zh, name_en = pair(_l("Name"), 300)
-    role = SelectField(_l("Role"), choices=list(CO_HOST_ROLES.items()), coerce=CoHostRole,
+    role = SelectField(_l("Role"), choices=labelled(CO_HOST_ROLES), coerce=CoHostRole,
                        default=CoHostRole.CO_HOST)
     website = URLField(_l("Website"), filters=[clean_text], validators=[_max(500), http_url])
 
@@ -225,7 +231,7 @@ class ForumForm(ProgrammeForm):
                     Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                            message=_l("Lower-case letters, digits and hyphens only."))],
     )
-    kind = SelectField(_l("Kind"), choices=list(FORUM_KINDS.items()), coerce=ForumKind,
+    kind = SelectField(_l("Kind"), choices=labelled(FORUM_KINDS), coerce=ForumKind,
                        default=ForumKind.PARALLEL)
     room_zh, room_en = pair(_l("Room"), 200)
     capacity = IntegerField(
@@ -262,7 +268,7 @@ class SpeakerForm(ProgrammeForm):
 class SessionForm(ProgrammeForm):
     title_zh, title_en = pair(_l("Title"), 300)
     forum_id = SelectField(_l("Forum"), coerce=int, choices=[])
-    kind = SelectField(_l("Kind"), choices=list(SESSION_KINDS.items()), coerce=SessionKind,
+    kind = SelectField(_l("Kind"), choices=labelled(SESSION_KINDS), coerce=SessionKind,
                        default=SessionKind.TALK)
     starts_at = local_time(_l("Starts"))
     ends_at = local_time(_l("Ends"))
@@ -289,9 +295,11 @@ class SessionForm(ProgrammeForm):
             self.speakers.append_entry(0)
 
     def prepare(self, event: Event, session) -> None:
-        self.forum_id.choices = [(forum.id, localized(forum, "name")) for forum in event.forums]
+        self.forum_id.choices = [SelectChoice(forum.id, localized(forum, "name"))
+                                for forum in event.forums]
         speakers = sorted(event.speakers, key=lambda s: (s.name_zh or s.name_en).casefold())
-        choices = [(0, "—")] + [(speaker.id, _speaker_choice(speaker)) for speaker in speakers]
+        choices = [SelectChoice(0, "—")] + [SelectChoice(speaker.id, _speaker_choice(speaker))
+                                            for speaker in speakers]
         for entry in self.speakers:
             entry.choices = choices
 

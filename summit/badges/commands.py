@@ -53,8 +53,8 @@ def badges(out_path: str, layout: str, category: str, forum: str, status: str, o
     with partial.open("wb") as out:
         pages = write_badges(facts, wanted.layout, out, title=f"{event.slug} badges")
     partial.replace(target)
-    click.echo(f"Wrote {len(facts)} badges on {pages} pages ({wanted.layout.key}) to {target} "
-               f"in {time.perf_counter() - started:.1f} s.")
+    click.echo(f"Wrote {len(facts)} badges on {pages} page{'s' if pages != 1 else ''} "
+               f"({wanted.layout.key}) to {target} in {time.perf_counter() - started:.1f} s.")
 
 
 def _database_check() -> tuple[bool, str]:

@@ -16,6 +16,9 @@ from dataclasses import dataclass, replace
 
 PT_PER_MM = 72 / 25.4
 LINE_HEIGHT = 1.2  # the badge stylesheet's line-height for fitted text
+# What a line may take: where Latin and CJK faces meet on one line, their different
+# ascents make the line box up to 0.1 em taller than its line-height.
+LINE_BOX = LINE_HEIGHT + 0.1
 SAFETY = 0.97  # of the box's width, for rounding in the PDF
 
 NARROW = frozenset("iljtfrI.,:;'!|()[]-/·`")
@@ -143,13 +146,13 @@ class Fitted:
 
 def _size_for(width_em: float, lines: int, box: Box) -> float:
     by_width = box.width_mm * PT_PER_MM * SAFETY / width_em if width_em else box.max_pt
-    by_height = box.height_mm * PT_PER_MM / (lines * LINE_HEIGHT)
+    by_height = box.height_mm * PT_PER_MM / (lines * LINE_BOX)
     return min(box.max_pt, by_width, by_height)
 
 
 def _finish(lines: list[str], size: float, box: Box, spacing: float = 0.0) -> Fitted:
     size = round(size - 0.05, 1)  # rounded down, so rounding never makes it wider
-    used_mm = len(lines) * size * LINE_HEIGHT / PT_PER_MM
+    used_mm = len(lines) * size * LINE_BOX / PT_PER_MM
     return Fitted(tuple(lines), size, spacing, round(max(box.height_mm - used_mm, 0) / 2, 2))
 
 

@@ -14,4 +14,5 @@ def qr_svg(checkin_code: str) -> Markup:
     which phones do not read), error correction at least M."""
     code = segno.make_qr(checkin_code, error="m")
     # The SVG holds only path data made by segno, never the text it encodes.
-    return Markup(code.svg_inline(scale=1, border=QUIET_ZONE, omitsize=True, dark="#000"))
+    return Markup(code.svg_inline(scale=1, border=QUIET_ZONE, omitsize=True, dark="#000",
+                                  svgclass="qr", lineclass=None))

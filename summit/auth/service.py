@@ -7,6 +7,7 @@ logged or audited.
 
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -19,9 +20,13 @@ from ..models import Role, User, utcnow
 from . import throttle
 
 PASSWORD_MIN_LENGTH = 10
-# Compared against when no account has the email, so that a wrong email costs
-# as long as a wrong password and timing does not tell which accounts exist.
-_NOBODY_HASH = generate_password_hash("no account has this password")
+
+
+@functools.cache
+def _nobody_hash() -> str:
+    """Checked when no account has the email, so that a wrong email costs as long as
+    a wrong password and timing does not tell which accounts exist."""
+    return generate_password_hash("no account has this password")
 
 
 class SignInRefused(Exception):
@@ -92,7 +97,7 @@ def authenticate(
         raise SignInRefused(retry_at)
     user = find_user(session, email)
     if user is None:
-        check_password_hash(_NOBODY_HASH, password)
+        check_password_hash(_nobody_hash(), password)
         session.commit()
         return None
     if not password_matches(user, password) or not user.active:

@@ -123,6 +123,8 @@ def save_event(
     values = dict(values)
     capacity = values.pop("capacity")
     if event is None:
+        if session.scalar(select(Event.id).where(Event.slug == values["slug"])) is not None:
+            _refuse(session, Problem("slug", _("Another event has this short name.")))
         event = Event(**values, capacity=capacity)
         session.add(event)
         _save(session, actor, event, None)

@@ -239,6 +239,9 @@ def _deletion_effects(obj) -> list[str]:
             effects.append(ngettext(
                 "%(num)d registration loses its seat or place in line in it.",
                 "%(num)d registrations lose their seat or place in line in it.", seats))
+    if isinstance(obj, ProgrammeSession):
+        effects.append(_("Calendars that subscribed drop it at their next update. To tell "
+                         "attendees that it will not take place, mark it as cancelled instead."))
     if isinstance(obj, Speaker) and (count := len(obj.session_links)):
         effects.append(ngettext("They are taken off %(num)d session.",
                                 "They are taken off %(num)d sessions.", count))

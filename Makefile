@@ -43,14 +43,15 @@ catalogs: $(VENV)/.installed-run
 		$(BIN)/pybabel -q compile -d summit/translations; fi
 
 # After adding or changing UI strings: extract them all into messages.pot and merge
-# that into the Chinese catalog; then translate the new or fuzzy entries and `make catalogs`.
+# that into the Chinese catalog (no fuzzy guesses: a wrong one is worse than none); then
+# translate the new entries and `make catalogs`.
 TRANSLATIONS := summit/translations
 translations: $(VENV)/.installed-run
 	$(BIN)/pybabel -q extract -F $(TRANSLATIONS)/babel.cfg --no-wrap --sort-by-file \
 		--project Summit --copyright-holder "Summit contributors" \
 		-o $(TRANSLATIONS)/messages.pot summit templates
-	$(BIN)/pybabel -q update --no-wrap -i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS) \
-		-l zh_Hans_CN --init-missing
+	$(BIN)/pybabel -q update --no-wrap --no-fuzzy-matching -l zh_Hans_CN --init-missing \
+		-i $(TRANSLATIONS)/messages.pot -d $(TRANSLATIONS)
 	@echo "Now translate the empty and '#, fuzzy' entries of $(TRANSLATIONS)/zh_Hans_CN/LC_MESSAGES/messages.po, then: make catalogs"
 
 # The browser tests' axe-core (accessibility audit), from the npm registry where npm exists.

@@ -209,6 +209,7 @@ def test_the_attendee_path_and_its_mail_are_all_chinese(app, client, demo_event)
     page = client.get(link)
     html = page.get_data(as_text=True)
     assert "报名成功" in html and "座位已确认" in html and "芯机联动专题" in html
+    assert "东南大学 教授" in ReadableText.of(html)  # organisation and job title, the Chinese way
     assert untranslated_words(html, content, *typed) == set()
     cancel = client.get(f"{link}/cancel").get_data(as_text=True)
     assert "取消我的报名" in cancel

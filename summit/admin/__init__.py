@@ -6,3 +6,6 @@ from flask import Blueprint
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
 from . import accounts, audit_log, home, programme  # noqa: E402,F401  (register their views)
+
+# isort: split
+from . import checkin, dashboard, registrations  # noqa: E402,F401  (register their views)

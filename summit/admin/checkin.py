@@ -1,0 +1,152 @@
+"""/admin/checkin: the check-in desk, for check-in staff and organizers.
+
+A USB scanner types the badge's code and Enter into a field that keeps focus; a
+phone or laptop camera reads the QR code where the browser has BarcodeDetector
+(static/js/checkin.js); anyone can search by name. Without JavaScript each scan
+is a plain form POST; with it, a fetch to ``checkin_scan`` that answers in JSON.
+"""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..auth.access import role_required
+from ..extensions import db
+from ..i18n import format_clock, format_moment, to_local
+from ..labels import CATEGORIES
+from ..models import Role, utcnow
+from ..program.current import require_event
+from . import bp
+from .checkin_forms import CheckInForm, DeskSearchForm, ScanForm, UndoForm
+from .checkin_service import (
+    Outcome,
+    Scan,
+    check_in_code,
+    check_in_registration,
+    find_at_desk,
+    undo_check_in,
+)
+from .navigation import add_entry
+from .registration_list import checked_in_progress
+
+DESK = (Role.CHECKIN, Role.ORGANIZER)
+
+add_entry("admin.checkin", _l("Check-in desk"), roles=DESK, order=40)
+
+
+def _when(moment, event) -> str:
+    """09:12 today; with the date on another day."""
+    if to_local(moment, event.timezone).date() == to_local(utcnow(), event.timezone).date():
+        return format_clock(moment, event.timezone)
+    return format_moment(moment, event.timezone)
+
+
+def answer(scan: Scan, event) -> dict:
+    """What the desk shows for a scan, for the page and for the JSON answer alike."""
+    person = scan.attendee
+    if scan.outcome is Outcome.ALREADY:
+        message = _("Already checked in at %(time)s.", time=_when(person.checked_in_at, event))
+    else:
+        message = {
+            Outcome.CHECKED_IN: _("Welcome! Checked in."),
+            Outcome.CANCELLED: _("Not admitted: this registration is cancelled."),
+            Outcome.WAITLISTED: _("Not admitted: on the waiting list, no confirmed place. "
+                                  "Ask an organizer."),
+            Outcome.UNKNOWN: _("Unknown code. Check the badge, or find the person by name."),
+        }[scan.outcome]
+    body = {"ok": scan.admitted, "outcome": scan.outcome.value, "message": message}
+    if person is not None:
+        body.update(
+            registration_id=person.id,
+            name=person.full_name,
+            latin_name=person.latin_name,
+            organisation=person.organisation,
+            category=str(CATEGORIES[person.category]),
+            checked_in_at=person.checked_in_at.isoformat() if person.checked_in_at else None,
+            undo_url=url_for(".checkin_undo", registration_id=person.id)
+            if person.checked_in_at else None,
+        )
+    return body
+
+
+def _desk_page(event, result: dict | None = None, scan_form: ScanForm | None = None,
+               status: int = 200):
+    search = DeskSearchForm(formdata=request.args)
+    found = find_at_desk(db.session, event.id, search.q.data or "") if search.q.data else None
+    arrived, expected = checked_in_progress(db.session, event)
+    page = render_template(
+        "admin/checkin.html",
+        event=event,
+        scan_form=scan_form or ScanForm(formdata=None),
+        search=search,
+        found=found,
+        result=result,
+        arrived=arrived,
+        expected=expected,
+        check_in_form=CheckInForm(),
+        undo_form=UndoForm(),
+    )
+    return page, status
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.route("/checkin", methods=["GET", "POST"])
+@role_required(*DESK)
+def checkin():
+    """The desk; a POST is a scan from a browser without JavaScript."""
+    event = require_event()
+    form = ScanForm()
+    if not form.is_submitted():
+        return _desk_page(event)
+    if not form.validate():
+        return _desk_page(event, scan_form=form, status=422)
+    scan = check_in_code(db.session, event.id, form.code.data, _actor())
+    return _desk_page(event, result=answer(scan, event))
+
+
+@bp.post("/checkin/scan.json")
+@role_required(*DESK)
+def checkin_scan():
+    """A scan from checkin.js: the same rules, answered in JSON."""
+    event = require_event()
+    form = ScanForm()
+    if not form.validate():
+        errors = [message for messages in form.errors.values() for message in messages]
+        return {"ok": False, "outcome": "invalid", "message": " ".join(map(str, errors))}, 422
+    scan = check_in_code(db.session, event.id, form.code.data, _actor())
+    return answer(scan, event)
+
+
+@bp.post("/checkin/<int:registration_id>")
+@role_required(*DESK)
+def checkin_registration(registration_id: int):
+    """Check in a person found by name."""
+    event = require_event()
+    if not CheckInForm().validate_on_submit():
+        abort(400)
+    scan = check_in_registration(db.session, event.id, registration_id, _actor())
+    if scan.outcome is Outcome.UNKNOWN:
+        abort(404)
+    return _desk_page(event, result=answer(scan, event))
+
+
+@bp.post("/checkin/<int:registration_id>/undo")
+@role_required(*DESK)
+def checkin_undo(registration_id: int):
+    event = require_event()
+    form = UndoForm()
+    if not form.validate_on_submit():
+        abort(400)
+    person = undo_check_in(db.session, event.id, registration_id, _actor())
+    if person is None:
+        abort(404)
+    flash(_("The check-in of %(name)s is undone.", name=person.full_name), "success")
+    if form.back.data == "registration" and current_user.role != Role.CHECKIN:
+        return redirect(url_for(".registration_detail", registration_id=registration_id))
+    return redirect(url_for(".checkin"))

@@ -1,0 +1,187 @@
+"""Check-in at the desk: a code read off a badge, or a person found by name.
+
+A check-in is one conditional UPDATE (… WHERE checked_in_at IS NULL AND the
+registration is confirmed) on the unique check-in code, then one read of the
+registration: two indexed statements. Two desks scanning the same badge at
+once record one check-in; the second is told when the first one happened.
+Every check-in and every undo is written to the audit log in its transaction.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..database import begin_write
+from ..models import Registration, RegistrationCategory, RegistrationStatus, User, utcnow
+from ..registration.tokens import CHECKIN_ALPHABET, normalise_checkin_code
+from .registration_list import search_condition
+
+OBJECT_TYPE = "registration"
+_CODE_SHAPE = re.compile(f"[{CHECKIN_ALPHABET}]{{4,32}}")
+DESK_SEARCH_LIMIT = 20
+
+
+class Outcome(enum.StrEnum):
+    CHECKED_IN = "checked_in"
+    ALREADY = "already"
+    CANCELLED = "cancelled"
+    WAITLISTED = "waitlisted"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True)
+class Attendee:
+    """What the desk shows of a registration: copied out, so that reading it after the
+    commit costs no query."""
+
+    id: int
+    full_name: str
+    latin_name: str
+    organisation: str
+    category: RegistrationCategory
+    status: RegistrationStatus
+    checked_in_at: datetime | None
+
+    @classmethod
+    def of(cls, registration: Registration) -> Attendee:
+        return cls(
+            id=registration.id,
+            full_name=registration.full_name,
+            latin_name=registration.latin_name,
+            organisation=registration.organisation,
+            category=registration.category,
+            status=registration.status,
+            checked_in_at=registration.checked_in_at,
+        )
+
+
+@dataclass(frozen=True)
+class Scan:
+    outcome: Outcome
+    attendee: Attendee | None = None
+
+    @property
+    def admitted(self) -> bool:
+        return self.outcome is Outcome.CHECKED_IN
+
+
+def check_in_code(
+    session: Session, event_id: int, typed: str, actor: User, now: datetime | None = None
+) -> Scan:
+    """Check in the registration whose badge carries ``typed`` (as a scanner or a person
+    typed it: case, spaces, dashes and O/0, I/1 mix-ups do not matter)."""
+    code = normalise_checkin_code(typed)
+    if not _CODE_SHAPE.fullmatch(code):
+        return Scan(Outcome.UNKNOWN)
+    return _check_in(session, event_id, Registration.checkin_code == code, actor, now)
+
+
+def check_in_registration(
+    session: Session, event_id: int, registration_id: int, actor: User, now: datetime | None = None
+) -> Scan:
+    """Check in a registration found by name at the desk."""
+    return _check_in(session, event_id, Registration.id == registration_id, actor, now)
+
+
+def _check_in(
+    session: Session,
+    event_id: int,
+    which: ColumnElement[bool],
+    actor: User,
+    now: datetime | None,
+) -> Scan:
+    now = now or utcnow()
+    begin_write(session)
+    changed = session.execute(
+        update(Registration)
+        .where(
+            Registration.event_id == event_id,
+            which,
+            Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.checked_in_at.is_(None),
+        )
+        .values(checked_in_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    registration = session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event_id, which)
+        .execution_options(populate_existing=True)
+    ).first()
+    if registration is None:
+        session.rollback()
+        return Scan(Outcome.UNKNOWN)
+    attendee = Attendee.of(registration)
+    if changed:
+        audit.record(
+            session,
+            actor,
+            "check_in",
+            OBJECT_TYPE,
+            registration.id,
+            summary=registration.full_name,
+            before={"checked_in_at": None},
+            after={"checked_in_at": now.isoformat()},
+        )
+        session.commit()
+        return Scan(Outcome.CHECKED_IN, attendee)
+    session.rollback()
+    if registration.status == RegistrationStatus.CANCELLED:
+        return Scan(Outcome.CANCELLED, attendee)
+    if registration.status == RegistrationStatus.WAITLISTED:
+        return Scan(Outcome.WAITLISTED, attendee)
+    return Scan(Outcome.ALREADY, attendee)
+
+
+def undo_check_in(
+    session: Session, event_id: int, registration_id: int, actor: User
+) -> Attendee | None:
+    """Take back a check-in (a badge scanned by mistake); None for an unknown registration.
+    A registration that is not checked in stays as it is, and nothing is recorded."""
+    begin_write(session)
+    registration = session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event_id, Registration.id == registration_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).first()
+    if registration is None:
+        session.rollback()
+        return None
+    previous = registration.checked_in_at
+    if previous is not None:
+        registration.checked_in_at = None
+        audit.record(
+            session,
+            actor,
+            "undo_check_in",
+            OBJECT_TYPE,
+            registration.id,
+            summary=registration.full_name,
+            before={"checked_in_at": previous.isoformat()},
+            after={"checked_in_at": None},
+        )
+    attendee = Attendee.of(registration)
+    session.commit()
+    return attendee
+
+
+def find_at_desk(session: Session, event_id: int, text: str) -> list[Attendee]:
+    """People whose name, Latin name, email or organisation contains every word of ``text``."""
+    condition = search_condition(text)
+    if condition is None:
+        return []
+    registrations = session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event_id, condition)
+        .order_by(func.lower(Registration.full_name), Registration.id)
+        .limit(DESK_SEARCH_LIMIT)
+    )
+    return [Attendee.of(registration) for registration in registrations]

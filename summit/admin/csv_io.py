@@ -1,0 +1,373 @@
+"""Registrations as CSV: the export of a filtered list, and the import of invited guests.
+
+The export is UTF-8 with a byte-order mark (so that Excel reads Chinese right) and
+every cell that a spreadsheet would take for a formula (=, +, -, @, tab, carriage
+return at the start) is prefixed with an apostrophe.
+
+The import reads a guest list (UTF-8, or GB18030 as Excel saves it on Chinese
+Windows; comma, semicolon or tab separated), checks every row against the same
+rules as the public form plus the file's own (duplicates, forums, categories,
+addresses registered already), and writes either every row or none.
+"""
+
+from __future__ import annotations
+
+import csv
+import enum
+import io
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from flask_babel import gettext as _
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
+
+from ..database import begin_write
+from ..i18n import to_local
+from ..labels import CATEGORIES
+from ..models import (
+    Event,
+    Forum,
+    Registration,
+    RegistrationCategory,
+    RegistrationStatus,
+    SeatStatus,
+    User,
+)
+from ..registration import service
+from ..registration.service import AttendeeDetails
+from . import registration_list as listing
+from .registration_changes import enrol_and_record
+from .registration_forms import LOCALES, GuestRowForm
+
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_IMPORT_ROWS = 5000
+PREVIEW_ROWS = 200
+# A previewed file may be imported within this many seconds.
+PREVIEW_LIFETIME = 3600
+_SALT = "summit.admin.csv-import"
+
+# The registration's own columns in the export: text first, then times.
+EXPORTED_FIELDS = (
+    "id",
+    "full_name",
+    "latin_name",
+    "email",
+    "phone",
+    "organisation",
+    "job_title",
+    "category",
+    "status",
+    "checkin_code",
+    "locale",
+    "created_at",
+    "checked_in_at",
+    "badge_printed_at",
+)
+EXPORTED_TEXT = EXPORTED_FIELDS.index("created_at")
+EXPORT_COLUMNS = (
+    *EXPORTED_FIELDS[:EXPORTED_TEXT],
+    "forums",
+    "forums_waiting",
+    *EXPORTED_FIELDS[EXPORTED_TEXT:],
+)
+
+# Column names an import understands: ours, and what organizers' sheets tend to say.
+IMPORT_COLUMNS = {
+    "full_name": ("full_name", "name", "full name", "姓名"),
+    "latin_name": ("latin_name", "latin name", "pinyin", "拼音", "英文名"),
+    "email": ("email", "e-mail", "mail", "邮箱", "电子邮箱", "电子邮件"),
+    "phone": ("phone", "mobile", "手机", "电话"),
+    "organisation": ("organisation", "organization", "company", "单位", "机构"),
+    "job_title": ("job_title", "job title", "title", "职务", "职位"),
+    "category": ("category", "类别"),
+    "forums": ("forums", "forum", "分论坛"),
+    "locale": ("locale", "language", "语言"),
+}
+REQUIRED_COLUMNS = ("full_name", "email")
+_LIST_SEPARATORS = re.compile(r"[;,，、；|\n]+")
+
+
+# --- export ------------------------------------------------------------------
+
+
+def neutralise(value: object) -> str:
+    """A cell's text, made inert for spreadsheets that would evaluate it."""
+    text = "" if value is None else str(value.value if isinstance(value, enum.Enum) else value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _local(moment: datetime | None, timezone: str) -> str:
+    return to_local(moment, timezone).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def export_csv(
+    session: Session, event: Event, query: listing.RegistrationQuery
+) -> bytes:
+    """The registrations the query matches as CSV bytes: UTF-8 with BOM, CRLF line ends,
+    a header row, every cell neutralised."""
+    columns = [getattr(Registration, name) for name in EXPORTED_FIELDS]
+    rows = listing.matching_rows(session, event, query, columns)
+    seats = listing.matching_seats(session, event, query)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(EXPORT_COLUMNS)
+    for row in rows:
+        held = seats.get(row.id, [])
+        values = [
+            *row[:EXPORTED_TEXT],
+            "; ".join(slug for slug, status in held if status == SeatStatus.CONFIRMED),
+            "; ".join(slug for slug, status in held if status == SeatStatus.WAITLISTED),
+            *(_local(moment, event.timezone) for moment in row[EXPORTED_TEXT:]),
+        ]
+        writer.writerow([neutralise(value) for value in values])
+    return buffer.getvalue().encode("utf-8-sig")
+
+
+# --- import ------------------------------------------------------------------
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; the message is for the organizer."""
+
+
+@dataclass
+class GuestRow:
+    line: int
+    values: dict[str, str]
+    details: AttendeeDetails | None = None
+    forum_ids: list[int] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class ImportPlan:
+    rows: list[GuestRow]
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def rows_with_errors(self) -> list[GuestRow]:
+        return [row for row in self.rows if row.errors]
+
+    @property
+    def valid(self) -> bool:
+        return bool(self.rows) and not self.rows_with_errors
+
+    @property
+    def preview_rows(self) -> list[GuestRow]:
+        """What the preview shows: rows with problems first, at most PREVIEW_ROWS."""
+        return sorted(self.rows, key=lambda row: not row.errors)[:PREVIEW_ROWS]
+
+
+def decode(data: bytes) -> str:
+    """The file's text: UTF-8 (with or without BOM), else GB18030 (Excel on Chinese Windows)."""
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(_("The file is neither UTF-8 nor GB18030 text. Save it as CSV UTF-8."))
+
+
+def _records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of each non-blank record, the header included."""
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    try:
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                yield reader.line_num, cells
+    except csv.Error as error:
+        raise ImportFileError(
+            _("Line %(line)d cannot be read as CSV: %(error)s", line=reader.line_num,
+              error=str(error))
+        ) from error
+
+
+def _header(cells: list[str]) -> tuple[dict[int, str], list[str]]:
+    """Which column holds which field, and the columns that are ignored."""
+    known = {alias.casefold(): name for name, aliases in IMPORT_COLUMNS.items()
+             for alias in aliases}
+    positions: dict[int, str] = {}
+    ignored = []
+    for position, cell in enumerate(cells):
+        name = known.get(cell.strip().casefold())
+        if name is None:
+            if cell.strip():
+                ignored.append(cell.strip())
+        elif name in positions.values():
+            raise ImportFileError(_("The column %(column)s appears twice.", column=cell.strip()))
+        else:
+            positions[position] = name
+    missing = [name for name in REQUIRED_COLUMNS if name not in positions.values()]
+    if missing:
+        raise ImportFileError(
+            _("The first row must name the columns; missing: %(columns)s.",
+              columns=", ".join(missing))
+        )
+    return positions, ignored
+
+
+def _category(value: str, default: RegistrationCategory) -> RegistrationCategory | None:
+    if not value.strip():
+        return default
+    wanted = value.strip().casefold()
+    for category in RegistrationCategory:
+        if wanted in {category.value, str(CATEGORIES[category]).casefold()}:
+            return category
+    return None
+
+
+def _forum_lookup(forums: list[Forum]) -> dict[str, int]:
+    lookup = {}
+    for forum in forums:
+        for key in (forum.slug, forum.name_zh, forum.name_en):
+            if key.strip():
+                lookup[key.strip().casefold()] = forum.id
+    return lookup
+
+
+def _check_row(row: GuestRow, default_category: RegistrationCategory, default_locale: str,
+               forums: dict[str, int]) -> None:
+    form = GuestRowForm(MultiDict(row.values))
+    if not form.validate():
+        for name, messages in form.errors.items():
+            label = form[name].label.text
+            row.errors.extend(f"{label}: {message}" for message in messages)
+    category = _category(row.values.get("category", ""), default_category)
+    if category is None:
+        row.errors.append(_("Unknown category “%(value)s”.", value=row.values["category"]))
+    locale = row.values.get("locale", "").strip().lower() or default_locale
+    if locale not in dict(LOCALES):
+        row.errors.append(_("Unknown language “%(value)s” (use zh or en).", value=locale))
+    for name in _LIST_SEPARATORS.split(row.values.get("forums", "")):
+        if not name.strip():
+            continue
+        forum_id = forums.get(name.strip().casefold())
+        if forum_id is None:
+            row.errors.append(_("Unknown forum “%(value)s”.", value=name.strip()))
+        elif forum_id not in row.forum_ids:
+            row.forum_ids.append(forum_id)
+    if not row.errors:
+        row.details = AttendeeDetails(
+            full_name=form.full_name.data,
+            email=form.email.data,
+            latin_name=form.latin_name.data or "",
+            phone=form.phone.data or "",
+            organisation=form.organisation.data or "",
+            job_title=form.job_title.data or "",
+            category=category,
+            locale=locale,
+        )
+
+
+def _registered_already(session: Session, event: Event, emails: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(emails), 500):
+        found.update(
+            session.scalars(
+                select(Registration.email).where(
+                    Registration.event_id == event.id,
+                    Registration.email.in_(emails[start:start + 500]),
+                    Registration.status != RegistrationStatus.CANCELLED,
+                )
+            )
+        )
+    return found
+
+
+def plan_import(
+    session: Session, event: Event, text: str, default_category: RegistrationCategory
+) -> ImportPlan:
+    """Read and check a guest list without writing anything. Raises ImportFileError
+    when the file as a whole is unusable; row problems are on the rows."""
+    records = _records(text)
+    first = next(records, None)
+    if first is None:
+        raise ImportFileError(_("The file is empty."))
+    positions, ignored = _header(first[1])
+    rows = []
+    for line, cells in records:
+        if len(rows) == MAX_IMPORT_ROWS:
+            raise ImportFileError(
+                _("The file has more than %(max)d guests; split it.", max=MAX_IMPORT_ROWS)
+            )
+        values = {name: cells[position].strip() if position < len(cells) else ""
+                  for position, name in positions.items()}
+        rows.append(GuestRow(line=line, values=values))
+    if not rows:
+        raise ImportFileError(_("The file names its columns but holds no guest."))
+
+    forums = _forum_lookup(service.choosable_forums(session, event))
+    default_locale = event.default_locale if event.default_locale in dict(LOCALES) else "zh"
+    first_line_of: dict[str, int] = {}
+    for row in rows:
+        _check_row(row, default_category, default_locale, forums)
+        if row.details is None:
+            continue
+        email = service.normalise_email(row.details.email)
+        if email in first_line_of:
+            row.errors.append(_("The same email as line %(line)d.", line=first_line_of[email]))
+        else:
+            first_line_of[email] = row.line
+    known = _registered_already(session, event, list(first_line_of))
+    for row in rows:
+        if not row.errors and service.normalise_email(row.details.email) in known:
+            row.errors.append(_("This address is registered already."))
+    return ImportPlan(rows=rows, ignored_columns=ignored)
+
+
+def import_guests(
+    session: Session,
+    actor: User,
+    event: Event,
+    text: str,
+    default_category: RegistrationCategory,
+    link_base: str,
+    beyond_capacity: bool = False,
+) -> tuple[ImportPlan, list[Registration]]:
+    """Check the list again under the event's lock and register every guest in one
+    transaction, each with its audit entry and confirmation mail; when any row fails,
+    write nothing and return the plan with its errors."""
+    begin_write(session)
+    event = service.lock_event(session, event.id)
+    try:
+        plan = plan_import(session, event, text, default_category)
+    except ImportFileError:
+        session.rollback()
+        raise
+    if not plan.valid:
+        session.rollback()
+        return plan, []
+    registrations = [
+        enrol_and_record(session, actor, event, row.details, row.forum_ids, link_base,
+                         beyond_capacity, "import")
+        for row in plan.rows
+    ]
+    session.commit()
+    return plan, registrations
+
+
+# --- carrying a previewed file to the import, across workers ---------------------
+
+
+def seal(secret_key: str, payload: dict) -> str:
+    """The payload signed (and compressed) for a hidden form field."""
+    return URLSafeTimedSerializer(secret_key, salt=_SALT).dumps(payload)
+
+
+def unseal(secret_key: str, sealed: str) -> dict | None:
+    """The payload if it was signed by us within PREVIEW_LIFETIME, else None."""
+    try:
+        serializer = URLSafeTimedSerializer(secret_key, salt=_SALT)
+        return serializer.loads(sealed, max_age=PREVIEW_LIFETIME)
+    except BadSignature:
+        return None

@@ -1,0 +1,184 @@
+"""The organizers' dashboard: registrations per day, seats per forum against capacity,
+waiting lists, check-in progress and mail that failed, each a grouped query."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..i18n import to_local
+from ..models import (
+    Event,
+    Forum,
+    MailMessage,
+    MailStatus,
+    Registration,
+    RegistrationStatus,
+    Seat,
+    SeatStatus,
+    User,
+    utcnow,
+)
+from ..registration.service import choosable_forums
+from .registration_list import checked_in_progress
+
+FAILED_MAILS_SHOWN = 50
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    count: int
+
+
+@dataclass(frozen=True)
+class ForumLoad:
+    forum: Forum
+    taken: int
+    waiting: int
+
+    @property
+    def capacity(self) -> int | None:
+        return self.forum.capacity
+
+    @property
+    def share(self) -> float | None:
+        """Seats taken as a share of the room, 0 to 1; None for open seating."""
+        if not self.capacity:
+            return None
+        return min(self.taken / self.capacity, 1.0)
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    per_day: list[DayCount]
+    statuses: Counter[RegistrationStatus]
+    capacity: int | None
+    forums: list[ForumLoad]
+    checked_in: int
+    expected: int
+    failed_mails: list[MailMessage]
+    failed_total: int
+
+    @property
+    def busiest_day(self) -> int:
+        return max((day.count for day in self.per_day), default=0)
+
+
+def _utc_hour(session: Session):
+    """The hour a registration was made, in UTC, as 'YYYY-MM-DD HH', computed by the database."""
+    if session.get_bind().dialect.name == "postgresql":
+        return func.to_char(func.timezone("UTC", Registration.created_at), "YYYY-MM-DD HH24")
+    return func.strftime("%Y-%m-%d %H", Registration.created_at)
+
+
+def registrations_per_day(session: Session, event: Event) -> list[DayCount]:
+    """Registrations made on each day in the event's time zone, days without any
+    included, from the first to the last. The database counts per UTC hour, so that
+    thousands of registrations are a few hundred rows; zones whose offset is not a
+    whole hour (India, Nepal) may put registrations of the hour around midnight on
+    the neighbouring day."""
+    hour = _utc_hour(session)
+    rows = session.execute(
+        select(hour, func.count()).where(Registration.event_id == event.id).group_by(hour)
+    )
+    counts: Counter[date] = Counter()
+    for stamp, number in rows:
+        moment = datetime.strptime(stamp, "%Y-%m-%d %H").replace(tzinfo=UTC)
+        counts[to_local(moment, event.timezone).date()] += number
+    if not counts:
+        return []
+    first, last = min(counts), max(counts)
+    days = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
+    return [DayCount(day, counts[day]) for day in days]
+
+
+def status_counts(session: Session, event: Event) -> Counter[RegistrationStatus]:
+    rows = session.execute(
+        select(Registration.status, func.count())
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.status)
+    )
+    return Counter(dict(rows.all()))
+
+
+def forum_loads(session: Session, event: Event) -> list[ForumLoad]:
+    """Seats taken and people waiting in each parallel forum. Only confirmed
+    registrations queue for a seat (the others wait for a place at the event first)."""
+    forums = choosable_forums(session, event)
+    rows = session.execute(
+        select(Seat.forum_id, Seat.status, func.count())
+        .join(Registration)
+        .where(
+            Seat.forum_id.in_([forum.id for forum in forums]),
+            Seat.status != SeatStatus.CANCELLED,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+        .group_by(Seat.forum_id, Seat.status)
+    )
+    counts = {(forum_id, status): number for forum_id, status, number in rows}
+    return [
+        ForumLoad(
+            forum,
+            taken=counts.get((forum.id, SeatStatus.CONFIRMED), 0),
+            waiting=counts.get((forum.id, SeatStatus.WAITLISTED), 0),
+        )
+        for forum in forums
+    ]
+
+
+def failed_mails(session: Session) -> tuple[list[MailMessage], int]:
+    """The mails whose last attempt failed (oldest first, at most FAILED_MAILS_SHOWN),
+    and how many there are."""
+    failed = MailMessage.status == MailStatus.FAILED
+    total = session.scalar(select(func.count()).select_from(MailMessage).where(failed))
+    shown = session.scalars(
+        select(MailMessage).where(failed).order_by(MailMessage.created_at, MailMessage.id)
+        .limit(FAILED_MAILS_SHOWN)
+    ).all()
+    return list(shown), total
+
+
+def dashboard(session: Session, event: Event) -> Dashboard:
+    checked_in, expected = checked_in_progress(session, event)
+    mails, failed_total = failed_mails(session)
+    return Dashboard(
+        per_day=registrations_per_day(session, event),
+        statuses=status_counts(session, event),
+        capacity=event.capacity,
+        forums=forum_loads(session, event),
+        checked_in=checked_in,
+        expected=expected,
+        failed_mails=mails,
+        failed_total=failed_total,
+    )
+
+
+def retry_failed_mails(session: Session, actor: User, mail_id: int | None = None) -> int:
+    """Make failed mails (all, or the one with ``mail_id``) due now, so that the next
+    delivery run tries them again; returns how many. Commits."""
+    condition = [MailMessage.status == MailStatus.FAILED]
+    if mail_id is not None:
+        condition.append(MailMessage.id == mail_id)
+    retried = session.execute(
+        update(MailMessage)
+        .where(*condition)
+        .values(next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if retried:
+        audit.record(
+            session,
+            actor,
+            "retry",
+            "mail",
+            mail_id if mail_id is not None else "",
+            summary=f"{retried} failed mail(s) made due",
+        )
+    session.commit()
+    return retried

@@ -1,0 +1,216 @@
+"""What organizers change on registrations, each change with its audit entry in the
+same transaction: edit, cancel, promote, resend the link, add by hand, badges printed.
+
+The seat and waiting-list rules stay in ``summit.registration.service``; this
+module takes the event's lock through it, applies the rule, records who did it
+with the registration as it was before and after, and commits once.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .. import audit
+from ..database import begin_write
+from ..models import Event, Registration, SeatStatus, User, utcnow
+from ..registration import service
+from ..registration.service import AlreadyRegistered, AttendeeDetails
+
+OBJECT_TYPE = "registration"
+
+DETAIL_FIELDS = (
+    "full_name",
+    "latin_name",
+    "email",
+    "phone",
+    "organisation",
+    "job_title",
+    "category",
+    "locale",
+)
+SNAPSHOT_FIELDS = (*DETAIL_FIELDS, "status", "checked_in_at", "badge_printed_at")
+
+
+def snapshot(registration: Registration) -> dict[str, Any]:
+    """The registration as the audit log keeps it (never its private token)."""
+    return {
+        **audit.snapshot(registration, SNAPSHOT_FIELDS),
+        "seats": {
+            seat.forum.slug: seat.status.value
+            for seat in registration.seats
+            if seat.status != SeatStatus.CANCELLED
+        },
+    }
+
+
+def _record(
+    session: Session,
+    actor: User,
+    action: str,
+    registration: Registration,
+    before: dict[str, Any] | None,
+) -> None:
+    """Audit a change: the fields that changed, before and after; all of them for a new one."""
+    session.flush()
+    after = snapshot(registration)
+    if before is not None:
+        before, after = audit.changes(before, after)
+    audit.record(
+        session,
+        actor,
+        action,
+        OBJECT_TYPE,
+        registration.id,
+        summary=f"{registration.full_name} <{registration.email}>",
+        before=before,
+        after=after,
+    )
+
+
+def active_forum_ids(registration: Registration) -> set[int]:
+    return {seat.forum_id for seat in registration.seats if seat.status != SeatStatus.CANCELLED}
+
+
+def update_registration(
+    session: Session,
+    actor: User,
+    registration: Registration,
+    details: AttendeeDetails,
+    forum_ids: list[int] | None,
+    link_base: str,
+) -> bool:
+    """Change the details and (for a registration that is not cancelled) the forums,
+    which follow the seat rules. ``forum_ids`` None keeps the forums. Raises
+    AlreadyRegistered when the new address belongs to another registration, UnknownForum.
+    Returns whether anything changed (nothing is recorded otherwise)."""
+    event, registration = service.lock_registration(session, registration)
+    before = snapshot(registration)
+    other = service.find_by_email(session, event.id, details.email)
+    if other is not None and other.id != registration.id:
+        raise AlreadyRegistered(other)
+    for name in DETAIL_FIELDS:
+        value = getattr(details, name)
+        setattr(registration, name, service.normalise_email(value) if name == "email" else value)
+    if forum_ids is not None and set(forum_ids) != active_forum_ids(registration):
+        service.apply_forum_choice(session, event, registration, forum_ids, link_base)
+    session.flush()
+    if snapshot(registration) == before:
+        session.rollback()
+        return False
+    _record(session, actor, "update", registration, before)
+    session.commit()
+    return True
+
+
+def cancel(session: Session, actor: User, registration: Registration, link_base: str) -> None:
+    """Cancel as the attendee could; the place and seats go to the first in line."""
+    event, registration = service.lock_registration(session, registration)
+    before = snapshot(registration)
+    service.withdraw(session, event, registration, link_base)
+    _record(session, actor, "cancel", registration, before)
+    session.commit()
+
+
+def promote(
+    session: Session,
+    actor: User,
+    registration: Registration,
+    link_base: str,
+    forum_id: int | None = None,
+) -> None:
+    """Admit from the event's waiting list (``forum_id`` None) or seat in one forum,
+    even beyond capacity. Raises NotWaiting when there is nothing to promote."""
+    _event, registration = service.lock_registration(session, registration)
+    before = snapshot(registration)
+    if forum_id is None:
+        service.promote_registration(session, registration, link_base)
+    else:
+        service.promote_seat(session, registration, forum_id, link_base)
+    _record(session, actor, "promote", registration, before)
+    session.commit()
+
+
+def resend_link(session: Session, actor: User, registration: Registration, link_base: str) -> None:
+    audit.record(
+        session,
+        actor,
+        "resend_link",
+        OBJECT_TYPE,
+        registration.id,
+        summary=f"{registration.full_name} <{registration.email}>",
+    )
+    service.resend_link(session, registration, link_base)
+
+
+def enrol_and_record(
+    session: Session,
+    actor: User,
+    event: Event,
+    details: AttendeeDetails,
+    forum_ids: list[int],
+    link_base: str,
+    beyond_capacity: bool,
+    action: str,
+) -> Registration:
+    """``service.enrol`` with its audit entry; the caller holds the event's lock and commits."""
+    registration = service.enrol(
+        session, event, details, forum_ids, link_base, beyond_capacity=beyond_capacity
+    )
+    _record(session, actor, action, registration, None)
+    return registration
+
+
+def add(
+    session: Session,
+    actor: User,
+    event: Event,
+    details: AttendeeDetails,
+    forum_ids: list[int],
+    link_base: str,
+    beyond_capacity: bool = False,
+) -> Registration:
+    """Register someone by hand (a VIP, a walk-in), whether or not registration is open.
+    Raises AlreadyRegistered, UnknownForum."""
+    begin_write(session)
+    event = service.lock_event(session, event.id)
+    registration = enrol_and_record(
+        session, actor, event, details, forum_ids, link_base, beyond_capacity, "create"
+    )
+    session.commit()
+    return registration
+
+
+def mark_badges_printed(
+    session: Session, actor: User, event: Event, registration_ids: list[int]
+) -> int:
+    """Note that these badges are printed now; returns how many."""
+    now = utcnow()
+    ids = list(
+        session.scalars(
+            select(Registration.id).where(
+                Registration.event_id == event.id, Registration.id.in_(registration_ids)
+            )
+        )
+    )
+    if not ids:
+        return 0
+    session.execute(
+        update(Registration)
+        .where(Registration.id.in_(ids))
+        .values(badge_printed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    for registration_id in ids:
+        audit.record(
+            session,
+            actor,
+            "badge_printed",
+            OBJECT_TYPE,
+            registration_id,
+            after={"badge_printed_at": now.isoformat()},
+        )
+    session.commit()
+    return len(ids)

@@ -1,0 +1,231 @@
+"""The organizers' list of registrations: search, filters, sorting and pages.
+
+A page costs the same few queries whatever its size: one count, one for the
+rows, one for their seats (with forums joined). Filters use the indexed columns
+(event and status, created_at, the seat's registration and forum); text search
+is a case-insensitive substring match on both SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
+
+from ..models import (
+    Event,
+    Forum,
+    Registration,
+    RegistrationCategory,
+    RegistrationStatus,
+    Seat,
+    SeatStatus,
+)
+
+PAGE_SIZES = (25, 50, 100, 200)
+DEFAULT_PAGE_SIZE = 50
+
+# Confirmed first, then waiting, then cancelled: the order an organizer reads them in.
+_STATUS_RANK = case(
+    {
+        RegistrationStatus.CONFIRMED.value: 0,
+        RegistrationStatus.WAITLISTED.value: 1,
+        RegistrationStatus.CANCELLED.value: 2,
+    },
+    value=Registration.status,
+    else_=3,
+)
+
+SORTS = {
+    "name": (func.lower(Registration.full_name),),
+    "organisation": (func.lower(Registration.organisation), func.lower(Registration.full_name)),
+    "created": (Registration.created_at,),
+    "status": (_STATUS_RANK, Registration.created_at),
+}
+
+
+@dataclass(frozen=True)
+class RegistrationQuery:
+    """What the organizer asked the list for."""
+
+    search: str = ""
+    status: RegistrationStatus | None = None
+    category: RegistrationCategory | None = None
+    forum_id: int | None = None
+    checked_in: bool | None = None
+    badge_printed: bool | None = None
+    sort: str = "created"
+    descending: bool = True
+    page: int = 1
+    per_page: int = DEFAULT_PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Registration]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def first_number(self) -> int:
+        """The position of the page's first row in the whole list, from 1."""
+        return (self.page - 1) * self.per_page + 1 if self.items else 0
+
+    @property
+    def last_number(self) -> int:
+        return self.first_number + len(self.items) - 1 if self.items else 0
+
+
+def _pattern(term: str) -> str:
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def search_condition(search: str) -> ColumnElement[bool] | None:
+    """Every word must appear in the name, the Latin name, the email or the organisation
+    (刘韵洁, "liu yunjie", "@pml.example", "紫金山" all find the same person)."""
+    conditions = []
+    for term in search.split():
+        pattern = _pattern(term)
+        conditions.append(
+            or_(
+                *(
+                    column.ilike(pattern, escape="\\")
+                    for column in (
+                        Registration.full_name,
+                        Registration.latin_name,
+                        Registration.email,
+                        Registration.organisation,
+                    )
+                )
+            )
+        )
+    return and_(*conditions) if conditions else None
+
+
+def _conditions(event_id: int, query: RegistrationQuery) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = [Registration.event_id == event_id]
+    text = search_condition(query.search)
+    if text is not None:
+        conditions.append(text)
+    if query.status is not None:
+        conditions.append(Registration.status == query.status)
+    if query.category is not None:
+        conditions.append(Registration.category == query.category)
+    if query.forum_id is not None:
+        conditions.append(
+            exists().where(
+                Seat.registration_id == Registration.id,
+                Seat.forum_id == query.forum_id,
+                Seat.status != SeatStatus.CANCELLED,
+            )
+        )
+    if query.checked_in is not None:
+        column = Registration.checked_in_at
+        conditions.append(column.is_not(None) if query.checked_in else column.is_(None))
+    if query.badge_printed is not None:
+        column = Registration.badge_printed_at
+        conditions.append(column.is_not(None) if query.badge_printed else column.is_(None))
+    return conditions
+
+
+def _order(query: RegistrationQuery) -> list:
+    columns = SORTS.get(query.sort, SORTS["created"])
+    order = [column.desc() if query.descending else column.asc() for column in columns]
+    # The id breaks ties, so that no row appears on two pages.
+    order.append(Registration.id.desc() if query.descending else Registration.id.asc())
+    return order
+
+
+def _ordered(event_id: int, query: RegistrationQuery):
+    return (
+        select(Registration)
+        .where(*_conditions(event_id, query))
+        .order_by(*_order(query))
+        .options(selectinload(Registration.seats).joinedload(Seat.forum))
+    )
+
+
+def count(session: Session, event: Event, query: RegistrationQuery) -> int:
+    return session.scalar(
+        select(func.count()).select_from(Registration).where(*_conditions(event.id, query))
+    )
+
+
+def list_page(session: Session, event: Event, query: RegistrationQuery) -> Page:
+    """One page of the list; a page number past the end shows the last page."""
+    total = count(session, event, query)
+    per_page = query.per_page if query.per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
+    page = min(max(query.page, 1), max(1, math.ceil(total / per_page)))
+    items = session.scalars(
+        _ordered(event.id, query).limit(per_page).offset((page - 1) * per_page)
+    ).all()
+    return Page(items=list(items), total=total, page=page, per_page=per_page)
+
+
+def matching_rows(session: Session, event: Event, query: RegistrationQuery, columns) -> list:
+    """These columns of every registration the query matches, in its order, as plain
+    rows: an export of thousands builds no ORM objects."""
+    return session.execute(
+        select(*columns).where(*_conditions(event.id, query)).order_by(*_order(query))
+    ).all()
+
+
+def matching_seats(
+    session: Session, event: Event, query: RegistrationQuery
+) -> dict[int, list[tuple[str, SeatStatus]]]:
+    """(forum slug, seat status) of the seats held or queued for, by registration id,
+    for every registration the query matches."""
+    matching = select(Registration.id).where(*_conditions(event.id, query))
+    rows = session.execute(
+        select(Seat.registration_id, Forum.slug, Seat.status)
+        .join(Forum, Forum.id == Seat.forum_id)
+        .where(Seat.registration_id.in_(matching), Seat.status != SeatStatus.CANCELLED)
+        .order_by(Forum.position, Forum.id)
+    )
+    seats: dict[int, list[tuple[str, SeatStatus]]] = {}
+    for registration_id, slug, status in rows:
+        seats.setdefault(registration_id, []).append((slug, status))
+    return seats
+
+
+def checked_in_progress(session: Session, event: Event) -> tuple[int, int]:
+    """(checked in, expected): confirmed registrations that have arrived, and all of them."""
+    arrived, expected = session.execute(
+        select(
+            func.count(Registration.checked_in_at),
+            func.count(),
+        ).where(
+            Registration.event_id == event.id,
+            Registration.status == RegistrationStatus.CONFIRMED,
+        )
+    ).one()
+    return arrived, expected
+
+
+def by_ids(session: Session, event: Event, ids: list[int]) -> list[Registration]:
+    """The event's registrations with these ids, seats loaded, in the given order."""
+    found = {
+        registration.id: registration
+        for registration in session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.id.in_(ids))
+            .options(selectinload(Registration.seats).joinedload(Seat.forum))
+        )
+    }
+    return [found[i] for i in ids if i in found]
+
+
+def with_seats(session: Session, event: Event, registration_id: int) -> Registration | None:
+    return session.scalars(
+        select(Registration)
+        .where(Registration.event_id == event.id, Registration.id == registration_id)
+        .options(selectinload(Registration.seats).options(joinedload(Seat.forum)))
+    ).first()

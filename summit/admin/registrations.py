@@ -1,0 +1,360 @@
+"""/admin/registrations: the list, one registration, the changes organizers make,
+the CSV export and the import of invited guests."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from sqlalchemy import select
+
+from ..auth.access import role_required
+from ..extensions import db
+from ..i18n import localized
+from ..mail import current_link_base, deliver_after_response
+from ..models import (
+    AuditEntry,
+    MailMessage,
+    Registration,
+    RegistrationCategory,
+    RegistrationStatus,
+    Role,
+)
+from ..program.current import require_event
+from ..registration import service
+from ..registration.service import AlreadyRegistered, AttendeeDetails, NotWaiting, UnknownForum
+from . import bp, csv_io
+from . import registration_changes as changes
+from . import registration_list as listing
+from .navigation import add_entry
+from .registration_forms import (
+    ActionForm,
+    AddRegistrationForm,
+    ConfirmCancelForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    RegistrationDetailsForm,
+    RegistrationFilterForm,
+)
+
+ORGANIZERS = (Role.ORGANIZER,)
+HISTORY_SHOWN = 50
+
+add_entry("admin.registrations", _l("Registrations"), roles=ORGANIZERS, order=30)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+def _forum_names(event) -> list[tuple[int, str]]:
+    forums = service.choosable_forums(db.session, event)
+    return [(forum.id, localized(forum, "name")) for forum in forums]
+
+
+def filters_from_request(event) -> tuple[RegistrationFilterForm, listing.RegistrationQuery]:
+    """The list's form filled from the query string, and the query it asks for; a value
+    that does not fit is shown as an error and left out."""
+    form = RegistrationFilterForm(formdata=request.args)
+    form.offer(_forum_names(event))
+    form.validate()
+
+    def value(field):
+        return None if field.errors else field.data or None
+
+    status, category, forum = value(form.status), value(form.category), value(form.forum)
+    yes_no = {"yes": True, "no": False}
+    query = listing.RegistrationQuery(
+        search=form.q.data or "",
+        status=RegistrationStatus(status) if status else None,
+        category=RegistrationCategory(category) if category else None,
+        forum_id=int(forum) if forum else None,
+        checked_in=yes_no.get(value(form.checked_in)),
+        badge_printed=yes_no.get(value(form.printed)),
+        sort=value(form.sort) or "created",
+        descending=value(form.order) != "asc",
+        page=value(form.page) or 1,
+        per_page=int(value(form.per_page) or listing.DEFAULT_PAGE_SIZE),
+    )
+    return form, query
+
+
+def _list_url(**changes_to_args) -> str:
+    """This list's address with some query arguments changed (None drops one)."""
+    arguments = request.args.to_dict()
+    arguments.update(changes_to_args)
+    return url_for("admin.registrations", **{k: v for k, v in arguments.items() if v is not None})
+
+
+def _sort_url(key: str, query: listing.RegistrationQuery) -> str:
+    """Sort by ``key``; a second click on the sorted column turns the order round."""
+    descending = not query.descending if query.sort == key else key == "created"
+    return _list_url(sort=key, order="desc" if descending else "asc", page=None)
+
+
+@bp.get("/registrations")
+@role_required(*ORGANIZERS)
+def registrations():
+    event = require_event()
+    form, query = filters_from_request(event)
+    page = listing.list_page(db.session, event, query)
+    export_args = {k: v for k, v in request.args.items() if k not in {"page", "per_page"}}
+    return render_template(
+        "admin/registrations.html",
+        event=event,
+        form=form,
+        query=query,
+        page=page,
+        page_url=lambda number: _list_url(page=number),
+        sort_url=lambda key: _sort_url(key, query),
+        export_url=url_for("admin.registration_export", **export_args),
+    )
+
+
+@bp.get("/registrations/export.csv")
+@role_required(*ORGANIZERS)
+def registration_export():
+    event = require_event()
+    _form, query = filters_from_request(event)
+    data = csv_io.export_csv(db.session, event, query)
+    filename = f"registrations-{event.slug}.csv"
+    return current_app.response_class(
+        data,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+def _registration_or_404(event, registration_id: int) -> Registration:
+    registration = listing.with_seats(db.session, event, registration_id)
+    if registration is None:
+        abort(404)
+    return registration
+
+
+def _details(form: RegistrationDetailsForm) -> AttendeeDetails:
+    return AttendeeDetails(
+        full_name=form.full_name.data,
+        email=form.email.data,
+        latin_name=form.latin_name.data or "",
+        phone=form.phone.data or "",
+        organisation=form.organisation.data or "",
+        job_title=form.job_title.data or "",
+        category=RegistrationCategory(form.category.data),
+        locale=form.locale.data,
+    )
+
+
+def _already_registered_message(existing: Registration) -> str:
+    return _("This address belongs to another registration: %(name)s.", name=existing.full_name)
+
+
+def _detail_page(event, registration: Registration, form: RegistrationDetailsForm, status=200):
+    history = db.session.scalars(
+        select(AuditEntry)
+        .where(AuditEntry.object_type == changes.OBJECT_TYPE,
+               AuditEntry.object_id == str(registration.id))
+        .order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+        .limit(HISTORY_SHOWN)
+    ).all()
+    mails = db.session.scalars(
+        select(MailMessage)
+        .where(MailMessage.registration_id == registration.id)
+        .order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
+    ).all()
+    page = render_template(
+        "admin/registrations_detail.html",
+        event=event,
+        registration=registration,
+        summary=service.attendee_summary(db.session, registration),
+        form=form,
+        action_form=ActionForm(),
+        history=history,
+        mails=mails,
+    )
+    return page, status
+
+
+@bp.route("/registrations/<int:registration_id>", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def registration_detail(registration_id: int):
+    event = require_event()
+    registration = _registration_or_404(event, registration_id)
+    form = RegistrationDetailsForm(obj=registration)
+    form.forums.choices = _forum_names(event)
+    if not form.is_submitted():
+        form.forums.data = sorted(changes.active_forum_ids(registration))
+        return _detail_page(event, registration, form)
+    if not form.validate():
+        return _detail_page(event, registration, form, 422)
+    # A cancelled registration keeps no seats; only its details can change.
+    forum_ids = (
+        None if registration.status == RegistrationStatus.CANCELLED else form.forums.data or []
+    )
+    try:
+        changed = changes.update_registration(
+            db.session, _actor(), registration, _details(form), forum_ids, current_link_base()
+        )
+    except AlreadyRegistered as taken:
+        db.session.rollback()
+        form.email.errors.append(_already_registered_message(taken.registration))
+        return _detail_page(event, _registration_or_404(event, registration_id), form, 422)
+    except UnknownForum:
+        db.session.rollback()
+        form.forums.errors.append(_("One of the chosen forums no longer exists."))
+        return _detail_page(event, _registration_or_404(event, registration_id), form, 422)
+    flash(_("Saved.") if changed else _("Nothing was changed."), "success")
+    return deliver_after_response(redirect(url_for(".registration_detail",
+                                                   registration_id=registration_id)))
+
+
+@bp.route("/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def registration_cancel(registration_id: int):
+    event = require_event()
+    registration = _registration_or_404(event, registration_id)
+    if registration.status == RegistrationStatus.CANCELLED:
+        flash(_("This registration is cancelled already."), "error")
+        return redirect(url_for(".registration_detail", registration_id=registration_id))
+    form = ConfirmCancelForm()
+    if form.validate_on_submit():
+        changes.cancel(db.session, _actor(), registration, current_link_base())
+        flash(_("The registration is cancelled; its place and seats went to the next in line."),
+              "success")
+        return deliver_after_response(redirect(url_for(".registration_detail",
+                                                       registration_id=registration_id)))
+    page = render_template("admin/registrations_cancel.html", event=event,
+                           registration=registration, form=form)
+    return page, 422 if form.is_submitted() else 200
+
+
+@bp.post("/registrations/<int:registration_id>/promote")
+@role_required(*ORGANIZERS)
+def registration_promote(registration_id: int):
+    event = require_event()
+    registration = _registration_or_404(event, registration_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    forum_id = int(form.forum_id.data) if (form.forum_id.data or "").isdigit() else None
+    try:
+        changes.promote(db.session, _actor(), registration, current_link_base(), forum_id)
+    except NotWaiting:
+        db.session.rollback()
+        flash(_("There was nothing to promote: it is not on that waiting list any more."),
+              "error")
+    else:
+        flash(_("Promoted from the waiting list; we have told them by mail."), "success")
+    return deliver_after_response(redirect(url_for(".registration_detail",
+                                                   registration_id=registration_id)))
+
+
+@bp.post("/registrations/<int:registration_id>/resend")
+@role_required(*ORGANIZERS)
+def registration_resend(registration_id: int):
+    event = require_event()
+    registration = _registration_or_404(event, registration_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    changes.resend_link(db.session, _actor(), registration, current_link_base())
+    flash(_("The private link is on its way to %(email)s.", email=registration.email), "success")
+    return deliver_after_response(redirect(url_for(".registration_detail",
+                                                   registration_id=registration_id)))
+
+
+@bp.route("/registrations/new", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def registration_new():
+    event = require_event()
+    form = AddRegistrationForm()
+    form.forums.choices = _forum_names(event)
+    if not form.is_submitted():
+        form.locale.data = event.default_locale
+    existing = None
+    if form.validate_on_submit():
+        try:
+            registration = changes.add(db.session, _actor(), event, _details(form),
+                                       form.forums.data or [], current_link_base(),
+                                       beyond_capacity=form.beyond_capacity.data)
+        except AlreadyRegistered as taken:
+            db.session.rollback()
+            existing = taken.registration
+            form.email.errors.append(_("This address is registered already."))
+        except UnknownForum:
+            db.session.rollback()
+            form.forums.errors.append(_("One of the chosen forums no longer exists."))
+        else:
+            flash(_("%(name)s is registered; the confirmation with the private link is on its "
+                    "way.", name=registration.full_name), "success")
+            return deliver_after_response(redirect(url_for(".registration_detail",
+                                                           registration_id=registration.id)))
+    page = render_template("admin/registrations_new.html", event=event, form=form,
+                           existing=existing)
+    return page, 422 if form.is_submitted() else 200
+
+
+# --- importing invited guests ----------------------------------------------------
+
+
+def _import_page(event, form: ImportUploadForm, status: int = 200, **preview):
+    page = render_template("admin/registrations_import.html", event=event, form=form, **preview)
+    return page, status
+
+
+@bp.route("/registrations/import", methods=["GET", "POST"])
+@role_required(*ORGANIZERS)
+def registration_import():
+    """Upload a guest list and see what importing it would do; nothing is written here."""
+    event = require_event()
+    form = ImportUploadForm()
+    if not form.validate_on_submit():
+        return _import_page(event, form, 422 if form.is_submitted() else 200)
+    category = RegistrationCategory(form.category.data)
+    try:
+        text = csv_io.decode(form.file.data.read())
+        plan = csv_io.plan_import(db.session, event, text, category)
+    except csv_io.ImportFileError as error:
+        form.file.errors.append(str(error))
+        return _import_page(event, form, 422)
+    confirm = None
+    if plan.valid:
+        sealed = csv_io.seal(current_app.secret_key, {
+            "text": text, "category": category.value,
+            "beyond_capacity": bool(form.beyond_capacity.data),
+        })
+        if len(sealed) > current_app.config["MAX_FORM_MEMORY_SIZE"] - 1024:
+            form.file.errors.append(_("This file is too large to import at once; split it."))
+            return _import_page(event, form, 422)
+        confirm = ImportConfirmForm(sealed=sealed)
+    return _import_page(event, form, 200 if plan.valid else 422, plan=plan, confirm=confirm)
+
+
+@bp.post("/registrations/import/confirm")
+@role_required(*ORGANIZERS)
+def registration_import_confirm():
+    """Import the previewed list: every guest, or, if any row fails now, nobody."""
+    event = require_event()
+    confirm = ImportConfirmForm()
+    payload = (
+        csv_io.unseal(current_app.secret_key, confirm.sealed.data)
+        if confirm.validate_on_submit() else None
+    )
+    if payload is None:
+        flash(_("The preview has expired or was altered; please upload the file again."), "error")
+        return redirect(url_for(".registration_import"))
+    try:
+        plan, registrations = csv_io.import_guests(
+            db.session, _actor(), event, payload["text"],
+            RegistrationCategory(payload["category"]), current_link_base(),
+            beyond_capacity=payload["beyond_capacity"],
+        )
+    except csv_io.ImportFileError as error:
+        flash(str(error), "error")
+        return redirect(url_for(".registration_import"))
+    if not registrations:
+        flash(_("Nothing was imported: some rows are no longer valid."), "error")
+        return _import_page(event, ImportUploadForm(formdata=None), 409, plan=plan)
+    flash(_("Imported %(count)d guests; their confirmations are on their way.",
+            count=len(registrations)), "success")
+    return deliver_after_response(redirect(url_for(".registrations", sort="created")))

@@ -1,0 +1,98 @@
+"""The organizers' dashboard: its numbers match the data, and failed mail can be retried."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import select
+
+from summit.extensions import db
+from summit.models import Event, Forum, MailMessage, MailStatus, Registration, utcnow
+
+from .test_admin_registrations import AI, CHIP, audit_entries, forum_id, register, sign_in
+from .test_program import page_text
+
+SHANGHAI_MIDNIGHT = datetime(2020, 11, 1, 16, 0, tzinfo=UTC)  # 2 Nov 00:00 in Shanghai
+
+
+def table_rows(html: str, caption_id: str) -> list[list[str]]:
+    """The cells of each body row of the table after the heading ``caption_id``."""
+    section = html[html.index(f'id="{caption_id}"'):]
+    body = section[section.index("<tbody>"):section.index("</tbody>")]
+    return [
+        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>",
+                                                                     row, re.S)]
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
+    ]
+
+
+def test_the_dashboard_numbers_match_the_data(app, client, demo_event):
+    sign_in(app, client)
+    with app.app_context():
+        event = db.session.get(Event, demo_event)
+        event.capacity = 4
+        db.session.get(Forum, forum_id(CHIP)).capacity = 1
+        db.session.commit()
+        chip, ai = forum_id(CHIP), forum_id(AI)
+        ids = [
+            register(demo_event, "甲", "a@example.org", forums=[chip, ai]),
+            register(demo_event, "乙", "b@example.org", forums=[chip]),  # waits for chip
+            register(demo_event, "丙", "c@example.org", forums=[ai]),
+            register(demo_event, "丁", "d@example.org"),
+            register(demo_event, "戊", "e@example.org", forums=[ai]),  # waits for the event
+            register(demo_event, "己", "f@example.org"),  # waits for the event
+        ]
+        # Made on three days in Shanghai time: 1 Nov (23:59), 2 Nov (00:00 and later), 4 Nov.
+        made = [SHANGHAI_MIDNIGHT - timedelta(minutes=1), SHANGHAI_MIDNIGHT,
+                SHANGHAI_MIDNIGHT + timedelta(hours=23), SHANGHAI_MIDNIGHT + timedelta(days=2),
+                SHANGHAI_MIDNIGHT + timedelta(days=2, hours=1),
+                SHANGHAI_MIDNIGHT + timedelta(days=2, hours=2)]
+        for registration_id, moment in zip(ids, made, strict=True):
+            db.session.get(Registration, registration_id).created_at = moment
+        for registration_id in ids[:2]:
+            db.session.get(Registration, registration_id).checked_in_at = utcnow()
+        db.session.add(MailMessage(registration_id=ids[0], kind="link", recipient="a@example.org",
+                                   status=MailStatus.FAILED, attempts=3,
+                                   last_error="SMTPServerDisconnected: Connection unexpectedly "
+                                              "closed",
+                                   next_attempt_at=utcnow() + timedelta(hours=1)))
+        db.session.commit()
+
+    response = client.get("/admin/dashboard")
+    assert response.status_code == 200
+    html = response.get_data(as_text=True)
+    text = page_text(response)
+    assert re.search(r"Places 4 / 4 confirmed", text)
+    assert "2 on the waiting list" in text and "0 cancelled" in text
+    assert re.search(r"Check-in 2 / 4", text)
+    assert table_rows(html, "days-heading") == [
+        ["Sun 1 Nov", "1"], ["Mon 2 Nov", "2"], ["Tue 3 Nov", "0"], ["Wed 4 Nov", "3"]]
+    loads = {row[0]: row[1:4] for row in table_rows(html, "forums-heading")}
+    assert loads["Chip–Machine Co-design"] == ["1", "1", "1"]
+    assert loads["Convergence of 5G, AI and Big Data"] == ["2", "120", "0"]
+    assert "SMTPServerDisconnected: Connection unexpectedly closed" in text
+    assert "1 mail failed" in text
+
+
+def test_retry_now_sends_a_failed_mail_and_is_audited(app, client, demo_event):
+    sign_in(app, client)
+    with app.app_context():
+        registration_id = register(demo_event, "甲", "a@example.org")
+        mail = db.session.scalars(select(MailMessage)).one()
+        mail.status, mail.attempts = MailStatus.FAILED, 1
+        mail.last_error = "ConnectionRefusedError: [Errno 111] Connection refused"
+        mail.next_attempt_at = utcnow() + timedelta(minutes=5)
+        db.session.commit()
+        mail_id = mail.id
+    page = client.get("/admin/dashboard").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    response = client.post(f"/admin/dashboard/mails/{mail_id}/retry",
+                           data={"csrf_token": token}, follow_redirects=True)
+    assert "Sent 1 mail(s); 0 failed again." in page_text(response)
+    assert "No mail has failed." in page_text(response)
+    with app.app_context():
+        mail = db.session.get(MailMessage, mail_id)
+        assert mail.status == MailStatus.SENT and mail.registration_id == registration_id
+        (entry,) = audit_entries("retry")
+        assert entry.object_type == "mail" and entry.object_id == str(mail_id)

@@ -1,0 +1,551 @@
+"""The organizers' registrations: list, search, filters, pages, changes with their
+audit entries, CSV export and the all-or-nothing import of invited guests."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import event as sa_event
+from sqlalchemy import func, insert, select
+
+from summit.auth.service import create_user
+from summit.extensions import db
+from summit.models import (
+    AuditEntry,
+    Event,
+    Forum,
+    MailMessage,
+    Registration,
+    RegistrationCategory,
+    RegistrationStatus,
+    Role,
+    Seat,
+    SeatStatus,
+    utcnow,
+)
+from summit.registration import service
+from summit.registration.service import AttendeeDetails
+from summit.registration.tokens import new_checkin_code, new_token, token_digest
+
+from .test_program import page_text
+
+CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+LINK_BASE = "http://summit.test"
+# Two of the demo's parallel forums.
+CHIP, AI = "chip-machine", "5g-ai-big-data"
+
+
+# --- helpers the other admin tests share ------------------------------------------
+
+
+def sign_in(app, client, role: Role = Role.ORGANIZER, email: str | None = None) -> int:
+    """Create an account and log the client in as it (flask-login's session keys)."""
+    with app.app_context():
+        user = create_user(db.session, email or f"{role.value}@summit.example.org",
+                           "correct horse battery staple", role)
+        db.session.commit()
+        user_id = user.id
+    with client.session_transaction() as session:
+        session["_user_id"] = str(user_id)
+        session["_fresh"] = True
+    client.set_cookie("lang", "en")  # the messages below are the English ones
+    return user_id
+
+
+def csrf_token(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return CSRF_FIELD.search(response.get_data(as_text=True)).group(1)
+
+
+def forum_id(slug: str) -> int:
+    return db.session.scalars(select(Forum.id).where(Forum.slug == slug)).one()
+
+
+def register(event_id: int, full_name: str, email: str, organisation: str = "东南大学",
+             latin_name: str = "", forums=(), category=RegistrationCategory.DELEGATE) -> int:
+    event = db.session.get(Event, event_id)
+    details = AttendeeDetails(full_name=full_name, email=email, organisation=organisation,
+                              latin_name=latin_name, category=category)
+    return service.register(db.session, event, details, list(forums), LINK_BASE).registration.id
+
+
+def bulk_registrations(event_id: int, count: int, forum_ids=(), prefix: str = "参会者") -> None:
+    """``count`` registrations written in a few statements, not through the service,
+    each with a seat in every forum of ``forum_ids``."""
+    now = utcnow()
+    rows = []
+    for number in range(count):
+        token = new_token()
+        rows.append({
+            "event_id": event_id,
+            "full_name": f"{prefix}{number:05d}",
+            "latin_name": f"Guest {number:05d}",
+            "email": f"guest{number:05d}@bulk.example.org",
+            "organisation": f"单位{number % 37}",
+            "category": RegistrationCategory.DELEGATE,
+            "status": RegistrationStatus.CONFIRMED,
+            "token": token,
+            "token_hash": token_digest(token),
+            "checkin_code": new_checkin_code(),
+            "created_at": now - timedelta(minutes=number),
+            "queued_at": now - timedelta(minutes=number),
+        })
+    db.session.execute(insert(Registration), rows)
+    if forum_ids:
+        ids = db.session.scalars(
+            select(Registration.id).where(Registration.email.like("%@bulk.example.org"))
+        ).all()
+        db.session.execute(insert(Seat), [
+            {"registration_id": rid, "forum_id": fid, "status": SeatStatus.CONFIRMED,
+             "queued_at": now}
+            for rid in ids for fid in forum_ids
+        ])
+    db.session.commit()
+
+
+def listed_names(response) -> list[str]:
+    """The names in the list's table, in order."""
+    html = response.get_data(as_text=True)
+    return re.findall(r'href="/admin/registrations/\d+">([^<]+)</a>', html)
+
+
+def audit_entries(action: str) -> list[AuditEntry]:
+    return list(db.session.scalars(
+        select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
+    ))
+
+
+@pytest.fixture
+def organizer(app, client, demo_event):
+    sign_in(app, client)
+    return client
+
+
+# --- the list -----------------------------------------------------------------------
+
+
+def test_search_finds_chinese_names_latin_names_and_parts_of_emails(app, organizer, demo_event):
+    with app.app_context():
+        register(demo_event, "刘韵洁", "Liu.Yunjie@PML.example.cn", "紫金山实验室", "Liu Yunjie")
+        register(demo_event, "何积丰", "he.jifeng@ecnu.example.cn", "华东师范大学", "He Jifeng")
+        register(demo_event, "Anna 100%", "anna_b@example.org", "Percent & Co")
+
+    def found(search: str) -> list[str]:
+        return listed_names(organizer.get("/admin/registrations", query_string={"q": search}))
+
+    assert found("韵洁") == ["刘韵洁"]
+    assert found("pml.EXAMPLE") == ["刘韵洁"]
+    assert found("liu yunjie") == ["刘韵洁"]
+    assert found("紫金山") == ["刘韵洁"]
+    assert found("HE JIFENG") == ["何积丰"]
+    assert sorted(found("example")) == sorted(["刘韵洁", "何积丰", "Anna 100%"])
+    # LIKE's wildcards are searched for as themselves.
+    assert found("100%") == ["Anna 100%"]
+    assert found("a_b") == ["Anna 100%"]
+    assert found("%") == ["Anna 100%"]
+    assert found("nobody") == []
+    assert "No registration matches." in page_text(
+        organizer.get("/admin/registrations?q=nobody"))
+
+
+def test_filters_and_sorting(app, organizer, demo_event):
+    with app.app_context():
+        iot = forum_id(CHIP)
+        db.session.get(Event, demo_event).capacity = 3
+        db.session.commit()
+        a = register(demo_event, "Bai", "bai@x.example.org", "Zeta Labs", forums=[iot])
+        register(demo_event, "Ai", "ai@x.example.org", "Alpha Inc")
+        c = register(demo_event, "Cao", "cao@x.example.org", "Mid Corp",
+                     category=RegistrationCategory.STUDENT)
+        register(demo_event, "Du", "du@x.example.org", "Beta Ltd")  # the 4th waits
+        service.cancel(db.session, db.session.get(Registration, c), LINK_BASE)  # Du moves up
+        register(demo_event, "Er", "er@x.example.org", "Omega")  # waits
+        db.session.get(Registration, a).checked_in_at = utcnow()
+        db.session.commit()
+
+    def names(**arguments) -> list[str]:
+        return listed_names(organizer.get("/admin/registrations", query_string=arguments))
+
+    assert names(status="waitlisted") == ["Er"]
+    assert names(status="cancelled") == ["Cao"]
+    assert names(category="student") == ["Cao"]
+    assert names(forum=str(iot)) == ["Bai"]
+    assert names(checked_in="yes") == ["Bai"]
+    assert sorted(names(checked_in="no")) == ["Ai", "Cao", "Du", "Er"]
+    assert names(sort="name", order="asc") == ["Ai", "Bai", "Cao", "Du", "Er"]
+    assert names(sort="name", order="desc") == ["Er", "Du", "Cao", "Bai", "Ai"]
+    assert names(sort="organisation", order="asc") == ["Ai", "Du", "Cao", "Er", "Bai"]
+    assert names(sort="created", order="asc") == ["Bai", "Ai", "Cao", "Du", "Er"]
+    assert names(sort="status", order="asc")[-2:] == ["Er", "Cao"]
+    assert names(status="confirmed", sort="name", order="asc") == ["Ai", "Bai", "Du"]
+    # A value that does not fit is explained and ignored, never a 500.
+    response = organizer.get("/admin/registrations?status=bogus&page=x&sort=evil")
+    assert response.status_code == 200
+    assert len(listed_names(response)) == 5
+
+
+def test_pages(app, organizer, demo_event):
+    with app.app_context():
+        bulk_registrations(demo_event, 60)
+    first = organizer.get("/admin/registrations?per_page=25&sort=name&order=asc")
+    assert listed_names(first)[:2] == ["参会者00000", "参会者00001"]
+    assert len(listed_names(first)) == 25
+    assert "1–25 of 60" in page_text(first)
+    third = organizer.get("/admin/registrations?per_page=25&sort=name&order=asc&page=3")
+    assert listed_names(third) == [f"参会者{n:05d}" for n in range(50, 60)]
+    assert "Page 3 of 3" in page_text(third)
+    # Past the end: the last page, not an empty one.
+    assert listed_names(organizer.get(
+        "/admin/registrations?per_page=25&sort=name&order=asc&page=99")) == listed_names(third)
+
+
+def count_statements(app, client, url: str) -> tuple[int, object]:
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.get(url)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    return len(statements), response
+
+
+def test_a_page_of_ten_thousand_costs_the_same_few_queries_whatever_its_size(
+    app, organizer, demo_event
+):
+    with app.app_context():
+        bulk_registrations(demo_event, 10_000, forum_ids=[forum_id(CHIP), forum_id(AI)])
+    small, response = count_statements(app, organizer, "/admin/registrations?per_page=25")
+    assert len(listed_names(response)) == 25
+    large, response = count_statements(app, organizer, "/admin/registrations?per_page=200")
+    assert len(listed_names(response)) == 200
+    assert "Chip–Machine Co-design" in page_text(response)
+    searched, response = count_statements(
+        app, organizer, "/admin/registrations?per_page=200&q=单位3&sort=name&checked_in=no"
+    )
+    assert len(listed_names(response)) == 200
+    assert small == large == searched
+    # The account, the event, the forums for the filter, the count, the rows, their seats.
+    assert large <= 8
+
+
+# --- one registration -------------------------------------------------------------
+
+
+def test_an_organizer_edits_details_category_and_forums_with_an_audit_entry(
+    app, organizer, demo_event
+):
+    with app.app_context():
+        rid = register(demo_event, "刘韵洁", "liu@pml.example.cn", forums=[forum_id(CHIP)])
+        register(demo_event, "何积丰", "he@ecnu.example.cn")
+        iot, ai = forum_id(CHIP), forum_id(AI)
+    path = f"/admin/registrations/{rid}"
+    page = organizer.get(path)
+    assert "刘韵洁" in page_text(page)
+    fields = {
+        "csrf_token": CSRF_FIELD.search(page.get_data(as_text=True)).group(1),
+        "full_name": "刘韵洁", "latin_name": "Liu Yunjie", "email": "liu@pml.example.cn",
+        "phone": "", "organisation": "紫金山实验室", "job_title": "首席科学家",
+        "category": "speaker", "locale": "zh", "forums": [str(ai)],
+    }
+    response = organizer.post(path, data=fields)
+    assert response.status_code == 302
+    with app.app_context():
+        registration = db.session.get(Registration, rid)
+        assert registration.category == RegistrationCategory.SPEAKER
+        assert registration.organisation == "紫金山实验室"
+        seats = {seat.forum_id: seat.status for seat in registration.seats}
+        assert seats == {iot: SeatStatus.CANCELLED, ai: SeatStatus.CONFIRMED}
+        (entry,) = audit_entries("update")
+        assert entry.actor == "organizer@summit.example.org"
+        assert entry.object_id == str(rid)
+        assert entry.before["category"] == "delegate" and entry.after["category"] == "speaker"
+        assert entry.before["seats"] == {"chip-machine": "confirmed"}
+        assert entry.after["seats"] == {"5g-ai-big-data": "confirmed"}
+        assert "email" not in entry.after  # only what changed
+
+    taken = organizer.post(path, data={**fields, "email": "HE@ecnu.example.cn"})
+    assert taken.status_code == 422
+    assert "belongs to another registration: 何积丰" in page_text(taken)
+    with app.app_context():
+        assert db.session.get(Registration, rid).email == "liu@pml.example.cn"
+        assert len(audit_entries("update")) == 1
+
+
+def test_cancel_asks_for_confirmation_and_gives_the_place_to_the_next(app, organizer, demo_event):
+    with app.app_context():
+        db.session.get(Event, demo_event).capacity = 1
+        db.session.commit()
+        first = register(demo_event, "甲", "jia@example.org")
+        second = register(demo_event, "乙", "yi@example.org")
+    path = f"/admin/registrations/{first}/cancel"
+    token = csrf_token(organizer, path)
+    assert organizer.post(path, data={"csrf_token": token}).status_code == 422
+    with app.app_context():
+        assert db.session.get(Registration, first).status == RegistrationStatus.CONFIRMED
+    response = organizer.post(path, data={"csrf_token": token, "confirm": "y"})
+    assert response.status_code == 302
+    with app.app_context():
+        assert db.session.get(Registration, first).status == RegistrationStatus.CANCELLED
+        assert db.session.get(Registration, second).status == RegistrationStatus.CONFIRMED
+        (entry,) = audit_entries("cancel")
+        assert entry.before == {"status": "confirmed"} and entry.after["status"] == "cancelled"
+        kinds = db.session.scalars(select(MailMessage.kind).order_by(MailMessage.id)).all()
+        assert kinds[-2:] == ["promotion", "cancellation"]
+
+
+def test_promote_admits_beyond_capacity_and_seats_in_a_full_forum(app, organizer, demo_event):
+    with app.app_context():
+        iot = forum_id(CHIP)
+        db.session.get(Event, demo_event).capacity = 1
+        db.session.get(Forum, iot).capacity = 1
+        db.session.commit()
+        first = register(demo_event, "甲", "jia@example.org", forums=[iot])
+        waiting = register(demo_event, "乙", "yi@example.org", forums=[iot])
+        assert db.session.get(Registration, waiting).status == RegistrationStatus.WAITLISTED
+    path = f"/admin/registrations/{waiting}"
+    token = csrf_token(organizer, path)
+    organizer.post(f"{path}/promote", data={"csrf_token": token})
+    with app.app_context():
+        registration = db.session.get(Registration, waiting)
+        assert registration.status == RegistrationStatus.CONFIRMED
+        # Admitted to the event beyond its capacity; the full forum still makes them wait.
+        assert registration.seats[0].status == SeatStatus.WAITLISTED
+    organizer.post(f"{path}/promote", data={"csrf_token": token, "forum_id": str(iot)})
+    with app.app_context():
+        assert db.session.get(Registration, waiting).seats[0].status == SeatStatus.CONFIRMED
+        assert db.session.get(Registration, first).seats[0].status == SeatStatus.CONFIRMED
+        assert service.seats_taken(db.session, [iot])[iot] == 2
+        assert [entry.after for entry in audit_entries("promote")] == [
+            {"status": "confirmed"}, {"seats": {"chip-machine": "confirmed"}}]
+        promotions = db.session.scalar(select(func.count()).select_from(MailMessage).where(
+            MailMessage.kind == "promotion", MailMessage.registration_id == waiting))
+        assert promotions == 2
+    again = organizer.post(f"{path}/promote", data={"csrf_token": token}, follow_redirects=True)
+    assert "nothing to promote" in page_text(again)
+
+
+def test_resend_link_queues_the_mail_and_is_audited(app, organizer, demo_event):
+    with app.app_context():
+        rid = register(demo_event, "甲", "jia@example.org")
+    path = f"/admin/registrations/{rid}"
+    response = organizer.post(f"{path}/resend", data={"csrf_token": csrf_token(organizer, path)})
+    response.close()
+    with app.app_context():
+        kinds = db.session.scalars(select(MailMessage.kind).where(
+            MailMessage.registration_id == rid).order_by(MailMessage.id)).all()
+        assert kinds == ["confirmation", "link"]
+        assert [entry.object_id for entry in audit_entries("resend_link")] == [str(rid)]
+
+
+def test_an_organizer_adds_a_vip_while_registration_is_closed(app, organizer, demo_event):
+    with app.app_context():
+        db.session.get(Event, demo_event).registration_closes_at = utcnow() - timedelta(days=1)
+        db.session.get(Event, demo_event).capacity = 0
+        db.session.commit()
+        ai = forum_id(AI)
+    fields = {
+        "csrf_token": csrf_token(organizer, "/admin/registrations/new"),
+        "full_name": "张贵宾", "latin_name": "Zhang Guibin", "email": "VIP@Example.org",
+        "organisation": "工业和信息化部", "category": "vip", "locale": "zh", "forums": [str(ai)],
+        "beyond_capacity": "y",
+    }
+    response = organizer.post("/admin/registrations/new", data=fields)
+    assert response.status_code == 302
+    with app.app_context():
+        registration = db.session.scalars(select(Registration)).one()
+        assert registration.email == "vip@example.org"
+        assert registration.category == RegistrationCategory.VIP
+        assert registration.status == RegistrationStatus.CONFIRMED
+        assert registration.seats[0].status == SeatStatus.CONFIRMED
+        (entry,) = audit_entries("create")
+        assert entry.before is None and entry.after["full_name"] == "张贵宾"
+    again = organizer.post("/admin/registrations/new", data=fields)
+    assert again.status_code == 422
+    assert "This address is registered already" in page_text(again)
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
+
+
+def test_check_in_staff_may_not_open_registrations(app, client, demo_event):
+    sign_in(app, client, Role.CHECKIN)
+    assert client.get("/admin/registrations").status_code == 403
+    assert client.get("/admin/registrations/export.csv").status_code == 403
+
+
+# --- CSV export ---------------------------------------------------------------------
+
+
+def test_csv_export_has_a_bom_keeps_chinese_and_neutralises_formulas(app, organizer, demo_event):
+    with app.app_context():
+        register(demo_event, "=HYPERLINK(\"http://evil\")", "evil@example.org", "+1+1")
+        register(demo_event, "刘韵洁", "liu@pml.example.cn", "紫金山实验室", "Liu Yunjie",
+                 forums=[forum_id(CHIP)])
+        register(demo_event, "@SUM(A1)", "at@example.org", "-2+3")
+        register(demo_event, "Tab", "tab@example.org", "\tcmd")
+        register(demo_event, "Other", "other@elsewhere.org", "Not exported")
+    response = organizer.get("/admin/registrations/export.csv?q=example.org&sort=name")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert "attachment" in response.headers["Content-Disposition"]
+    body = response.get_data()
+    assert body.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"), newline="")))
+    by_email = {row["email"]: row for row in rows}
+    # Only the current filter: neither the .cn address nor elsewhere.org.
+    assert set(by_email) == {"evil@example.org", "at@example.org", "tab@example.org"}
+    assert by_email["evil@example.org"]["full_name"] == "'=HYPERLINK(\"http://evil\")"
+    assert by_email["evil@example.org"]["organisation"] == "'+1+1"
+    assert by_email["at@example.org"]["full_name"] == "'@SUM(A1)"
+    assert by_email["at@example.org"]["organisation"] == "'-2+3"
+    assert by_email["tab@example.org"]["organisation"] == "'\tcmd"
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+
+    chinese = organizer.get("/admin/registrations/export.csv?q=韵洁").get_data()
+    (row,) = list(csv.DictReader(io.StringIO(chinese.decode("utf-8-sig"), newline="")))
+    assert (row["full_name"], row["organisation"], row["forums"]) == ("刘韵洁", "紫金山实验室",
+                                                                     "chip-machine")
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row["created_at"])
+
+
+# --- CSV import ---------------------------------------------------------------------
+
+
+def upload(client, content: bytes, category: str = "vip", **extra):
+    token = csrf_token(client, "/admin/registrations/import")
+    return client.post("/admin/registrations/import", data={
+        "csrf_token": token, "category": category,
+        "file": (io.BytesIO(content), "guests.csv"), **extra,
+    }, content_type="multipart/form-data")
+
+
+def sealed_field(response) -> str:
+    return re.search(r'name="sealed" type="hidden" value="([^"]+)"',
+                     response.get_data(as_text=True)).group(1)
+
+
+def count_registrations() -> int:
+    return db.session.scalar(select(func.count()).select_from(Registration))
+
+
+BAD_FILE = """full_name,email,organisation,forums,category
+王小明,wang@example.org,东南大学,chip-machine,
+李雷,not-an-email,东南大学,,
+韩梅梅,WANG@example.org,东南大学,,
+赵六,zhao@example.org,东南大学,quantum-computing,
+钱七,qian@example.org,东南大学,,astronaut
+,nobody@example.org,东南大学,,
+孙八,registered@example.org,东南大学,,
+""".encode()
+
+
+def test_a_bad_guest_list_is_previewed_with_row_errors_and_writes_nothing(
+    app, organizer, demo_event
+):
+    with app.app_context():
+        register(demo_event, "已注册", "registered@example.org")
+        before = count_registrations()
+    response = upload(organizer, BAD_FILE)
+    assert response.status_code == 422
+    text = page_text(response)
+    assert "6 rows have problems" in text
+    html = response.get_data(as_text=True)
+    rows = {int(line): row for line, row in re.findall(
+        r"<tr class=\"import-row--\w+\">\s*<td>(\d+)</td>(.*?)</tr>", html, re.S)}
+    assert "import-errors" not in rows[2]
+    assert "Enter a valid email address" in rows[3]
+    assert "The same email as line 2" in rows[4]
+    assert "Unknown forum “quantum-computing”" in rows[5]
+    assert "Unknown category “astronaut”" in rows[6]
+    assert "Please enter your name" in rows[7]
+    assert "This address is registered already" in rows[8]
+    assert 'name="sealed"' not in html  # nothing to confirm
+    with app.app_context():
+        assert count_registrations() == before
+
+
+def test_a_good_guest_list_is_previewed_then_imported_at_once(app, organizer, demo_event):
+    content = (
+        "姓名,邮箱,单位,分论坛,类别,拼音,language\n"
+        "王小明,Wang@Example.org,东南大学,chip-machine; 5G与人工智能及大数据融合,,Wang Xiaoming,"
+        "en\n"
+        "李雷,li.lei@example.org,清华大学,,speaker,,\n"
+    ).encode("gb18030")
+    preview = upload(organizer, content, category="vip")
+    assert preview.status_code == 200
+    assert "2 guests are ready to import" in page_text(preview)
+    with app.app_context():
+        assert count_registrations() == 0
+        iot, ai = forum_id(CHIP), forum_id(AI)
+    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
+    response = organizer.post("/admin/registrations/import/confirm",
+                              data={"csrf_token": token, "sealed": sealed_field(preview)})
+    assert response.status_code == 302
+    response.close()
+    with app.app_context():
+        guests = {r.email: r for r in db.session.scalars(select(Registration))}
+        wang = guests["wang@example.org"]
+        assert (wang.full_name, wang.organisation, wang.latin_name, wang.locale) == (
+            "王小明", "东南大学", "Wang Xiaoming", "en")
+        assert wang.category == RegistrationCategory.VIP
+        assert {seat.forum_id for seat in wang.seats} == {iot, ai}
+        assert guests["li.lei@example.org"].category == RegistrationCategory.SPEAKER
+        assert len(audit_entries("import")) == 2
+        assert db.session.scalar(select(func.count()).select_from(MailMessage).where(
+            MailMessage.kind == "confirmation")) == 2
+
+
+def test_the_import_is_all_or_nothing_when_the_data_changed_since_the_preview(
+    app, organizer, demo_event
+):
+    content = "full_name,email,organisation\n甲,jia@example.org,东大\n乙,yi@example.org,东大\n"
+    content = content.encode()
+    preview = upload(organizer, content)
+    assert preview.status_code == 200
+    with app.app_context():
+        register(demo_event, "乙", "yi@example.org")  # someone registered meanwhile
+    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
+    response = organizer.post("/admin/registrations/import/confirm",
+                              data={"csrf_token": token, "sealed": sealed_field(preview)})
+    assert response.status_code == 409
+    assert "This address is registered already" in page_text(response)
+    with app.app_context():
+        assert db.session.scalars(select(Registration.email)).all() == ["yi@example.org"]
+        assert audit_entries("import") == []
+
+
+def test_a_tampered_preview_imports_nothing(app, organizer, demo_event):
+    preview = upload(organizer, "full_name,email,organisation\n甲,jia@example.org,东大\n".encode())
+    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
+    sealed = sealed_field(preview)
+    forged = sealed[:-3] + ("AAA" if not sealed.endswith("AAA") else "BBB")
+    response = organizer.post("/admin/registrations/import/confirm",
+                              data={"csrf_token": token, "sealed": forged},
+                              follow_redirects=True)
+    assert "expired or was altered" in page_text(response)
+    with app.app_context():
+        assert count_registrations() == 0
+
+
+@pytest.mark.parametrize("content, message", [
+    (b"", "The file is empty."),
+    (b"name,phone\n", "missing: email"),
+    (b"full_name,email\n", "holds no guest"),
+    (b"\xff\xfe\x00\x00garbage\x81", "neither UTF-8 nor GB18030"),
+])
+def test_an_unreadable_file_is_explained(app, organizer, demo_event, content, message):
+    response = upload(organizer, content)
+    assert response.status_code == 422
+    assert message in page_text(response)

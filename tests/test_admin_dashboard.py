@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
+from summit.admin import dashboard as dashboard_view
+from summit.badges.fonts import FontStatus
 from summit.extensions import db
 from summit.models import Event, Forum, MailMessage, MailStatus, Registration, utcnow
 
@@ -96,3 +98,13 @@ def test_retry_now_sends_a_failed_mail_and_is_audited(app, client, demo_event):
         assert mail.status == MailStatus.SENT and mail.registration_id == registration_id
         (entry,) = audit_entries("retry")
         assert entry.object_type == "mail" and entry.object_id == str(mail_id)
+
+
+def test_a_missing_chinese_font_is_pointed_out(app, client, demo_event, monkeypatch):
+    sign_in(app, client)
+    found = FontStatus("Noto Sans CJK SC", "/usr/share/fonts/NotoSansCJK.ttc", "DejaVu Sans", True)
+    missing = FontStatus(None, None, "DejaVu Sans", True)
+    monkeypatch.setattr(dashboard_view, "cjk_font_status", lambda: found)
+    assert "No Chinese font" not in page_text(client.get("/admin/dashboard"))
+    monkeypatch.setattr(dashboard_view, "cjk_font_status", lambda: missing)
+    assert "No Chinese font is installed" in page_text(client.get("/admin/dashboard"))

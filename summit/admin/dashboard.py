@@ -8,6 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from ..auth.access import role_required
+from ..badges.fonts import cjk_font_status
 from ..extensions import db
 from ..mail import deliver_due
 from ..models import Role
@@ -33,6 +34,7 @@ def dashboard():
         "admin/dashboard.html",
         event=event,
         figures=dashboard_figures(db.session, event),
+        fonts=cjk_font_status(),
         retry_form=ActionForm(),
     )
 

@@ -210,19 +210,6 @@ def checked_in_progress(session: Session, event: Event) -> tuple[int, int]:
     return arrived, expected
 
 
-def by_ids(session: Session, event: Event, ids: list[int]) -> list[Registration]:
-    """The event's registrations with these ids, seats loaded, in the given order."""
-    found = {
-        registration.id: registration
-        for registration in session.scalars(
-            select(Registration)
-            .where(Registration.event_id == event.id, Registration.id.in_(ids))
-            .options(selectinload(Registration.seats).joinedload(Seat.forum))
-        )
-    }
-    return [found[i] for i in ids if i in found]
-
-
 def with_seats(session: Session, event: Event, registration_id: int) -> Registration | None:
     return session.scalars(
         select(Registration)

@@ -7,6 +7,7 @@ import sqlite3
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session
 
 IMMEDIATE = "summit_sqlite_immediate"
@@ -49,3 +50,15 @@ def begin_write(session: Session) -> None:
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={IMMEDIATE: True})
+
+
+def release_session(session: scoped_session) -> None:
+    """End a request's session. When its connection died after the response was made
+    (the database restarted or dropped it), the rollback that closing does fails:
+    throw the connection away instead of failing the finished response; the pool
+    opens a new one for the next request."""
+    try:
+        session.remove()
+    except DBAPIError:
+        session().invalidate()
+        session.remove()

@@ -1,0 +1,197 @@
+"""Faults under load, through gunicorn: PostgreSQL dropping every connection, and an
+app server killed between "seat taken" and "mail sent". (A mail server that is down
+is covered by tests/test_mail.py.)"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from aiosmtpd.controller import Controller
+from sqlalchemy import create_engine, func, select, text
+
+from summit.extensions import db
+from summit.models import MailMessage, MailStatus, Registration, Seat, SeatStatus
+
+from .servers import Browser, free_port, gunicorn
+from .test_mail import Inbox, wait_for
+from .test_registration import form_fields, forum_id
+
+pytestmark = pytest.mark.slow
+
+
+def database_url() -> str:
+    return db.engine.url.render_as_string(hide_password=False)
+
+
+def worker_pids(pid_file: Path) -> list[int]:
+    """The worker processes of the gunicorn master whose pid is in ``pid_file``."""
+    master = int(pid_file.read_text())
+    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
+    return [int(pid) for pid in children]
+
+
+# --- PostgreSQL drops its connections -------------------------------------------
+
+
+class Load:
+    """Visitors reading the agenda and registering, in threads, until stopped; keeps
+    every status they got."""
+
+    def __init__(self, base: str, visitors: int = 6):
+        self.base = base
+        self.statuses: list[tuple[str, int]] = []
+        self.stopping = threading.Event()
+        self.ready = threading.Barrier(visitors + 1)
+        self.threads = [threading.Thread(target=self._visit, args=(n,)) for n in range(visitors)]
+
+    def _visit(self, number: int) -> None:
+        browser = Browser(self.base)
+        token = browser.csrf_token("/register")
+        self.ready.wait()
+        count = 0
+        while not self.stopping.is_set():
+            count += 1
+            if count % 3:
+                status = browser.request("GET", "/agenda?lang=en")[0]
+                self.statuses.append(("GET", status))
+            else:
+                fields = {**form_fields(email=f"v{number}-{count}@faults.example.cn"),
+                          "csrf_token": token}
+                self.statuses.append(("POST", browser.request("POST", "/register", fields)[0]))
+
+    def __enter__(self) -> Load:
+        for thread in self.threads:
+            thread.start()
+        self.ready.wait(timeout=60)  # every visitor has its form token
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stopping.set()
+        for thread in self.threads:
+            thread.join(timeout=120)
+
+
+def terminate_other_connections(url: str) -> int:
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        killed = connection.execute(text(
+            "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
+    engine.dispose()
+    return killed
+
+
+def test_dropped_database_connections_give_503_for_a_moment_then_the_app_recovers(
+    app, backend, demo_event, tmp_path
+):
+    if backend != "postgresql":
+        pytest.skip("SQLite is a file in the app's process: it has no connections to drop")
+    with app.app_context():
+        url = database_url()
+    with gunicorn(url, tmp_path, workers=2, threads=4) as base:
+        killed = 0
+        with Load(base) as load:
+            for _ in range(5):
+                time.sleep(0.4)
+                killed += terminate_other_connections(url)
+            time.sleep(0.4)
+        during = list(load.statuses)
+
+        # Afterwards, every request succeeds again without anyone restarting anything.
+        visitor = Browser(base)
+        after = [visitor.request("GET", path)[0]
+                 for path in ("/healthz", "/agenda", "/speakers", "/calendar.ics") * 5]
+        after.append(visitor.submit("/register", form_fields(
+            email="after.the.storm@faults.example.cn"))[0])
+
+    assert killed > 0, "no connection was open to be dropped"
+    assert {status for _method, status in during} <= {200, 302, 503}, during
+    assert after == [200] * 20 + [302]
+    with app.app_context():
+        # No half registrations: each one that exists came with its confirmation mail.
+        registered = db.session.scalar(select(func.count()).select_from(Registration))
+        confirmations = db.session.scalar(select(func.count()).where(
+            MailMessage.kind == "confirmation"))
+        succeeded = sum(1 for method, status in during if (method, status) == ("POST", 302))
+        assert registered == confirmations
+        assert registered >= succeeded + 1
+
+
+# --- an app server dies between "seat taken" and "mail sent" -------------------------
+
+
+class StallingInbox(Inbox):
+    """A mail server that stops answering once the sender names a recipient, until
+    released: the sender is caught in the middle of delivering."""
+
+    def __init__(self):
+        super().__init__()
+        self.stalled = threading.Event()
+        self.release = threading.Event()
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        self.stalled.set()
+        while not self.release.is_set():
+            await asyncio.sleep(0.05)
+        return "451 Try again later"
+
+
+def test_a_server_killed_before_the_mail_went_out_leaves_both_and_send_mail_delivers(
+    app, demo_event, tmp_path, monkeypatch
+):
+    with app.app_context():
+        chip = forum_id("chip-machine")
+        url = database_url()
+    stalling = StallingInbox()
+    smtp = Controller(stalling, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    pid_file = tmp_path / "gunicorn.pid"
+    try:
+        with gunicorn(url, tmp_path, workers=1, threads=2, MAIL_SERVER="127.0.0.1",
+                      MAIL_PORT=str(smtp.port), GUNICORN_CMD_ARGS=f"--pid {pid_file}") as base:
+            visitor = Browser(base)
+            status, headers, _body = visitor.submit("/register", {
+                **form_fields(email="crash@faults.example.cn"), "forums": [chip]})
+            assert status == 302 and headers["Location"].startswith("/r/")
+            # The worker has answered and is now handing the mail to the mail server.
+            assert stalling.stalled.wait(timeout=30)
+            (worker,) = worker_pids(pid_file)
+            os.kill(worker, signal.SIGKILL)
+            stalling.release.set()
+    finally:
+        smtp.stop()
+
+    with app.app_context():
+        registration = db.session.scalars(select(Registration)).one()
+        assert registration.email == "crash@faults.example.cn"
+        (seat,) = db.session.scalars(select(Seat)).all()
+        assert (seat.forum_id, seat.status) == (chip, SeatStatus.CONFIRMED)
+        (mail,) = db.session.scalars(select(MailMessage)).all()
+        # Claimed by the dead worker, not sent: held for the claim's lease, then due again.
+        assert (mail.registration_id, mail.status) == (registration.id, MailStatus.SENDING)
+        # As if the lease (ten minutes) had passed, then cron runs `flask summit send-mail`.
+        mail.next_attempt_at -= timedelta(minutes=11)
+        db.session.commit()
+
+    inbox = Inbox()
+    working = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    working.start()
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", working.port)
+    try:
+        result = app.test_cli_runner().invoke(args=["summit", "send-mail"])
+        assert "Sent 1 mail(s)" in result.output, result.output
+        assert wait_for(lambda: inbox.messages)
+    finally:
+        working.stop()
+    (message,) = inbox.messages
+    assert message["To"].addresses[0].addr_spec == "crash@faults.example.cn"
+    with app.app_context():
+        assert db.session.scalars(select(MailMessage.status)).all() == [MailStatus.SENT]

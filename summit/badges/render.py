@@ -22,7 +22,6 @@ from markupsafe import Markup
 from ..config import PROJECT_ROOT
 from ..i18n import LANGUAGES, localized
 from ..models import Registration, RegistrationCategory, SeatStatus
-from ..templating import DEFAULT_COLOUR, HEX_COLOUR
 from . import pdf
 from .fit import Fitted, fit, fit_list
 from .fonts import cjk_font_status, css_font_family
@@ -58,6 +57,9 @@ class BadgeFacts:
 
 
 def _safe_colour(value: str) -> str:
+    # Imported here: templating imports the admin, whose print view imports this module.
+    from ..templating import DEFAULT_COLOUR, HEX_COLOUR
+
     return value if value and HEX_COLOUR.fullmatch(value) else DEFAULT_COLOUR
 
 

@@ -549,3 +549,56 @@ def test_an_unreadable_file_is_explained(app, organizer, demo_event, content, me
     response = upload(organizer, content)
     assert response.status_code == 422
     assert message in page_text(response)
+
+
+# --- badge printing -----------------------------------------------------------------
+
+
+def test_the_printing_screen_selects_links_the_pdf_and_notes_badges_as_printed(
+    app, organizer, demo_event
+):
+    with app.app_context():
+        chip = forum_id(CHIP)
+        seated = register(demo_event, "甲", "jia@example.org", forums=[chip])
+        register(demo_event, "乙", "yi@example.org")
+        register(demo_event, "丙", "bing@example.org", forums=[chip],
+                 category=RegistrationCategory.VIP)
+    page = organizer.get("/admin/printing")
+    assert page.status_code == 200 and "Show the selection" in page_text(page)
+    query = {"show": "1", "forum": CHIP, "category": "delegate", "layout": "a4-4up"}
+    selection = organizer.get("/admin/printing", query_string=query)
+    html = selection.get_data(as_text=True)
+    assert "1 badge matches." in page_text(selection)
+    pdf_url = re.search(r'href="(/admin/badges\.pdf\?[^"]+)"', html).group(1)
+    assert sorted(pdf_url.split("?", 1)[1].replace("&amp;", "&").split("&")) == [
+        "category=delegate", f"forum={CHIP}", "layout=a4-4up"]
+    ids = re.search(r'name="ids" type="hidden" value="([^"]+)"', html).group(1)
+    assert ids == str(seated)
+    action = re.search(r'action="(/admin/printing/mark[^"]*)"', html).group(1).replace("&amp;", "&")
+    response = organizer.post(action, data={
+        "csrf_token": CSRF_FIELD.search(html).group(1), "ids": ids})
+    assert response.status_code == 302 and "/admin/printing?" in response.location
+    again = organizer.get(response.location)
+    assert "1 of them was printed before." in page_text(again)
+    with app.app_context():
+        printed = db.session.scalars(
+            select(Registration.id).where(Registration.badge_printed_at.is_not(None))).all()
+        assert printed == [seated]
+        assert [entry.object_id for entry in audit_entries("badge_printed")] == [str(seated)]
+    not_printed = organizer.get("/admin/registrations?printed=no&sort=name&order=asc")
+    assert listed_names(not_printed) == ["丙", "乙"]
+    assert organizer.get("/admin/printing?show=1&status=cancelled").status_code == 400
+
+
+def test_one_badge_is_printed_again_from_the_registration_page(app, organizer, demo_event):
+    with app.app_context():
+        registration_id = register(demo_event, "刘韵洁", "liu@pml.example.cn")
+    path = f"/admin/registrations/{registration_id}"
+    response = organizer.post(f"{path}/badge.pdf", data={
+        "csrf_token": csrf_token(organizer, path), "layout": "a6"})
+    assert response.status_code == 200
+    assert response.mimetype == "application/pdf"
+    assert response.get_data().startswith(b"%PDF")
+    with app.app_context():
+        assert db.session.get(Registration, registration_id).badge_printed_at is not None
+        assert len(audit_entries("badge_printed")) == 1

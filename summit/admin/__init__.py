@@ -8,4 +8,4 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import accounts, audit_log, home, programme  # noqa: E402,F401  (register their views)
 
 # isort: split
-from . import checkin, dashboard, registrations  # noqa: E402,F401  (register their views)
+from . import checkin, dashboard, printing, registrations  # noqa: E402,F401  (their views)

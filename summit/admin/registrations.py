@@ -36,6 +36,7 @@ from .registration_forms import (
     ImportUploadForm,
     RegistrationDetailsForm,
     RegistrationFilterForm,
+    ReprintForm,
 )
 
 ORGANIZERS = (Role.ORGANIZER,)
@@ -169,7 +170,7 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
         registration=registration,
         summary=service.attendee_summary(db.session, registration),
         form=form,
-        action_form=ActionForm(),
+        reprint_form=ReprintForm(formdata=None),
         history=history,
         mails=mails,
     )

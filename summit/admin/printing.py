@@ -1,0 +1,112 @@
+"""/admin/printing: choose which badges to print and on which sheet, get the PDF from
+the badge renderer (``/admin/badges.pdf``), then note them as printed. And reprinting
+one badge from a registration's page."""
+
+from __future__ import annotations
+
+import tempfile
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+
+from ..auth.access import role_required
+from ..badges import service as badges
+from ..badges.layouts import LAYOUTS
+from ..badges.render import badge_facts, write_badges
+from ..extensions import db
+from ..i18n import localized
+from ..models import RegistrationStatus, Role
+from ..program.current import require_event
+from ..registration.service import choosable_forums
+from . import bp
+from .navigation import add_entry
+from .registration_changes import mark_badges_printed
+from .registration_forms import BadgePrintForm, MarkPrintedForm, ReprintForm
+from .registration_list import with_seats
+
+ORGANIZERS = (Role.ORGANIZER,)
+# The query arguments that /admin/badges.pdf reads.
+FILTER_ARGUMENTS = ("layout", "category", "forum", "status", "order")
+
+add_entry("admin.badge_printing", _l("Badges"), roles=ORGANIZERS, order=50)
+
+
+def _actor():
+    return current_user._get_current_object()
+
+
+@bp.get("/printing")
+@role_required(*ORGANIZERS)
+def badge_printing():
+    event = require_event()
+    form = BadgePrintForm(formdata=request.args)
+    form.offer([(forum.slug, localized(forum, "name"))
+                for forum in choosable_forums(db.session, event)])
+    arguments = {name: request.args[name] for name in FILTER_ARGUMENTS if request.args.get(name)}
+    selected = error = None
+    if "show" in request.args:
+        try:
+            selected = badges.badge_registrations(
+                db.session, event, badges.parse_filter(request.args)
+            )
+        except badges.BadgeFilterError as refused:
+            error = str(refused)
+    mark_form = MarkPrintedForm(formdata=None)
+    if selected:
+        mark_form.ids.data = ",".join(str(registration.id) for registration in selected)
+    page = render_template(
+        "admin/printing.html",
+        event=event,
+        form=form,
+        selected=selected,
+        printed_before=sum(1 for r in selected or [] if r.badge_printed_at is not None),
+        error=error,
+        pdf_url=url_for("badges.batch", **arguments),
+        mark_form=mark_form,
+        back=url_for(".badge_printing", show="1", **arguments),
+    )
+    return page, 400 if error else 200
+
+
+@bp.post("/printing/mark")
+@role_required(*ORGANIZERS)
+def badge_printing_mark():
+    """Note the badges the screen listed as printed now."""
+    event = require_event()
+    form = MarkPrintedForm()
+    if not form.validate_on_submit():
+        abort(400)
+    ids = [int(value) for value in form.ids.data.split(",")]
+    marked = mark_badges_printed(db.session, _actor(), event, ids)
+    flash(_("%(count)d badges noted as printed.", count=marked), "success")
+    target = request.args.get("back", "")
+    # Only back to this screen, never to an address given from outside.
+    if not target.startswith(url_for(".badge_printing") + "?"):
+        target = url_for(".badge_printing")
+    return redirect(target)
+
+
+@bp.post("/registrations/<int:registration_id>/badge.pdf")
+@role_required(*ORGANIZERS)
+def registration_badge(registration_id: int):
+    """Print one badge again (a lost or misprinted one) and note it as printed."""
+    event = require_event()
+    registration = with_seats(db.session, event, registration_id)
+    if registration is None:
+        abort(404)
+    form = ReprintForm()
+    if not form.validate_on_submit() or registration.status == RegistrationStatus.CANCELLED:
+        abort(400)
+    layout = LAYOUTS[form.layout.data]
+    out = tempfile.TemporaryFile()  # noqa: SIM115  (send_file closes it)
+    try:
+        write_badges([badge_facts(registration)], layout, out, title=registration.full_name)
+    except BaseException:
+        out.close()
+        raise
+    mark_badges_printed(db.session, _actor(), event, [registration_id])
+    out.seek(0)
+    return send_file(out, mimetype="application/pdf", as_attachment=True,
+                     download_name=f"badge-{event.slug}-{registration_id}.pdf", max_age=0)

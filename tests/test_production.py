@@ -19,11 +19,21 @@ from summit import create_app
 from summit.auth.service import create_user
 from summit.extensions import db
 from summit.log_redaction import RedactTokens
-from summit.models import Event, ProgrammeSession, Registration, Role, Speaker
+from summit.models import (
+    Event,
+    Forum,
+    ProgrammeSession,
+    Registration,
+    Role,
+    SeatStatus,
+    Speaker,
+)
+from summit.registration import service
 from summit.security import CONTENT_SECURITY_POLICY
 
 from .servers import GUNICORN, PROJECT_ROOT, Browser, gunicorn
-from .test_registration import form_fields, register_directly
+from .test_registration import form_fields, forum_id, register_directly, set_capacity
+from .test_registration_concurrency import all_at_once, forum_seats, registration_action
 
 GUNICORN_CONF = PROJECT_ROOT / "gunicorn.conf.py"
 
@@ -331,3 +341,32 @@ def test_a_signed_in_organizers_pages_are_theirs_alone(app, client, demo_event):
     assert signed_in.status_code == 200
     assert signed_in.headers["Cache-Control"] == "private, no-cache"
     assert signed_in.headers["ETag"] != anonymous
+
+
+# --- two app servers, one PostgreSQL -------------------------------------------------
+
+
+@pytest.mark.slow
+def test_two_servers_registering_at_once_for_one_forum_never_overbook_it(
+    app, backend, demo_event, tmp_path
+):
+    if backend != "postgresql":
+        pytest.skip("several app servers share a PostgreSQL server; SQLite is one machine's file")
+    with app.app_context():
+        chip = forum_id("chip-machine")
+        set_capacity(Forum, chip, 20)
+        url = database_url()
+    with (gunicorn(url, tmp_path / "a", workers=2, threads=4) as first,
+          gunicorn(url, tmp_path / "b", workers=2, threads=4) as second):
+        statuses = all_at_once([
+            registration_action(first if n % 2 else second, f"twin{n:03d}@servers.example.cn",
+                                [chip])
+            for n in range(60)
+        ])
+    assert statuses == [302] * 60
+    with app.app_context():
+        seats = forum_seats(chip)
+        assert len(seats[SeatStatus.CONFIRMED]) == 20
+        assert len(seats[SeatStatus.WAITLISTED]) == 40
+        waiting = [service.seat_position(db.session, seat) for seat in seats[SeatStatus.WAITLISTED]]
+        assert waiting == list(range(1, 41))

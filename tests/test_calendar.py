@@ -18,6 +18,7 @@ import xmlschema
 from sqlalchemy import select
 
 from summit.caching import LRUCache
+from summit.calendar.ical import fold
 from summit.extensions import db
 from summit.mail import deliver_due
 from summit.models import Event, Forum, ProgrammeSession, Registration
@@ -212,6 +213,20 @@ def test_a_backslash_before_n_stays_a_backslash(app, client, demo_event):
     response, _, parsed = get_feed(client, f"/sessions/{session_id}.ics?lang=zh")
     assert "SUMMARY:C:\\\\New 文件夹\r\n" in response.get_data(as_text=True)
     assert parsed.vevent.summary.value == "C:\\New 文件夹"
+
+
+def test_folding_never_splits_a_character_or_an_escape_at_any_offset():
+    for shift in range(80):
+        for tail in ("\\,", "\\\\x", "汉", "🚀", "\\n"):
+            line = ("SUMMARY:" + "a" * shift + (tail + "字") * 30).encode()
+            folded = fold(line)
+            physical = folded.split(b"\r\n")[:-1]
+            assert all(len(piece) <= 75 for piece in physical)
+            for piece in physical:
+                piece.decode("utf-8")
+                run = len(piece) - len(piece.rstrip(b"\\"))
+                assert run % 2 == 0, (shift, tail, piece)
+            assert folded.replace(b"\r\n ", b"") == line + b"\r\n"
 
 
 # --- updates ------------------------------------------------------------------

@@ -126,6 +126,8 @@ def schedule(
     schedule_url: str,
     session_url: Callable[[ProgrammeSession], str],
 ) -> Schedule:
+    """The sessions arranged by local day and room, in ``lang``; GUIDs from ``site``
+    (the same as the iCal UIDs), links to ``session_url``."""
     zone = ZoneInfo(event.timezone)
     short_name = acronym(event)
     held = [item for item in sessions if not item.cancelled]

@@ -3,12 +3,15 @@ the CSV export and the import of invited guests."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
+from .. import labels
 from ..auth.access import role_required
 from ..extensions import db
 from ..i18n import localized
@@ -81,6 +84,16 @@ def filters_from_request(event) -> tuple[RegistrationFilterForm, listing.Registr
     return form, query
 
 
+def _labels_in_this_language() -> SimpleNamespace:
+    """summit.labels with every label translated once: a page of 200 rows then costs a
+    few dozen translations instead of a thousand lazy ones."""
+    return SimpleNamespace(**{
+        name: {key: str(text) for key, text in value.items()}
+        for name, value in vars(labels).items()
+        if name.isupper() and isinstance(value, dict)
+    })
+
+
 def _list_url(**changes_to_args) -> str:
     """This list's address with some query arguments changed (None drops one)."""
     arguments = request.args.to_dict()
@@ -110,6 +123,7 @@ def registrations():
         page_url=lambda number: _list_url(page=number),
         sort_url=lambda key: _sort_url(key, query),
         export_url=url_for("admin.registration_export", **export_args),
+        labels=_labels_in_this_language(),
     )
 
 

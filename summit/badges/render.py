@@ -32,10 +32,12 @@ log = logging.getLogger(__name__)
 
 TEMPLATES = PROJECT_ROOT / "templates"
 STATIC = PROJECT_ROOT / "static"
-# Badges per chunk of a long run: large enough that WeasyPrint's start-up per document
-# and the fonts embedded per chunk cost little, small enough that both cores get work
-# early and a worker's memory stays small. Rounded to whole pages of the layout.
-CHUNK_BADGES = 48
+# The most badges in one chunk of a long run. Each chunk is a WeasyPrint document that
+# subsets the CJK fonts anew (about 0.2 s), so chunks are large; a worker rendering 144
+# badges stays under 300 MB.
+CHUNK_BADGES = 144
+# Runs up to this size render in the calling process: starting workers costs more.
+IN_PROCESS_BADGES = 48
 FORUM_MARKER = "■"
 
 
@@ -175,6 +177,14 @@ def render_chunk(badges: Sequence[BadgeFacts], layout_key: str, title: str) -> b
     return pdf.html_to_pdf(badges_html(badges, LAYOUTS[layout_key], title), str(STATIC))
 
 
+def _chunk_size(badges: int, per_page: int, most: int, workers: int) -> int:
+    """Equal chunks, as many as a multiple of the workers, none larger than ``most``
+    (so the cores finish together), each of whole pages."""
+    chunks = workers * -(-badges // (workers * most))
+    size = -(-badges // chunks)
+    return -(-size // per_page) * per_page
+
+
 def write_badges(
     badges: Sequence[BadgeFacts],
     layout: Layout,
@@ -185,20 +195,20 @@ def write_badges(
     chunk_badges: int = CHUNK_BADGES,
 ) -> int:
     """Write ``badges``, in that order, to ``target`` as one PDF; returns the number of
-    pages. A single chunk renders in this process; more render on ``workers``
-    processes (every core by default) and are merged in order."""
+    pages. A short run renders in this process; a longer one in chunks of at most
+    ``chunk_badges`` on ``workers`` processes (every core by default), merged in order."""
     if not badges:
         raise ValueError("no badges to render")
     status = cjk_font_status()
     if not status.cjk_ok:
         log.warning("Badges are rendered without a CJK font. %s", status.message)
-    size = max(layout.per_page, chunk_badges // layout.per_page * layout.per_page)
-    if len(badges) <= size:
+    if len(badges) <= min(chunk_badges, IN_PROCESS_BADGES):
         target.write(render_chunk(badges, layout.key, title))
     else:
+        workers = workers or pdf.default_workers()
+        size = _chunk_size(len(badges), layout.per_page, chunk_badges, workers)
         chunks = (badges[start : start + size] for start in range(0, len(badges), size))
         pdf.render_in_parallel(
-            render_chunk, ((chunk, layout.key, title) for chunk in chunks), target,
-            workers or pdf.default_workers(),
+            render_chunk, ((chunk, layout.key, title) for chunk in chunks), target, workers
         )
     return layout.pages_for(len(badges))

@@ -1,0 +1,212 @@
+"""Badge printing: 300 and 3,000 badges of realistic attendees (Chinese and Latin names
+mixed) to one PDF each, through the same path as `flask summit badges` (query, facts,
+chunks rendered on every core, merged in order).
+
+Prints wall seconds, pages per second, peak memory and CPU seconds of the whole process
+tree (this process, the fork server and the workers), and the ratio to WeasyPrint
+rendering as many near-empty pages in one process in the same run (the renderer's
+floor). On a shared machine the wall time follows the load; CPU seconds much less so.
+Targets on a 2-core machine: 300 ≤ 4 s, 3,000 ≤ 40 s, peak memory ≤ 1 GB.
+
+    .venv/bin/python bench/badges.py [--sizes 300,3000] [--layout a6]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(PROJECT_ROOT))
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰鹏飞晓东海燕春"
+    "梅云雪琳积丰韵洁嘉欣子涵浩然宇轩思远俊杰文博一鸣梓萱"
+)
+COMPOUND = ["欧阳", "司马", "诸葛", "上官", "东方"]
+FIRST = ["Anna", "Thomas", "Maria", "Jean-Luc", "Sofia", "Alexander", "Priya", "David",
+         "Yuki", "Olga", "Mohammed", "Emma", "Lars", "Isabella", "Kwame", "Hannah"]
+LAST = ["Schmidt", "Müller", "Dubois", "García", "Rossi", "Kowalski", "Nakamura", "Smith",
+        "O'Connor", "van der Berg", "Fitzgerald-Montgomery", "Nguyen", "Ivanova", "Okafor"]
+ORGANISATIONS = [
+    "紫金山实验室", "东南大学", "上海科学院", "上海产业技术研究院", "南京大学", "清华大学",
+    "国家可信嵌入式软件工程技术研究中心", "长三角嵌入式系统与软件产业联盟", "华为技术有限公司",
+    "中兴通讯股份有限公司", "中国科学院计算技术研究所", "Purple Mountain Laboratories",
+    "Arm Ltd", "Infineon Technologies AG", "Technische Universität München", "NXP Semiconductors",
+    "STMicroelectronics", "National Instruments", "",
+]
+CATEGORIES = ["delegate"] * 14 + ["speaker"] * 2 + ["vip", "press", "student", "student", "staff"]
+
+
+def pinyin_like(rng: random.Random) -> str:
+    surname = rng.choice(["Wang", "Li", "Zhang", "Liu", "Chen", "Ouyang"])
+    return f"{surname} {rng.choice(['Wei', 'Fang', 'Jie', 'Yunjie', 'Xiaoming', 'Nana'])}"
+
+
+def attendee(rng: random.Random, n: int) -> dict:
+    if rng.random() < 0.65:
+        surname = rng.choice(COMPOUND) if rng.random() < 0.05 else rng.choice(SURNAMES)
+        name = surname + "".join(rng.choice(GIVEN) for _ in range(rng.choice([1, 2, 2])))
+        latin = pinyin_like(rng) if rng.random() < 0.4 else ""
+        locale = "zh"
+    else:
+        name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+        latin, locale = "", "en"
+    return {"full_name": name, "latin_name": latin, "email": f"bench{n}@example.org",
+            "organisation": rng.choice(ORGANISATIONS), "category": rng.choice(CATEGORIES),
+            "locale": locale}
+
+
+def add_attendees(count: int) -> None:
+    """Confirmed registrations with forum seats, inserted directly (setting up, not measured)."""
+    from summit.extensions import db
+    from summit.models import Event, Forum, ForumKind, Registration, Seat, SeatStatus
+    from summit.registration.tokens import new_checkin_code, new_token, token_digest
+
+    rng = random.Random(2020)
+    event = db.session.query(Event).one()
+    forums = db.session.query(Forum).filter(Forum.kind == ForumKind.PARALLEL).all()
+    for n in range(count):
+        token = new_token()
+        registration = Registration(event_id=event.id, token=token,
+                                    token_hash=token_digest(token),
+                                    checkin_code=new_checkin_code(), **attendee(rng, n))
+        registration.seats = [Seat(forum=forum, status=SeatStatus.CONFIRMED)
+                              for forum in rng.sample(forums, rng.choice([0, 1, 1, 2, 3]))]
+        db.session.add(registration)
+    db.session.commit()
+
+
+def tree(pid: int) -> list[int]:
+    """``pid`` and all its descendants."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as children:
+                    pending += [int(child) for child in children.read().split()]
+        except FileNotFoundError:
+            continue
+    return found
+
+
+def rss_and_cpu(pid: int) -> tuple[int, float]:
+    """Proportional resident bytes (memory shared by several processes of the tree, such
+    as what the fork server preloaded, counted once) and CPU seconds used so far by one
+    process; (0, 0) once it is gone."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as status:
+            rss = next(int(line.split()[1]) * 1024 for line in status
+                       if line.startswith("Pss:"))
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return rss, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (FileNotFoundError, ProcessLookupError, StopIteration):
+        return 0, 0.0
+
+
+class TreeUsage:
+    """Samples the process tree every 20 ms: the peak of its summed resident memory, and
+    the CPU seconds each process used (as last seen) while in use."""
+
+    def __enter__(self) -> TreeUsage:
+        self.peak = 0
+        self._cpu_before = {pid: rss_and_cpu(pid)[1] for pid in tree(os.getpid())}
+        self._cpu_seen: dict[int, float] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._sample_once()
+        self._thread.start()
+        return self
+
+    def _sample_once(self) -> None:
+        total = 0
+        for pid in tree(os.getpid()):
+            rss, cpu = rss_and_cpu(pid)
+            total += rss
+            if cpu:
+                self._cpu_seen[pid] = cpu
+        self.peak = max(self.peak, total)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self._sample_once()
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self._sample_once()
+        self.cpu = sum(cpu - self._cpu_before.get(pid, 0.0)
+                       for pid, cpu in self._cpu_seen.items())
+
+
+def near_empty_pages(count: int) -> float:
+    """WeasyPrint's floor: as many A6 pages with one word each, one document, one process."""
+    from weasyprint import HTML
+
+    html = ("<style>@page { size: 105mm 148mm; margin: 0 }</style>"
+            + "".join('<p style="break-after: page">x</p>' for _ in range(count)))
+    started = time.perf_counter()
+    HTML(string=html).write_pdf()
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="300,3000")
+    parser.add_argument("--layout", default="a6")
+    args = parser.parse_args()
+    sizes = [int(size) for size in args.sizes.split(",")]
+
+    from harness import fresh_database
+
+    from summit import create_app
+    from summit.badges import service
+    from summit.badges.render import badge_facts, write_badges
+    from summit.extensions import db
+    from summit.models import Event
+
+    folder = Path(tempfile.mkdtemp(prefix="summit-bench-badges-"))
+    app = create_app({"SQLALCHEMY_DATABASE_URI": fresh_database(folder)})
+    print(f"{os.cpu_count()} CPUs; load average before: "
+          + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
+    print(f"{'badges':>7} {'layout':>7} {'pages':>6} {'wall s':>8} {'pages/s':>8} "
+          f"{'peak MB':>8} {'CPU s':>7} {'floor s':>8} {'× floor':>8}")
+    with app.app_context():
+        added = 0
+        for size in sizes:
+            add_attendees(size - added)
+            added = size
+            db.session.expire_all()
+            floor = near_empty_pages(size)
+            with TreeUsage() as usage:
+                started = time.perf_counter()
+                event = db.session.query(Event).one()
+                wanted = service.parse_filter({"layout": args.layout})
+                facts = [badge_facts(r) for r in service.badge_registrations(db.session, event,
+                                                                            wanted)]
+                with open(folder / f"badges-{size}.pdf", "wb") as out:
+                    pages = write_badges(facts, wanted.layout, out)
+                wall = time.perf_counter() - started
+            print(f"{size:>7} {args.layout:>7} {pages:>6} {wall:>8.2f} {pages / wall:>8.1f} "
+                  f"{usage.peak / 2**20:>8.0f} {usage.cpu:>7.1f} {floor:>8.2f} "
+                  f"{wall / floor:>8.2f}", flush=True)
+    print("load average after: " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
+    print("targets: 300 ≤ 4 s, 3,000 ≤ 40 s, peak ≤ 1,024 MB (on an idle 2-core machine)")
+
+
+if __name__ == "__main__":
+    main()

@@ -11,12 +11,17 @@
   }
   var input = form.elements.namedItem("code");
   var busy = false;
+  // Off while the camera reads badges, so that a phone's keyboard stays closed.
+  var holdFocus = true;
 
   function field(name) {
     return result.querySelector('[data-field="' + name + '"]');
   }
 
   function keepFocus() {
+    if (!holdFocus) {
+      return;
+    }
     var active = document.activeElement;
     // Leave the focus alone while someone types in another field or uses a button.
     if (active && active !== document.body && active !== input && active.closest("form") !== form) {
@@ -103,6 +108,7 @@
     video.hidden = true;
     stop.hidden = true;
     start.hidden = false;
+    holdFocus = true;
     keepFocus();
   }
 
@@ -144,6 +150,8 @@
       })
       .then(function (media) {
         stream = media;
+        holdFocus = false;
+        input.blur();
         video.srcObject = media;
         video.hidden = false;
         start.hidden = true;

@@ -25,7 +25,7 @@ class DeskSearchForm(FlaskForm):
     class Meta:
         csrf = False
 
-    q = SearchField(_l("Find by name"), filters=[clean_text])
+    q = SearchField(_l("Name, organisation or email"), filters=[clean_text])
 
 
 class UndoForm(FlaskForm):

@@ -3,8 +3,8 @@
 A mail is a row in ``mail_message`` written in the same transaction as the
 registration (so a crash between "seat taken" and "mail sent" loses nothing),
 then rendered and delivered after the response has gone out. A delivery that
-fails is retried with growing pauses by the next request that sends mail and
-by ``flask summit send-mail``; the admin shows what failed.
+fails is retried with growing pauses by ``flask summit send-mail`` (run it from
+cron every minute); the admin shows what failed.
 
 With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
 written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
@@ -20,17 +20,20 @@ from email.utils import formataddr, make_msgid
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import inspect, select, update
 from sqlalchemy.orm import Session
 
 from .database import begin_write
+from .extensions import db
 from .i18n import LANGUAGES, localized
 from .models import MailMessage, MailStatus, Registration, RegistrationStatus, utcnow
 
 SMTP_TIMEOUT_SECONDS = 10
+# Where ``enqueue`` notes the mails of this session, for ``deliver_after_response``.
+QUEUED_IN_SESSION = "summit_queued_mails"
 # After a failure, wait this long before the next try (the last pause repeats).
 RETRY_PAUSES = [timedelta(minutes=m) for m in (1, 5, 15, 60)]
 # A claimed mail whose sender died is tried again after this long.
@@ -71,6 +74,7 @@ def enqueue(
         next_attempt_at=utcnow(),
     )
     session.add(mail)
+    session.info.setdefault(QUEUED_IN_SESSION, []).append(mail)
     return mail
 
 
@@ -139,19 +143,23 @@ def _sender_domain() -> str:
 
 
 def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
-    """Send mails that are due (new ones, and failed ones whose pause is over).
-    Each mail is claimed with a conditional update first, so two workers never
-    send the same one. Returns (sent, failed)."""
-    now = utcnow()
+    """Send mails that are due: new ones, and failed ones whose pause is over.
+    Returns (sent, failed)."""
     due_ids = session.scalars(
         select(MailMessage.id)
-        .where(MailMessage.status != MailStatus.SENT, MailMessage.next_attempt_at <= now)
+        .where(MailMessage.status != MailStatus.SENT, MailMessage.next_attempt_at <= utcnow())
         .order_by(MailMessage.next_attempt_at, MailMessage.id)
         .limit(limit)
     ).all()
     session.commit()
+    return deliver(session, due_ids)
+
+
+def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
+    """Send these mails. Each is claimed with a conditional update first, so two
+    workers never send the same one. Returns (sent, failed)."""
     sent = failed = 0
-    for mail_id in due_ids:
+    for mail_id in mail_ids:
         if not _claim(session, mail_id):
             continue
         try:
@@ -249,20 +257,22 @@ def _write_to_outbox(message: EmailMessage, mail_id: int) -> Path:
     return path
 
 
-def deliver_after_response(response, app: Flask | None = None):
-    """Send due mails once this response has gone out, so the visitor does not wait
-    for the mail server (and a slow or failing one never costs them their answer)."""
-    app = app or current_app._get_current_object()
+def deliver_after_response(response):
+    """Send the mails this request queued once its response has gone out, so the
+    visitor never waits for the mail server (and a slow or failing one never costs
+    them their answer). Failures are retried by ``flask summit send-mail``."""
+    queued = db.session.info.pop(QUEUED_IN_SESSION, [])
+    mail_ids = [state.identity[0] for state in map(inspect, queued) if state.identity]
+    if not mail_ids:
+        return response
+    app = current_app._get_current_object()
 
-    def deliver() -> None:
-        from .extensions import db
-
+    def send() -> None:
         with app.app_context():
             try:
-                deliver_due(db.session)
+                deliver(db.session, mail_ids)
             finally:
                 db.session.remove()
 
-    response.call_on_close(deliver)
+    response.call_on_close(send)
     return response
-

@@ -152,7 +152,7 @@ def seats_taken(session: Session, forum_ids: list[int]) -> Counter[int]:
         .where(Seat.forum_id.in_(forum_ids), Seat.status == SeatStatus.CONFIRMED)
         .group_by(Seat.forum_id)
     )
-    return Counter(dict(rows.tuples().all()))
+    return Counter(dict(rows.all()))
 
 
 def seats_left(session: Session, forums: list[Forum]) -> dict[int, int | None]:

@@ -11,6 +11,7 @@ The lines are printed with ``white-space: nowrap``, exactly as split here.
 from __future__ import annotations
 
 import functools
+import math
 import unicodedata
 from dataclasses import dataclass, replace
 
@@ -151,7 +152,7 @@ def _size_for(width_em: float, lines: int, box: Box) -> float:
 
 
 def _finish(lines: list[str], size: float, box: Box, spacing: float = 0.0) -> Fitted:
-    size = round(size - 0.05, 1)  # rounded down, so rounding never makes it wider
+    size = math.floor(size * 10 + 1e-9) / 10  # rounded down, so it never grows wider
     used_mm = len(lines) * size * LINE_BOX / PT_PER_MM
     return Fitted(tuple(lines), size, spacing, round(max(box.height_mm - used_mm, 0) / 2, 2))
 

@@ -153,22 +153,33 @@ def _templates() -> Environment:
     )
 
 
+class VaryingStyles:
+    """What varies between badges (type sizes, colours) as classes: WeasyPrint parses
+    every style attribute on its own, about a millisecond each, and a class once.
+    Called with declarations, returns their class; ``rules`` then holds them all."""
+
+    def __init__(self) -> None:
+        self.rules: dict[str, str] = {}
+
+    def __call__(self, declarations: str) -> str:
+        return self.rules.setdefault(declarations, f"v{len(self.rules)}")
+
+
 def badges_html(badges: Sequence[BadgeFacts], layout: Layout, title: str) -> str:
     """One HTML document with a page per sheet (per badge for single badges)."""
     design = layout.design
     views = [badge_view(facts, design) for facts in badges]
-    pages = [
-        list(zip(views[start : start + layout.per_page], layout.cells(), strict=False))
-        for start in range(0, len(views), layout.per_page)
-    ]
     return _templates().get_template("badges/sheet.html").render(
         title=title,
         layout=layout,
         design=design,
         slots=design.slots(),
+        cells=layout.cells(),
         marks=layout.marks(),
-        pages=pages,
+        pages=[views[start : start + layout.per_page]
+               for start in range(0, len(views), layout.per_page)],
         font_family=Markup(css_font_family()),
+        css=VaryingStyles(),
     )
 
 

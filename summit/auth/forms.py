@@ -36,9 +36,11 @@ class LoginForm(FlaskForm):
         filters=[clean_text],
         validators=[InputRequired(message=_l("Please enter an email address.")),
                     Length(max=254, message=_l("At most %(max)d characters."))],
+        render_kw={"autocomplete": "username"},
     )
     password = PasswordField(
-        _l("Password"), validators=[InputRequired(message=_l("Please enter your password."))]
+        _l("Password"), validators=[InputRequired(message=_l("Please enter your password."))],
+        render_kw={"autocomplete": "current-password"},
     )
     # Off unless ticked: a shared computer at the desk must not stay signed in.
     remember = BooleanField(_l("Keep me signed in on this computer"), default=False)
@@ -52,10 +54,12 @@ class PasswordForm(FlaskForm):
             Length(min=PASSWORD_MIN_LENGTH, max=200,
                    message=_l("Use between %(min)d and %(max)d characters.")),
         ],
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         _l("The same password again"),
         validators=[EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
     )
 
 

@@ -191,10 +191,13 @@ def fit_list(items: list[str], box: Box, marker: str = "", lines_per_item: int =
     best: tuple[float, list[list[str]]] | None = None
     for count in range(1, lines_per_item + 1):
         split = [_split(_tokens(text), count) for text in texts]
+        widest = max(text_width(line) for lines in split for line in lines)
+        # An item that fits the widest line whole stays on one line.
+        split = [[text] if text_width(text) <= widest else lines
+                 for text, lines in zip(texts, split, strict=True)]
         total = sum(len(lines) for lines in split)
         if best is not None and total > box.max_lines:
             break
-        widest = max(text_width(line) for lines in split for line in lines)
         size = _size_for(lead + widest, total, box)
         if best is None or size > best[0] + 0.01:
             best = (size, split)

@@ -287,6 +287,8 @@ def test_public_pages_answer_304_until_the_programme_changes_then_fresh_content(
         assert fresh.status_code == 200, path
         assert fresh.headers["ETag"] != etag, path
         assert new_name in fresh.get_data(as_text=True), path
+        assert new_name in client.get(path, headers={"Accept-Language": "en"}).get_data(
+            as_text=True), path
 
 
 def test_an_edited_session_shows_at_once_on_its_page_and_in_the_agenda(app, client, demo_event):

@@ -17,16 +17,21 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from tests.servers import Browser, gunicorn  # noqa: E402  (one launcher for tests and benches)
 
-__all__ = ["Browser", "LoadResult", "fresh_database", "gunicorn", "run_wrk", "table"]
+__all__ = ["Browser", "LoadResult", "fresh_database", "gunicorn", "postgres_url", "run_wrk",
+           "table"]
 
 
-def fresh_database(folder: Path) -> str:
+def postgres_url() -> str | None:
+    return os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+
+
+def fresh_database(folder: Path, backend: str | None = None) -> str:
     """An empty database at head with the demo loaded: PostgreSQL when
     BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set — its public schema is dropped —
-    else SQLite in ``folder``."""
+    else SQLite in ``folder``; ``backend="sqlite"`` asks for SQLite in any case."""
     from sqlalchemy import create_engine, text
 
-    url = os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
+    url = postgres_url() if backend != "sqlite" else None
     if url:
         from summit.config import normalise_database_url
 
@@ -69,11 +74,14 @@ def _milliseconds(value: str) -> float:
 
 
 def run_wrk(name: str, url: str, seconds: int, connections: int = 64, threads: int = 2,
-            script: Path | None = None, script_args: list[str] | None = None) -> LoadResult:
+            script: Path | None = None, script_args: list[str] | None = None,
+            headers: dict[str, str] | None = None) -> LoadResult:
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
     command = ["wrk", "--latency", "-t", str(threads), "-c", str(connections),
                "-d", f"{seconds}s", "--timeout", "30s"]
+    for header, value in (headers or {}).items():
+        command += ["-H", f"{header}: {value}"]
     if script:
         command += ["-s", str(script)]
     command.append(url)

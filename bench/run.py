@@ -1,0 +1,222 @@
+"""`make bench`: the paths that carry registration day and the morning of the event,
+through gunicorn (as gunicorn.conf.py sizes it) on 127.0.0.1, driven by wrk, on SQLite
+and, when BENCH_DATABASE_URL or TEST_DATABASE_URL is set, on PostgreSQL too (its
+public schema is dropped and rebuilt). Prints one table with each path's ratio to
+/healthz measured in the same run, checks the targets, then runs the badge benchmark.
+
+    make bench                                    # 60 s per path at 64 connections
+    BENCH_SECONDS=10 make bench                   # a quick run
+    SOAK_MINUTES=10 make bench                    # …and the soak test afterwards
+    BENCH_BADGES=300 make bench                   # badge sheets of 300 only (default 300,3000)
+
+wrk and gunicorn share the machine, as the targets assume.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import runpy
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from harness import (
+    PROJECT_ROOT,
+    Browser,
+    LoadResult,
+    fresh_database,
+    gunicorn,
+    postgres_url,
+    run_wrk,
+    table,
+    temporary_folder,
+)
+from registration import prepare, register_under_load, seating
+from sqlalchemy import create_engine, select
+
+DESK_EMAIL = "desk@bench.example.org"
+DESK_PASSWORD = "bench-desk-password"
+# The targets of issue 8, for this 2-core machine with wrk on it too.
+AGENDA_RATIO = 0.5
+FEED_RATIO = 0.8
+REGISTRATIONS_PER_SECOND = 100
+
+
+@dataclass
+class Run:
+    backend: str
+    results: list[LoadResult]
+    seating: str
+
+    @property
+    def baseline(self) -> LoadResult:
+        return self.results[0]
+
+    def result(self, name: str) -> LoadResult:
+        return next(result for result in self.results if result.name == name)
+
+
+def served_size() -> tuple[int, int]:
+    """Workers and threads as gunicorn.conf.py chooses them here (the environment's
+    WEB_CONCURRENCY and GUNICORN_THREADS included)."""
+    conf = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    return conf["workers"], conf["threads"]
+
+
+def add_desk_account(url: str) -> None:
+    from summit import create_app
+    from summit.auth.service import create_user
+    from summit.extensions import db
+    from summit.models import Role
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
+    with app.app_context():
+        create_user(db.session, DESK_EMAIL, DESK_PASSWORD, Role.CHECKIN, "Bench desk")
+        db.session.commit()
+        db.engine.dispose()
+
+
+def checkin_codes(url: str, folder: Path) -> Path:
+    """The badge codes of everyone registered so far, one per line."""
+    from summit.models import Registration
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        codes = connection.scalars(select(Registration.checkin_code)
+                                   .order_by(Registration.id)).all()
+    engine.dispose()
+    path = folder / "checkin-codes.txt"
+    path.write_text("\n".join(codes) + "\n")
+    return path
+
+
+def warm(base: str, path: str, requests: int) -> None:
+    """Let every worker build and cache what the path needs before the clock starts."""
+    for _ in range(requests):
+        with urllib.request.urlopen(base + path, timeout=30) as response:
+            response.read()
+
+
+def measure(backend: str, seconds: int, connections: int, workers: int, threads: int) -> Run:
+    folder = temporary_folder()
+    url = fresh_database(folder, backend)
+    forum = prepare(url)
+    add_desk_account(url)
+    results = []
+    with gunicorn(url, folder, workers=workers, threads=threads) as base:
+        def load(name: str, path: str, **options) -> None:
+            results.append(run_wrk(name, base + path, seconds, connections, **options))
+
+        # The desk signs in first, as it would before the doors open.
+        desk = Browser(base)
+        status, _headers, _body = desk.submit(
+            "/admin/login", {"email": DESK_EMAIL, "password": DESK_PASSWORD})
+        if status != 302:
+            raise SystemExit(f"the bench's desk account could not sign in ({status})")
+        load("/healthz", "/healthz")
+        for path in ("/agenda", "/calendar.ics", "/schedule.xml"):
+            warm(base, path, workers * threads * 2)
+            load(path, path)
+        with urllib.request.urlopen(base + "/agenda", timeout=30) as response:
+            etag = response.headers["ETag"]
+        load("/agenda (304)", "/agenda", headers={"If-None-Match": etag})
+        results.append(register_under_load(base, forum, seconds, connections))
+
+        token = desk.csrf_token("/admin/checkin")
+        load("POST check-in", "/admin/checkin/scan.json",
+             script=PROJECT_ROOT / "bench" / "wrk_checkin.lua",
+             script_args=[token, desk.cookie_header(), str(checkin_codes(url, folder))])
+    return Run(backend, results, str(seating(url, forum)))
+
+
+def one_table(runs: list[Run]) -> str:
+    """The runs' tables as one: a header, then each database's rows (named after it),
+    each against its own /healthz."""
+    lines = []
+    for run in runs:
+        named = [replace(result, name=f"{run.backend}: {result.name}") for result in run.results]
+        rows = table(named, baseline=named[0]).splitlines()
+        lines += rows[1:] if lines else rows
+    return "\n".join(lines)
+
+
+def targets(run: Run, seconds: int, connections: int) -> list[str]:
+    health = run.baseline.requests_per_second
+
+    def ratio(name: str) -> float:
+        return run.result(name).requests_per_second / health
+
+    registering = run.result("POST /register").requests_per_second
+    checks = [
+        (f"/agenda ≥ {AGENDA_RATIO}× /healthz", ratio("/agenda") >= AGENDA_RATIO,
+         f"{ratio('/agenda'):.2f}×"),
+        (f"/calendar.ics ≥ {FEED_RATIO}× /healthz", ratio("/calendar.ics") >= FEED_RATIO,
+         f"{ratio('/calendar.ics'):.2f}×"),
+        (f"/schedule.xml ≥ {FEED_RATIO}× /healthz", ratio("/schedule.xml") >= FEED_RATIO,
+         f"{ratio('/schedule.xml'):.2f}×"),
+        (f"registration ≥ {REGISTRATIONS_PER_SECOND}/s",
+         registering >= REGISTRATIONS_PER_SECOND, f"{registering:.0f}/s"),
+        (f"0 errors at {connections} connections for {seconds} s",
+         all(result.errors == 0 for result in run.results),
+         f"{sum(result.errors for result in run.results)} errors"),
+    ]
+    return [f"  {run.backend:<11}{'met' if met else 'NOT met':<9}{label} ({value})"
+            for label, met, value in checks]
+
+
+def machine() -> str:
+    model = next((line.split(":", 1)[1].strip() for line in
+                  Path("/proc/cpuinfo").read_text().splitlines()
+                  if line.startswith("model name")), platform.processor())
+    memory_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text()
+                     .splitlines() if line.startswith("MemTotal"))
+    return f"{os.cpu_count()} CPUs ({model}), {memory_kb / 1024 / 1024:.1f} GB RAM"
+
+
+def load_average() -> str:
+    return " ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main() -> None:
+    seconds = int(os.environ.get("BENCH_SECONDS", "60"))
+    connections = int(os.environ.get("BENCH_CONNECTIONS", "64"))
+    badges = os.environ.get("BENCH_BADGES", "300,3000")
+    soak_minutes = os.environ.get("SOAK_MINUTES")
+    workers, threads = served_size()
+    backends = ["sqlite"] + (["postgresql"] if postgres_url() else [])
+
+    started = time.strftime("%Y-%m-%d %H:%M %Z")
+    load_before = load_average()
+    runs = [measure(backend, seconds, connections, workers, threads) for backend in backends]
+
+    print(f"\nSummit bench, {started}: {machine()}; gunicorn {workers} workers × {threads} "
+          f"threads (gthread) and wrk ({connections} connections, {seconds} s per path) on "
+          f"the same machine; load average before {load_before}, after {load_average()}")
+    print(one_table(runs))
+    for run in runs:
+        print(f"  {run.backend}: {run.seating}")
+    print("targets:")
+    for run in runs:
+        print("\n".join(targets(run, seconds, connections)))
+    if seconds < 60 or connections != 64:
+        print("  (a shorter or smaller run than the targets name: indicative only)")
+    sys.stdout.flush()
+
+    badge_bench = PROJECT_ROOT / "bench" / "badges.py"
+    if badge_bench.exists():
+        print("\nbadges (bench/badges.py):", flush=True)
+        subprocess.run([sys.executable, str(badge_bench), "--sizes", badges], check=True)
+    else:
+        print("\nbadges: bench/badges.py is not here yet; not measured")
+    if soak_minutes:
+        print(f"\nsoak (bench/soak.py, {soak_minutes} minutes):", flush=True)
+        subprocess.run([sys.executable, str(PROJECT_ROOT / "bench" / "soak.py"),
+                        "--minutes", soak_minutes], check=True)
+
+
+if __name__ == "__main__":
+    main()

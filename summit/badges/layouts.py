@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask_babel import lazy_gettext as _l
 
 from ..models import RegistrationCategory
-from .fit import Box
+from .fit import LINE_BOX, PT_PER_MM, Box
 
 # Edges closer than this to each other are the same line.
 EPSILON_MM = 0.5
@@ -50,6 +50,11 @@ class Design:
     band_height: float
     band_zh_pt: float
     band_en_pt: float
+
+    @property
+    def band_padding(self) -> float:
+        """Centres the band's line (its Chinese, the larger type) vertically."""
+        return max(self.band_height - self.band_zh_pt * LINE_BOX / PT_PER_MM, 0) / 2
 
     def slots(self) -> list[tuple[str, Slot]]:
         """The texts' places by their class in the badge template."""

@@ -2,10 +2,10 @@
 
 Each character has a width class (in em, measured from the bold faces of Liberation
 Sans and of Noto Sans CJK's Latin, rounded up, so an estimate is never narrower than
-the printed text). A text is split into at most ``max_lines`` lines, only at spaces
-and between CJK characters, never inside a Latin word, and set at the largest size at
-which its widest line fits the box's width and all its lines fit the box's height.
-The lines are printed with ``white-space: nowrap``, exactly as split here.
+the printed text). A text is split into at most ``max_lines`` lines, only at spaces,
+after a hyphen and between CJK characters, never inside a Latin word, and set at the
+largest size at which its widest line fits the box's width and all its lines fit the
+box's height. The lines are printed with ``white-space: pre``, exactly as split here.
 """
 
 from __future__ import annotations

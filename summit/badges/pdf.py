@@ -1,7 +1,7 @@
 """The WeasyPrint side of badges: HTML → PDF, the URL fetcher that only serves our own
 static files, and large runs rendered in chunks on every core and merged in order.
 
-Nothing here knows Flask: worker processes import only this module.
+Nothing here knows Flask or the models.
 """
 
 from __future__ import annotations
@@ -103,7 +103,9 @@ def render_in_parallel(
 ) -> None:
     """Call ``render(*task)`` for each task on ``workers`` processes, each call making
     one PDF, and write them to ``target`` as one PDF in the order of ``tasks``. At most
-    two tasks per worker are in flight, so memory stays bounded however long the run."""
+    two tasks per worker are in flight and each worker handles a bounded number of
+    them, so the workers' memory does not grow with the run; this process holds only
+    the merged PDF."""
     writer = PdfWriter()
     in_flight: deque[Future[bytes]] = deque()
 
@@ -121,5 +123,7 @@ def render_in_parallel(
 
 
 def default_workers() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity")
-               else os.cpu_count() or 1)
+    """The cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1

@@ -28,6 +28,18 @@ test: system-packages-test $(VENV)/.installed-test catalogs browser-test-deps
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
 
+# Production serving: gunicorn as gunicorn.conf.py sizes it (WEB_CONCURRENCY,
+# GUNICORN_THREADS, GUNICORN_BIND=127.0.0.1:8000 behind nginx). Set SUMMIT_ENV=production,
+# SECRET_KEY and DATABASE_URL first; see the README's "Running it in production".
+serve: system-packages-run $(VENV)/.installed-run catalogs db-upgrade
+	exec $(BIN)/gunicorn --config gunicorn.conf.py app:app
+
+# The table of requests/s, p50/p99 and errors per path against /healthz, SQLite and (with
+# TEST_DATABASE_URL or BENCH_DATABASE_URL) PostgreSQL, then the badge benchmark.
+# BENCH_SECONDS=10 for a quick run; SOAK_MINUTES=10 adds the soak test.
+bench: system-packages-test $(VENV)/.installed-test catalogs
+	$(BIN)/python bench/run.py
+
 # Calendar feeds and schedule exports of a 1,000-session programme: cold build, and
 # warm feeds under wrk as a ratio to /healthz (SQLite; BENCH_DATABASE_URL for PostgreSQL).
 .PHONY: bench-feeds

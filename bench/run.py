@@ -1,13 +1,14 @@
 """`make bench`: the paths that carry registration day and the morning of the event,
 through gunicorn (as gunicorn.conf.py sizes it) on 127.0.0.1, driven by wrk, on SQLite
 and, when BENCH_DATABASE_URL or TEST_DATABASE_URL is set, on PostgreSQL too (its
-public schema is dropped and rebuilt). Prints one table with each path's ratio to
-/healthz measured in the same run, checks the targets, then runs the badge benchmark.
+public schema is dropped and rebuilt). Prints one table with each path's ratio to a
+/healthz run just before it, checks the targets, then runs the badge benchmark.
 
     make bench                                    # 60 s per path at 64 connections
     BENCH_SECONDS=10 make bench                   # a quick run
     SOAK_MINUTES=10 make bench                    # …and the soak test afterwards
-    BENCH_BADGES=300 make bench                   # badge sheets of 300 only (default 300,3000)
+    BENCH_BADGES=300 make bench                   # badge sheets of 300 only (default 300,3000;
+                                                  # empty: no badge benchmark)
 
 wrk and gunicorn share the machine, as the targets assume.
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 import os
 import platform
 import runpy
+import statistics
 import subprocess
 import sys
 import time
@@ -47,17 +49,36 @@ REGISTRATIONS_PER_SECOND = 100
 
 
 @dataclass
-class Run:
-    backend: str
-    results: list[LoadResult]
-    seating: str
+class Measured:
+    """A path's result and the /healthz run just before it: the machine's load drifts
+    between runs, so each ratio is taken against its neighbour."""
+
+    result: LoadResult
+    health: LoadResult
 
     @property
-    def baseline(self) -> LoadResult:
-        return self.results[0]
+    def ratio(self) -> float:
+        return self.result.requests_per_second / self.health.requests_per_second
 
-    def result(self, name: str) -> LoadResult:
-        return next(result for result in self.results if result.name == name)
+
+@dataclass
+class Run:
+    backend: str
+    measured: list[Measured]
+    seating: str
+
+    def __getitem__(self, name: str) -> Measured:
+        return next(item for item in self.measured if item.result.name == name)
+
+    def health(self) -> LoadResult:
+        """/healthz over all its runs: the mean rate, the worst latencies, every error."""
+        runs = [item.health for item in self.measured]
+        return LoadResult(
+            name="/healthz (mean)",
+            requests_per_second=statistics.mean(run.requests_per_second for run in runs),
+            p50_ms=max(run.p50_ms for run in runs), p99_ms=max(run.p99_ms for run in runs),
+            errors=sum(run.errors for run in runs), requests=sum(run.requests for run in runs),
+        )
 
 
 def served_size() -> tuple[int, int]:
@@ -106,10 +127,14 @@ def measure(backend: str, seconds: int, connections: int, workers: int, threads:
     url = fresh_database(folder, backend)
     forum = prepare(url)
     add_desk_account(url)
-    results = []
+    measured = []
     with gunicorn(url, folder, workers=workers, threads=threads) as base:
+        def beside_health(run) -> None:
+            health = run_wrk("/healthz", f"{base}/healthz", max(5, seconds // 3), connections)
+            measured.append(Measured(run(), health))
+
         def load(name: str, path: str, **options) -> None:
-            results.append(run_wrk(name, base + path, seconds, connections, **options))
+            beside_health(lambda: run_wrk(name, base + path, seconds, connections, **options))
 
         # The desk signs in first, as it would before the doors open.
         desk = Browser(base)
@@ -117,52 +142,49 @@ def measure(backend: str, seconds: int, connections: int, workers: int, threads:
             "/admin/login", {"email": DESK_EMAIL, "password": DESK_PASSWORD})
         if status != 302:
             raise SystemExit(f"the bench's desk account could not sign in ({status})")
-        load("/healthz", "/healthz")
         for path in ("/agenda", "/calendar.ics", "/schedule.xml"):
             warm(base, path, workers * threads * 2)
             load(path, path)
         with urllib.request.urlopen(base + "/agenda", timeout=30) as response:
             etag = response.headers["ETag"]
         load("/agenda (304)", "/agenda", headers={"If-None-Match": etag})
-        results.append(register_under_load(base, forum, seconds, connections))
+        beside_health(lambda: register_under_load(base, forum, seconds, connections))
 
         token = desk.csrf_token("/admin/checkin")
         load("POST check-in", "/admin/checkin/scan.json",
              script=PROJECT_ROOT / "bench" / "wrk_checkin.lua",
              script_args=[token, desk.cookie_header(), str(checkin_codes(url, folder))])
-    return Run(backend, results, str(seating(url, forum)))
+    return Run(backend, measured, str(seating(url, forum)))
 
 
 def one_table(runs: list[Run]) -> str:
-    """The runs' tables as one: a header, then each database's rows (named after it),
-    each against its own /healthz."""
+    """One table: each database's /healthz, then its paths, each with its ratio to the
+    /healthz run just before it."""
     lines = []
     for run in runs:
-        named = [replace(result, name=f"{run.backend}: {result.name}") for result in run.results]
-        rows = table(named, baseline=named[0]).splitlines()
-        lines += rows[1:] if lines else rows
+        rows = [(run.health(), run.health())]
+        rows += [(item.result, item.health) for item in run.measured]
+        for result, health in rows:
+            named = replace(result, name=f"{run.backend}: {result.name}")
+            header, row = table([named], baseline=health).splitlines()
+            lines += [row] if lines else [header, row]
     return "\n".join(lines)
 
 
 def targets(run: Run, seconds: int, connections: int) -> list[str]:
-    health = run.baseline.requests_per_second
-
-    def ratio(name: str) -> float:
-        return run.result(name).requests_per_second / health
-
-    registering = run.result("POST /register").requests_per_second
+    registering = run["POST /register"].result.requests_per_second
     checks = [
-        (f"/agenda ≥ {AGENDA_RATIO}× /healthz", ratio("/agenda") >= AGENDA_RATIO,
-         f"{ratio('/agenda'):.2f}×"),
-        (f"/calendar.ics ≥ {FEED_RATIO}× /healthz", ratio("/calendar.ics") >= FEED_RATIO,
-         f"{ratio('/calendar.ics'):.2f}×"),
-        (f"/schedule.xml ≥ {FEED_RATIO}× /healthz", ratio("/schedule.xml") >= FEED_RATIO,
-         f"{ratio('/schedule.xml'):.2f}×"),
+        (f"/agenda ≥ {AGENDA_RATIO}× /healthz", run["/agenda"].ratio >= AGENDA_RATIO,
+         f"{run['/agenda'].ratio:.2f}×"),
+        (f"/calendar.ics ≥ {FEED_RATIO}× /healthz", run["/calendar.ics"].ratio >= FEED_RATIO,
+         f"{run['/calendar.ics'].ratio:.2f}×"),
+        (f"/schedule.xml ≥ {FEED_RATIO}× /healthz", run["/schedule.xml"].ratio >= FEED_RATIO,
+         f"{run['/schedule.xml'].ratio:.2f}×"),
         (f"registration ≥ {REGISTRATIONS_PER_SECOND}/s",
          registering >= REGISTRATIONS_PER_SECOND, f"{registering:.0f}/s"),
         (f"0 errors at {connections} connections for {seconds} s",
-         all(result.errors == 0 for result in run.results),
-         f"{sum(result.errors for result in run.results)} errors"),
+         all(item.result.errors == 0 == item.health.errors for item in run.measured),
+         f"{sum(item.result.errors + item.health.errors for item in run.measured)} errors"),
     ]
     return [f"  {run.backend:<11}{'met' if met else 'NOT met':<9}{label} ({value})"
             for label, met, value in checks]
@@ -207,7 +229,9 @@ def main() -> None:
     sys.stdout.flush()
 
     badge_bench = PROJECT_ROOT / "bench" / "badges.py"
-    if badge_bench.exists():
+    if not badges:
+        print("\nbadges: not measured (BENCH_BADGES is empty)")
+    elif badge_bench.exists():
         print("\nbadges (bench/badges.py):", flush=True)
         subprocess.run([sys.executable, str(badge_bench), "--sizes", badges], check=True)
     else:

@@ -62,7 +62,8 @@ def gunicorn(database_url: str, instance_path: Path, workers: int = 3, threads: 
             process.wait()
 
 
-def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 30) -> None:
+def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 90) -> None:
+    # Generous: on a busy 2-core machine every worker importing the app takes a while.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:

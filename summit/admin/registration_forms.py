@@ -15,6 +15,7 @@ from wtforms import (
     SearchField,
     SelectField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, Regexp
 
 from ..badges.layouts import DEFAULT_LAYOUT, LAYOUTS
@@ -26,6 +27,11 @@ from ..registration.forms import RegistrationForm
 from .registration_list import DEFAULT_PAGE_SIZE, PAGE_SIZES
 
 LOCALES = [("zh", "中文"), ("en", "English")]
+
+
+def options(pairs) -> list[SelectChoice]:
+    """(value, label) pairs as the choices of a select."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def category_choices() -> list[tuple[str, object]]:
@@ -59,34 +65,34 @@ class RegistrationFilterForm(FlaskForm):
     forum = SelectField(_l("Forum"), validators=[Optional()])
     checked_in = SelectField(
         _l("Checked in"),
-        choices=[("", _l("Any")), ("yes", _l("Checked in")), ("no", _l("Not yet"))],
+        choices=options([("", _l("Any")), ("yes", _l("Checked in")), ("no", _l("Not yet"))]),
         validators=[Optional()],
     )
     printed = SelectField(
         _l("Badge"),
-        choices=[("", _l("Any")), ("yes", _l("Printed")), ("no", _l("Not printed"))],
+        choices=options([("", _l("Any")), ("yes", _l("Printed")), ("no", _l("Not printed"))]),
         validators=[Optional()],
     )
     sort = SelectField(
         _l("Sort by"),
-        choices=[
+        choices=options([
             ("created", _l("Registered")),
             ("name", _l("Name")),
             ("organisation", _l("Organisation")),
             ("status", _l("Status")),
-        ],
+        ]),
         default="created",
         validators=[Optional()],
     )
     order = SelectField(
         _l("Order"),
-        choices=[("desc", _l("Descending")), ("asc", _l("Ascending"))],
+        choices=options([("desc", _l("Descending")), ("asc", _l("Ascending"))]),
         default="desc",
         validators=[Optional()],
     )
     per_page = SelectField(
         _l("Per page"),
-        choices=[(str(size), str(size)) for size in PAGE_SIZES],
+        choices=options((str(size), str(size)) for size in PAGE_SIZES),
         default=str(DEFAULT_PAGE_SIZE),
         validators=[Optional()],
     )
@@ -104,9 +110,10 @@ class RegistrationFilterForm(FlaskForm):
 class RegistrationDetailsForm(PersonFields, FlaskForm):
     """An organizer's view of a registration's details and forums."""
 
-    category = SelectField(_l("Category"), choices=category_choices(),
+    category = SelectField(_l("Category"), choices=options(category_choices()),
                            validators=[InputRequired()])
-    locale = SelectField(_l("Language of mails"), choices=LOCALES, validators=[InputRequired()])
+    locale = SelectField(_l("Language of mails"), choices=options(LOCALES),
+                         validators=[InputRequired()])
     forums = CheckboxListField(_l("Parallel forums"), coerce=int)
 
 
@@ -134,7 +141,7 @@ class ImportUploadForm(FlaskForm):
     file = FileField(_l("CSV file"), validators=[FileRequired(_l("Choose a CSV file."))])
     category = SelectField(
         _l("Category for rows without one"),
-        choices=category_choices(),
+        choices=options(category_choices()),
         default=RegistrationCategory.VIP.value,
         validators=[InputRequired()],
     )
@@ -166,14 +173,15 @@ class BadgePrintForm(FlaskForm):
     forum = SelectField(_l("Only with a seat in"), validators=[Optional()])
     status = SelectField(
         _l("Status"),
-        choices=[(status.value, REGISTRATION_STATUSES[status]) for status in PRINTABLE_STATUSES],
+        choices=options((status.value, REGISTRATION_STATUSES[status])
+                        for status in PRINTABLE_STATUSES),
         default=PRINTABLE_STATUSES[0].value,
         validators=[Optional()],
     )
     order = SelectField(
         _l("Order"),
-        choices=[(BadgeOrder.NAME.value, _l("By name")),
-                 (BadgeOrder.ORGANISATION.value, _l("By organisation"))],
+        choices=options([(BadgeOrder.NAME.value, _l("By name")),
+                         (BadgeOrder.ORGANISATION.value, _l("By organisation"))]),
         default=BadgeOrder.NAME.value,
         validators=[Optional()],
     )

@@ -140,9 +140,13 @@ def test_undo_takes_the_check_in_back_and_is_audited(app, desk, demo_event):
         assert db.session.get(Registration, registration_id).checked_in_at is None
         (entry,) = audit_entries("undo_check_in")
         assert entry.after == {"checked_in_at": None} and entry.before["checked_in_at"]
+    twice = desk.post(answer["undo_url"], data={
+        "csrf_token": csrf_token(desk, "/admin/checkin"), "back": "desk"}, follow_redirects=True)
+    assert "甲 was not checked in." in page_text(twice)
     assert scan(desk, code).get_json()["outcome"] == "checked_in"
     with app.app_context():
         assert len(audit_entries("check_in")) == 2
+        assert len(audit_entries("undo_check_in")) == 1
 
 
 def test_manual_search_by_name_and_check_in(app, desk, demo_event):

@@ -143,10 +143,14 @@ def checkin_undo(registration_id: int):
     form = UndoForm()
     if not form.validate_on_submit():
         abort(400)
-    person = undo_check_in(db.session, event.id, registration_id, _actor())
-    if person is None:
+    undone = undo_check_in(db.session, event.id, registration_id, _actor())
+    if undone is None:
         abort(404)
-    flash(_("The check-in of %(name)s is undone.", name=person.full_name), "success")
+    person, was_checked_in = undone
+    if was_checked_in:
+        flash(_("The check-in of %(name)s is undone.", name=person.full_name), "success")
+    else:
+        flash(_("%(name)s was not checked in.", name=person.full_name), "error")
     if form.back.data == "registration" and current_user.role != Role.CHECKIN:
         return redirect(url_for(".registration_detail", registration_id=registration_id))
     return redirect(url_for(".checkin"))

@@ -142,9 +142,10 @@ def _check_in(
 
 def undo_check_in(
     session: Session, event_id: int, registration_id: int, actor: User
-) -> Attendee | None:
-    """Take back a check-in (a badge scanned by mistake); None for an unknown registration.
-    A registration that is not checked in stays as it is, and nothing is recorded."""
+) -> tuple[Attendee, bool] | None:
+    """Take back a check-in (a badge scanned by mistake): the person, and whether there
+    was a check-in to undo (if not, nothing changes or is recorded); None for an unknown
+    registration."""
     begin_write(session)
     registration = session.scalars(
         select(Registration)
@@ -170,7 +171,7 @@ def undo_check_in(
         )
     attendee = Attendee.of(registration)
     session.commit()
-    return attendee
+    return attendee, previous is not None
 
 
 def find_at_desk(session: Session, event_id: int, text: str) -> list[Attendee]:

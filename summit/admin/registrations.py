@@ -252,7 +252,10 @@ def registration_promote(registration_id: int):
     form = ActionForm()
     if not form.validate_on_submit():
         abort(400)
-    forum_id = int(form.forum_id.data) if (form.forum_id.data or "").isdigit() else None
+    given = form.forum_id.data or ""
+    if given and not given.isdigit():
+        abort(400)
+    forum_id = int(given) if given else None
     try:
         changes.promote(db.session, _actor(), registration, current_link_base(), forum_id)
     except NotWaiting:

@@ -1,0 +1,84 @@
+"""The Content-Security-Policy in a real browser: no page breaks a rule of it (no inline
+script, no handler attribute, nothing from elsewhere), and our own scripts still run."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from summit.auth.service import create_user
+from summit.extensions import db
+from summit.models import ProgrammeSession, Role, Speaker
+
+from ..test_registration import register_directly
+
+pytestmark = pytest.mark.e2e
+
+# Collects every violation the browser reports, from before any script of the page runs.
+WATCH_VIOLATIONS = """
+window.__violations = [];
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__violations.push(`${event.violatedDirective} ${event.blockedURI} ${event.sample}`);
+});
+"""
+PASSWORD = "csp-organizer-password"
+
+
+def signed_in(browser_pages, live_server, email: str):
+    page = browser_pages(locale="en-GB")
+    page.context.add_init_script(WATCH_VIOLATIONS)
+    page.goto(live_server.url + "/admin/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(lambda url: "/login" not in url)
+    return page
+
+
+def visit(page, url: str) -> list[str]:
+    response = page.goto(url)
+    assert response.status < 400, (url, response.status)
+    page.wait_for_load_state("load")
+    return page.evaluate("window.__violations")
+
+
+def test_no_page_breaks_the_policy_and_the_check_in_desk_script_runs(
+    live_server, browser_pages, backend
+):
+    app = live_server.app
+    with app.app_context():
+        event_id = db.session.scalars(select(ProgrammeSession.event_id)).first()
+        session_id = db.session.scalars(select(ProgrammeSession.id)).first()
+        speaker_id = db.session.scalars(select(Speaker.id)).first()
+        attendee = register_directly(event_id, f"csp.{backend}@summit.example.org", [])
+        token, code = attendee.token, attendee.checkin_code
+        for email, role in ((f"admin.{backend}@csp.example.org", Role.ADMIN),
+                            (f"desk.{backend}@csp.example.org", Role.CHECKIN)):
+            create_user(db.session, email, PASSWORD, role, "CSP")
+        db.session.commit()
+        admin_pages = sorted(
+            rule.rule for rule in app.url_map.iter_rules()
+            if rule.rule.startswith("/admin") and "GET" in rule.methods and not rule.arguments
+            and not rule.rule.endswith((".csv", ".pdf", ".json", "/logout", "/login"))
+        )
+
+    visitor = browser_pages(locale="zh-CN")
+    visitor.context.add_init_script(WATCH_VIOLATIONS)
+    public = ["/", "/agenda", "/speakers", f"/sessions/{session_id}", f"/speakers/{speaker_id}",
+              "/forums/chip-machine", "/register", f"/r/{token}", f"/r/{token}/cancel"]
+    for path in public:
+        assert visit(visitor, live_server.url + path) == [], path
+
+    admin = signed_in(browser_pages, live_server, f"admin.{backend}@csp.example.org")
+    for path in admin_pages:
+        assert visit(admin, live_server.url + path) == [], path
+
+    desk = signed_in(browser_pages, live_server, f"desk.{backend}@csp.example.org")
+    assert visit(desk, live_server.url + "/admin/checkin") == []
+    # checkin.js sends the scan with fetch and shows the answer in place.
+    with desk.expect_response(lambda response: response.url.endswith("/checkin/scan.json")):
+        desk.get_by_label("Badge code").fill(code)
+        desk.keyboard.press("Enter")
+    assert desk.url.endswith("/admin/checkin")
+    assert "Checked in" in desk.locator("#scan-result").inner_text()
+    assert desk.evaluate("window.__violations") == []

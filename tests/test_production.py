@@ -31,6 +31,7 @@ from summit.models import (
 from summit.registration import service
 from summit.security import CONTENT_SECURITY_POLICY
 
+from .conftest import make_app
 from .servers import GUNICORN, PROJECT_ROOT, Browser, gunicorn
 from .test_registration import form_fields, forum_id, register_directly, set_capacity
 from .test_registration_concurrency import all_at_once, forum_seats, registration_action
@@ -40,6 +41,11 @@ GUNICORN_CONF = PROJECT_ROOT / "gunicorn.conf.py"
 
 def database_url() -> str:
     return db.engine.url.render_as_string(hide_password=False)
+
+
+def database_url_of(app) -> str:
+    with app.app_context():
+        return database_url()
 
 
 # --- gunicorn ----------------------------------------------------------------
@@ -213,6 +219,16 @@ def test_a_too_large_post_gets_a_friendly_413_page(app, client, demo_event, monk
     assert response.mimetype == "text/html"
     with app.app_context():
         assert db.session.scalars(select(Registration)).first() is None
+
+
+def test_behind_nginx_links_use_the_public_address_and_scheme(app, demo_event):
+    proxied = make_app(database_url_of(app), PROXY_FIX_HOPS=1, BASE_URL=None)
+    forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https",
+                 "X-Forwarded-Host": "summit.example.org"}
+    page = proxied.test_client().get("/agenda?lang=en", headers=forwarded)
+    assert "webcal://summit.example.org/calendar.ics" in page.get_data(as_text=True)
+    direct = app.test_client().get("/agenda?lang=en", headers=forwarded)
+    assert "summit.example.org" not in direct.get_data(as_text=True)  # no proxy, no trust
 
 
 # --- the rate limiter across servers ---------------------------------------------

@@ -124,6 +124,25 @@ def test_dropped_database_connections_give_503_for_a_moment_then_the_app_recover
         assert registered >= succeeded + 1
 
 
+# --- the rate limiter's Redis is down -------------------------------------------------
+
+
+def test_without_its_redis_the_limiter_counts_in_each_worker_and_registration_goes_on(
+    app, demo_event, tmp_path
+):
+    with app.app_context():
+        url = database_url()
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens here
+    with gunicorn(url, tmp_path, workers=1, threads=2, RATELIMIT_ENABLED="true",
+                  RATELIMIT_STORAGE_URI=nowhere, RATELIMIT_REGISTER="2 per minute") as base:
+        visitor = Browser(base)
+        registered = visitor.submit("/register", form_fields(email="no.redis@faults.example.cn"))
+        # An incomplete form after it: the second answer of the minute, then the limit.
+        statuses = [visitor.submit("/register", {"full_name": "试"})[0] for _ in range(2)]
+    assert registered[0] == 302
+    assert statuses == [422, 429]
+
+
 # --- an app server dies between "seat taken" and "mail sent" -------------------------
 
 

@@ -68,16 +68,16 @@ def attendee(rng: random.Random, n: int) -> dict:
             "locale": locale}
 
 
-def add_attendees(count: int) -> None:
+def add_attendees(start: int, stop: int) -> None:
     """Confirmed registrations with forum seats, inserted directly (setting up, not measured)."""
     from summit.extensions import db
     from summit.models import Event, Forum, ForumKind, Registration, Seat, SeatStatus
     from summit.registration.tokens import new_checkin_code, new_token, token_digest
 
-    rng = random.Random(2020)
+    rng = random.Random(start)
     event = db.session.query(Event).one()
     forums = db.session.query(Forum).filter(Forum.kind == ForumKind.PARALLEL).all()
-    for n in range(count):
+    for n in range(start, stop):
         token = new_token()
         registration = Registration(event_id=event.id, token=token,
                                     token_hash=token_digest(token),
@@ -119,7 +119,7 @@ def rss_and_cpu(pid: int) -> tuple[int, float]:
 
 
 class TreeUsage:
-    """Samples the process tree every 20 ms: the peak of its summed resident memory, and
+    """Samples the process tree every 100 ms: the peak of its summed resident memory, and
     the CPU seconds each process used (as last seen) while in use."""
 
     def __enter__(self) -> TreeUsage:
@@ -142,7 +142,7 @@ class TreeUsage:
         self.peak = max(self.peak, total)
 
     def _sample(self) -> None:
-        while not self._stop.wait(0.02):
+        while not self._stop.wait(0.1):
             self._sample_once()
 
     def __exit__(self, *exc) -> None:
@@ -188,7 +188,7 @@ def main() -> None:
     with app.app_context():
         added = 0
         for size in sizes:
-            add_attendees(size - added)
+            add_attendees(added, size)
             added = size
             db.session.expire_all()
             floor = near_empty_pages(size)

@@ -16,9 +16,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import select
+import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -118,39 +119,48 @@ def rss_and_cpu(pid: int) -> tuple[int, float]:
         return 0, 0.0
 
 
-class TreeUsage:
-    """Samples the process tree every 100 ms: the peak of its summed resident memory, and
-    the CPU seconds each process used (as last seen) while in use."""
+def sample(pid: int) -> None:
+    """The sampler process: every 100 ms, the summed memory of ``pid``'s tree (itself
+    left out) and each process's CPU seconds as last seen; when its standard input
+    closes, prints the peak bytes and the CPU seconds used since it started."""
+    me = os.getpid()
 
-    def __enter__(self) -> TreeUsage:
-        self.peak = 0
-        self._cpu_before = {pid: rss_and_cpu(pid)[1] for pid in tree(os.getpid())}
-        self._cpu_seen: dict[int, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._sample_once()
-        self._thread.start()
-        return self
+    def processes() -> list[int]:
+        return [process for process in tree(pid) if process != me]
 
-    def _sample_once(self) -> None:
+    cpu_before = {process: rss_and_cpu(process)[1] for process in processes()}
+    cpu_seen: dict[int, float] = {}
+    peak = 0
+    while True:
         total = 0
-        for pid in tree(os.getpid()):
-            rss, cpu = rss_and_cpu(pid)
+        for process in processes():
+            rss, cpu = rss_and_cpu(process)
             total += rss
             if cpu:
-                self._cpu_seen[pid] = cpu
-        self.peak = max(self.peak, total)
+                cpu_seen[process] = cpu
+        peak = max(peak, total)
+        if select.select([sys.stdin], [], [], 0.1)[0]:
+            break
+    used = sum(cpu - cpu_before.get(process, 0.0) for process, cpu in cpu_seen.items())
+    print(peak, used)
 
-    def _sample(self) -> None:
-        while not self._stop.wait(0.1):
-            self._sample_once()
+
+class TreeUsage:
+    """Peak memory and CPU seconds of this process tree while in use, measured by a
+    separate sampler process, so that this one keeps a single thread (as a command
+    does, which lets the renderer fork its workers)."""
+
+    def __enter__(self) -> TreeUsage:
+        self._sampler = subprocess.Popen(
+            [sys.executable, __file__, "--sample", str(os.getpid())],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        time.sleep(0.3)  # its first sample: what the tree holds before the run
+        return self
 
     def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample_once()
-        self.cpu = sum(cpu - self._cpu_before.get(pid, 0.0)
-                       for pid, cpu in self._cpu_seen.items())
+        output, _ = self._sampler.communicate("")
+        peak, cpu = output.split()
+        self.peak, self.cpu = int(peak), float(cpu)
 
 
 def near_empty_pages(count: int) -> float:
@@ -168,7 +178,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="300,3000")
     parser.add_argument("--layout", default="a6")
+    parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.sample:
+        sample(args.sample)
+        return
     sizes = [int(size) for size in args.sizes.split(",")]
 
     from harness import fresh_database

@@ -10,6 +10,7 @@ import logging
 import mimetypes
 import multiprocessing
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -25,7 +26,8 @@ from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
 log = logging.getLogger(__name__)
 
-# A worker is replaced after this many chunks, so whatever WeasyPrint caches stays bounded.
+# A fork server's worker is replaced after this many chunks, so whatever WeasyPrint
+# caches stays bounded (a forked pool lives for one run only).
 CHUNKS_PER_WORKER = 16
 
 
@@ -89,8 +91,14 @@ def html_to_pdf(html: str, static_dir: str, fetcher: StaticFilesFetcher | None =
 
 
 def _pool(workers: int, preload: str) -> ProcessPoolExecutor:
-    # Workers start from a fork server that has imported the renderer once: starting
-    # one is a fork of a small, single-threaded process, never of a web server.
+    if threading.active_count() == 1:
+        # A command or script with no other thread: forking it is safe, and the workers
+        # start at once with everything imported (a fork server costs a second or two).
+        return ProcessPoolExecutor(max_workers=workers,
+                                   mp_context=multiprocessing.get_context("fork"))
+    # A web server's other threads may hold locks (Pango's, fontconfig's, a logger's)
+    # that a forked child would inherit held. Workers then start from a fork server, a
+    # small single-threaded process that imports the renderer once and stays up.
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload([preload])
     return ProcessPoolExecutor(

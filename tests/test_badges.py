@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -259,9 +260,23 @@ def test_a4_sheets_carry_crop_marks_on_the_cut_lines():
     assert LAYOUTS["a6"].marks() == []
 
 
-def test_a_long_run_renders_in_chunks_on_other_processes_and_keeps_the_order():
+@pytest.mark.parametrize("threaded", [False, True], ids=["command", "threaded-server"])
+def test_a_long_run_renders_in_chunks_on_other_processes_and_keeps_the_order(threaded):
+    """A command forks its workers; a process with other threads (a web server) starts
+    them from the fork server instead."""
     badges = [facts(full_name=f"代表{n:02d}", checkin_code=f"CODE{n:08d}") for n in range(9)]
-    pages = pdf_pages(render(badges, "a4-4up", chunk_badges=4, workers=2))
+    result = {}
+
+    def run() -> None:
+        result["pdf"] = render(badges, "a4-4up", chunk_badges=4, workers=2)
+
+    if threaded:
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join(timeout=300)
+    else:
+        run()
+    pages = pdf_pages(result["pdf"])
     assert len(pages) == 3
     order = [n for page in pages for n in range(9) if f"代表{n:02d}" in page]
     assert order == list(range(9))

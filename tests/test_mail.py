@@ -104,9 +104,9 @@ def test_a_dead_smtp_server_never_costs_a_registration_and_the_mail_is_retried(
 
 
 def test_a_mail_is_sent_once_even_when_two_senders_run(app, demo_event, smtp_server):
+    from summit.models import Event
     from summit.registration import service
     from summit.registration.service import AttendeeDetails
-    from summit.models import Event
 
     with app.app_context():
         event = db.session.get(Event, demo_event)

@@ -17,10 +17,8 @@ from summit.models import (
     Event,
     Forum,
     MailMessage,
-    MailStatus,
     Registration,
     RegistrationStatus,
-    Seat,
     SeatStatus,
     utcnow,
 )

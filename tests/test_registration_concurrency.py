@@ -13,7 +13,7 @@ from summit.models import Forum, MailMessage, Registration, Seat, SeatStatus
 from summit.registration import service
 
 from .servers import Browser, gunicorn
-from .test_registration import forum_id, form_fields, set_capacity
+from .test_registration import form_fields, forum_id, set_capacity
 
 pytestmark = pytest.mark.slow
 

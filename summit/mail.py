@@ -4,7 +4,9 @@ A mail is a row in ``mail_message`` written in the same transaction as the
 registration (so a crash between "seat taken" and "mail sent" loses nothing),
 then rendered and delivered after the response has gone out. A delivery that
 fails is retried with growing pauses by ``flask summit send-mail`` (run it from
-cron every minute); the admin shows what failed.
+cron every minute) and, a little later, by the next request that sends mail, which
+also picks up mails whose own send never happened (a worker killed, a connection
+reset); the admin shows what failed.
 
 With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
 written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
@@ -38,6 +40,9 @@ QUEUED_IN_SESSION = "summit_queued_mails"
 RETRY_PAUSES = [timedelta(minutes=m) for m in (1, 5, 15, 60)]
 # A claimed mail whose sender died is tried again after this long.
 SENDING_LEASE = timedelta(minutes=10)
+# A request that sends mail also sends a few that have been due this long.
+OVERDUE = timedelta(minutes=1)
+OVERDUE_PER_REQUEST = 5
 
 
 class MailKind(enum.StrEnum):
@@ -142,12 +147,17 @@ def _sender_domain() -> str:
 # --- delivery --------------------------------------------------------------
 
 
-def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
-    """Send mails that are due: new ones, and failed ones whose pause is over.
-    Returns (sent, failed)."""
+def deliver_due(
+    session: Session, limit: int = 20, overdue_by: timedelta = timedelta(0)
+) -> tuple[int, int]:
+    """Send mails that have been due for ``overdue_by``: new ones, and failed ones whose
+    pause is over. Returns (sent, failed)."""
     due_ids = session.scalars(
         select(MailMessage.id)
-        .where(MailMessage.status != MailStatus.SENT, MailMessage.next_attempt_at <= utcnow())
+        .where(
+            MailMessage.status != MailStatus.SENT,
+            MailMessage.next_attempt_at <= utcnow() - overdue_by,
+        )
         .order_by(MailMessage.next_attempt_at, MailMessage.id)
         .limit(limit)
     ).all()
@@ -271,6 +281,7 @@ def deliver_after_response(response):
         with app.app_context():
             try:
                 deliver(db.session, mail_ids)
+                deliver_due(db.session, limit=OVERDUE_PER_REQUEST, overdue_by=OVERDUE)
             finally:
                 db.session.remove()
 

@@ -116,3 +116,31 @@ def test_a_mail_is_sent_once_even_when_two_senders_run(app, demo_event, smtp_ser
         second = deliver_due(db.session)
     assert (first, second) == ((1, 0), (0, 0))
     assert len(smtp_server.messages) == 1
+
+
+def test_the_next_request_that_sends_mail_also_sends_one_whose_own_send_was_lost(
+    app, client, demo_event
+):
+    from datetime import timedelta
+
+    from summit.models import Event, utcnow
+    from summit.registration import service
+    from summit.registration.service import AttendeeDetails
+
+    with app.app_context():
+        event = db.session.get(Event, demo_event)
+        # Registered, but the worker died before its after-response send.
+        details = AttendeeDetails(full_name="丢失", email="lost@x.cn")
+        lost = service.register(db.session, event, details, [], "http://summit.test").registration
+        db.session.execute(select(MailMessage)).scalars().one().next_attempt_at = (
+            utcnow() - timedelta(minutes=2))
+        db.session.commit()
+        assert lost.mails[0].status == MailStatus.PENDING
+
+    client.get("/register?lang=en")
+    assert post_registration(client).status_code == 302
+    with app.app_context():
+        statuses = db.session.execute(
+            select(MailMessage.recipient, MailMessage.status).order_by(MailMessage.id)).all()
+    assert statuses == [("lost@x.cn", MailStatus.SENT),
+                        ("liu.yunjie@pml.example.cn", MailStatus.SENT)]

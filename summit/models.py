@@ -8,6 +8,7 @@ Times are timezone-aware UTC in Python and in the database.
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -443,6 +444,15 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:
         return self.active
+
+    def get_id(self) -> str:
+        """What the session cookie keeps: the account and a fingerprint of its current
+        password, so a new password signs out every session opened with the old one."""
+        return f"{self.id}:{self.password_fingerprint}"
+
+    @property
+    def password_fingerprint(self) -> str:
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
 
 class LoginAttempt(db.Model):

@@ -48,9 +48,9 @@ def sign_in(app, client, role: Role = Role.ORGANIZER, email: str | None = None) 
         user = create_user(db.session, email or f"{role.value}@summit.example.org",
                            "correct horse battery staple", role)
         db.session.commit()
-        user_id = user.id
+        user_id, session_id = user.id, user.get_id()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = session_id
         session["_fresh"] = True
     client.set_cookie("lang", "en")  # the messages below are the English ones
     return user_id

@@ -184,6 +184,24 @@ def test_a_deactivated_account_is_signed_out_and_cannot_sign_in(app, client, acc
     assert response.status_code == 422
 
 
+def test_a_new_password_signs_out_the_sessions_opened_with_the_old_one(
+    app, client, accounts, demo_event
+):
+    sign_in_as(client, Role.ORGANIZER)
+    other_device = app.test_client()
+    sign_in_as(other_device, Role.ORGANIZER)
+    assert other_device.get("/admin/sessions").status_code == 200
+    with app.app_context():
+        organizer = db.session.get(User, accounts[Role.ORGANIZER])
+        admin = db.session.get(User, accounts[Role.ADMIN])
+        service.set_password(db.session, admin, organizer, "a-brand-new-password")
+        db.session.commit()
+    for device in (client, other_device):
+        assert device.get("/admin/sessions").status_code == 302
+    sign_in(client, email_of(Role.ORGANIZER), "a-brand-new-password")
+    assert client.get("/admin/sessions").status_code == 200
+
+
 def test_passwords_are_hashed_with_scrypt_and_never_logged(app, client, accounts, caplog):
     with app.app_context():
         user = service.create_user(db.session, "new@example.org", "a-new-password", Role.ADMIN)

@@ -350,10 +350,10 @@ def test_a_signed_in_organizers_pages_are_theirs_alone(app, client, demo_event):
         user = create_user(db.session, "organizer@cache.example.cn", "long-enough-password",
                            Role.ORGANIZER, "组织者")
         db.session.commit()
-        user_id = user.id
+        session_id = user.get_id()
     anonymous = client.get("/agenda").headers["ETag"]
     with client.session_transaction() as browser_session:
-        browser_session["_user_id"] = str(user_id)
+        browser_session["_user_id"] = session_id
         browser_session["_fresh"] = True
     signed_in = client.get("/agenda", headers={"If-None-Match": anonymous})
     assert signed_in.status_code == 200

@@ -8,6 +8,7 @@ logged or audited.
 from __future__ import annotations
 
 import functools
+import hmac
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
@@ -71,12 +72,16 @@ def has_any_user(session: Session) -> bool:
     return session.scalars(select(User.id).limit(1)).first() is not None
 
 
-def load_active_user(session: Session, user_id: str) -> User | None:
-    """flask-login's user loader: a session cookie of a deactivated account logs nobody in."""
+def load_active_user(session: Session, session_id: str) -> User | None:
+    """flask-login's user loader (``session_id`` is what ``User.get_id`` gave): a session
+    of a deactivated account, or one opened before the password changed, logs nobody in."""
+    user_id, _, fingerprint = session_id.partition(":")
     if not user_id.isdigit():
         return None
     user = session.get(User, int(user_id))
-    return user if user is not None and user.active else None
+    if user is None or not user.active:
+        return None
+    return user if hmac.compare_digest(user.password_fingerprint, fingerprint) else None
 
 
 # --- signing in ----------------------------------------------------------------

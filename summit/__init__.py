@@ -106,8 +106,13 @@ def _init_extensions(app: Flask) -> None:
 
     @app.after_request
     def remember_language(response):
+        # Only pages remember the choice: a feed or an export stays cacheable by proxies.
         chosen = request.args.get("lang")
-        if chosen in LANGUAGES and request.cookies.get(LANGUAGE_COOKIE) != chosen:
+        if (
+            chosen in LANGUAGES
+            and response.mimetype == "text/html"
+            and request.cookies.get(LANGUAGE_COOKIE) != chosen
+        ):
             response.set_cookie(
                 LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
             )

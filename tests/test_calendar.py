@@ -534,3 +534,11 @@ def test_the_build_cache_is_bounded_by_size_and_forgets_the_oldest():
     assert builds == [b"aaaa", b"bbbb", b"cccc"]
     assert cache.get_or_build("huge", build(b"h" * 11)) == b"h" * 11
     assert "huge" not in cache and cache.size == 8
+
+
+def test_feeds_in_a_language_set_no_cookie_so_proxies_may_cache_them(client, demo_event):
+    for path in ("/calendar.ics?lang=en", "/schedule.json?lang=en"):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "Set-Cookie" not in response.headers, path
+    assert "lang=en" in client.get("/agenda?lang=en").headers["Set-Cookie"]

@@ -8,18 +8,33 @@ import re
 from email import policy
 from html.parser import HTMLParser
 from pathlib import Path
+from zoneinfo import available_timezones
 
 import pytest
 from sqlalchemy import inspect, select
 
+from summit.admin.csv_io import IMPORT_COLUMNS
 from summit.extensions import db
-from summit.models import Event, Forum, ProgrammeSession, Registration, SessionKind, Speaker
+from summit.models import (
+    CoHost,
+    Event,
+    Forum,
+    ProgrammeSession,
+    Registration,
+    Role,
+    SessionKind,
+    Speaker,
+)
 
 from .catalogs import ensure_compiled, read_catalog
+from .test_admin_registrations import sign_in
+from .test_registration import register_directly
 
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 # Latin words that may stand in a Chinese page: the product's name and the switch to English.
 ALLOWED_LATIN = {"Summit", "English"}
+# On the admin pages, the file formats and units that organizers know by these names.
+FILE_FORMATS = {"CSV", "PDF", "PNG", "JPEG", "WebP", "MB", "UTF", "GB", "Excel"}
 ATTENDEE = {
     "full_name": "王小明",
     "email": "wang.xiaoming@seu.example.cn",
@@ -38,9 +53,12 @@ def _compiled_catalogs() -> None:
 
 class ReadableText(HTMLParser):
     """What a person (or a screen reader) reads: text nodes outside <script>/<style>,
-    and the attributes that are spoken or shown (aria-label, title, alt, placeholder)."""
+    and the attributes that are spoken or shown (aria-label, title, alt, placeholder).
+    <code> is left out too: the admin pages show stored identifiers in it (badge codes,
+    short names, the audit log's field names), which are data, not UI text."""
 
     SPOKEN_ATTRIBUTES = {"aria-label", "title", "alt", "placeholder"}
+    UNREAD = {"script", "style", "code"}
 
     def __init__(self) -> None:
         super().__init__()
@@ -48,12 +66,12 @@ class ReadableText(HTMLParser):
         self._hidden = 0
 
     def handle_starttag(self, tag, attrs):
-        if tag in {"script", "style"}:
+        if tag in self.UNREAD:
             self._hidden += 1
         self.parts += [value for name, value in attrs if name in self.SPOKEN_ATTRIBUTES and value]
 
     def handle_endtag(self, tag):
-        if tag in {"script", "style"}:
+        if tag in self.UNREAD:
             self._hidden -= 1
 
     def handle_data(self, data):
@@ -89,6 +107,10 @@ def untranslated_words(html: str, content: list[str], *user_values: str) -> set[
         text = text.replace(value, " ")
     text = re.sub(r"\S+@\S+", " ", text)
     return set(re.findall(r"[A-Za-z]{2,}", text)) - ALLOWED_LATIN
+
+
+def latin_words(*texts: str) -> set[str]:
+    return set(re.findall(r"[A-Za-z]{2,}", " ".join(texts)))
 
 
 def csrf_token(client, path: str) -> str:
@@ -289,3 +311,62 @@ def test_the_chinese_catalog_has_no_broken_placeholders():
         for message, errors in read_catalog().check()
     ]
     assert problems == []
+
+
+# --- the admin pages ----------------------------------------------------------------
+
+
+def test_chinese_admin_pages_have_no_untranslated_ui_text(app, client, demo_event):
+    admin_id = sign_in(app, client, Role.ADMIN, email="admin@summit.example.org")
+    client.set_cookie("lang", "zh")
+    with app.app_context():
+        event = db.session.get(Event, demo_event)
+        forum = db.session.scalars(select(Forum).where(Forum.slug == "chip-machine")).one()
+        attendee = register_directly(demo_event, "wang.xiaoming@seu.example.cn", [forum.id],
+                                     name="王小明")
+        code, registration_id = attendee.checkin_code, attendee.id
+        event.capacity = 1  # the next one waits, so the pages show a waiting list
+        register_directly(demo_event, "li.lei@seu.example.cn", [forum.id], name="李雷")
+        db.session.commit()
+        session_id = db.session.scalars(select(ProgrammeSession.id)).first()
+        speaker_id = db.session.scalars(select(Speaker.id)).first()
+        co_host_id = db.session.scalars(select(CoHost.id)).first()
+        # What organizers typed or chose that is not a _zh/_en column: names of places
+        # in addresses, the time zone's name, the demo accounts.
+        content = content_values() + [event.slug, event.timezone, "东南大学", "测试者"]
+    # A check-in, so that the desk, the audit log and the registration's history have one.
+    scanned = client.post("/admin/checkin", data={
+        "csrf_token": csrf_token(client, "/admin/checkin"), "code": code})
+    assert "欢迎！签到成功。" in scanned.get_data(as_text=True)
+
+    paths = [
+        "/admin/dashboard", "/admin/registrations", f"/admin/registrations/{registration_id}",
+        f"/admin/registrations/{registration_id}/cancel", "/admin/registrations/new",
+        "/admin/registrations/import", "/admin/checkin", "/admin/checkin?q=王",
+        "/admin/sessions", "/admin/sessions/new", f"/admin/sessions/{session_id}/edit",
+        f"/admin/sessions/{session_id}/delete", "/admin/speakers",
+        f"/admin/speakers/{speaker_id}/edit", "/admin/forums", f"/admin/forums/{forum.id}/edit",
+        "/admin/co-hosts", f"/admin/co-hosts/{co_host_id}/edit", "/admin/event",
+        "/admin/audit", "/admin/accounts", "/admin/accounts/new",
+        f"/admin/accounts/{admin_id}/edit", "/admin/printing", "/admin/printing?show=1",
+    ]
+    pages = {path: client.get(path) for path in paths}
+    pages["desk after a scan"] = scanned
+    assert {path: r.status_code for path, r in pages.items() if r.status_code != 200} == {}
+    # Names that stay Latin in Chinese: file formats, the time zones' IANA names in the
+    # event's settings, the guest list's English column names and language codes.
+    also_allowed = {
+        "/admin/event": latin_words(*available_timezones()),
+        "/admin/registrations/import": latin_words(*IMPORT_COLUMNS, "zh", "en"),
+    }
+    left = {
+        path: words for path, response in pages.items()
+        if (words := untranslated_words(response.get_data(as_text=True), content)
+            - FILE_FORMATS - also_allowed.get(path, set()))
+    }
+    assert left == {}, "\n".join(f"{path}: {' '.join(sorted(w))}" for path, w in left.items())
+
+    client.post("/admin/logout", data={"csrf_token": csrf_token(client, "/admin/checkin")})
+    login = client.get("/admin/login")
+    assert "<h1>登录</h1>" in login.get_data(as_text=True)
+    assert untranslated_words(login.get_data(as_text=True), content) == set()

@@ -13,6 +13,7 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from .. import labels
 from ..auth.access import role_required
 from ..extensions import db
 from ..models import AuditEntry, Role
@@ -38,9 +39,13 @@ class AuditFilterForm(FlaskForm):
     until = DateField(_l("Until"), validators=[Optional()])
 
 
-def _distinct(column) -> list[tuple[str, str]]:
+def _distinct(column, names: dict | None = None) -> list[tuple[str, str]]:
+    """The values found in ``column``, each shown by its name in ``names`` if it has one."""
+    names = names or {}
     values = db.session.scalars(select(column).distinct().order_by(column)).all()
-    return [SelectChoice("", "—")] + [SelectChoice(value, value) for value in values if value]
+    return [SelectChoice("", "—")] + [
+        SelectChoice(value, names.get(value, value)) for value in values if value
+    ]
 
 
 def _local_midnight(day, zone: ZoneInfo) -> datetime:
@@ -51,8 +56,8 @@ def _local_midnight(day, zone: ZoneInfo) -> datetime:
 @role_required(Role.ORGANIZER)
 def audit():
     form = AuditFilterForm(request.args)
-    form.object_type.choices = _distinct(AuditEntry.object_type)
-    form.action.choices = _distinct(AuditEntry.action)
+    form.object_type.choices = _distinct(AuditEntry.object_type, labels.AUDIT_OBJECTS)
+    form.action.choices = _distinct(AuditEntry.action, labels.AUDIT_ACTIONS)
     form.actor.choices = _distinct(AuditEntry.actor)
     form.validate()
     event = current_event()

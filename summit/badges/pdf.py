@@ -6,6 +6,7 @@ Nothing here knows Flask or the models.
 
 from __future__ import annotations
 
+import gc
 import logging
 import mimetypes
 import multiprocessing
@@ -120,13 +121,19 @@ def render_in_parallel(
     def take_oldest() -> None:
         writer.append(PdfReader(BytesIO(in_flight.popleft().result())))
 
-    with _pool(workers, render.__module__) as pool:
-        for task in tasks:
-            in_flight.append(pool.submit(render, *task))
-            if len(in_flight) >= 2 * workers:
+    # Objects that exist now are left out of the collector's passes from here on: a
+    # forked worker's collections would otherwise touch, and so copy, all of them.
+    gc.freeze()
+    try:
+        with _pool(workers, render.__module__) as pool:
+            for task in tasks:
+                in_flight.append(pool.submit(render, *task))
+                if len(in_flight) >= 2 * workers:
+                    take_oldest()
+            while in_flight:
                 take_oldest()
-        while in_flight:
-            take_oldest()
+    finally:
+        gc.unfreeze()
     writer.write(target)
 
 

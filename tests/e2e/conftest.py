@@ -211,3 +211,12 @@ def browser_pages(chromium) -> Iterator[Callable]:
     yield open_page
     for page in pages:
         page.context.close()
+
+
+def sign_in(page, base_url: str, email: str, password: str) -> None:
+    """Sign in through the login form, in whatever language the page is in."""
+    page.goto(base_url + "/admin/login")
+    page.locator("input[name=email]").fill(email)
+    page.locator("input[name=password]").fill(password)
+    page.locator("form.stack button[type=submit]").click()
+    page.wait_for_url(lambda url: "/admin/login" not in url)

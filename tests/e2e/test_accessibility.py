@@ -4,14 +4,17 @@ agenda on a 375 px phone, and the agenda on paper."""
 from __future__ import annotations
 
 import json
+import re
+import secrets
 
 import pytest
 
+from summit.auth.service import create_user
 from summit.extensions import db
-from summit.models import Event
+from summit.models import Event, Role
 from summit.registration import service
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -19,6 +22,8 @@ except ImportError:  # the chromium fixture skips (or fails in CI) and says why
     expect = None
 
 pytestmark = pytest.mark.e2e
+
+ORGANIZER_PASSWORD = "organizer-audit-password"
 
 # What axe reports, reduced to what a person fixing it needs.
 AXE_RUN = """async () => {
@@ -30,17 +35,29 @@ AXE_RUN = """async () => {
 }"""
 
 
-@pytest.fixture(scope="module")
-def private_path(live_server) -> str:
-    """An attendee's own page, registered directly so the audit needs no form filling."""
+@pytest.fixture
+def attendee(live_server) -> tuple[str, str]:
+    """A new attendee's own page and badge code, registered directly so the audit needs
+    no form filling (and each audit has someone to check in)."""
     with live_server.app.app_context():
         event = db.session.query(Event).one()
         details = service.AttendeeDetails(
-            full_name="李雷", email="li.lei.audit@example.cn", organisation="南京大学"
+            full_name="李雷", email=f"li.lei.{secrets.token_hex(4)}@example.cn",
+            organisation="南京大学",
         )
-        result = service.register(db.session, event, details, [], live_server.url)
+        registration = service.register(db.session, event, details, [], live_server.url)\
+            .registration
         db.session.commit()
-        return f"/r/{result.registration.token}"
+        return f"/r/{registration.token}", registration.checkin_code
+
+
+@pytest.fixture(scope="module")
+def organizer_account(live_server) -> str:
+    email = "organizer.audit@summit.example.org"
+    with live_server.app.app_context():
+        create_user(db.session, email, ORGANIZER_PASSWORD, Role.ORGANIZER, "会务")
+        db.session.commit()
+    return email
 
 
 @pytest.mark.parametrize(
@@ -48,8 +65,10 @@ def private_path(live_server) -> str:
     [pytest.param("zh", DESKTOP, id="zh-desktop"), pytest.param("en", PHONE, id="en-phone")],
 )
 def test_axe_finds_no_serious_or_critical_violations(
-    axe_script, live_server, browser_pages, screenshots, private_path, lang, viewport
+    axe_script, live_server, browser_pages, screenshots, attendee, organizer_account, lang,
+    viewport
 ):
+    private_path, code = attendee
     # The page's Content-Security-Policy forbids inline scripts, axe's included.
     page = browser_pages(
         locale="zh-CN" if lang == "zh" else "en-US", viewport=viewport, bypass_csp=True
@@ -74,6 +93,24 @@ def test_axe_finds_no_serious_or_critical_violations(
     page.locator("form.stack button[type=submit]").click()
     expect(page.get_by_role("alert")).to_be_visible()
     audit("register-errors")
+
+    # The login page; an organizer's dashboard, sorted list and reorderable forums; the
+    # check-in desk: empty, after a good scan (green) and after an unknown code (red).
+    page.goto(f"{live_server.url}/admin/login?lang={lang}")
+    audit("login")
+    sign_in(page, live_server.url, organizer_account, ORGANIZER_PASSWORD)
+    for name, path in [("dashboard", "/admin/dashboard"), ("forums", "/admin/forums"),
+                       ("registrations", "/admin/registrations?sort=name&order=asc"),
+                       ("checkin", "/admin/checkin")]:
+        page.goto(f"{live_server.url}{path}{'&' if '?' in path else '?'}lang={lang}")
+        audit(name)
+    answer = page.locator("#scan-result")
+    for name, typed, outcome in (("checkin-good-scan", code, "ok"),
+                                 ("checkin-unknown-code", "NO-SUCH-CODE", "bad")):
+        page.locator("input[name=code]").fill(typed)
+        page.keyboard.press("Enter")
+        expect(answer).to_have_class(re.compile(rf"\bscan-result--{outcome}\b"))
+        audit(name)
 
     # Every finding, minor ones too, kept beside the screenshots for a person to read.
     (screenshots.folder / "axe-violations.json").write_text(

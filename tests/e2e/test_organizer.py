@@ -1,0 +1,100 @@
+"""The organizer's path in a real browser, in Chinese: sign in, edit a session in the
+programme editor and see it on the agenda, then check an attendee in at the desk by
+typing their badge's QR payload. Screenshots in tests/screenshots/<test name>/."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from summit.auth.service import create_user
+from summit.extensions import db
+from summit.models import Event, Role
+from summit.registration import service
+
+from .conftest import DESKTOP
+
+try:
+    from playwright.sync_api import expect
+except ImportError:  # the chromium fixture skips (or fails in CI) and says why
+    expect = None
+
+pytestmark = pytest.mark.e2e
+
+PASSWORD = "organizer-e2e-password"
+OLD_TITLE = "产教融合：嵌入式人才培养的长三角实践"  # 27 Nov, 10:45–11:30 in the demo
+NEW_TITLE = "产教融合：长三角嵌入式人才培养新模式"
+
+
+def rgb(css_colour: str) -> tuple[int, ...]:
+    return tuple(int(part) for part in re.findall(r"\d+", css_colour)[:3])
+
+
+def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
+    live_server, browser_pages, screenshots, backend
+):
+    email = f"organizer.{backend}@summit.example.org"
+    with live_server.app.app_context():
+        create_user(db.session, email, PASSWORD, Role.ORGANIZER, "张会务")
+        event = db.session.scalars(select(Event)).one()
+        details = service.AttendeeDetails(full_name="陈静", email=f"chen.jing.{backend}@example.cn",
+                                          organisation="东南大学")
+        registration = service.register(db.session, event, details, [], live_server.url)
+        code = registration.registration.checkin_code
+        db.session.commit()
+    page = browser_pages(locale="zh-CN", viewport=DESKTOP)
+
+    # Signing in.
+    page.goto(live_server.url + "/admin/login")
+    expect(page.get_by_role("heading", level=1)).to_have_text("登录")
+    page.get_by_label("电子邮箱").fill(email)
+    page.get_by_label("密码", exact=True).fill(PASSWORD)
+    screenshots(page, "login")
+    page.get_by_role("button", name="登录", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("概览")
+    screenshots(page, "dashboard")
+
+    # The programme editor: a new title, and a quarter of an hour later.
+    page.get_by_role("link", name="日程安排").click()
+    page.get_by_role("row").filter(has_text=OLD_TITLE).get_by_role("link", name="编辑").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("编辑日程")
+    page.get_by_role("group", name="题目").get_by_label("中文").fill(NEW_TITLE)
+    page.get_by_label("开始时间").fill("2020-11-27T11:00")
+    screenshots(page, "editing")
+    page.get_by_role("button", name="保存").click()
+    expect(page.get_by_role("status")).to_have_text("已保存。")
+    row = page.get_by_role("row").filter(has_text=NEW_TITLE)
+    expect(row).to_contain_text("11:00–11:30")
+    screenshots(page, "saved")
+
+    page.goto(live_server.url + "/agenda")
+    session = page.locator("article.session").filter(has_text=NEW_TITLE)
+    expect(session.locator(".session__time")).to_contain_text("11:00–11:30")
+    expect(page.locator("main")).not_to_contain_text(OLD_TITLE)
+    screenshots(page, "agenda")
+
+    # The desk: the code field has the focus, as a scanner needs; the scanner types the
+    # QR payload and presses Enter.
+    page.goto(live_server.url + "/admin/checkin")
+    expect(page.get_by_role("heading", level=1)).to_have_text("签到台")
+    expect(page.get_by_label("签到码")).to_be_focused()
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    answer = page.locator("#scan-result")
+    expect(answer).to_have_class(re.compile(r"\bscan-result--ok\b"))
+    expect(answer).to_contain_text("欢迎！签到成功。")
+    expect(answer).to_contain_text("陈静")
+    red, green, blue = rgb(answer.evaluate("element => getComputedStyle(element).backgroundColor"))
+    assert green > red and green > blue, "the answer to a good scan is green"
+    screenshots(page, "checked-in")
+
+    # The same badge again: told (in red), not checked in twice.
+    expect(page.get_by_label("签到码")).to_be_focused()
+    page.keyboard.type(code)
+    page.keyboard.press("Enter")
+    expect(answer).to_contain_text("已签到过")
+    expect(answer).to_contain_text("陈静")
+    expect(answer).to_have_class(re.compile(r"\bscan-result--bad\b"))
+    screenshots(page, "already-checked-in")

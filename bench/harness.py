@@ -105,11 +105,11 @@ def run_wrk(name: str, url: str, seconds: int, connections: int = 64, threads: i
 
 
 def table(results: list[LoadResult], baseline: LoadResult) -> str:
-    lines = [f"{'path':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
+    lines = [f"{'path':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
              f"{'× /healthz':>12}"]
     for result in results:
         ratio = result.requests_per_second / baseline.requests_per_second
-        lines.append(f"{result.name:<28}{result.requests_per_second:>10.1f}"
+        lines.append(f"{result.name:<34}{result.requests_per_second:>10.1f}"
                      f"{result.p50_ms:>10.1f}{result.p99_ms:>10.1f}{result.errors:>8}"
                      f"{ratio:>12.2f}")
     return "\n".join(lines)

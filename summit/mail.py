@@ -17,8 +17,12 @@ from __future__ import annotations
 import enum
 import smtplib
 from datetime import timedelta
-from email.message import EmailMessage
-from email.utils import formataddr, make_msgid
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.policy import compat32
+from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,6 +38,8 @@ from .i18n import LANGUAGES, localized
 from .models import MailMessage, MailStatus, Registration, RegistrationStatus, utcnow
 
 SMTP_TIMEOUT_SECONDS = 10
+# Lines end in CRLF, as SMTP wants them (smtplib leaves bytes as they are).
+WIRE_FORMAT = compat32.clone(linesep="\r\n")
 # Where ``enqueue`` notes the mails of this session, for ``deliver_after_response``.
 QUEUED_IN_SESSION = "summit_queued_mails"
 # After a failure, wait this long before the next try (the last pause repeats).
@@ -95,9 +101,12 @@ def external_url(link_base: str, endpoint: str, **values) -> str:
 # --- rendering -------------------------------------------------------------
 
 
-def render(session: Session, mail: MailMessage) -> EmailMessage:
-    """The full message for a queued mail, in the attendee's language, from the
-    registration as it stands now."""
+def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
+    """The subject and the full message for a queued mail, in the attendee's language,
+    from the registration as it stands now. Built with the email package's compat32
+    classes: its modern API re-parses every header and cost more than the rest of
+    the mail together."""
+    from .calendar.service import attendee_ics
     from .registration.service import attendee_summary
 
     registration = mail.registration
@@ -114,34 +123,31 @@ def render(session: Session, mail: MailMessage) -> EmailMessage:
             ),
             "agenda_link": external_url(mail.link_base, "program.agenda"),
         }
-        subject = _subjects()[kind] % {"event": localized(event, "name")}
-        text = render_template("mail/registration.txt", **context)
-        html = render_template("mail/registration.html", **context)
+        subject = " ".join((_subjects()[kind] % {"event": localized(event, "name")}).split())
+        body = MIMEMultipart("alternative")
+        body.attach(MIMEText(render_template("mail/registration.txt", **context), "plain", "utf-8"))
+        body.attach(MIMEText(render_template("mail/registration.html", **context), "html", "utf-8"))
 
-    message = EmailMessage()
-    message["Subject"] = " ".join(subject.split())
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = formataddr((" ".join(registration.full_name.split()), mail.recipient))
-    message["Message-ID"] = make_msgid(domain=_sender_domain())
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(text)
-    message.add_alternative(html, subtype="html")
+    message = body
     confirmed = registration.status == RegistrationStatus.CONFIRMED
     if confirmed and kind in (MailKind.CONFIRMATION, MailKind.PROMOTION):
-        from .calendar.service import attendee_ics
-
         # The attendee's own agenda, from the same builder as their calendar feed.
-        message.add_attachment(
-            attendee_ics(session, registration, mail.link_base),
-            maintype="text", subtype="calendar", filename=f"{event.slug}.ics",
-            params={"charset": "utf-8", "method": "PUBLISH"},
+        agenda = MIMEText(
+            attendee_ics(session, registration, mail.link_base).decode(), "calendar", "utf-8"
         )
-    return message
-
-
-def _sender_domain() -> str:
-    address = current_app.config["MAIL_FROM"]
-    return address.rsplit("@", 1)[-1].strip(" >") or "summit.invalid"
+        agenda.set_param("method", "PUBLISH")
+        agenda.add_header("Content-Disposition", "attachment", filename=f"{event.slug}.ics")
+        message = MIMEMultipart("mixed")
+        message.attach(body)
+        message.attach(agenda)
+    sender_name, sender_address = parseaddr(current_app.config["MAIL_FROM"])
+    message["Subject"] = Header(subject, "utf-8")
+    message["From"] = formataddr((sender_name, sender_address), "utf-8")
+    message["To"] = formataddr((" ".join(registration.full_name.split()), mail.recipient),
+                               "utf-8")
+    message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"
+    return subject, message
 
 
 # --- delivery --------------------------------------------------------------
@@ -173,8 +179,10 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
         if not _claim(session, mail_id):
             continue
         try:
-            message = render(session, session.get(MailMessage, mail_id))
-            _transmit(message, mail_id)
+            mail = session.get(MailMessage, mail_id)
+            subject, message = render(session, mail)
+            data = message.as_bytes(policy=WIRE_FORMAT)
+            _transmit(data, mail.recipient, mail_id)
         except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
             session.rollback()
             _record_failure(session, mail_id, error)
@@ -182,8 +190,8 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
             continue
         begin_write(session)
         mail = session.get(MailMessage, mail_id)
-        mail.subject = message["Subject"][:300]
-        mail.message = message.as_bytes()
+        mail.subject = subject[:300]
+        mail.message = data
         mail.status = MailStatus.SENT
         mail.sent_at = utcnow()
         mail.last_error = ""
@@ -238,10 +246,10 @@ def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
     )
 
 
-def _transmit(message: EmailMessage, mail_id: int) -> None:
+def _transmit(data: bytes, recipient: str, mail_id: int) -> None:
     config = current_app.config
     if not config.get("MAIL_SERVER"):
-        path = _write_to_outbox(message, mail_id)
+        path = _write_to_outbox(data, mail_id)
         current_app.logger.info("no MAIL_SERVER set: mail %s written to %s", mail_id, path)
         return
     smtp_class = smtplib.SMTP_SSL if config.get("MAIL_PORT") == 465 else smtplib.SMTP
@@ -251,19 +259,19 @@ def _transmit(message: EmailMessage, mail_id: int) -> None:
             smtp.starttls()
         if config.get("MAIL_USERNAME"):
             smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.send_message(message)
+        smtp.sendmail(parseaddr(config["MAIL_FROM"])[1], [recipient], data)
 
 
 def outbox_path() -> Path:
     return Path(current_app.instance_path) / "outbox"
 
 
-def _write_to_outbox(message: EmailMessage, mail_id: int) -> Path:
+def _write_to_outbox(data: bytes, mail_id: int) -> Path:
     folder = outbox_path()
     folder.mkdir(parents=True, exist_ok=True)
     stamp = utcnow().strftime("%Y%m%dT%H%M%S")
     path = folder / f"{stamp}-{mail_id:06d}.eml"
-    path.write_bytes(message.as_bytes())
+    path.write_bytes(data)
     return path
 
 

@@ -161,7 +161,9 @@ def build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
     """The feed's content in ``form`` and ``lang``, with links under ``base`` (the
     site's public address), gzip-compressed when asked: from the cache when this
     programme version was built before in this process."""
-    key = (*programme_key(event), form.value, feed.key, lang, base, last_modified(event, feed))
+    # Not keyed on an attendee's own changes: the content depends only on which forums
+    # the feed holds, so every attendee with the same seats shares one build.
+    key = (*programme_key(event), form.value, feed.key, lang, base)
     body = _built.get_or_build(key, lambda: _build(session, event, feed, form, lang, base))
     if not gzipped:
         return body
@@ -185,7 +187,7 @@ def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
                 sessions,
                 name=calendar_name(event, feed, lang),
                 lang=lang,
-                stamp=last_modified(event, feed),
+                stamp=event.programme_updated_at,
                 site=site_name,
                 event_url=external_url(base, "program.agenda", lang=lang),
                 session_url=session_url,

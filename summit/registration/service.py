@@ -96,6 +96,9 @@ class RegistrationResult:
     registration: Registration
     # False when the address was registered already: nothing new, the link was sent again.
     created: bool
+    # Read before the commit, so that the answer needs no second look at the database.
+    token: str = ""
+    email: str = ""
 
 
 def normalise_email(email: str) -> str:
@@ -177,6 +180,22 @@ def _queued_before(column_at, column_id, at: datetime, row_id: int):
     return or_(column_at < at, and_(column_at == at, column_id < row_id))
 
 
+def _in_line_for_a_seat():
+    """A waiting seat whose registration holds a place at the event (the others wait
+    for the event first). The registration is looked up by primary key, seat by seat,
+    so the plan stays fast while the tables grow faster than PostgreSQL's statistics
+    follow, as they do on registration day."""
+    registration_status = (
+        select(Registration.status)
+        .where(Registration.id == Seat.registration_id)
+        .scalar_subquery()
+    )
+    return and_(
+        Seat.status == SeatStatus.WAITLISTED,
+        registration_status == RegistrationStatus.CONFIRMED,
+    )
+
+
 def seat_position(session: Session, seat: Seat) -> int | None:
     """1 for the first in line; None unless the seat is waiting behind others."""
     if seat.status != SeatStatus.WAITLISTED:
@@ -184,11 +203,9 @@ def seat_position(session: Session, seat: Seat) -> int | None:
     ahead = session.scalar(
         select(func.count())
         .select_from(Seat)
-        .join(Registration)
         .where(
             Seat.forum_id == seat.forum_id,
-            Seat.status == SeatStatus.WAITLISTED,
-            Registration.status == RegistrationStatus.CONFIRMED,
+            _in_line_for_a_seat(),
             _queued_before(Seat.queued_at, Seat.id, seat.queued_at, seat.id),
         )
     )
@@ -283,8 +300,18 @@ def _reload(session: Session, registration_id: int) -> Registration:
 
 
 def _chosen_forums(session: Session, event: Event, forum_ids: list[int]) -> list[Forum]:
+    """The parallel forums with these ids, as they stand now (capacities read under the
+    lock, not as loaded earlier in the request)."""
     wanted = set(forum_ids)
-    forums = [forum for forum in choosable_forums(session, event) if forum.id in wanted]
+    if not wanted:
+        return []
+    forums = list(session.scalars(
+        select(Forum)
+        .where(Forum.event_id == event.id, Forum.kind == ForumKind.PARALLEL,
+               Forum.id.in_(wanted))
+        .order_by(Forum.position, Forum.id)
+        .execution_options(populate_existing=True)
+    ))
     if len(forums) != len(wanted):
         raise UnknownForum("unknown forum")
     return forums
@@ -305,6 +332,8 @@ def _take_seats(
     the end of that forum's queue when the forum is full (or the registration itself
     is still waiting for a place at the event). ``beyond_capacity``: an organizer's
     override that seats it even in a full forum."""
+    if not forums:
+        return
     held = {seat.forum_id: seat for seat in registration.seats}
     taken = seats_taken(session, [forum.id for forum in forums])
     for forum in forums:
@@ -336,12 +365,7 @@ def fill_forums(session: Session, forums: list[Forum]) -> list[Seat]:
             continue
         waiting = (
             select(Seat)
-            .join(Registration)
-            .where(
-                Seat.forum_id == forum.id,
-                Seat.status == SeatStatus.WAITLISTED,
-                Registration.status == RegistrationStatus.CONFIRMED,
-            )
+            .where(Seat.forum_id == forum.id, _in_line_for_a_seat())
             .order_by(Seat.queued_at, Seat.id)
         )
         if free is not None:
@@ -480,8 +504,11 @@ def register(
         enqueue(session, known.registration, MailKind.LINK, link_base)
         session.commit()
         return RegistrationResult(known.registration, created=False)
+    result = RegistrationResult(
+        registration, created=True, token=registration.token, email=registration.email
+    )
     session.commit()
-    return RegistrationResult(registration, created=True)
+    return result
 
 
 def enrol(
@@ -506,7 +533,11 @@ def enrol(
     if registration is not None and registration.status != RegistrationStatus.CANCELLED:
         raise AlreadyRegistered(registration)
 
-    has_room = beyond_capacity or _has_room(event.capacity, confirmed_count(session, event))
+    has_room = (
+        beyond_capacity
+        or event.capacity is None
+        or confirmed_count(session, event) < event.capacity
+    )
     if registration is None:
         token = new_token()
         registration = Registration(
@@ -515,6 +546,7 @@ def enrol(
             token=token,
             token_hash=token_digest(token),
             checkin_code=new_checkin_code(),
+            seats=[],  # known to be empty: no query to find out
         )
         session.add(registration)
     # A cancelled registration that comes back keeps its link and starts queueing anew.

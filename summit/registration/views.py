@@ -21,10 +21,15 @@ def _register_rate_limit() -> str:
     return current_app.config["RATELIMIT_REGISTER"]
 
 
-def _offer_forums(form: ForumChoiceForm, event) -> dict:
-    """Fill the form's forum choices; returns the forums by id with their free seats."""
-    forums = service.choosable_forums(db.session, event)
+def _offer_forums(form: ForumChoiceForm, forums: list) -> None:
+    """The form's forum choices (they must be in place before validation)."""
     form.forums.choices = [SelectChoice(forum.id, localized(forum, "name")) for forum in forums]
+
+
+def _forums_with_seats_left(form: ForumChoiceForm, event) -> dict:
+    """For a page that shows the forums: the choices, and each forum's free seats."""
+    forums = service.choosable_forums(db.session, event)
+    _offer_forums(form, forums)
     return {"forums": forums, "seats_left": service.seats_left(db.session, forums)}
 
 
@@ -37,7 +42,7 @@ def _private(response):
 
 
 def _register_page(event, form: RegistrationForm, state, status: int, **extra):
-    offer = _offer_forums(form, event)
+    offer = _forums_with_seats_left(form, event)
     page = render_template(
         "registration/register.html", event=event, form=form, state=state, **offer, **extra
     )
@@ -52,8 +57,7 @@ def register():
     state = service.window_state(event)
     if state is not service.WindowState.OPEN:
         return _register_page(event, form, state, 403 if form.is_submitted() else 200)
-    # Choices must be in place before validation.
-    _offer_forums(form, event)
+    _offer_forums(form, service.choosable_forums(db.session, event))
     if not form.validate_on_submit():
         return _register_page(event, form, state, 422 if form.is_submitted() else 200)
 
@@ -84,12 +88,10 @@ def register():
         return deliver_after_response(page)
     flash(
         _("You are registered. We have sent a confirmation with your private link to %(email)s.",
-          email=result.registration.email),
+          email=result.email),
         "success",
     )
-    return deliver_after_response(
-        _private(redirect(url_for(".attendee", token=result.registration.token)))
-    )
+    return deliver_after_response(_private(redirect(url_for(".attendee", token=result.token))))
 
 
 def _registration_or_404(token: str) -> Registration:
@@ -101,7 +103,7 @@ def _registration_or_404(token: str) -> Registration:
 
 def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, status: int = 200):
     event = registration.event
-    offer = _offer_forums(forum_form, event)
+    offer = _forums_with_seats_left(forum_form, event)
     if not forum_form.is_submitted():
         forum_form.forums.data = [
             seat.forum_id for seat in registration.seats if seat.status != SeatStatus.CANCELLED
@@ -131,7 +133,7 @@ def attendee(token: str):
 def change_forums(token: str):
     registration = _registration_or_404(token)
     form = ForumChoiceForm()
-    _offer_forums(form, registration.event)
+    _offer_forums(form, service.choosable_forums(db.session, registration.event))
     if not form.validate_on_submit():
         return _attendee_page(registration, form, status=422)
     try:

@@ -10,11 +10,9 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import log_redaction
 from .config import INSTANCE_PATH, PROJECT_ROOT, engine_options, from_environment
-from .database import begin_write, release_session
+from .database import release_session
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import LANGUAGE_COOKIE, LANGUAGES, requested_language
-
-SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def create_app(config: dict | None = None) -> Flask:
@@ -96,13 +94,6 @@ def _init_extensions(app: Flask) -> None:
         locale_selector=select_locale,
         timezone_selector=select_timezone,
     )
-
-    @app.before_request
-    def serialise_writes_on_sqlite():
-        # A request that may write starts its transaction with SQLite's write lock, so a
-        # read followed by a write never fails with "database is locked" under load.
-        if request.method not in SAFE_METHODS:
-            begin_write(db.session)
 
     @app.after_request
     def remember_language(response):

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import sqlite3
 
+from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session
 
 IMMEDIATE = "summit_sqlite_immediate"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 @event.listens_for(Engine, "connect")
@@ -31,8 +33,16 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 def _begin_sqlite(connection: Connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    immediate = connection.get_execution_options().get(IMMEDIATE, False)
+    immediate = connection.get_execution_options().get(IMMEDIATE, False) or _writing_request()
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def _writing_request() -> bool:
+    """Every transaction of a request that may write (a POST …) takes SQLite's write lock
+    up front, the ones after a commit in it too: a transaction that reads and then
+    writes fails at once with "database is locked" when another writer committed in
+    between, whatever the busy timeout."""
+    return has_request_context() and request.method not in SAFE_METHODS
 
 
 def begin_write(session: Session) -> None:

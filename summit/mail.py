@@ -15,6 +15,7 @@ written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
 from __future__ import annotations
 
 import enum
+import logging
 import smtplib
 from datetime import timedelta
 from email.header import Header
@@ -30,12 +31,15 @@ from flask import current_app, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from .database import begin_write
+from .database import begin_write, release_session
 from .extensions import db
 from .i18n import LANGUAGES, localized
 from .models import MailMessage, MailStatus, Registration, RegistrationStatus, utcnow
+
+log = logging.getLogger(__name__)
 
 SMTP_TIMEOUT_SECONDS = 10
 # Lines end in CRLF, as SMTP wants them (smtplib leaves bytes as they are).
@@ -290,8 +294,13 @@ def deliver_after_response(response):
             try:
                 deliver(db.session, mail_ids)
                 deliver_due(db.session, limit=OVERDUE_PER_REQUEST, overdue_by=OVERDUE)
+            except SQLAlchemyError as error:
+                # The mails stay queued in the database; the next request or
+                # `flask summit send-mail` sends them.
+                log.warning("mail delivery postponed, the database is unavailable: %s",
+                            type(error).__name__)
             finally:
-                db.session.remove()
+                release_session(db.session)
 
     response.call_on_close(send)
     return response

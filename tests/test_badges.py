@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import math
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -35,7 +36,7 @@ from summit.models import Event, Forum, RegistrationCategory, Role
 from summit.registration import service as registration
 from summit.registration.service import AttendeeDetails
 
-from .test_auth import make_accounts, sign_in_as
+from .test_auth import csrf_token, make_accounts, sign_in_as
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LONG_LATIN_NAME = "Maximilian Alexander Fitzgerald-Montgomery von Hohenzollern XI"
@@ -416,9 +417,32 @@ def test_organizers_print_sheets_in_the_order_of_the_filter(app, client, attende
     assert len(chip) == 1 and "何积丰" in chip[0] and "刘韵洁" not in chip[0]
 
 
+def test_late_registrants_badges_are_printed_apart_from_those_printed_before(
+    app, client, attendees
+):
+    make_accounts(app)
+    sign_in_as(client, Role.ORGANIZER)
+    # The first run: He Jifeng's badge is printed and noted as printed on the screen.
+    screen = client.get("/admin/printing?show=1&category=vip&lang=en").get_data(as_text=True)
+    assert "1 badge matches." in screen
+    ids = re.search(r'name="ids" type="hidden" value="([\d,]+)"', screen).group(1)
+    noted = client.post("/admin/printing/mark", data={
+        "csrf_token": csrf_token(client, "/admin/printing"), "ids": ids})
+    assert noted.status_code == 302
+
+    late = pdf_pages(client.get("/admin/badges.pdf?printed=no").data)
+    assert len(late) == 2 and not any("何积丰" in page for page in late)
+    (before,) = pdf_pages(client.get("/admin/badges.pdf?printed=yes").data)
+    assert "何积丰" in before
+    screen = client.get("/admin/printing?show=1&printed=no&lang=en").get_data(as_text=True)
+    assert "2 badges match." in screen
+    assert "/admin/badges.pdf?printed=no" in screen
+
+
 @pytest.mark.parametrize("query, complaint", [
-    ("layout=a5", "layout"), ("category=alien", "category"), ("status=cancelled", "ancelled"),
-    ("status=everything", "status"), ("order=age", "order"), ("forum=nowhere", "forum"),
+    ("layout=a5", "layout"), ("printed=maybe", "printed"), ("category=alien", "category"),
+    ("status=cancelled", "ancelled"), ("status=everything", "status"),
+    ("order=age", "order"), ("forum=nowhere", "forum"),
 ])
 def test_bad_filters_are_a_clear_400(app, client, attendees, query, complaint):
     make_accounts(app)

@@ -51,6 +51,8 @@ def test_a_valid_code_checks_in_once_and_a_repeat_says_when(app, desk, demo_even
     assert answer["ok"] is True and answer["outcome"] == "checked_in"
     assert (answer["name"], answer["latin_name"], answer["category"]) == (
         "刘韵洁", "Liu Yunjie", "Delegate")
+    # The desk's count follows each scan without reloading the page.
+    assert answer["progress"] == "1 of 1 checked in"
     with app.app_context():
         registration = db.session.get(Registration, registration_id)
         assert registration.checked_in_at is not None

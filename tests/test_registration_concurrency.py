@@ -13,6 +13,7 @@ from summit.models import Forum, MailMessage, Registration, Seat, SeatStatus
 from summit.registration import service
 
 from .servers import Browser, gunicorn
+from .test_auth import PASSWORDS, email_of, make_accounts
 from .test_registration import form_fields, forum_id, set_capacity
 
 pytestmark = pytest.mark.slow
@@ -127,3 +128,28 @@ def test_20_simultaneous_posts_with_one_address_make_one_registration(
         assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
         kinds = sorted(db.session.scalars(select(MailMessage.kind)).all())
         assert kinds == ["confirmation"] + ["link"] * 19
+
+
+def sign_in_action(base: str, email: str, password: str):
+    def prepare():
+        browser = Browser(base)
+        token = browser.csrf_token("/admin/login")
+        fields = {"csrf_token": token, "email": email, "password": password}
+        return lambda: browser.request("POST", "/admin/login", fields)[0]
+    return prepare
+
+
+def test_organizers_sign_in_while_delegates_register(app, demo_event, tmp_path):
+    # A sign-in reads the throttle's count after committing its attempt, then writes:
+    # on SQLite that second transaction must wait for the write lock like the first.
+    accounts = make_accounts(app)
+    with app.app_context():
+        url = database_url()
+    with gunicorn(url, tmp_path, workers=3, threads=8) as base:
+        for round_ in range(3):
+            statuses = all_at_once([
+                *(sign_in_action(base, email_of(role), PASSWORDS[role]) for role in accounts),
+                *(registration_action(base, f"d{round_}-{n:02d}@signin.example.cn", [])
+                  for n in range(30)),
+            ])
+            assert statuses == [302] * 33

@@ -6,6 +6,7 @@
 
   var form = document.getElementById("scan-form");
   var result = document.getElementById("scan-result");
+  var progress = document.getElementById("checkin-progress");
   if (!form || !result || !window.fetch || !window.FormData) {
     return;
   }
@@ -39,6 +40,9 @@
     ["message", "name", "latin_name", "category", "organisation"].forEach(function (name) {
       field(name).textContent = answer[name] || "";
     });
+    if (answer.progress && progress) {
+      progress.textContent = answer.progress;
+    }
     var undo = field("undo");
     if (answer.undo_url) {
       undo.action = answer.undo_url;

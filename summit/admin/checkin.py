@@ -72,11 +72,15 @@ def answer(scan: Scan, event) -> dict:
     return body
 
 
+def progress(event) -> str:
+    arrived, expected = checked_in_progress(db.session, event)
+    return _("%(arrived)d of %(expected)d checked in", arrived=arrived, expected=expected)
+
+
 def _desk_page(event, result: dict | None = None, scan_form: ScanForm | None = None,
                status: int = 200):
     search = DeskSearchForm(formdata=request.args)
     found = find_at_desk(db.session, event.id, search.q.data or "") if search.q.data else None
-    arrived, expected = checked_in_progress(db.session, event)
     page = render_template(
         "admin/checkin.html",
         event=event,
@@ -84,8 +88,7 @@ def _desk_page(event, result: dict | None = None, scan_form: ScanForm | None = N
         search=search,
         found=found,
         result=result,
-        arrived=arrived,
-        expected=expected,
+        progress=progress(event),
         check_in_form=CheckInForm(),
         undo_form=UndoForm(),
     )
@@ -113,14 +116,14 @@ def checkin():
 @bp.post("/checkin/scan.json")
 @role_required(*DESK)
 def checkin_scan():
-    """A scan from checkin.js: the same rules, answered in JSON."""
+    """A scan from checkin.js: the same rules, answered in JSON, with the desk's count."""
     event = require_event()
     form = ScanForm()
     if not form.validate():
         errors = [message for messages in form.errors.values() for message in messages]
         return {"ok": False, "outcome": "invalid", "message": " ".join(map(str, errors))}, 422
     scan = check_in_code(db.session, event.id, form.code.data, _actor())
-    return answer(scan, event)
+    return {**answer(scan, event), "progress": progress(event)}
 
 
 @bp.post("/checkin/<int:registration_id>")

@@ -28,7 +28,7 @@ from .registration_list import with_seats
 
 ORGANIZERS = (Role.ORGANIZER,)
 # The query arguments that /admin/badges.pdf reads.
-FILTER_ARGUMENTS = ("layout", "category", "forum", "status", "order")
+FILTER_ARGUMENTS = ("layout", "category", "forum", "status", "printed", "order")
 
 add_entry("admin.badge_printing", _l("Badges"), roles=ORGANIZERS, order=50)
 

@@ -34,6 +34,9 @@ def options(pairs) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
+PRINTED_CHOICES = options([("", _l("Any")), ("yes", _l("Printed")), ("no", _l("Not printed"))])
+
+
 def category_choices() -> list[tuple[str, object]]:
     return [(category.value, CATEGORIES[category]) for category in RegistrationCategory]
 
@@ -68,11 +71,7 @@ class RegistrationFilterForm(FlaskForm):
         choices=options([("", _l("Any")), ("yes", _l("Checked in")), ("no", _l("Not yet"))]),
         validators=[Optional()],
     )
-    printed = SelectField(
-        _l("Badge"),
-        choices=options([("", _l("Any")), ("yes", _l("Printed")), ("no", _l("Not printed"))]),
-        validators=[Optional()],
-    )
+    printed = SelectField(_l("Badge"), choices=PRINTED_CHOICES, validators=[Optional()])
     sort = SelectField(
         _l("Sort by"),
         choices=options([
@@ -178,6 +177,7 @@ class BadgePrintForm(FlaskForm):
         default=PRINTABLE_STATUSES[0].value,
         validators=[Optional()],
     )
+    printed = SelectField(_l("Printed before"), choices=PRINTED_CHOICES, validators=[Optional()])
     order = SelectField(
         _l("Order"),
         choices=options([(BadgeOrder.NAME.value, _l("By name")),

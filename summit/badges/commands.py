@@ -29,18 +29,20 @@ from .render import badge_facts, write_badges
               "(its slug).")
 @click.option("--status", default="confirmed", show_default=True,
               help="confirmed or waitlisted.")
+@click.option("--printed", default="", help="yes: only badges printed before; no: only those "
+              "never printed (default: both).")
 @click.option("--order", default="name", show_default=True, help="name or organisation.")
 @click.option("--event", "event_slug", default=None, help="The event's slug (default: the "
               "SUMMIT_EVENT setting, else the first event).")
-def badges(out_path: str, layout: str, category: str, forum: str, status: str, order: str,
-           event_slug: str | None) -> None:
+def badges(out_path: str, layout: str, category: str, forum: str, status: str, printed: str,
+           order: str, event_slug: str | None) -> None:
     """Print badges to a PDF file, in the order of the filter."""
     event = find_event(db.session, event_slug or current_app.config.get("SUMMIT_EVENT"))
     if event is None:
         raise click.ClickException("No such event; load one with `flask summit seed`.")
     try:
         wanted = service.parse_filter({"layout": layout, "category": category, "forum": forum,
-                                       "status": status, "order": order})
+                                       "status": status, "printed": printed, "order": order})
         registrations = service.badge_registrations(db.session, event, wanted)
     except service.BadgeFilterError as error:
         raise click.UsageError(str(error)) from error

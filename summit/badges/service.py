@@ -43,6 +43,9 @@ class BadgeFilter:
     # A parallel forum's slug: only attendees with a confirmed seat in it.
     forum: str | None = None
     status: RegistrationStatus = RegistrationStatus.CONFIRMED
+    # True: only badges printed before; False: only those never printed (late
+    # registrants on the morning); None: both.
+    printed: bool | None = None
     order: BadgeOrder = BadgeOrder.NAME
 
 
@@ -59,17 +62,19 @@ def _choice(values: Mapping[str, str | None], name: str, allowed: list[str],
 
 def parse_filter(values: Mapping[str, str | None]) -> BadgeFilter:
     """The filter from query arguments or command options: layout, category, forum,
-    status and order. A missing or empty value means the default."""
+    status, printed (yes or no) and order. A missing or empty value means the default."""
     if (values.get("status") or "").strip() == RegistrationStatus.CANCELLED:
         raise BadgeFilterError(_("Cancelled registrations get no badge."))
     category = _choice(values, "category", [c.value for c in RegistrationCategory], None)
     status = _choice(values, "status", [s.value for s in PRINTABLE_STATUSES],
                      RegistrationStatus.CONFIRMED)
+    printed = _choice(values, "printed", ["yes", "no"], None)
     return BadgeFilter(
         layout=LAYOUTS[_choice(values, "layout", list(LAYOUTS), DEFAULT_LAYOUT)],
         category=RegistrationCategory(category) if category else None,
         forum=(values.get("forum") or "").strip() or None,
         status=RegistrationStatus(status),
+        printed=None if printed is None else printed == "yes",
         order=BadgeOrder(_choice(values, "order", [o.value for o in BadgeOrder], BadgeOrder.NAME)),
     )
 
@@ -93,6 +98,9 @@ def badge_registrations(session: Session, event: Event, wanted: BadgeFilter) -> 
     )
     if wanted.category is not None:
         query = query.where(Registration.category == wanted.category)
+    if wanted.printed is not None:
+        query = query.where(Registration.badge_printed_at.is_not(None) if wanted.printed
+                            else Registration.badge_printed_at.is_(None))
     if wanted.forum is not None:
         forum_id = session.scalar(
             select(Forum.id).where(Forum.event_id == event.id, Forum.slug == wanted.forum)

@@ -51,7 +51,7 @@ def attendee_badge(token: str):
 @role_required(Role.ORGANIZER)
 def batch():
     """Every badge the filter selects, in its order, on the chosen layout:
-    ?category=&forum=&status=&layout=&order= (all optional)."""
+    ?category=&forum=&status=&printed=&layout=&order= (all optional)."""
     event = require_event()
     try:
         wanted = service.parse_filter(request.args)

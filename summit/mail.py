@@ -17,6 +17,7 @@ from __future__ import annotations
 import enum
 import logging
 import smtplib
+from collections.abc import Callable
 from datetime import timedelta
 from email.header import Header
 from email.message import Message
@@ -93,13 +94,19 @@ def enqueue(
     return mail
 
 
-def external_url(link_base: str, endpoint: str, **values) -> str:
-    """An absolute URL to one of our pages, built without a request."""
+def url_builder(link_base: str) -> Callable[..., str]:
+    """``build(endpoint, **values)``: absolute URLs to our pages under ``link_base``,
+    built without a request; for many links at once (a feed links every session)."""
     parts = urlsplit(link_base)
     adapter = current_app.url_map.bind(
         parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
     )
-    return adapter.build(endpoint, values, force_external=True)
+    return lambda endpoint, **values: adapter.build(endpoint, values, force_external=True)
+
+
+def external_url(link_base: str, endpoint: str, **values) -> str:
+    """An absolute URL to one of our pages, built without a request."""
+    return url_builder(link_base)(endpoint, **values)
 
 
 # --- rendering -------------------------------------------------------------

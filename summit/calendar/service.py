@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from ..caching import LRUCache, Validators, programme_key, programme_validators
 from ..i18n import LANGUAGES, localized
-from ..mail import external_url
+from ..mail import url_builder
 from ..models import (
     Event,
     Forum,
@@ -174,9 +174,10 @@ def build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
 def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
            base: str) -> bytes:
     sessions = sessions_in(session, event, feed)
+    link = url_builder(base)
 
     def session_url(item: ProgrammeSession) -> str:
-        return external_url(base, "program.session_detail", session_id=item.id, lang=lang)
+        return link("program.session_detail", session_id=item.id, lang=lang)
 
     site = urlsplit(base)
     site_name = site.netloc + site.path.rstrip("/")
@@ -189,7 +190,7 @@ def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
                 lang=lang,
                 stamp=event.programme_updated_at,
                 site=site_name,
-                event_url=external_url(base, "program.agenda", lang=lang),
+                event_url=link("program.agenda", lang=lang),
                 session_url=session_url,
             )
         if form is Format.CSV:
@@ -200,8 +201,8 @@ def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
             lang=lang,
             site=site_name,
             base_url=base + "/",
-            event_url=external_url(base, "program.home", lang=lang),
-            schedule_url=external_url(base, f"calendar.schedule_{form.value}", lang=lang),
+            event_url=link("program.home", lang=lang),
+            schedule_url=link(f"calendar.schedule_{form.value}", lang=lang),
             session_url=session_url,
         )
         return frab.to_xml(plan) if form is Format.XML else frab.to_json(plan)

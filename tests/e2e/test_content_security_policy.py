@@ -4,6 +4,7 @@ script, no handler attribute, nothing from elsewhere), and our own scripts still
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import select
 
 from summit.auth.service import create_user
@@ -80,5 +81,6 @@ def test_no_page_breaks_the_policy_and_the_check_in_desk_script_runs(
         desk.get_by_label("Badge code").fill(code)
         desk.keyboard.press("Enter")
     assert desk.url.endswith("/admin/checkin")
-    assert "Checked in" in desk.locator("#scan-result").inner_text()
+    # The answer is shown once the fetch's promise settles, a moment after the response.
+    expect(desk.locator("#scan-result")).to_contain_text("Checked in")
     assert desk.evaluate("window.__violations") == []

@@ -5,6 +5,7 @@ is covered by tests/test_mail.py.)"""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import threading
@@ -14,14 +15,16 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import create_engine, func, select, text
+from flask import Response
+from sqlalchemy import create_engine, func, make_url, select, text
 
 from summit.extensions import db
+from summit.mail import deliver_after_response, deliver_due
 from summit.models import MailMessage, MailStatus, Registration, Seat, SeatStatus
 
 from .servers import Browser, free_port, gunicorn
 from .test_mail import Inbox, wait_for
-from .test_registration import form_fields, forum_id
+from .test_registration import form_fields, forum_id, register_directly
 
 pytestmark = pytest.mark.slow
 
@@ -213,4 +216,51 @@ def test_a_server_killed_before_the_mail_went_out_leaves_both_and_send_mail_deli
     (message,) = inbox.messages
     assert message["To"].addresses[0].addr_spec == "crash@faults.example.cn"
     with app.app_context():
+        assert db.session.scalars(select(MailMessage.status)).all() == [MailStatus.SENT]
+
+
+# --- the database goes away between the response and its mail ------------------------
+
+
+def set_connections_allowed(url: str, allowed: bool) -> None:
+    """Open or close the test database to every new connection (from the server's
+    maintenance database); closing it also ends every connection open to it now."""
+    target = make_url(url)
+    engine = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with engine.connect() as connection:
+        connection.execute(text(
+            f'ALTER DATABASE "{target.database}" ALLOW_CONNECTIONS {str(allowed).lower()}'))
+        if not allowed:
+            connection.execute(text(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": target.database})
+    engine.dispose()
+
+
+def test_a_database_gone_after_the_response_leaves_the_mail_queued_for_later(
+    app, backend, demo_event, caplog
+):
+    if backend != "postgresql":
+        pytest.skip("SQLite is a file in the app's process: it cannot go away between two "
+                    "statements")
+    with app.app_context():
+        url = database_url()
+    with app.test_request_context("/register", method="POST"):
+        register_directly(demo_event, "gone@faults.example.cn", [])
+        response = deliver_after_response(Response("registered"))
+        set_connections_allowed(url, False)
+        try:
+            with caplog.at_level(logging.WARNING, logger="summit.mail"):
+                response.close()  # the server is done with the response: the mail goes now
+        finally:
+            set_connections_allowed(url, True)
+
+    postponed = [record for record in caplog.records if record.name == "summit.mail"]
+    assert [record.getMessage() for record in postponed] == [
+        "mail delivery postponed, the database is unavailable: OperationalError"]
+    assert not any(record.exc_info for record in caplog.records)
+    with app.app_context():
+        (mail,) = db.session.scalars(select(MailMessage)).all()
+        assert (mail.recipient, mail.status) == ("gone@faults.example.cn", MailStatus.PENDING)
+        assert deliver_due(db.session) == (1, 0)
         assert db.session.scalars(select(MailMessage.status)).all() == [MailStatus.SENT]

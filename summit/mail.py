@@ -123,16 +123,15 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
     registration = mail.registration
     event = registration.event
     kind = MailKind(mail.kind)
+    link = url_builder(mail.link_base)
     with force_locale(LANGUAGES.get(registration.locale, LANGUAGES["zh"])):
         context = {
             "kind": kind,
             "event": event,
             "registration": registration,
             "summary": attendee_summary(session, registration),
-            "private_link": external_url(
-                mail.link_base, "registration.attendee", token=registration.token
-            ),
-            "agenda_link": external_url(mail.link_base, "program.agenda"),
+            "private_link": link("registration.attendee", token=registration.token),
+            "agenda_link": link("program.agenda"),
         }
         subject = " ".join((_subjects()[kind] % {"event": localized(event, "name")}).split())
         body = MIMEMultipart("alternative")

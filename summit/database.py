@@ -33,7 +33,9 @@ def _configure_sqlite(dbapi_connection, connection_record) -> None:
 def _begin_sqlite(connection: Connection) -> None:
     if connection.dialect.name != "sqlite":
         return
-    immediate = connection.get_execution_options().get(IMMEDIATE, False) or _writing_request()
+    immediate = connection.get_execution_options().get(IMMEDIATE)
+    if immediate is None:
+        immediate = _writing_request()
     connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
@@ -60,6 +62,16 @@ def begin_write(session: Session) -> None:
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={IMMEDIATE: True})
+
+
+def read_before_writing(session: Session) -> None:
+    """Open a writing request's first transaction as a read, for a view whose writes all
+    go through ``begin_write``: on SQLite its reads (the event, the form's choices) then
+    do not hold the write lock that every other writer is queueing for."""
+    if isinstance(session, scoped_session):
+        session = session()
+    if session.get_bind().dialect.name == "sqlite" and not session.in_transaction():
+        session.connection(execution_options={IMMEDIATE: False})
 
 
 def release_session(session: scoped_session) -> None:

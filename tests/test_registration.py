@@ -5,6 +5,8 @@ from __future__ import annotations
 import email
 import logging
 import re
+import sqlite3
+import time
 from datetime import timedelta
 from email import policy
 from pathlib import Path
@@ -166,6 +168,28 @@ def test_invalid_input_is_explained_next_to_the_field_and_saves_nothing(
     assert re.search(rf'aria-describedby="[^"]*{field}-error"', html)
     with app.app_context():
         assert registrations() == []
+
+
+def test_a_form_with_a_mistake_is_answered_while_another_writer_holds_sqlite(
+    app, client, backend, demo_event
+):
+    if backend != "sqlite":
+        pytest.skip("PostgreSQL locks rows, not the whole database")
+    client.get("/register?lang=en")
+    with app.app_context():
+        database_file = db.engine.url.database
+    writer = sqlite3.connect(database_file, isolation_level=None)
+    try:
+        writer.execute("BEGIN IMMEDIATE")  # another worker in the middle of a registration
+        started = time.monotonic()
+        response = post_registration(client, email="not-an-address")
+        waited = time.monotonic() - started
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+    # Only reads: answered at once, not after the writer (or the 30 s busy timeout).
+    assert response.status_code == 422
+    assert waited < 10
 
 
 def test_an_unknown_forum_is_refused(app, client, demo_event):

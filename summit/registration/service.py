@@ -496,8 +496,9 @@ def register(
     if state is not WindowState.OPEN:
         raise RegistrationClosed(state)
 
+    event_id = event.id  # read before begin_write's commit expires it
     begin_write(session)
-    event = lock_event(session, event.id)
+    event = lock_event(session, event_id)
     try:
         registration = enrol(session, event, details, forum_ids, link_base, now)
     except AlreadyRegistered as known:

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from ..database import read_before_writing
 from ..extensions import db, limiter
 from ..i18n import current_language, localized
 from ..mail import current_link_base, deliver_after_response
@@ -52,6 +53,7 @@ def _register_page(event, form: RegistrationForm, state, status: int, **extra):
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_rate_limit, methods=["POST"])
 def register():
+    read_before_writing(db.session)  # service.register takes the write lock when it needs it
     event = require_event()
     form = RegistrationForm()
     state = service.window_state(event)

@@ -28,17 +28,17 @@ from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request
+from flask import current_app, g, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .database import begin_write, release_session
 from .extensions import db
 from .i18n import LANGUAGES, localized
-from .models import MailMessage, MailStatus, Registration, RegistrationStatus, utcnow
+from .models import MailMessage, MailStatus, Registration, RegistrationStatus, Seat, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -122,6 +122,8 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
 
     registration = mail.registration
     event = registration.event
+    # The pages' templates show the site's event: for a mail, the one it is about.
+    g.summit_event = event
     kind = MailKind(mail.kind)
     link = url_builder(mail.link_base)
     with force_locale(LANGUAGES.get(registration.locale, LANGUAGES["zh"])):
@@ -163,6 +165,16 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
 # --- delivery --------------------------------------------------------------
 
 
+UNSENT = (MailStatus.PENDING, MailStatus.SENDING, MailStatus.FAILED)
+# What rendering a mail reads: loaded with it, not one lazy query at a time.
+WITH_RECIPIENT = [
+    joinedload(MailMessage.registration).options(
+        joinedload(Registration.event),
+        selectinload(Registration.seats).joinedload(Seat.forum),
+    )
+]
+
+
 def deliver_due(
     session: Session, limit: int = 20, overdue_by: timedelta = timedelta(0)
 ) -> tuple[int, int]:
@@ -171,7 +183,7 @@ def deliver_due(
     due_ids = session.scalars(
         select(MailMessage.id)
         .where(
-            MailMessage.status != MailStatus.SENT,
+            MailMessage.status.in_(UNSENT),
             MailMessage.next_attempt_at <= utcnow() - overdue_by,
         )
         .order_by(MailMessage.next_attempt_at, MailMessage.id)
@@ -189,7 +201,7 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
         if not _claim(session, mail_id):
             continue
         try:
-            mail = session.get(MailMessage, mail_id)
+            mail = session.get(MailMessage, mail_id, options=WITH_RECIPIENT)
             subject, message = render(session, mail)
             data = message.as_bytes(policy=WIRE_FORMAT)
             _transmit(data, mail.recipient, mail_id)
@@ -199,12 +211,12 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
             failed += 1
             continue
         begin_write(session)
-        mail = session.get(MailMessage, mail_id)
-        mail.subject = subject[:300]
-        mail.message = data
-        mail.status = MailStatus.SENT
-        mail.sent_at = utcnow()
-        mail.last_error = ""
+        session.execute(
+            update(MailMessage)
+            .where(MailMessage.id == mail_id)
+            .values(subject=subject[:300], message=data, status=MailStatus.SENT,
+                    sent_at=utcnow(), last_error="")
+        )
         session.commit()
         sent += 1
     return sent, failed

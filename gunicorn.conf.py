@@ -3,7 +3,7 @@
 environment; command-line options win over both.
 
     WEB_CONCURRENCY     worker processes            default 2 × CPUs + 1
-    GUNICORN_THREADS    threads per worker          default 4
+    GUNICORN_THREADS    threads per worker          default 2
     GUNICORN_BIND       address to listen on        default 127.0.0.1:8000 (nginx in front)
     GUNICORN_TIMEOUT    seconds before a silent worker is replaced, default 30
 
@@ -26,7 +26,7 @@ workers = _whole_number("WEB_CONCURRENCY", 2 * multiprocessing.cpu_count() + 1)
 # Threads let a worker wait on the database or on another request's lock while others
 # run; gthread also keeps idle keep-alive connections off the workers' hands.
 worker_class = "gthread"
-threads = _whole_number("GUNICORN_THREADS", 4)
+threads = _whole_number("GUNICORN_THREADS", 2)
 
 timeout = _whole_number("GUNICORN_TIMEOUT", 30)
 graceful_timeout = 30

@@ -68,7 +68,7 @@ def test_gunicorn_reads_the_config_and_sizes_workers_from_the_cpus_or_the_enviro
     assert default["config"] == "./gunicorn.conf.py"
     assert default["worker_class"] == "gthread"
     assert int(default["workers"]) == 2 * os.cpu_count() + 1
-    assert int(default["threads"]) == 4
+    assert int(default["threads"]) == 2
     assert default["accesslog"] == "-"
     chosen = gunicorn_settings(WEB_CONCURRENCY="3", GUNICORN_THREADS="6")
     assert (chosen["workers"], chosen["threads"]) == ("3", "6")

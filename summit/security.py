@@ -33,21 +33,32 @@ HSTS = "max-age=31536000; includeSubDomains"
 PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=()"
 
 
+# Every response's headers unless its view set them (Content-Security-Policy and
+# Strict-Transport-Security are added below).
+DEFAULTS = (
+    ("X-Content-Type-Options", "nosniff"),
+    ("X-Frame-Options", "DENY"),
+    ("Referrer-Policy", "strict-origin-when-cross-origin"),
+    ("Permissions-Policy", PERMISSIONS_POLICY),
+    ("Cross-Origin-Opener-Policy", "same-origin"),
+    # What a view did not declare cacheable is nobody's to keep: forms carry CSRF
+    # tokens, admin pages and attendees' pages private data.
+    ("Cache-Control", "private, no-store"),
+)
+
+
 def secure_headers(response: Response, production: bool) -> Response:
     headers = response.headers
     policy = PDF_POLICY if response.mimetype == "application/pdf" else CONTENT_SECURITY_POLICY
-    headers.setdefault("Content-Security-Policy", policy)
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Permissions-Policy", PERMISSIONS_POLICY)
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
-    # What a view did not declare cacheable is nobody's to keep: forms carry CSRF
-    # tokens, admin pages and attendees' pages private data.
-    headers.setdefault("Cache-Control", "private, no-store")
+    defaults = [("Content-Security-Policy", policy), *DEFAULTS]
     if production:
         # Only over HTTPS does a browser take it to heart; production runs behind TLS.
-        headers.setdefault("Strict-Transport-Security", HSTS)
+        defaults.append(("Strict-Transport-Security", HSTS))
+    # One pass over the response's headers (Headers.setdefault would scan them per name).
+    present = {name.lower() for name, _value in headers.items()}
+    for name, value in defaults:
+        if name.lower() not in present:
+            headers.add(name, value)
     return response
 
 

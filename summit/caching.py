@@ -35,6 +35,7 @@ from werkzeug.http import is_resource_modified
 
 from .config import PROJECT_ROOT
 from .models import Event
+from .program.service import EventVersion
 
 
 def _release_fingerprint() -> str:
@@ -69,7 +70,7 @@ class Validators:
         )
 
 
-def programme_key(event: Event) -> tuple:
+def programme_key(event: Event | EventVersion) -> tuple:
     """What names one version of an event's programme. The time of the change comes
     with the version number, so that a database restored or seeded afresh (whose
     numbers start over) never matches what was built from the one before."""
@@ -77,7 +78,7 @@ def programme_key(event: Event) -> tuple:
 
 
 def programme_validators(
-    event: Event, *variant: Hashable, last_modified: datetime | None = None
+    event: Event | EventVersion, *variant: Hashable, last_modified: datetime | None = None
 ) -> Validators:
     """Validators for a view of ``event``'s programme that also depends on ``variant``
     (the format, the language, the base URL, a forum …). ``last_modified`` defaults

@@ -33,7 +33,7 @@ from ..models import (
     RegistrationStatus,
     SeatStatus,
 )
-from ..program.service import programme_sessions
+from ..program.service import EventVersion, programme_sessions
 from . import frab, ical, spreadsheet
 
 # Enough for every feed of a large programme in both languages, a few times over.
@@ -142,13 +142,13 @@ def calendar_name(event: Event, feed: Feed, lang: str) -> str:
     return name
 
 
-def last_modified(event: Event, feed: Feed) -> datetime:
+def last_modified(event: Event | EventVersion, feed: Feed) -> datetime:
     if feed.changed_at is None:
         return event.programme_updated_at
     return max(event.programme_updated_at, feed.changed_at)
 
 
-def validators(event: Event, feed: Feed, form: Format, lang: str, base: str,
+def validators(event: Event | EventVersion, feed: Feed, form: Format, lang: str, base: str,
                gzipped: bool = False) -> Validators:
     changed = last_modified(event, feed)
     return programme_validators(
@@ -156,7 +156,7 @@ def validators(event: Event, feed: Feed, form: Format, lang: str, base: str,
     )
 
 
-def build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
+def build(session: Session, event: Event | EventVersion, feed: Feed, form: Format, lang: str,
           base: str, gzipped: bool = False) -> bytes:
     """The feed's content in ``form`` and ``lang``, with links under ``base`` (the
     site's public address), gzip-compressed when asked: from the cache when this
@@ -164,7 +164,8 @@ def build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
     # Not keyed on an attendee's own changes: the content depends only on which forums
     # the feed holds, so every attendee with the same seats shares one build.
     key = (*programme_key(event), form.value, feed.key, lang, base)
-    body = _built.get_or_build(key, lambda: _build(session, event, feed, form, lang, base))
+    body = _built.get_or_build(
+        key, lambda: _build(session, session.get(Event, event.id), feed, form, lang, base))
     if not gzipped:
         return body
     # A feed of a large programme shrinks about tenfold: less to send on every poll.

@@ -17,9 +17,10 @@ from ..caching import cache_control, conditional
 from ..extensions import db
 from ..i18n import LANGUAGES, current_language, localized
 from ..mail import current_link_base, external_url
-from ..models import Event, ProgrammeSession
+from ..models import ProgrammeSession
 from ..program import service as programme
-from ..program.current import require_event
+from ..program.current import require_event_version
+from ..program.service import EventVersion
 from ..registration.service import find_by_token
 from . import service
 from .content import location_of
@@ -43,7 +44,7 @@ def feed_language(default: str) -> str:
     return default if default in LANGUAGES else "zh"
 
 
-def _serve(event: Event, feed: Feed, form: Format, filename: str, private: bool = False,
+def _serve(event: EventVersion, feed: Feed, form: Format, filename: str, private: bool = False,
            language: str | None = None):
     lang = feed_language(language or event.default_locale)
     base = current_link_base()
@@ -68,20 +69,20 @@ def _serve(event: Event, feed: Feed, form: Format, filename: str, private: bool 
 
 @bp.get("/calendar.ics")
 def programme_calendar():
-    event = require_event()
+    event = require_event_version()
     return _serve(event, service.PROGRAMME, Format.ICS, f"{event.slug}.ics")
 
 
 @bp.get("/forums/<slug>/calendar.ics")
 def forum_calendar(slug: str):
-    event = require_event()
+    event = require_event_version()
     forum = programme.find_forum(db.session, event, slug) or abort(404)
     return _serve(event, service.forum_feed(forum), Format.ICS, f"{event.slug}-{slug}.ics")
 
 
 @bp.get("/sessions/<int:session_id>.ics")
 def session_calendar(session_id: int):
-    event = require_event()
+    event = require_event_version()
     item = programme.find_session(db.session, event, session_id) or abort(404)
     return _serve(event, service.session_feed(item), Format.ICS,
                   f"{event.slug}-session-{session_id}.ics")
@@ -89,7 +90,7 @@ def session_calendar(session_id: int):
 
 @bp.get("/r/<token>/calendar.ics")
 def attendee_calendar(token: str):
-    event = require_event()
+    event = require_event_version()
     registration = find_by_token(db.session, token)
     if registration is None or registration.event_id != event.id:
         abort(404)
@@ -99,19 +100,19 @@ def attendee_calendar(token: str):
 
 @bp.get("/schedule.xml")
 def schedule_xml():
-    event = require_event()
+    event = require_event_version()
     return _serve(event, service.PROGRAMME, Format.XML, "schedule.xml")
 
 
 @bp.get("/schedule.json")
 def schedule_json():
-    event = require_event()
+    event = require_event_version()
     return _serve(event, service.PROGRAMME, Format.JSON, "schedule.json")
 
 
 @bp.get("/schedule.csv")
 def schedule_csv():
-    event = require_event()
+    event = require_event_version()
     return _serve(event, service.PROGRAMME, Format.CSV, f"{event.slug}.csv")
 
 

@@ -6,7 +6,7 @@ from flask import abort, current_app, g
 
 from ..extensions import db
 from ..models import Event
-from .service import find_event
+from .service import EventVersion, find_event, find_event_version
 
 
 def current_event() -> Event | None:
@@ -21,3 +21,12 @@ def require_event() -> Event:
     if event is None:
         abort(404)
     return event
+
+
+def require_event_version() -> EventVersion:
+    """The served event's programme version: what a feed needs before it knows whether
+    it must build anything."""
+    version = find_event_version(db.session, current_app.config.get("SUMMIT_EVENT"))
+    if version is None:
+        abort(404)
+    return version

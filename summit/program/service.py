@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
@@ -13,10 +13,37 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 from ..models import Event, Forum, ProgrammeSession, SessionSpeaker, Speaker
 
 
+@dataclass(frozen=True)
+class EventVersion:
+    """Which version of an event's programme stands: enough to answer for a feed from
+    the cache or with a 304, without loading the event itself."""
+
+    id: int
+    slug: str
+    default_locale: str
+    programme_version: int
+    programme_updated_at: datetime
+
+
+def _one_event(query, slug: str | None):
+    """The event named by ``slug``, or else the first one."""
+    table = Event.__table__.c
+    query = query.where(table.slug == slug) if slug else query.order_by(table.id)
+    return query.limit(1)
+
+
 def find_event(session: Session, slug: str | None = None) -> Event | None:
-    query = select(Event)
-    query = query.where(Event.slug == slug) if slug else query.order_by(Event.id)
-    return session.scalars(query.limit(1)).first()
+    return session.scalars(_one_event(select(Event), slug)).first()
+
+
+def find_event_version(session: Session, slug: str | None = None) -> EventVersion | None:
+    # Core columns, not the mapped attributes: the ORM's per-statement work would cost
+    # more than the rest of a cached feed's answer.
+    table = Event.__table__.c
+    columns = (table.id, table.slug, table.default_locale, table.programme_version,
+               table.programme_updated_at)
+    row = session.execute(_one_event(select(*columns), slug)).first()
+    return EventVersion(*row) if row else None
 
 
 def _with_speakers(query):

@@ -12,6 +12,7 @@ Each worker keeps its own pool of database connections, one per thread (see
 connections to PostgreSQL in steady use.
 """
 
+import gc
 import multiprocessing
 import os
 
@@ -54,3 +55,11 @@ def on_starting(server):
     environment): a thread holds one connection at a time, so more sit idle and
     fewer make threads wait. DATABASE_POOL_SIZE set by hand wins."""
     os.environ.setdefault("DATABASE_POOL_SIZE", str(server.cfg.threads))
+
+
+def post_worker_init(worker):
+    """What a worker has loaded (code, templates, translations, the URL map) lives as long
+    as it does: moved out of the cyclic garbage collector's sight, so that a collection
+    scans only what requests made. Cold builds of a large programme's feeds triggered
+    full collections that doubled their time (measured: schedule.xml 229 → 145 ms)."""
+    gc.freeze()

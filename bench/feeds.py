@@ -6,17 +6,18 @@ and warm feeds under load as a ratio to /healthz measured in the same run.
         .venv/bin/python bench/feeds.py
 
 Cold: each request follows an edit of the programme (so its version is new and
-nothing is cached), timed in process through the whole Flask stack: route,
-event lookup, loading 1,000 sessions with forums and speakers, building,
-validators. Target ≤ 300 ms. Warm: gunicorn on 127.0.0.1 and wrk, after every
-worker has built the feeds once, each feed as is and gzip-compressed (as calendar
-apps and browsers ask for it). Target: the gzip feeds ≥ 0.8 × the requests per
-second of /healthz.
+nothing is cached), timed in process (its heap frozen as a gunicorn worker's) through
+the whole Flask stack: route, event lookup, loading 1,000 sessions with forums and
+speakers, building, validators. Target ≤ 300 ms. Warm: gunicorn on 127.0.0.1 and wrk,
+after every worker has built the feeds once, each feed as is and gzip-compressed (as
+calendar apps and browsers ask for it). Target: the gzip feeds ≥ 0.8 × the requests
+per second of /healthz.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import os
 import statistics
 import time
@@ -131,6 +132,9 @@ def main() -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "INSTANCE_PATH": str(folder),
                       "RATELIMIT_ENABLED": False})
     grow_programme(app, options.sessions)
+    # This process's heap as a gunicorn worker's (gunicorn.conf.py, post_worker_init).
+    gc.collect()
+    gc.freeze()
     cold_paths = ["/calendar.ics?lang=zh", "/schedule.xml?lang=zh"]
     cold = cold_builds(app, cold_paths, options.rounds)
     sizes = {path: len(app.test_client().get(path).get_data()) for path in FEEDS}

@@ -4,6 +4,7 @@ Redis, HTTP caching that is never stale, and two app servers on one PostgreSQL."
 
 from __future__ import annotations
 
+import gc
 import importlib.util
 import logging
 import os
@@ -83,6 +84,18 @@ def test_each_worker_pools_one_database_connection_per_thread(monkeypatch):
     conf.on_starting(server)
     app = create_app({"SQLALCHEMY_DATABASE_URI": "postgresql://u@h/d"})
     assert app.config["SQLALCHEMY_ENGINE_OPTIONS"]["pool_size"] == 6
+
+
+def test_a_worker_keeps_what_it_loaded_out_of_the_garbage_collectors_scans():
+    spec = importlib.util.spec_from_file_location("gunicorn_conf", GUNICORN_CONF)
+    conf = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(conf)
+    assert gc.get_freeze_count() == 0
+    try:
+        conf.post_worker_init(worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
 
 
 def test_the_access_log_shows_every_request_but_never_an_attendees_token(

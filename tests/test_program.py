@@ -208,6 +208,32 @@ def test_a_database_without_an_event_answers_404_not_500(client):
     assert client.get("/agenda").status_code == 404
 
 
+def test_summit_event_chooses_which_of_several_events_pages_and_feeds_serve(
+    app, client, demo_event
+):
+    from datetime import date
+
+    with app.app_context():
+        db.session.add(Event(slug="embedded-china-2021", name_en="Embedded China 2021",
+                             starts_on=date(2021, 11, 24), ends_on=date(2021, 11, 26),
+                             timezone="Asia/Shanghai", default_locale="en"))
+        db.session.commit()
+    first_ics = client.get("/calendar.ics").get_data(as_text=True)
+    assert "2020" in re.search(r"X-WR-CALNAME:(.*)", first_ics).group(1)
+
+    app.config["SUMMIT_EVENT"] = "embedded-china-2021"
+    try:
+        assert "Embedded China 2021" in page_text(client.get("/?lang=en"))
+        ics = client.get("/calendar.ics").get_data(as_text=True)
+        assert re.search(r"X-WR-CALNAME:(.*)", ics).group(1).strip() == "Embedded China 2021"
+        assert "BEGIN:VEVENT" not in ics
+        app.config["SUMMIT_EVENT"] = "no-such-event"
+        assert client.get("/calendar.ics").status_code == 404
+        assert client.get("/").status_code == 404
+    finally:
+        app.config["SUMMIT_EVENT"] = None
+
+
 def test_language_switch_links_keep_the_current_page(client, demo_event):
     html = client.get("/agenda?forum=chip-machine&lang=zh").get_data(as_text=True)
     assert re.search(r'href="/agenda\?forum=chip-machine&amp;lang=en"', html)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..models import Event, Forum, ProgrammeSession, SessionSpeaker, Speaker
@@ -25,24 +25,35 @@ class EventVersion:
     programme_updated_at: datetime
 
 
-def _one_event(query, slug: str | None):
-    """The event named by ``slug``, or else the first one."""
-    table = Event.__table__.c
-    query = query.where(table.slug == slug) if slug else query.order_by(table.id)
-    return query.limit(1)
+class _OneEvent:
+    """A statement for the event named by a slug, and one for the first event; built
+    once, as every request asks for the event."""
+
+    def __init__(self, query):
+        table = Event.__table__.c
+        self.by_slug = query.where(table.slug == bindparam("slug")).limit(1)
+        self.first = query.order_by(table.id).limit(1)
+
+    def run(self, session: Session, slug: str | None):
+        if slug:
+            return session.execute(self.by_slug, {"slug": slug})
+        return session.execute(self.first)
+
+
+_EVENT = _OneEvent(select(Event))
+# Core columns, not the mapped attributes: the ORM's per-statement work would cost
+# more than the rest of a cached feed's answer.
+_EVENT_VERSION = _OneEvent(select(*(Event.__table__.c[column.name]
+                                     for column in fields(EventVersion))))
 
 
 def find_event(session: Session, slug: str | None = None) -> Event | None:
-    return session.scalars(_one_event(select(Event), slug)).first()
+    """The event named by ``slug``, or else the first one."""
+    return _EVENT.run(session, slug).scalars().first()
 
 
 def find_event_version(session: Session, slug: str | None = None) -> EventVersion | None:
-    # Core columns, not the mapped attributes: the ORM's per-statement work would cost
-    # more than the rest of a cached feed's answer.
-    table = Event.__table__.c
-    columns = (table.id, table.slug, table.default_locale, table.programme_version,
-               table.programme_updated_at)
-    row = session.execute(_one_event(select(*columns), slug)).first()
+    row = _EVENT_VERSION.run(session, slug).first()
     return EventVersion(*row) if row else None
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from .extensions import db
+from .program.current import use_event
 
 MACHINE_SUFFIXES = (".ics", ".xml", ".json", ".csv", ".pdf")
 
@@ -64,6 +65,6 @@ def register_error_pages(app: Flask) -> None:
         # The database went away (a restart, a dropped connection): answer 503 now;
         # the pool's pre-ping reconnects on the next request.
         db.session.rollback()
-        g.summit_event = None  # render the page without asking the database again
+        use_event(None)  # render the page without asking the database again
         app.logger.warning("database unavailable: %s", error.__class__.__name__)
         return error_response(503)

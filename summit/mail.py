@@ -28,7 +28,7 @@ from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, g, render_template, request
+from flask import current_app, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select, update
@@ -39,6 +39,7 @@ from .database import begin_write, release_session
 from .extensions import db
 from .i18n import LANGUAGES, localized
 from .models import MailMessage, MailStatus, Registration, RegistrationStatus, Seat, utcnow
+from .program.current import use_event
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
     registration = mail.registration
     event = registration.event
     # The pages' templates show the site's event: for a mail, the one it is about.
-    g.summit_event = event
+    use_event(event)
     kind = MailKind(mail.kind)
     link = url_builder(mail.link_base)
     with force_locale(LANGUAGES.get(registration.locale, LANGUAGES["zh"])):

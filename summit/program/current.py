@@ -16,6 +16,12 @@ def current_event() -> Event | None:
     return g.summit_event
 
 
+def use_event(event: Event | None) -> None:
+    """Make ``event`` what this request's or command's templates and lookups take for
+    the served event, without asking the database (None: there is none to show)."""
+    g.summit_event = event
+
+
 def require_event() -> Event:
     event = current_event()
     if event is None:

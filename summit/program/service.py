@@ -74,13 +74,15 @@ def programme_sessions(session: Session, event: Event) -> list[ProgrammeSession]
     return list(session.scalars(_with_speakers(query)))
 
 
-def find_forum(session: Session, event: Event, slug: str) -> Forum | None:
+def find_forum(session: Session, event: Event | EventVersion, slug: str) -> Forum | None:
     return session.scalars(
         select(Forum).where(Forum.event_id == event.id, Forum.slug == slug)
     ).first()
 
 
-def find_session(session: Session, event: Event, session_id: int) -> ProgrammeSession | None:
+def find_session(
+    session: Session, event: Event | EventVersion, session_id: int
+) -> ProgrammeSession | None:
     query = select(ProgrammeSession).where(
         ProgrammeSession.event_id == event.id, ProgrammeSession.id == session_id
     )

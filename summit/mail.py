@@ -2,11 +2,12 @@
 
 A mail is a row in ``mail_message`` written in the same transaction as the
 registration (so a crash between "seat taken" and "mail sent" loses nothing),
-then rendered and delivered after the response has gone out. A delivery that
-fails is retried with growing pauses by ``flask summit send-mail`` (run it from
-cron every minute) and, a little later, by the next request that sends mail, which
-also picks up mails whose own send never happened (a worker killed, a connection
-reset); the admin shows what failed.
+then rendered and delivered after the response has gone out. A mail queued in
+a request is claimed for that request's own send from the start; should that
+send never happen (a worker killed, a connection reset), the mail falls due a
+minute later. A delivery that fails is retried with growing pauses by
+``flask summit send-mail`` (run it from cron every minute) and by the next
+request that sends mail; the admin shows what failed.
 
 With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
 written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
@@ -28,17 +29,25 @@ from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, render_template, request
+from flask import current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload, selectinload
+from sqlalchemy.orm import Session, joinedload
 
 from .database import begin_write, release_session
 from .extensions import db
 from .i18n import LANGUAGES, localized
-from .models import MailMessage, MailStatus, Registration, RegistrationStatus, Seat, utcnow
+from .models import (
+    Event,
+    MailMessage,
+    MailStatus,
+    Registration,
+    RegistrationStatus,
+    Seat,
+    utcnow,
+)
 from .program.current import use_event
 
 log = logging.getLogger(__name__)
@@ -52,9 +61,12 @@ QUEUED_IN_SESSION = "summit_queued_mails"
 RETRY_PAUSES = [timedelta(minutes=m) for m in (1, 5, 15, 60)]
 # A claimed mail whose sender died is tried again after this long.
 SENDING_LEASE = timedelta(minutes=10)
-# A request that sends mail also sends a few that have been due this long.
-OVERDUE = timedelta(minutes=1)
-OVERDUE_PER_REQUEST = 5
+# The first few mails a request queues are held this long for its own send after the
+# response; more (a bulk import, a forum's new seats) are claimed one by one as they go.
+OWN_SEND_LEASE = timedelta(minutes=1)
+HELD_PER_REQUEST = 3
+# A request that sends mail also sends a few others that are due.
+DUE_PER_REQUEST = 5
 
 
 class MailKind(enum.StrEnum):
@@ -81,17 +93,23 @@ def current_link_base() -> str:
 def enqueue(
     session: Session, registration: Registration, kind: MailKind, link_base: str
 ) -> MailMessage:
-    """Queue a mail in the caller's transaction."""
+    """Queue a mail in the caller's transaction. While serving a request, the first few
+    are held for that request's ``deliver_after_response``: no other sender takes them
+    unless that send never happens. Others are due at once."""
+    now = utcnow()
+    queued = session.info.setdefault(QUEUED_IN_SESSION, [])
+    held = has_request_context() and len(queued) < HELD_PER_REQUEST
     mail = MailMessage(
         registration=registration,
         kind=kind.value,
         recipient=registration.email,
         link_base=link_base,
-        status=MailStatus.PENDING,
-        next_attempt_at=utcnow(),
+        status=MailStatus.SENDING if held else MailStatus.PENDING,
+        attempts=1 if held else 0,
+        next_attempt_at=now + OWN_SEND_LEASE if held else now,
     )
     session.add(mail)
-    session.info.setdefault(QUEUED_IN_SESSION, []).append(mail)
+    queued.append((mail, held))
     return mail
 
 
@@ -167,31 +185,29 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
 
 
 UNSENT = (MailStatus.PENDING, MailStatus.SENDING, MailStatus.FAILED)
-# What rendering a mail reads: loaded with it, not one lazy query at a time.
+# What rendering a mail reads (the event's forums name the main forum for the agenda):
+# loaded with it in one query, not one lazy query at a time.
 WITH_RECIPIENT = [
     joinedload(MailMessage.registration).options(
-        joinedload(Registration.event),
-        selectinload(Registration.seats).joinedload(Seat.forum),
+        joinedload(Registration.event).joinedload(Event.forums),
+        joinedload(Registration.seats).joinedload(Seat.forum),
     )
 ]
 
 
-def deliver_due(
-    session: Session, limit: int = 20, overdue_by: timedelta = timedelta(0)
-) -> tuple[int, int]:
-    """Send mails that have been due for ``overdue_by``: new ones, and failed ones whose
-    pause is over. Returns (sent, failed)."""
-    due_ids = session.scalars(
+def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
+    """Send mails that are due: new ones, and failed ones whose pause is over.
+    Returns (sent, failed)."""
+    return deliver(session, _due(session, limit))
+
+
+def _due(session: Session, limit: int) -> list[int]:
+    return session.scalars(
         select(MailMessage.id)
-        .where(
-            MailMessage.status.in_(UNSENT),
-            MailMessage.next_attempt_at <= utcnow() - overdue_by,
-        )
+        .where(MailMessage.status.in_(UNSENT), MailMessage.next_attempt_at <= utcnow())
         .order_by(MailMessage.next_attempt_at, MailMessage.id)
         .limit(limit)
     ).all()
-    session.commit()
-    return deliver(session, due_ids)
 
 
 def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
@@ -201,26 +217,34 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
     for mail_id in mail_ids:
         if not _claim(session, mail_id):
             continue
-        try:
-            mail = session.get(MailMessage, mail_id, options=WITH_RECIPIENT)
-            subject, message = render(session, mail)
-            data = message.as_bytes(policy=WIRE_FORMAT)
-            _transmit(data, mail.recipient, mail_id)
-        except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
-            session.rollback()
-            _record_failure(session, mail_id, error)
+        if _send_claimed(session, mail_id):
+            sent += 1
+        else:
             failed += 1
-            continue
-        begin_write(session)
-        session.execute(
-            update(MailMessage)
-            .where(MailMessage.id == mail_id)
-            .values(subject=subject[:300], message=data, status=MailStatus.SENT,
-                    sent_at=utcnow(), last_error="")
-        )
-        session.commit()
-        sent += 1
     return sent, failed
+
+
+def _send_claimed(session: Session, mail_id: int) -> bool:
+    """Render and send a mail this sender holds the claim for, and record how that went.
+    Commits; returns whether it went out."""
+    try:
+        mail = session.get(MailMessage, mail_id, options=WITH_RECIPIENT)
+        subject, message = render(session, mail)
+        data = message.as_bytes(policy=WIRE_FORMAT)
+        _transmit(data, mail.recipient, mail_id)
+    except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
+        session.rollback()
+        _record_failure(session, mail_id, error)
+        return False
+    begin_write(session)
+    session.execute(
+        update(MailMessage)
+        .where(MailMessage.id == mail_id)
+        .values(subject=subject[:300], message=data, status=MailStatus.SENT,
+                sent_at=utcnow(), last_error="")
+    )
+    session.commit()
+    return True
 
 
 def retry_failed_now(session: Session) -> int:
@@ -302,17 +326,26 @@ def deliver_after_response(response):
     """Send the mails this request queued once its response has gone out, so the
     visitor never waits for the mail server (and a slow or failing one never costs
     them their answer). Failures are retried by ``flask summit send-mail``."""
-    queued = db.session.info.pop(QUEUED_IN_SESSION, [])
-    mail_ids = [state.identity[0] for state in map(inspect, queued) if state.identity]
-    if not mail_ids:
+    committed = [
+        (inspect(mail).identity[0], held)
+        for mail, held in db.session.info.pop(QUEUED_IN_SESSION, [])
+        if inspect(mail).identity
+    ]
+    if not committed:
         return response
+    held_ids = [mail_id for mail_id, held in committed if held]
+    other_ids = [mail_id for mail_id, held in committed if not held]
     app = current_app._get_current_object()
 
     def send() -> None:
         with app.app_context():
             try:
-                deliver(db.session, mail_ids)
-                deliver_due(db.session, limit=OVERDUE_PER_REQUEST, overdue_by=OVERDUE)
+                # A few others that are due, read in the transaction that sends the
+                # first mail held for this request.
+                due_ids = _due(db.session, DUE_PER_REQUEST)
+                for mail_id in held_ids:
+                    _send_claimed(db.session, mail_id)
+                deliver(db.session, list(dict.fromkeys(other_ids + due_ids)))
             except SQLAlchemyError as error:
                 # The mails stay queued in the database; the next request or
                 # `flask summit send-mail` sends them.

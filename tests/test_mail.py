@@ -118,6 +118,35 @@ def test_a_mail_is_sent_once_even_when_two_senders_run(app, demo_event, smtp_ser
     assert len(smtp_server.messages) == 1
 
 
+def test_a_request_holds_its_first_mails_for_itself_and_sends_a_bulk_of_them_too(
+    app, demo_event, smtp_server
+):
+    from flask import Response
+
+    from summit.mail import HELD_PER_REQUEST, deliver_after_response
+    from summit.models import Event
+    from summit.registration import service
+    from summit.registration.service import AttendeeDetails
+
+    count = HELD_PER_REQUEST + 2
+    with app.test_request_context("/admin/registrations/import", method="POST"):
+        event = db.session.get(Event, demo_event)
+        for number in range(count):
+            details = AttendeeDetails(full_name="批量", email=f"bulk{number}@x.cn")
+            service.register(db.session, event, details, [], "http://summit.test")
+        statuses = db.session.scalars(select(MailMessage.status).order_by(MailMessage.id)).all()
+        # Past the first few, cron may take them at once: they are not held for this request.
+        assert statuses == ([MailStatus.SENDING] * HELD_PER_REQUEST + [MailStatus.PENDING] * 2)
+        response = deliver_after_response(Response("imported"))
+    response.close()  # the server is done with the response: the mails go now
+
+    assert wait_for(lambda: len(smtp_server.messages) == count)
+    with app.app_context():
+        assert db.session.scalars(select(MailMessage.status)).all() == [MailStatus.SENT] * count
+    assert sorted(message["To"].addresses[0].addr_spec for message in smtp_server.messages) == [
+        f"bulk{number}@x.cn" for number in range(count)]
+
+
 def test_the_next_request_that_sends_mail_also_sends_one_whose_own_send_was_lost(
     app, client, demo_event
 ):
@@ -127,15 +156,18 @@ def test_the_next_request_that_sends_mail_also_sends_one_whose_own_send_was_lost
     from summit.registration import service
     from summit.registration.service import AttendeeDetails
 
-    with app.app_context():
+    with app.test_request_context("/register", method="POST"):
         event = db.session.get(Event, demo_event)
         # Registered, but the worker died before its after-response send.
         details = AttendeeDetails(full_name="丢失", email="lost@x.cn")
-        lost = service.register(db.session, event, details, [], "http://summit.test").registration
-        db.session.execute(select(MailMessage)).scalars().one().next_attempt_at = (
-            utcnow() - timedelta(minutes=2))
+        service.register(db.session, event, details, [], "http://summit.test")
+        lost = db.session.execute(select(MailMessage)).scalars().one()
+        # Held for that send, no other sender takes it (cron's `send-mail` neither) ...
+        assert lost.status == MailStatus.SENDING
+        assert deliver_due(db.session) == (0, 0)
+        # ... until the hold is over.
+        lost.next_attempt_at = utcnow() - timedelta(seconds=1)
         db.session.commit()
-        assert lost.mails[0].status == MailStatus.PENDING
 
     client.get("/register?lang=en")
     assert post_registration(client).status_code == 302

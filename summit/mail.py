@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import enum
 import logging
+import secrets
 import smtplib
 from collections.abc import Callable
 from datetime import timedelta
@@ -155,7 +156,7 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
             "agenda_link": link("program.agenda"),
         }
         subject = " ".join((_subjects()[kind] % {"event": localized(event, "name")}).split())
-        body = MIMEMultipart("alternative")
+        body = MIMEMultipart("alternative", boundary=_boundary())
         body.attach(MIMEText(render_template("mail/registration.txt", **context), "plain", "utf-8"))
         body.attach(MIMEText(render_template("mail/registration.html", **context), "html", "utf-8"))
 
@@ -168,7 +169,7 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
         )
         agenda.set_param("method", "PUBLISH")
         agenda.add_header("Content-Disposition", "attachment", filename=f"{event.slug}.ics")
-        message = MIMEMultipart("mixed")
+        message = MIMEMultipart("mixed", boundary=_boundary())
         message.attach(body)
         message.attach(agenda)
     sender_name, sender_address = parseaddr(current_app.config["MAIL_FROM"])
@@ -179,6 +180,13 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
     message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
     return subject, message
+
+
+def _boundary() -> str:
+    """A MIME boundary that cannot occur in our parts: they are all base64 (utf-8 text),
+    whose alphabet has no "_". Given one, the generator skips searching the whole
+    message for a collision with a boundary of its own."""
+    return f"=_{secrets.token_hex(16)}"
 
 
 # --- delivery --------------------------------------------------------------

@@ -195,6 +195,7 @@ def test_a_form_with_a_mistake_is_answered_while_another_writer_holds_sqlite(
 def test_an_unknown_forum_is_refused(app, client, demo_event):
     response = post_registration(client, forums=["999999"])
     assert response.status_code == 422
+    assert "所选论坛中有一个已不存在。" in response.get_data(as_text=True)
     with app.app_context():
         assert registrations() == []
 
@@ -202,7 +203,11 @@ def test_an_unknown_forum_is_refused(app, client, demo_event):
 def test_the_main_forum_cannot_be_chosen_as_a_seat(app, client, demo_event):
     with app.app_context():
         main = forum_id("main")
-    assert post_registration(client, forums=[main]).status_code == 422
+    response = post_registration(client, forums=[main])
+    assert response.status_code == 422
+    assert "所选论坛中有一个已不存在。" in response.get_data(as_text=True)
+    with app.app_context():
+        assert registrations() == []
 
 
 def test_the_honeypot_stops_bots(app, client, demo_event):

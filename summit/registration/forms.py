@@ -21,7 +21,9 @@ SELF_SERVICE_CATEGORIES = (
 
 
 class ForumChoiceForm(FlaskForm):
-    forums = CheckboxListField(_l("Parallel forums"), coerce=int)
+    # The forums offered are shown, not checked here: the registration service reads
+    # the chosen ones under its lock and refuses an id that is not one of them.
+    forums = CheckboxListField(_l("Parallel forums"), coerce=int, validate_choice=False)
 
 
 class RegistrationForm(ForumChoiceForm):

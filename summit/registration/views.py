@@ -22,15 +22,10 @@ def _register_rate_limit() -> str:
     return current_app.config["RATELIMIT_REGISTER"]
 
 
-def _offer_forums(form: ForumChoiceForm, forums: list) -> None:
-    """The form's forum choices (they must be in place before validation)."""
-    form.forums.choices = [SelectChoice(forum.id, localized(forum, "name")) for forum in forums]
-
-
 def _forums_with_seats_left(form: ForumChoiceForm, event) -> dict:
     """For a page that shows the forums: the choices, and each forum's free seats."""
     forums = service.choosable_forums(db.session, event)
-    _offer_forums(form, forums)
+    form.forums.choices = [SelectChoice(forum.id, localized(forum, "name")) for forum in forums]
     return {"forums": forums, "seats_left": service.seats_left(db.session, forums)}
 
 
@@ -59,7 +54,6 @@ def register():
     state = service.window_state(event)
     if state is not service.WindowState.OPEN:
         return _register_page(event, form, state, 403 if form.is_submitted() else 200)
-    _offer_forums(form, service.choosable_forums(db.session, event))
     if not form.validate_on_submit():
         return _register_page(event, form, state, 422 if form.is_submitted() else 200)
 
@@ -135,7 +129,6 @@ def attendee(token: str):
 def change_forums(token: str):
     registration = _registration_or_404(token)
     form = ForumChoiceForm()
-    _offer_forums(form, service.choosable_forums(db.session, registration.event))
     if not form.validate_on_submit():
         return _attendee_page(registration, form, status=422)
     try:

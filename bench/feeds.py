@@ -30,6 +30,7 @@ from harness import (
     fresh_database,
     gunicorn,
     run_wrk,
+    served_size,
     temporary_folder,
 )
 
@@ -120,8 +121,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=7, help="cold builds per feed")
     parser.add_argument("--seconds", type=int, default=10, help="wrk run per address")
     parser.add_argument("--connections", type=int, default=16)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
-    parser.add_argument("--threads", type=int, default=4)
+    workers, threads = served_size()
+    parser.add_argument("--workers", type=int, default=workers)
+    parser.add_argument("--threads", type=int, default=threads)
     options = parser.parse_args()
 
     folder = temporary_folder()

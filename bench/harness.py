@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import re
+import runpy
 import shutil
 import subprocess
 import sys
@@ -18,7 +19,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from tests.servers import Browser, gunicorn  # noqa: E402  (one launcher for tests and benches)
 
 __all__ = ["Browser", "LoadResult", "fresh_database", "gunicorn", "postgres_url", "run_wrk",
-           "table"]
+           "served_size", "table"]
 
 
 def postgres_url() -> str | None:
@@ -49,6 +50,13 @@ def fresh_database(folder: Path, backend: str | None = None) -> str:
         subprocess.run(flask + command, cwd=PROJECT_ROOT, env=env, check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return url
+
+
+def served_size() -> tuple[int, int]:
+    """Workers and threads as gunicorn.conf.py chooses them here (the environment's
+    WEB_CONCURRENCY and GUNICORN_THREADS included)."""
+    conf = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
+    return conf["workers"], conf["threads"]
 
 
 @dataclass

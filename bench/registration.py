@@ -21,6 +21,7 @@ from harness import (
     fresh_database,
     gunicorn,
     run_wrk,
+    served_size,
     table,
     temporary_folder,
 )
@@ -85,8 +86,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1) + 1)
-    parser.add_argument("--threads", type=int, default=4)
+    workers, threads = served_size()
+    parser.add_argument("--workers", type=int, default=workers)
+    parser.add_argument("--threads", type=int, default=threads)
     options = parser.parse_args()
 
     folder = temporary_folder()

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import platform
-import runpy
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from harness import (
     gunicorn,
     postgres_url,
     run_wrk,
+    served_size,
     table,
     temporary_folder,
 )
@@ -79,13 +79,6 @@ class Run:
             p50_ms=max(run.p50_ms for run in runs), p99_ms=max(run.p99_ms for run in runs),
             errors=sum(run.errors for run in runs), requests=sum(run.requests for run in runs),
         )
-
-
-def served_size() -> tuple[int, int]:
-    """Workers and threads as gunicorn.conf.py chooses them here (the environment's
-    WEB_CONCURRENCY and GUNICORN_THREADS included)."""
-    conf = runpy.run_path(str(PROJECT_ROOT / "gunicorn.conf.py"))
-    return conf["workers"], conf["threads"]
 
 
 def add_desk_account(url: str) -> None:

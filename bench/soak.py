@@ -24,10 +24,10 @@ from harness import (
     fresh_database,
     gunicorn,
     run_wrk,
+    served_size,
     temporary_folder,
 )
 from registration import prepare
-from run import served_size
 from sqlalchemy import create_engine, text
 
 GROWTH_LIMIT = 0.10

@@ -2,9 +2,9 @@
 
 A mail is a row in ``mail_message`` written in the same transaction as the
 registration (so a crash between "seat taken" and "mail sent" loses nothing),
-then rendered and delivered after the response has gone out. A mail queued in
-a request is claimed for that request's own send from the start; should that
-send never happen (a worker killed, a connection reset), the mail falls due a
+then rendered and delivered after the response has gone out. The first mails
+a request queues are held for that request's own send from the start; should
+that send never happen (a worker killed, a connection reset), they fall due a
 minute later. A delivery that fails is retried with growing pauses by
 ``flask summit send-mail`` (run it from cron every minute) and by the next
 request that sends mail; the admin shows what failed.

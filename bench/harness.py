@@ -19,7 +19,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from tests.servers import Browser, gunicorn  # noqa: E402  (one launcher for tests and benches)
 
 __all__ = ["Browser", "LoadResult", "fresh_database", "gunicorn", "postgres_url", "run_wrk",
-           "served_size", "table"]
+           "ratio_table", "served_size", "table"]
 
 
 def postgres_url() -> str | None:
@@ -113,10 +113,15 @@ def run_wrk(name: str, url: str, seconds: int, connections: int = 64, threads: i
 
 
 def table(results: list[LoadResult], baseline: LoadResult) -> str:
+    return ratio_table([(result, result.requests_per_second / baseline.requests_per_second)
+                        for result in results])
+
+
+def ratio_table(rows: list[tuple[LoadResult, float]]) -> str:
+    """Results, each with its ratio to /healthz."""
     lines = [f"{'path':<34}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
              f"{'× /healthz':>12}"]
-    for result in results:
-        ratio = result.requests_per_second / baseline.requests_per_second
+    for result, ratio in rows:
         lines.append(f"{result.name:<34}{result.requests_per_second:>10.1f}"
                      f"{result.p50_ms:>10.1f}{result.p99_ms:>10.1f}{result.errors:>8}"
                      f"{ratio:>12.2f}")

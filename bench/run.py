@@ -2,7 +2,9 @@
 through gunicorn (as gunicorn.conf.py sizes it) on 127.0.0.1, driven by wrk, on SQLite
 and, when BENCH_DATABASE_URL or TEST_DATABASE_URL is set, on PostgreSQL too (its
 public schema is dropped and rebuilt). Prints one table with each path's ratio to a
-/healthz run just before it, checks the targets, then runs the badge benchmark.
+/healthz run just before it, checks the targets, then runs the badge benchmark. The
+pages and feeds run in three rounds of (/healthz, path) pairs and each ratio is the
+median of its rounds': this VM's speed swings from one minute to the next.
 
     make bench                                    # 60 s per path at 64 connections
     BENCH_SECONDS=10 make bench                   # a quick run
@@ -32,9 +34,9 @@ from harness import (
     fresh_database,
     gunicorn,
     postgres_url,
+    ratio_table,
     run_wrk,
     served_size,
-    table,
     temporary_folder,
 )
 from registration import prepare, register_under_load, seating
@@ -46,19 +48,41 @@ DESK_PASSWORD = "bench-desk-password"
 AGENDA_RATIO = 0.5
 FEED_RATIO = 0.8
 REGISTRATIONS_PER_SECOND = 100
+# (/healthz, path) pairs per page or feed.
+ROUNDS = 3
+
+
+def combined(runs: list[LoadResult], name: str) -> LoadResult:
+    """Several runs of one path as one: median rate and p50, the worst p99, every error."""
+    return LoadResult(
+        name=name,
+        requests_per_second=statistics.median(run.requests_per_second for run in runs),
+        p50_ms=statistics.median(run.p50_ms for run in runs),
+        p99_ms=max(run.p99_ms for run in runs),
+        errors=sum(run.errors for run in runs), requests=sum(run.requests for run in runs),
+    )
 
 
 @dataclass
 class Measured:
-    """A path's result and the /healthz run just before it: the machine's load drifts
-    between runs, so each ratio is taken against its neighbour."""
+    """A path's runs, each with the /healthz run just before it: the machine's speed
+    drifts between runs, so each ratio is taken against its neighbour, and the path's
+    ratio is the median of its rounds'."""
 
-    result: LoadResult
-    health: LoadResult
+    pairs: list[tuple[LoadResult, LoadResult]]  # (path, /healthz)
+
+    @property
+    def result(self) -> LoadResult:
+        return combined([result for result, _ in self.pairs], self.pairs[0][0].name)
+
+    @property
+    def healths(self) -> list[LoadResult]:
+        return [health for _, health in self.pairs]
 
     @property
     def ratio(self) -> float:
-        return self.result.requests_per_second / self.health.requests_per_second
+        return statistics.median(result.requests_per_second / health.requests_per_second
+                                 for result, health in self.pairs)
 
 
 @dataclass
@@ -71,14 +95,9 @@ class Run:
         return next(item for item in self.measured if item.result.name == name)
 
     def health(self) -> LoadResult:
-        """/healthz over all its runs: the mean rate, the worst latencies, every error."""
-        runs = [item.health for item in self.measured]
-        return LoadResult(
-            name="/healthz (mean)",
-            requests_per_second=statistics.mean(run.requests_per_second for run in runs),
-            p50_ms=max(run.p50_ms for run in runs), p99_ms=max(run.p99_ms for run in runs),
-            errors=sum(run.errors for run in runs), requests=sum(run.requests for run in runs),
-        )
+        """/healthz over all its runs."""
+        return combined([health for item in self.measured for health in item.healths],
+                        "/healthz (median)")
 
 
 def add_desk_account(url: str) -> None:
@@ -123,12 +142,17 @@ def measure(backend: str, seconds: int, connections: int, workers: int, threads:
     add_desk_account(url)
     measured = []
     with gunicorn(url, folder, workers=workers, threads=threads) as base:
-        def beside_health(run) -> None:
-            health = run_wrk("/healthz", f"{base}/healthz", max(5, seconds // 3), connections)
-            measured.append(Measured(run(), health))
+        def beside_health(run, rounds: int = 1) -> None:
+            pairs = []
+            for _ in range(rounds):
+                health = run_wrk("/healthz", f"{base}/healthz", max(5, seconds // 3 // rounds),
+                                 connections)
+                pairs.append((run(), health))
+            measured.append(Measured(pairs))
 
         def load(name: str, path: str, **options) -> None:
-            beside_health(lambda: run_wrk(name, base + path, seconds, connections, **options))
+            beside_health(lambda: run_wrk(name, base + path, max(5, seconds // ROUNDS),
+                                          connections, **options), ROUNDS)
 
         # The desk signs in first, as it would before the doors open.
         desk = Browser(base)
@@ -149,24 +173,23 @@ def measure(backend: str, seconds: int, connections: int, workers: int, threads:
         beside_health(lambda: register_under_load(base, forum, seconds, connections))
 
         token = desk.csrf_token("/admin/checkin")
-        load("POST check-in", "/admin/checkin/scan.json",
-             script=PROJECT_ROOT / "bench" / "wrk_checkin.lua",
-             script_args=[token, desk.cookie_header(), str(checkin_codes(url, folder))])
+        beside_health(lambda: run_wrk(
+            "POST check-in", base + "/admin/checkin/scan.json", seconds, connections,
+            script=PROJECT_ROOT / "bench" / "wrk_checkin.lua",
+            script_args=[token, desk.cookie_header(), str(checkin_codes(url, folder))]))
     return Run(backend, measured, str(seating(url, forum)))
 
 
 def one_table(runs: list[Run]) -> str:
     """One table: each database's /healthz, then its paths, each with its ratio to the
-    /healthz run just before it."""
-    lines = []
+    /healthz runs just before it (the median of its rounds')."""
+    rows = []
     for run in runs:
-        rows = [(run.health(), run.health())]
-        rows += [(item.result, item.health) for item in run.measured]
-        for result, health in rows:
-            named = replace(result, name=f"{run.backend}: {result.name}")
-            header, row = table([named], baseline=health).splitlines()
-            lines += [row] if lines else [header, row]
-    return "\n".join(lines)
+        health = run.health()
+        rows.append((replace(health, name=f"{run.backend}: {health.name}"), 1.0))
+        rows += [(replace(item.result, name=f"{run.backend}: {item.result.name}"), item.ratio)
+                 for item in run.measured]
+    return ratio_table(rows)
 
 
 def targets(run: Run, seconds: int, connections: int) -> list[str]:
@@ -179,8 +202,8 @@ def targets(run: Run, seconds: int, connections: int) -> list[str]:
         (f"registration ≥ {REGISTRATIONS_PER_SECOND}/s",
          registering >= REGISTRATIONS_PER_SECOND, f"{registering:.0f}/s"),
         (f"0 errors at {connections} connections for {seconds} s",
-         all(item.result.errors == 0 == item.health.errors for item in run.measured),
-         f"{sum(item.result.errors + item.health.errors for item in run.measured)} errors"),
+         run.health().errors == 0 and all(item.result.errors == 0 for item in run.measured),
+         f"{run.health().errors + sum(item.result.errors for item in run.measured)} errors"),
     ]
     return [f"  {run.backend:<11}{'met' if met else 'NOT met':<9}{label} ({value})"
             for label, met, value in checks]

@@ -55,7 +55,8 @@ def database_url_of(app) -> str:
 def gunicorn_settings(**environment: str) -> dict[str, str]:
     """What gunicorn itself makes of gunicorn.conf.py in this environment."""
     env = {key: value for key, value in os.environ.items()
-           if key not in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_CMD_ARGS")}
+           if key not in ("WEB_CONCURRENCY", "GUNICORN_THREADS", "GUNICORN_WORKER_CONNECTIONS",
+                          "GUNICORN_CMD_ARGS")}
     output = subprocess.run(
         [str(GUNICORN), "--print-config", "app:app"], cwd=PROJECT_ROOT,
         env={**env, **environment}, capture_output=True, text=True, check=True,
@@ -70,9 +71,14 @@ def test_gunicorn_reads_the_config_and_sizes_workers_from_the_cpus_or_the_enviro
     assert default["worker_class"] == "gthread"
     assert int(default["workers"]) == 2 * os.cpu_count() + 1
     assert int(default["threads"]) == 2
+    # Capped, so that persistent connections spread over the workers (gunicorn's own
+    # default, 1,000, lets one worker take them all and serve them on one core).
+    assert int(default["worker_connections"]) == 16
     assert default["accesslog"] == "-"
-    chosen = gunicorn_settings(WEB_CONCURRENCY="3", GUNICORN_THREADS="6")
-    assert (chosen["workers"], chosen["threads"]) == ("3", "6")
+    chosen = gunicorn_settings(WEB_CONCURRENCY="3", GUNICORN_THREADS="6",
+                               GUNICORN_WORKER_CONNECTIONS="40")
+    assert (chosen["workers"], chosen["threads"], chosen["worker_connections"]) == (
+        "3", "6", "40")
 
 
 def test_each_worker_pools_one_database_connection_per_thread(monkeypatch):

@@ -29,6 +29,8 @@ from datetime import timedelta
 from harness import (
     PROJECT_ROOT,
     LoadResult,
+    Measured,
+    combined,
     fresh_database,
     gunicorn,
     run_wrk,
@@ -164,7 +166,8 @@ def main() -> None:
                                      options.connections, script=script)
                     feed = run_wrk(name, base + path, options.seconds, options.connections,
                                    script=script)
-                    rounds.setdefault(name, []).append((health, feed))
+                    rounds.setdefault(name, []).append((feed, health))
+        warm = [Measured(pairs) for pairs in rounds.values()]
 
     print(f"database: {url.split('://')[0]}, {options.sessions} sessions; gunicorn "
           f"{options.workers} workers × {options.threads} threads, wrk {options.connections} "
@@ -180,26 +183,20 @@ def main() -> None:
               f"{statistics.median(cpus):>10.1f}{size}")
     print()
     print(f"warm, under load (each feed against the /healthz run just before it; medians "
-          f"of {options.warm_rounds} rounds, and each round's ratio):")
+          f"of {options.warm_rounds} rounds, the worst p99, and each round's ratio):")
     print(f"{'path':<28}{'req/s':>10}{'p50 ms':>10}{'p99 ms':>10}{'errors':>8}"
           f"{'/healthz':>10}{'ratio':>8}  rounds")
-    ratios: dict[str, float] = {}
-    for name, pairs in rounds.items():
-        each = [feed.requests_per_second / health.requests_per_second for health, feed in pairs]
-        ratios[name] = statistics.median(each)
-        feeds = [feed for _, feed in pairs]
-        print(f"{name:<28}{statistics.median(f.requests_per_second for f in feeds):>10.1f}"
-              f"{statistics.median(f.p50_ms for f in feeds):>10.1f}"
-              f"{statistics.median(f.p99_ms for f in feeds):>10.1f}"
-              f"{sum(f.errors for f in feeds):>8}"
-              f"{statistics.median(h.requests_per_second for h, _ in pairs):>10.1f}"
-              f"{ratios[name]:>8.2f}  " + " ".join(f"{ratio:.2f}" for ratio in each))
+    for item in warm:
+        feed = item.result
+        health = combined(item.healths, "/healthz")
+        print(f"{feed.name:<28}{feed.requests_per_second:>10.1f}{feed.p50_ms:>10.1f}"
+              f"{feed.p99_ms:>10.1f}{feed.errors:>8}{health.requests_per_second:>10.1f}"
+              f"{item.ratio:>8.2f}  " + " ".join(f"{ratio:.2f}" for ratio in item.round_ratios))
     print()
     worst_cold = max(statistics.median(wall for wall, _ in cold[path]) for path in cold_paths)
     # What calendar apps and browsers ask for: gzip.
-    worst_ratio = min(ratio for name, ratio in ratios.items() if name.endswith("gzip"))
-    errors = sum(health.errors + feed.errors
-                 for pairs in rounds.values() for health, feed in pairs)
+    worst_ratio = min(item.ratio for item in warm if item.result.name.endswith("gzip"))
+    errors = sum(item.errors for item in warm)
     print(f"cold build ≤ {COLD_TARGET_MS} ms (median, worst feed {worst_cold:.0f} ms): "
           f"{'met' if worst_cold <= COLD_TARGET_MS else 'NOT met'}")
     print(f"warm gzip feeds ≥ {WARM_TARGET_RATIO} × /healthz (worst {worst_ratio:.2f}), "

@@ -7,6 +7,7 @@ import os
 import re
 import runpy
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -18,8 +19,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 
 from tests.servers import Browser, gunicorn  # noqa: E402  (one launcher for tests and benches)
 
-__all__ = ["Browser", "LoadResult", "fresh_database", "gunicorn", "postgres_url", "run_wrk",
-           "ratio_table", "served_size", "table"]
+__all__ = ["Browser", "LoadResult", "Measured", "combined", "fresh_database", "gunicorn",
+           "postgres_url", "ratio_table", "run_wrk", "served_size", "table"]
 
 
 def postgres_url() -> str | None:
@@ -67,6 +68,47 @@ class LoadResult:
     p99_ms: float
     errors: int
     requests: int
+
+
+def combined(runs: list[LoadResult], name: str) -> LoadResult:
+    """Several runs of one path as one: median rate and p50, the worst p99, every error."""
+    return LoadResult(
+        name=name,
+        requests_per_second=statistics.median(run.requests_per_second for run in runs),
+        p50_ms=statistics.median(run.p50_ms for run in runs),
+        p99_ms=max(run.p99_ms for run in runs),
+        errors=sum(run.errors for run in runs), requests=sum(run.requests for run in runs),
+    )
+
+
+@dataclass
+class Measured:
+    """A path's runs, each with the /healthz run just before it: the machine's speed
+    drifts between runs, so each ratio is taken against its neighbour, and the path's
+    ratio is the median of its rounds'."""
+
+    pairs: list[tuple[LoadResult, LoadResult]]  # (path, /healthz)
+
+    @property
+    def result(self) -> LoadResult:
+        return combined([result for result, _ in self.pairs], self.pairs[0][0].name)
+
+    @property
+    def healths(self) -> list[LoadResult]:
+        return [health for _, health in self.pairs]
+
+    @property
+    def round_ratios(self) -> list[float]:
+        return [result.requests_per_second / health.requests_per_second
+                for result, health in self.pairs]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.round_ratios)
+
+    @property
+    def errors(self) -> int:
+        return sum(result.errors + health.errors for result, health in self.pairs)
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0, "h": 3600000.0}

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import platform
-import statistics
 import subprocess
 import sys
 import time
@@ -31,6 +30,8 @@ from harness import (
     PROJECT_ROOT,
     Browser,
     LoadResult,
+    Measured,
+    combined,
     fresh_database,
     gunicorn,
     postgres_url,
@@ -50,39 +51,6 @@ FEED_RATIO = 0.8
 REGISTRATIONS_PER_SECOND = 100
 # (/healthz, path) pairs per page or feed.
 ROUNDS = 3
-
-
-def combined(runs: list[LoadResult], name: str) -> LoadResult:
-    """Several runs of one path as one: median rate and p50, the worst p99, every error."""
-    return LoadResult(
-        name=name,
-        requests_per_second=statistics.median(run.requests_per_second for run in runs),
-        p50_ms=statistics.median(run.p50_ms for run in runs),
-        p99_ms=max(run.p99_ms for run in runs),
-        errors=sum(run.errors for run in runs), requests=sum(run.requests for run in runs),
-    )
-
-
-@dataclass
-class Measured:
-    """A path's runs, each with the /healthz run just before it: the machine's speed
-    drifts between runs, so each ratio is taken against its neighbour, and the path's
-    ratio is the median of its rounds'."""
-
-    pairs: list[tuple[LoadResult, LoadResult]]  # (path, /healthz)
-
-    @property
-    def result(self) -> LoadResult:
-        return combined([result for result, _ in self.pairs], self.pairs[0][0].name)
-
-    @property
-    def healths(self) -> list[LoadResult]:
-        return [health for _, health in self.pairs]
-
-    @property
-    def ratio(self) -> float:
-        return statistics.median(result.requests_per_second / health.requests_per_second
-                                 for result, health in self.pairs)
 
 
 @dataclass
@@ -202,8 +170,8 @@ def targets(run: Run, seconds: int, connections: int) -> list[str]:
         (f"registration ≥ {REGISTRATIONS_PER_SECOND}/s",
          registering >= REGISTRATIONS_PER_SECOND, f"{registering:.0f}/s"),
         (f"0 errors at {connections} connections for {seconds} s",
-         run.health().errors == 0 and all(item.result.errors == 0 for item in run.measured),
-         f"{run.health().errors + sum(item.result.errors for item in run.measured)} errors"),
+         not any(item.errors for item in run.measured),
+         f"{sum(item.errors for item in run.measured)} errors"),
     ]
     return [f"  {run.backend:<11}{'met' if met else 'NOT met':<9}{label} ({value})"
             for label, met, value in checks]

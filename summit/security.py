@@ -1,4 +1,5 @@
-"""Security headers on every response, set in one place (installed by create_app).
+"""Security headers on every response, set in one place (installed by create_app), and
+a bound on the messages waiting in the session cookie.
 
 The Content-Security-Policy allows scripts only from our own files (static/js, loaded
 with ``<script src=… defer>``): no inline script, no ``on…=`` attribute, no eval.
@@ -12,7 +13,7 @@ A view that sets a header itself keeps its own value: the attendee's pages send
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, session
 
 CONTENT_SECURITY_POLICY = "; ".join([
     "default-src 'self'",
@@ -31,6 +32,11 @@ PDF_POLICY = "frame-ancestors 'none'"
 HSTS = "max-age=31536000; includeSubDomains"
 # The check-in desk reads badges with the camera; nothing else needs a device.
 PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=()"
+# A flashed message waits in the session cookie until a page shows it. A client that
+# never follows the redirects (a script posting /register again and again) would grow
+# the cookie past the 4 KB a browser keeps, and with it lose its session: only the
+# newest few wait.
+UNREAD_MESSAGES_KEPT = 3
 
 
 # Every response's headers unless its view set them (Content-Security-Policy and
@@ -68,3 +74,10 @@ def install(app: Flask) -> None:
     @app.after_request
     def add_security_headers(response: Response) -> Response:
         return secure_headers(response, production)
+
+    @app.after_request
+    def bound_unread_messages(response: Response) -> Response:
+        unread = session.get("_flashes")
+        if unread and len(unread) > UNREAD_MESSAGES_KEPT:
+            session["_flashes"] = unread[-UNREAD_MESSAGES_KEPT:]
+        return response

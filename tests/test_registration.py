@@ -225,6 +225,26 @@ def test_a_post_without_csrf_token_is_a_friendly_400(app, client, demo_event):
         assert registrations() == []
 
 
+def test_a_client_that_never_follows_the_redirect_keeps_a_small_session_cookie(
+    app, client, demo_event
+):
+    """Each success leaves a message for the next page in the session cookie; a script
+    that posts again and again without reading them must not grow it past what browsers
+    keep (4 KB), nor lose its session with it."""
+    token = csrf_token(client)
+    cookie_sizes = []
+    for number in range(12):
+        fields = form_fields(email=f"script-{number:02d}@example.cn")
+        response = client.post("/register", data={"csrf_token": token, **fields})
+        assert response.status_code == 302
+        cookie_sizes.append(len(client.get_cookie("session").value))
+    assert cookie_sizes[-1] == cookie_sizes[3] < 1000
+    text = page_text(client.get("/?lang=en"))
+    assert "script-11@example.cn" in text and "script-00@example.cn" not in text
+    with app.app_context():
+        assert len(registrations()) == 12
+
+
 def test_same_email_twice_resends_the_link_and_reveals_nothing(app, client, demo_event):
     assert post_registration(client).status_code == 302
     other = app.test_client()

@@ -7,7 +7,8 @@ a request queues are held for that request's own send from the start; should
 that send never happen (a worker killed, a connection reset), they fall due a
 minute later. A delivery that fails is retried with growing pauses by
 ``flask summit send-mail`` (run it from cron every minute) and by the next
-request that sends mail; the admin shows what failed.
+request that sends mail (in each process, one such request every few seconds looks);
+the admin shows what failed.
 
 With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
 written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
@@ -19,6 +20,7 @@ import enum
 import logging
 import secrets
 import smtplib
+import time
 from collections.abc import Callable
 from datetime import timedelta
 from email.header import Header
@@ -66,8 +68,12 @@ SENDING_LEASE = timedelta(minutes=10)
 # response; more (a bulk import, a forum's new seats) are claimed one by one as they go.
 OWN_SEND_LEASE = timedelta(minutes=1)
 HELD_PER_REQUEST = 3
-# A request that sends mail also sends a few others that are due.
+# A request that sends mail also sends a few others that are due: one such request in
+# DUE_CHECK_INTERVAL per process looks for them (under load, the look would cost every
+# registration a query that finds nothing).
 DUE_PER_REQUEST = 5
+DUE_CHECK_INTERVAL = 5.0
+NEXT_DUE_CHECK = "summit_mail_next_due_check"
 
 
 class MailKind(enum.StrEnum):
@@ -350,7 +356,7 @@ def deliver_after_response(response):
             try:
                 # A few others that are due, read in the transaction that sends the
                 # first mail held for this request.
-                due_ids = _due(db.session, DUE_PER_REQUEST)
+                due_ids = _due(db.session, DUE_PER_REQUEST) if _time_to_look(app) else []
                 for mail_id in held_ids:
                     _send_claimed(db.session, mail_id)
                 deliver(db.session, list(dict.fromkeys(other_ids + due_ids)))
@@ -364,3 +370,12 @@ def deliver_after_response(response):
 
     response.call_on_close(send)
     return response
+
+
+def _time_to_look(app) -> bool:
+    """Whether this request looks for other due mails (see DUE_CHECK_INTERVAL)."""
+    now = time.monotonic()
+    if now < app.extensions.get(NEXT_DUE_CHECK, 0.0):
+        return False
+    app.extensions[NEXT_DUE_CHECK] = now + DUE_CHECK_INTERVAL
+    return True

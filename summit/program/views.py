@@ -7,7 +7,7 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..caching import LRUCache, cache_control, conditional, programme_validators
+from ..caching import cache_control, conditional, programme_validators
 from ..extensions import db
 from ..i18n import current_language
 from ..mail import current_link_base
@@ -16,12 +16,6 @@ from . import service
 from .current import require_event
 
 bp = Blueprint("program", __name__)
-
-# Rendered pages by ETag, per process: the ETag names everything a page shows, so an
-# entry is right for as long as anyone asks for it, and a programme change makes
-# old entries unreachable. Bounded by size; the pages asked for least recently go.
-_rendered = LRUCache(32 * 1024 * 1024)
-
 
 def _page(event: Event, template: str, **context) -> Response:
     """A page of the programme, answered with 304 when the visitor holds this version,
@@ -46,13 +40,8 @@ def _page(event: Event, template: str, **context) -> Response:
     )
     # Browsers check back on every view (a cheap 304); a signed-in organizer's copy
     # stays in their own browser.
-    response = conditional(
-        validators,
-        lambda: _rendered.get_or_build(validators.etag, produce),
-        cache_control(max_age=0, private=bool(user)),
-    )
-    response.vary.update(("Cookie", "Accept-Language"))
-    return response
+    return conditional(validators, produce, cache_control(max_age=0, private=bool(user)),
+                       [("Vary", "Cookie, Accept-Language")])
 
 
 @bp.get("/")

@@ -10,7 +10,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import log_redaction
 from .config import INSTANCE_PATH, PROJECT_ROOT, engine_options, from_environment
-from .database import release_session
+from .database import end_reading_transaction, release_session
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import LANGUAGE_COOKIE, LANGUAGES, requested_language
 
@@ -65,6 +65,7 @@ def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     # Runs before Flask-SQLAlchemy's own teardown (they run in reverse order).
     app.teardown_appcontext(lambda _error: release_session(db.session))
+    app.teardown_request(lambda error: end_reading_transaction(db.session, error))
     migrate.init_app(
         app, db, directory=str(PROJECT_ROOT / "migrations"), compare_type=True, render_as_batch=True
     )

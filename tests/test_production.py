@@ -14,7 +14,9 @@ import uuid
 import pytest
 from flask_migrate import upgrade
 from gunicorn.glogging import SafeAtoms
-from sqlalchemy import select
+from sqlalchemy import event as sa_event
+from sqlalchemy import select, update
+from sqlalchemy.exc import InternalError
 
 from summit import create_app
 from summit.auth.service import create_user
@@ -378,6 +380,50 @@ def test_a_signed_in_organizers_pages_are_theirs_alone(app, client, demo_event):
     assert signed_in.status_code == 200
     assert signed_in.headers["Cache-Control"] == "private, no-cache"
     assert signed_in.headers["ETag"] != anonymous
+
+
+# --- reading requests' transactions ---------------------------------------------------
+
+
+def test_on_postgresql_a_reading_request_cannot_write(app, demo_event, backend):
+    if backend != "postgresql":
+        pytest.skip("READ ONLY transactions are PostgreSQL's; SQLite's GETs take no write lock")
+    rename = update(Event).values(name_en="Changed by a GET")
+    with app.test_request_context("/agenda"):
+        with pytest.raises(InternalError, match="read-only transaction"):
+            db.session.execute(rename)
+        db.session.rollback()
+    with app.test_request_context("/register", method="POST"):
+        assert db.session.execute(rename).rowcount == 1
+        db.session.rollback()
+
+
+def test_on_postgresql_reading_requests_keep_their_prepared_statements(
+    app, client, demo_event, backend
+):
+    """psycopg prepares a statement on its fifth run and forgets all on a ROLLBACK: each
+    GET ends its READ ONLY transaction with COMMIT instead, so the next ones skip the
+    planning."""
+    if backend != "postgresql":
+        pytest.skip("prepared statements are psycopg's")
+    connections = {}
+
+    def remember(dbapi_connection, _record, _proxy):
+        connections[id(dbapi_connection)] = dbapi_connection
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "checkout", remember)
+    try:
+        for _ in range(8):
+            assert client.get("/calendar.ics").status_code == 200
+    finally:
+        sa_event.remove(engine, "checkout", remember)
+    prepared = []
+    for connection in connections.values():  # idle in the pool now
+        prepared += connection.execute("SELECT statement FROM pg_prepared_statements").fetchall()
+        connection.rollback()
+    assert any("programme_version" in statement for (statement,) in prepared)
 
 
 # --- two app servers, one PostgreSQL -------------------------------------------------

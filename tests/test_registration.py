@@ -372,6 +372,22 @@ def test_the_event_capacity_waitlists_whole_registrations_and_cancel_admits_the_
                                  ("c@summit.example.org", "promotion")]
 
 
+def test_a_place_in_a_forums_line_counts_only_people_admitted_to_the_event(app, demo_event):
+    with app.app_context():
+        chip = forum_id("chip-machine")
+        set_capacity(Event, demo_event, 1)
+        set_capacity(Forum, chip, 0)
+        admitted = register_directly(demo_event, "admitted@summit.example.org", [])
+        waiting = register_directly(demo_event, "waiting@summit.example.org", [chip])
+        assert waiting.status == RegistrationStatus.WAITLISTED
+        assert waiting.seats[0].status == SeatStatus.WAITLISTED
+
+        # Joining the forum's line after someone who is still waiting for the event.
+        service.change_forums(db.session, admitted, [chip], LINK_BASE)
+
+        assert service.seat_position(db.session, admitted.seats[0]) == 1
+
+
 def test_a_cancelled_attendee_can_register_again_with_the_same_address(app, demo_event):
     with app.app_context():
         first = register_directly(demo_event, "again@summit.example.org", [])

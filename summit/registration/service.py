@@ -180,23 +180,21 @@ def confirmed_count(session: Session, event: Event, besides: int | None = None) 
 
 
 def _queued_before(column_at, column_id, at: datetime, row_id: int):
-    return or_(column_at < at, and_(column_at == at, column_id < row_id))
+    # The first term is implied by the second; it bounds an index range on queued_at.
+    return and_(column_at <= at, or_(column_at < at, and_(column_at == at, column_id < row_id)))
 
 
 def _in_line_for_a_seat():
     """A waiting seat whose registration holds a place at the event (the others wait
-    for the event first). The registration is looked up by primary key, seat by seat,
-    so the plan stays fast while the tables grow faster than PostgreSQL's statistics
-    follow, as they do on registration day."""
-    registration_status = (
-        select(Registration.status)
-        .where(Registration.id == Seat.registration_id)
-        .scalar_subquery()
+    for the event first). Those others are few and read once, into a set each seat is
+    checked against, rather than each seat's registration being looked up: the queue
+    ahead of someone who registers late can be thousands long. (Not narrowed to the
+    event: with statistics behind a fast-growing table, PostgreSQL would then walk all
+    the event's registrations instead of the status index.)"""
+    not_admitted = select(Registration.id).where(
+        Registration.status.in_((RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED))
     )
-    return and_(
-        Seat.status == SeatStatus.WAITLISTED,
-        registration_status == RegistrationStatus.CONFIRMED,
-    )
+    return and_(Seat.status == SeatStatus.WAITLISTED, Seat.registration_id.not_in(not_admitted))
 
 
 def seat_position(session: Session, seat: Seat) -> int | None:

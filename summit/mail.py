@@ -36,7 +36,7 @@ from urllib.parse import urlsplit
 from flask import Flask, current_app, has_request_context, render_template, request
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import inspect, select, update
+from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, joinedload
 from werkzeug.sansio.utils import get_current_url
@@ -208,14 +208,20 @@ def _boundary() -> str:
 
 
 UNSENT = (MailStatus.PENDING, MailStatus.SENDING, MailStatus.FAILED)
-# What rendering a mail reads (the event's forums name the main forum for the agenda):
-# loaded with it in one query, not one lazy query at a time.
-WITH_RECIPIENT = [
-    joinedload(MailMessage.registration).options(
-        joinedload(Registration.event).joinedload(Event.forums),
-        joinedload(Registration.seats).joinedload(Seat.forum),
+# A mail with what rendering it reads (the event's forums name the main forum for the
+# agenda): one query, not one lazy query at a time. This and _MARK_SENT are built once,
+# as every registration sends a mail: building them anew cost as much Python as
+# running them.
+_MAIL_WITH_RECIPIENT = (
+    select(MailMessage)
+    .where(MailMessage.id == bindparam("mail_id"))
+    .options(
+        joinedload(MailMessage.registration).options(
+            joinedload(Registration.event).joinedload(Event.forums),
+            joinedload(Registration.seats).joinedload(Seat.forum),
+        )
     )
-]
+)
 
 
 def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
@@ -247,11 +253,19 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
     return sent, failed
 
 
+_MARK_SENT = (
+    update(MailMessage)
+    .where(MailMessage.id == bindparam("mail_id"))
+    .values(subject=bindparam("sent_subject"), message=bindparam("sent_message"),
+            status=MailStatus.SENT, sent_at=bindparam("sent_now"), last_error="")
+)
+
+
 def _send_claimed(session: Session, mail_id: int) -> bool:
     """Render and send a mail this sender holds the claim for, and record how that went.
     Commits; returns whether it went out."""
     try:
-        mail = session.get(MailMessage, mail_id, options=WITH_RECIPIENT)
+        mail = session.execute(_MAIL_WITH_RECIPIENT, {"mail_id": mail_id}).unique().scalar_one()
         subject, message = render(session, mail)
         data = message.as_bytes(policy=WIRE_FORMAT)
         _transmit(data, mail.recipient, mail_id)
@@ -261,10 +275,9 @@ def _send_claimed(session: Session, mail_id: int) -> bool:
         return False
     begin_write(session)
     session.execute(
-        update(MailMessage)
-        .where(MailMessage.id == mail_id)
-        .values(subject=subject[:300], message=data, status=MailStatus.SENT,
-                sent_at=utcnow(), last_error="")
+        _MARK_SENT,
+        {"mail_id": mail_id, "sent_subject": subject[:300], "sent_message": data,
+         "sent_now": utcnow()},
     )
     session.commit()
     return True

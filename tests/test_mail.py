@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import time
+from datetime import timedelta
 from email import message_from_bytes, policy
 
 import pytest
@@ -12,7 +13,7 @@ from sqlalchemy import select
 
 from summit.extensions import db
 from summit.mail import NEXT_DUE_CHECK, deliver_due
-from summit.models import MailMessage, MailStatus
+from summit.models import MailMessage, MailStatus, utcnow
 
 from .servers import free_port
 from .test_program import page_text
@@ -69,7 +70,13 @@ def test_the_confirmation_arrives_by_smtp_with_a_working_private_link(
     html = message.get_body(("html",)).get_content()
     assert f'href="http://localhost{link}"' in html
     with app.app_context():
-        assert db.session.scalars(select(MailMessage.status)).all() == [MailStatus.SENT]
+        kept = db.session.scalars(select(MailMessage)).one()
+        assert kept.status == MailStatus.SENT
+        # The record of what went out: the message itself, its subject, and when.
+        sent = message_from_bytes(kept.message, policy=policy.default)
+        assert sent["Message-ID"] == message["Message-ID"]
+        assert kept.subject == message["Subject"]
+        assert timedelta(0) <= utcnow() - kept.sent_at < timedelta(minutes=1)
 
 
 def test_a_dead_smtp_server_never_costs_a_registration_and_the_mail_is_retried(

@@ -190,18 +190,19 @@ def confirmed_count(session: Session, event: Event, besides: int | None = None) 
     )
 
 
-def _queued_before(column_at, column_id, at: datetime, row_id: int):
+def _queued_before(column_at, column_id, at, row_id):
+    """Rows queued before (``at``, ``row_id``): values or bind parameters."""
     # The first term is implied by the second; it bounds an index range on queued_at.
     return and_(column_at <= at, or_(column_at < at, and_(column_at == at, column_id < row_id)))
 
 
 def _in_line_for_a_seat():
-    """A waiting seat whose registration holds a place at the event (the others wait
-    for the event first). Those others are few and read once, into a set each seat is
-    checked against, rather than each seat's registration being looked up: the queue
-    ahead of someone who registers late can be thousands long. (Not narrowed to the
-    event: with statistics behind a fast-growing table, PostgreSQL would then walk all
-    the event's registrations instead of the status index.)"""
+    """A waiting seat whose registration holds a place at the event. The registrations
+    that do not (still waiting for the event, or cancelled) are read once, into a set
+    each seat is checked against, rather than each seat's registration being looked
+    up: the queue ahead of someone who registers late can be thousands long. (Not
+    narrowed to the event: with statistics behind a fast-growing table, PostgreSQL
+    would then walk all the event's registrations instead of the status index.)"""
     not_admitted = select(Registration.id).where(
         Registration.status.in_((RegistrationStatus.WAITLISTED, RegistrationStatus.CANCELLED))
     )

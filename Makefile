@@ -7,9 +7,9 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 FLASK := $(BIN)/flask --app app
 
-# CJK fonts and the Latin face for badges, and HarfBuzz's subsetter so WeasyPrint
+# CJK fonts, the Latin face and colour emoji for badges, and HarfBuzz's subsetter so WeasyPrint
 # embeds them fast.
-RUN_PACKAGES := fonts-noto-cjk fonts-liberation libharfbuzz-subset0
+RUN_PACKAGES := fonts-noto-cjk fonts-liberation fonts-noto-color-emoji libharfbuzz-subset0
 # The browser for end-to-end tests, pdftoppm to read badges back, wrk for benchmarks.
 TEST_PACKAGES := $(RUN_PACKAGES) chromium poppler-utils wrk
 

@@ -238,6 +238,54 @@ def test_html_that_asks_for_outside_resources_renders_without_them():
     assert not PdfReader(io.BytesIO(data)).pages[0]["/Resources"].get("/XObject")  # no image
 
 
+# --- characters beyond the Latin and CJK faces ---------------------------------------
+
+DRAGON_NAME = "李🐉龙"
+# Unassigned in Unicode, and a private-use character of plane 15: no font has them.
+NO_FONT_HAS = "\u0378\U000f0000"
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text as poppler reads it back, whitespace removed."""
+    return squeeze(subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True,
+                                  check=True).stdout.decode())
+
+
+def coloured_pixels_of_the_name(data: bytes) -> int:
+    """Pixels of clear colour (not black, grey or white) where an A6 badge prints the name."""
+    png = subprocess.run(["pdftoppm", "-r", "72", "-f", "1", "-l", "1", "-singlefile", "-png",
+                          "-"], input=data, capture_output=True, check=True).stdout
+    image = Image.open(io.BytesIO(png)).convert("RGB")
+    slot = LAYOUTS["a6"].design.full_name
+    px = 72 / 25.4
+    name = image.crop((round(slot.left * px), round(slot.top * px),
+                       round((slot.left + slot.box.width_mm) * px),
+                       round((slot.top + slot.box.height_mm) * px)))
+    return sum(count for count, (r, g, b) in name.getcolors(name.width * name.height)
+               if max(r, g, b) - min(r, g, b) > 80)
+
+
+def test_an_emoji_in_a_name_prints_in_colour_from_the_emoji_face():
+    data = render([facts(full_name=DRAGON_NAME, organisation="Party 🎉 Lab 🎓")])
+    faces = {name.split("+", 1)[-1].replace("-", "") for name in font_names(data)}
+    assert any(face.startswith("NotoColorEmoji") for face in faces), faces
+    assert coloured_pixels_of_the_name(data) > 100
+    text = pdf_text(data)
+    assert DRAGON_NAME in text and "Party🎉Lab🎓" in text
+    # Without emoji, nothing comes from the emoji face: not even the digits, which it has.
+    plain = render([facts(full_name="李龙")])
+    assert not any("Emoji" in name for name in font_names(plain))
+    assert coloured_pixels_of_the_name(plain) == 0
+
+
+def test_a_character_no_font_has_is_left_out_instead_of_printing_a_box():
+    data = render([facts(full_name=f"Anna{NO_FONT_HAS[0]} Schmidt",
+                         latin_name="", organisation=f"Acme {NO_FONT_HAS[1]}Lab 🐉")])
+    text = pdf_text(data)
+    assert "AnnaSchmidt" in text and "AcmeLab🐉" in text
+    assert not any(char in text for char in NO_FONT_HAS)
+
+
 # --- layouts and long runs -----------------------------------------------------------
 
 
@@ -439,6 +487,32 @@ def test_late_registrants_badges_are_printed_apart_from_those_printed_before(
     assert "/admin/badges.pdf?printed=no" in screen
 
 
+def test_the_printing_screen_lists_attendees_whose_badge_leaves_characters_out(
+    app, client, attendees, demo_event
+):
+    with app.app_context():
+        lost_id, _, _ = attend(demo_event, f"Zoë{NO_FONT_HAS[0]} Li", "zoe@example.org",
+                               organisation=f"Lab {NO_FONT_HAS[1]}")
+        attend(demo_event, DRAGON_NAME, "dragon@example.org", organisation="🎓 Academy")
+    make_accounts(app)
+    sign_in_as(client, Role.ORGANIZER)
+    response = client.get("/admin/printing?show=1&lang=en")
+    assert response.status_code == 200
+    screen = response.get_data(as_text=True)
+    assert "1 badge leaves out characters that no installed font can print." in screen
+    lost = screen[screen.index("Characters no badge font has"):]
+    assert f'href="/admin/registrations/{lost_id}"' in lost
+    assert "U+0378" in lost and "U+F0000" in lost
+    # Emoji print; Chinese and Latin names print whole.
+    assert DRAGON_NAME not in lost and "刘韵洁" not in lost and "Anna Schmidt" not in lost
+    (page,) = [page for page in pdf_pages(client.get("/admin/badges.pdf").data)
+               if "Zoë" in page]
+    assert "ZoëLi" in page and not any(char in page for char in NO_FONT_HAS)
+
+    clean = client.get("/admin/printing?show=1&category=speaker&lang=en").get_data(as_text=True)
+    assert "Characters no badge font has" not in clean
+
+
 @pytest.mark.parametrize("query, complaint", [
     ("layout=a5", "layout"), ("printed=maybe", "printed"), ("category=alien", "category"),
     ("status=cancelled", "ancelled"), ("status=everything", "status"),
@@ -471,3 +545,4 @@ def test_doctor_reports_database_fonts_and_subsetting(app):
     assert "ok" in lines["Database"]
     assert "ok" in lines["CJK"] and "Noto Sans CJK" in lines["CJK"]
     assert "ok" in lines["HarfBuzz"]
+    assert "ok" in lines["Emoji"] and "Noto Color Emoji" in lines["Emoji"]

@@ -62,6 +62,7 @@ def badge_printing():
         form=form,
         selected=selected,
         printed_before=sum(1 for r in selected or [] if r.badge_printed_at is not None),
+        lost=badges.lost_characters(selected or []),
         error=error,
         pdf_url=url_for("badges.batch", **arguments),
         mark_form=mark_form,

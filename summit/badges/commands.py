@@ -14,7 +14,7 @@ from ..cli import summit_cli
 from ..extensions import db
 from ..program.service import find_event
 from . import service
-from .fonts import INSTALL_HINT, check_fonts
+from .fonts import EMOJI_INSTALL_HINT, INSTALL_HINT, check_fonts
 from .layouts import DEFAULT_LAYOUT, LAYOUTS
 from .render import badge_facts, write_badges
 
@@ -84,6 +84,9 @@ def doctor() -> None:
     checks.append(("Latin font", fonts.latin_family is not None,
                    fonts.latin_family or "none of Liberation Sans, Arimo, DejaVu Sans; "
                    "apt-get install fonts-liberation"))
+    checks.append(("Emoji font", fonts.emoji_family is not None,
+                   fonts.emoji_family or f"none: emoji in names are left out of badges; "
+                   f"{EMOJI_INSTALL_HINT}"))
     checks.append(("HarfBuzz subset", fonts.harfbuzz_subset,
                    "available: fonts are subset fast" if fonts.harfbuzz_subset else
                    "missing: CJK fonts are subset with fontTools, about 5 times slower; "

@@ -1,11 +1,12 @@
 """Shrink-to-fit for badge text, decided in Python because WeasyPrint has no auto-fit.
 
 Each character has a width class (in em, measured from the bold faces of Liberation
-Sans and of Noto Sans CJK's Latin, rounded up, so an estimate is never narrower than
-the printed text). A text is split into at most ``max_lines`` lines, only at spaces,
-after a hyphen and between CJK characters, never inside a Latin word, and set at the
-largest size at which its widest line fits the box's width and all its lines fit the
-box's height. The lines are printed with ``white-space: pre``, exactly as split here.
+Sans and of Noto Sans CJK's Latin, and from Noto Color Emoji, rounded up, so an
+estimate is never narrower than the printed text). A text is split into at most
+``max_lines`` lines, only at spaces, after a hyphen and between CJK characters, never
+inside a Latin word, and set at the largest size at which its widest line fits the
+box's width and all its lines fit the box's height. The lines are printed with
+``white-space: pre``, exactly as split here.
 """
 
 from __future__ import annotations
@@ -24,7 +25,10 @@ SAFETY = 0.97  # of the box's width, for rounding in the PDF
 
 NARROW = frozenset("iljtfrI.,:;'!|()[]-/·`")
 WIDE = frozenset("mwMW@%")
-WIDTHS = {"narrow": 0.44, "space": 0.28, "wide": 1.02, "upper": 0.78, "other": 0.64, "cjk": 1.0}
+WIDTHS = {"narrow": 0.44, "space": 0.28, "wide": 1.02, "upper": 0.78, "other": 0.64, "cjk": 1.0,
+          "emoji": 1.25}
+# Pictographs from here on print from the emoji face, wider than a CJK character.
+EMOJI_START = 0x1F000
 
 # A Chinese name of two or three characters is spaced out, as on name cards: 王 伟.
 CJK_NAME_SPACING = {2: 0.6, 3: 0.3}
@@ -40,6 +44,8 @@ def is_cjk(char: str) -> bool:
 @functools.cache
 def char_width(char: str) -> float:
     """The width of one character in em, by its class."""
+    if ord(char) >= EMOJI_START and unicodedata.category(char) == "So":
+        return WIDTHS["emoji"]
     if is_cjk(char) or (ord(char) >= 0x2000 and unicodedata.east_asian_width(char) == "A"):
         # Symbols of ambiguous width (■, ※, …) come from the CJK face, a full em wide.
         return WIDTHS["cjk"]

@@ -38,12 +38,14 @@ class RefusedURL(ValueError):
 
 class StaticFilesFetcher(URLFetcher):
     """Serves files inside the static folder (given as file: URLs, which relative links
-    resolve to) and refuses everything else: other files, http(s):, data:, any scheme.
+    resolve to) and the ``font_files`` named (system fonts that an @font-face's local()
+    names), and refuses everything else: other files, http(s):, data:, any scheme.
     Keeps what it served and refused, for the log and for tests."""
 
-    def __init__(self, static_dir: str | Path):
+    def __init__(self, static_dir: str | Path, font_files: Iterable[str] = ()):
         super().__init__(allowed_protocols=("file",), allow_redirects=False)
         self.root = Path(static_dir).resolve()
+        self.font_files = frozenset(Path(path).resolve() for path in font_files)
         self.served: list[str] = []
         self.refused: list[str] = []
 
@@ -57,7 +59,7 @@ class StaticFilesFetcher(URLFetcher):
         if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
             return None
         path = Path(unquote(parts.path)).resolve()
-        if not path.is_relative_to(self.root) or not path.is_file():
+        if not (path.is_relative_to(self.root) or path in self.font_files) or not path.is_file():
             return None
         return path
 
@@ -85,8 +87,9 @@ def _fonts() -> FontConfiguration:
     return _font_config
 
 
-def html_to_pdf(html: str, static_dir: str, fetcher: StaticFilesFetcher | None = None) -> bytes:
-    fetcher = fetcher or StaticFilesFetcher(static_dir)
+def html_to_pdf(html: str, static_dir: str, fetcher: StaticFilesFetcher | None = None,
+                font_files: Iterable[str] = ()) -> bytes:
+    fetcher = fetcher or StaticFilesFetcher(static_dir, font_files)
     document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
     return document.write_pdf(font_config=_fonts())
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import BinaryIO
 
 from babel.dates import format_interval
@@ -24,7 +24,13 @@ from ..i18n import LANGUAGES, localized
 from ..models import Registration, RegistrationCategory, SeatStatus
 from . import pdf
 from .fit import Fitted, fit, fit_list
-from .fonts import cjk_font_status, css_font_family
+from .fonts import (
+    cjk_font_status,
+    css_emoji_font_faces,
+    css_font_family,
+    emoji_font_files,
+    printable,
+)
 from .layouts import CATEGORY_BANDS, LAYOUTS, Band, Design, Layout
 from .qr import qr_svg
 
@@ -96,6 +102,21 @@ def badge_facts(registration: Registration) -> BadgeFacts:
         forums=tuple((str(localized(forum, "name", lang)), _safe_colour(forum.colour))
                      for forum in forums),
         checkin_code=registration.checkin_code,
+    )
+
+
+def without_missing_glyphs(facts: BadgeFacts) -> BadgeFacts:
+    """``facts`` without the characters no badge font has, which would print as empty
+    boxes (the printing screen lists the attendees who lose some)."""
+    return replace(
+        facts,
+        event_name=printable(facts.event_name),
+        event_name_en=printable(facts.event_name_en),
+        dates=printable(facts.dates),
+        full_name=printable(facts.full_name),
+        latin_name=printable(facts.latin_name),
+        organisation=printable(facts.organisation),
+        forums=tuple((printable(name), colour) for name, colour in facts.forums),
     )
 
 
@@ -179,13 +200,15 @@ def badges_html(badges: Sequence[BadgeFacts], layout: Layout, title: str) -> str
         pages=[views[start : start + layout.per_page]
                for start in range(0, len(views), layout.per_page)],
         font_family=Markup(css_font_family()),
+        font_faces=Markup(css_emoji_font_faces()),
         css=VaryingStyles(),
     )
 
 
 def render_chunk(badges: Sequence[BadgeFacts], layout_key: str, title: str) -> bytes:
     """Badges to PDF bytes: what each worker process does with its chunk."""
-    return pdf.html_to_pdf(badges_html(badges, LAYOUTS[layout_key], title), str(STATIC))
+    return pdf.html_to_pdf(badges_html(badges, LAYOUTS[layout_key], title), str(STATIC),
+                           font_files=emoji_font_files())
 
 
 def _chunk_size(badges: int, per_page: int, most: int, workers: int) -> int:
@@ -213,6 +236,8 @@ def write_badges(
     status = cjk_font_status()
     if not status.cjk_ok:
         log.warning("Badges are rendered without a CJK font. %s", status.message)
+    # Here, in the calling process, so that workers need not read the fonts' coverage.
+    badges = [without_missing_glyphs(facts) for facts in badges]
     if len(badges) <= min(chunk_badges, IN_PROCESS_BADGES):
         target.write(render_chunk(badges, layout.key, title))
     else:

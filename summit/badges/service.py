@@ -20,6 +20,7 @@ from ..models import (
     Seat,
     SeatStatus,
 )
+from .fonts import missing_glyphs
 from .layouts import DEFAULT_LAYOUT, LAYOUTS, Layout
 
 
@@ -111,3 +112,28 @@ def badge_registrations(session: Session, event: Event, wanted: BadgeFilter) -> 
         seated = (Seat.forum_id == forum_id) & (Seat.status == SeatStatus.CONFIRMED)
         query = query.where(Registration.seats.any(seated))
     return sorted(session.scalars(query), key=_sort_key(wanted.order))
+
+
+@dataclass(frozen=True)
+class LostCharacters:
+    """An attendee whose badge leaves out characters that no badge font has."""
+
+    registration: Registration
+    characters: str
+
+    @property
+    def code_points(self) -> list[str]:
+        return [f"U+{ord(char):04X}" for char in self.characters]
+
+
+def lost_characters(registrations: list[Registration]) -> list[LostCharacters]:
+    """The attendees among ``registrations`` whose name, name in Latin letters or
+    organisation has characters the badge leaves out, so that an organizer can fix them."""
+    found = []
+    for registration in registrations:
+        missing = missing_glyphs(
+            registration.full_name + registration.latin_name + registration.organisation
+        )
+        if missing:
+            found.append(LostCharacters(registration, missing))
+    return found

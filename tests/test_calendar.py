@@ -491,6 +491,78 @@ def test_schedule_json_validates_against_the_frab_schema(app, client, demo_event
     assert keynote["type"] == "Keynote"
 
 
+def all_talks(document: dict) -> list[dict]:
+    return [talk for day in document["schedule"]["conference"]["days"]
+            for room in day["rooms"].values() for talk in room]
+
+
+def set_abstracts(title_en: str, abstract_zh: str, abstract_en: str) -> None:
+    item = session_by_title(title_en)
+    item.abstract_zh, item.abstract_en = abstract_zh, abstract_en
+    db.session.commit()
+
+
+@needs_conformance
+def test_every_exported_event_carries_a_description_and_what_pretalx_always_sends(
+    app, client, demo_event
+):
+    """Some schedule clients read these fields unconditionally and crash without them."""
+    with app.app_context():
+        set_abstracts("Lunch", "", "")
+        set_abstracts("Opening ceremony", "致辞与开幕。", "Welcome and opening.")
+    document = client.get("/schedule.json?lang=en").get_json()
+    talks = all_talks(document)
+    with app.app_context():
+        assert len(talks) == len(db.session.scalars(select(ProgrammeSession)).all())
+    for talk in talks:
+        assert talk["description"] == talk["abstract"], talk["title"]
+        assert talk["logo"] == "" and talk["recording_license"] == ""
+        assert talk["do_not_record"] is False
+        assert talk["links"] == [] and talk["attachments"] == []
+    by_title = {talk["title"]: talk for talk in talks}
+    assert by_title["Lunch"]["description"] == ""
+    assert by_title["Opening ceremony"]["description"] == "Welcome and opening."
+    schema = json.loads((CONFORMANCE / "schedule.schema.json").read_text())
+    jsonschema.Draft6Validator(schema).validate(document)
+
+    xml = client.get("/schedule.xml?lang=zh").get_data()
+    xsd = xmlschema.XMLSchema(str(CONFORMANCE / "schedule.xml.xsd"))
+    xsd.validate(xml)
+    events = [event for day in xsd.to_dict(xml)["day"] for room in day["room"]
+              for event in room["event"]]
+    assert len(events) == len(talks)
+    for event in events:
+        # An empty element reads back as None.
+        assert "description" in event and event["description"] == event["abstract"]
+        assert event["recording"] == {"license": None, "optout": False}
+    by_title = {event["title"]: event for event in events}
+    assert by_title["午餐"]["description"] is None
+    assert by_title["开幕式"]["description"] == "致辞与开幕。"
+
+
+def test_control_characters_are_absent_from_the_json_and_the_csv(app, client, demo_event):
+    """The iCal and XML writers always left them out; JSON and CSV now do too."""
+    with app.app_context():
+        panel = session_by_title("Panel: 5G, new infrastructure, new ecosystem")
+        panel.title_zh = "圆桌\x07：5G\x1b新生态\x00"
+        panel.abstract_zh = "对话\x0b与\x0c交流\x7f。\ufffe"
+        panel.speakers[0].name_zh = "何\x08积\x1f丰"
+        db.session.commit()
+    controls = [chr(code) for code in (*range(0x20), 0x7F, 0xFFFE) if chr(code) not in "\t\n\r"]
+
+    body = client.get("/schedule.json?lang=zh").get_data(as_text=True)
+    assert not any(char in body for char in controls)
+    assert not any(f"\\u{ord(char):04x}" in body.lower() for char in controls)
+    talk = next(t for t in all_talks(json.loads(body)) if t["title"] == "圆桌：5G新生态")
+    assert talk["abstract"] == talk["description"] == "对话与交流。"
+    assert talk["persons"][0]["name"] == "何积丰"
+
+    sheet = client.get("/schedule.csv?lang=zh").get_data().decode("utf-8-sig")
+    assert not any(char in sheet for char in controls)
+    row = next(row for row in csv.reader(io.StringIO(sheet)) if row[6] == "圆桌：5G新生态")
+    assert row[9] == "对话与交流。" and row[7].startswith("何积丰")
+
+
 def test_the_csv_opens_in_excel_and_runs_no_formula(app, client, demo_event):
     with app.app_context():
         set_title(session_by_title("Lunch").id, '=HYPERLINK("http://evil.example","点我")')

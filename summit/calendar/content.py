@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 
 from flask_babel import gettext as _
@@ -11,6 +12,14 @@ from ..models import Event, ProgrammeSession, Speaker
 
 # Fixed forever: iCal UIDs and schedule GUIDs are derived from it.
 NAMESPACE = uuid.UUID("6f1e5a43-27c4-4f0e-9a55-3c3e2f6f7b1d")
+# Control characters other than tab and line breaks, which iCal TEXT (RFC 5545 §3.3.11)
+# may not hold, nor XML 1.0 (with U+FFFE and U+FFFF), and which JSON and CSV readers
+# trip over: no export carries them.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]")
+
+
+def without_control_characters(text: str) -> str:
+    return CONTROL_CHARACTERS.sub("", text)
 
 
 def stable_id(site: str, event: Event, kind: str, key: object) -> str:

@@ -4,7 +4,9 @@ and pretalx export and Giggity, EventFahrplan, pyfahrplan and info-beamer read.
 ``schedule()`` arranges the sessions once (days → rooms → events, tracks =
 forums, persons = speakers); ``to_xml()`` and ``to_json()`` write that one
 arrangement, as ../shared/conformance/schedule.xml.xsd and schedule.schema.json
-define them. Pure: no request, no database.
+define them, with every text free of control characters. Every event carries the
+fields that pretalx always sends, empty when Summit has nothing for them: some
+clients read them unconditionally. Pure: no request, no database.
 
 Cancelled sessions are left out: schedule clients have no status to show, and
 they flag a session that disappears from a newer version as cancelled.
@@ -25,12 +27,10 @@ from zoneinfo import ZoneInfo
 from ..i18n import localized
 from ..labels import SESSION_KINDS
 from ..models import Event, ProgrammeSession, Speaker
-from .content import room_key, room_of, stable_id
+from .content import room_key, room_of, stable_id, without_control_characters
 
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
 GENERATOR = "Summit"
-# XML 1.0 cannot carry these, escaped or not.
-NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 SLUG_WORDS = re.compile(r"[^a-z0-9]+")
 
@@ -134,13 +134,16 @@ def schedule(
     kinds = {kind: str(label) for kind, label in SESSION_KINDS.items()}
     people: dict[int, Person] = {}
 
+    def text(thing: object, name: str) -> str:
+        return without_control_characters(localized(thing, name, lang))
+
     def person(speaker: Speaker) -> Person:
         if speaker.id not in people:
             people[speaker.id] = Person(
                 id=speaker.id,
                 guid=stable_id(site, event, "speaker", speaker.id),
-                name=localized(speaker, "name", lang),
-                biography=localized(speaker, "bio", lang),
+                name=text(speaker, "name"),
+                biography=text(speaker, "bio"),
             )
         return people[speaker.id]
 
@@ -150,7 +153,8 @@ def schedule(
         starts, ends = item.starts_at.astimezone(zone), item.ends_at.astimezone(zone)
         key = room_key(item)
         if key not in rooms:
-            rooms[key] = Room(room_of(item, lang), stable_id(site, event, "room", "|".join(key)))
+            rooms[key] = Room(without_control_characters(room_of(item, lang)),
+                              stable_id(site, event, "room", "|".join(key)))
         room = rooms[key]
         day = days.get(starts.date())
         if day is None:
@@ -164,11 +168,11 @@ def schedule(
             starts=starts,
             ends=ends,
             room=room.name,
-            title=localized(item, "title", lang),
-            track=localized(item.forum, "name", lang),
+            title=text(item, "title"),
+            track=text(item.forum, "name"),
             type=kinds[item.kind],
             language=lang,
-            abstract=localized(item, "abstract", lang),
+            abstract=text(item, "abstract"),
             url=session_url(item),
             persons=[person(speaker) for speaker in item.speakers],
         ))
@@ -178,8 +182,8 @@ def schedule(
     return Schedule(
         version=str(event.programme_version),
         acronym=short_name,
-        title=localized(event, "name", lang),
-        description=localized(event, "theme", lang),
+        title=text(event, "name"),
+        description=text(event, "theme"),
         starts_on=event.starts_on,
         ends_on=event.ends_on,
         time_zone_name=event.timezone,
@@ -189,7 +193,7 @@ def schedule(
         schedule_url=schedule_url,
         tracks=[
             Track(
-                localized(forum, "name", lang),
+                text(forum, "name"),
                 forum.slug,
                 forum.colour if HEX_COLOUR.fullmatch(forum.colour or "") else "#1f6feb",
             )
@@ -226,13 +230,9 @@ def _generator_version() -> str:
 # --- XML -------------------------------------------------------------------
 
 
-def _clean(value: str) -> str:
-    return NOT_XML.sub("", value)
-
-
 def _element(parent: ET.Element, tag: str, text: str = "", **attributes: str) -> ET.Element:
-    element = ET.SubElement(parent, tag, {k: _clean(v) for k, v in attributes.items()})
-    element.text = _clean(text)
+    element = ET.SubElement(parent, tag, attributes)
+    element.text = text
     return element
 
 
@@ -284,10 +284,16 @@ def _talk_xml(parent: ET.Element, talk: Talk) -> None:
     _element(element, "type", talk.type)
     _element(element, "language", talk.language)
     _element(element, "abstract", talk.abstract)
+    _element(element, "description", talk.abstract)
+    _element(element, "logo")
+    recording = _element(element, "recording")
+    _element(recording, "license")
+    _element(recording, "optout", "false")
     persons = _element(element, "persons")
     for person in talk.persons:
         _element(persons, "person", person.name, id=str(person.id), guid=person.guid)
     _element(element, "links")
+    _element(element, "attachments")
 
 
 # --- JSON ------------------------------------------------------------------
@@ -353,6 +359,12 @@ def _talk_json(talk: Talk) -> dict:
         "type": talk.type,
         "language": talk.language,
         "abstract": talk.abstract,
+        # Summit's one text about a session: pretalx's longer description, where it has one.
+        "description": talk.abstract,
+        "logo": "",
+        "recording_license": "",
+        # Summit keeps no opt-outs from recording.
+        "do_not_record": False,
         # "name" as pretalx writes it today, "public_name" for older readers; no
         # numeric "id" here, which would make the person match both person schemas.
         "persons": [

@@ -16,7 +16,6 @@ updates, cancelled sessions kept with STATUS:CANCELLED.
 from __future__ import annotations
 
 import functools
-import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -28,14 +27,12 @@ from icalendar.prop import vDuration, vText, vUri
 
 from ..i18n import localized
 from ..models import Event, ProgrammeSession
-from .content import location_of, room_key, speaker_line, stable_id
+from .content import location_of, room_key, speaker_line, stable_id, without_control_characters
 
 PRODID = "-//Summit//Summit conference programme//EN"
 # How often subscribed clients should fetch the feed again (RFC 7986 and Outlook's name).
 REFRESH_INTERVAL = timedelta(hours=1)
 LINE_LIMIT = 75  # octets per line, CRLF not counted (RFC 5545 §3.1)
-# Control characters that TEXT may not hold (RFC 5545 §3.3.11); line breaks are escaped.
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class Text(vText):
@@ -52,7 +49,7 @@ class Text(vText):
 
 def escape_text(value: str) -> str:
     return (
-        CONTROL_CHARACTERS.sub("", value)
+        without_control_characters(value)
         .replace("\\", "\\\\")
         .replace(";", "\\;")
         .replace(",", "\\,")

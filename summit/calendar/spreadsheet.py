@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from ..i18n import localized
 from ..labels import SESSION_KINDS
 from ..models import Event, ProgrammeSession
-from .content import room_of, speaker_line
+from .content import room_of, speaker_line, without_control_characters
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Sheets.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -58,5 +58,5 @@ def to_csv(
             localized(item, "abstract", lang),
             session_url(item),
         ]
-        writer.writerow([neutralise(cell) for cell in row])
+        writer.writerow([neutralise(without_control_characters(cell)) for cell in row])
     return ("\ufeff" + out.getvalue()).encode()

@@ -544,7 +544,7 @@ def test_control_characters_are_absent_from_the_json_and_the_csv(app, client, de
     """The iCal and XML writers always left them out; JSON and CSV now do too."""
     with app.app_context():
         panel = session_by_title("Panel: 5G, new infrastructure, new ecosystem")
-        panel.title_zh = "圆桌\x07：5G\x1b新生态\x00"
+        panel.title_zh = "圆桌\x07：5G\x1b新生态\x01"  # PostgreSQL stores no NUL
         panel.abstract_zh = "对话\x0b与\x0c交流\x7f。\ufffe"
         panel.speakers[0].name_zh = "何\x08积\x1f丰"
         db.session.commit()

@@ -487,8 +487,8 @@ def test_late_registrants_badges_are_printed_apart_from_those_printed_before(
     assert "/admin/badges.pdf?printed=no" in screen
 
 
-def test_the_printing_screen_lists_attendees_whose_badge_leaves_characters_out(
-    app, client, attendees, demo_event
+def test_the_printing_screen_and_the_command_list_attendees_whose_badge_leaves_characters_out(
+    app, client, attendees, demo_event, tmp_path
 ):
     with app.app_context():
         lost_id, _, _ = attend(demo_event, f"Zoë{NO_FONT_HAS[0]} Li", "zoe@example.org",
@@ -511,6 +511,11 @@ def test_the_printing_screen_lists_attendees_whose_badge_leaves_characters_out(
 
     clean = client.get("/admin/printing?show=1&category=speaker&lang=en").get_data(as_text=True)
     assert "Characters no badge font has" not in clean
+
+    result = app.test_cli_runner().invoke(args=["summit", "badges", "--out",
+                                                str(tmp_path / "all.pdf")])
+    assert result.exit_code == 0, result.output
+    assert f"Left out of #{lost_id} " in result.output and "U+0378 U+F0000" in result.output
 
 
 @pytest.mark.parametrize("query, complaint", [

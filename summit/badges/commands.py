@@ -57,6 +57,9 @@ def badges(out_path: str, layout: str, category: str, forum: str, status: str, p
     partial.replace(target)
     click.echo(f"Wrote {len(facts)} badges on {pages} page{'s' if pages != 1 else ''} "
                f"({wanted.layout.key}) to {target} in {time.perf_counter() - started:.1f} s.")
+    for lost in service.lost_characters(registrations):
+        click.echo(f"Left out of #{lost.registration.id} {lost.registration.full_name}'s badge "
+                   f"(no font has them): {' '.join(lost.code_points)}", err=True)
 
 
 def _database_check() -> tuple[bool, str]:

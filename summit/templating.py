@@ -65,6 +65,13 @@ def register_template_helpers(app: Flask) -> None:
     def zone_name(value: str) -> str:
         return i18n.format_zone(value)
 
+    @app.template_filter("part_of_day")
+    def part_of_day(value: datetime) -> str:
+        """周四下午 / Thursday afternoon; with the date when the event lasts over a week."""
+        event = current_event()
+        long_event = event is not None and (event.ends_on - event.starts_on).days >= 7
+        return i18n.format_part_of_day(value, event_zone(), with_date=long_event)
+
     @app.template_filter("moment")
     def moment(value: datetime) -> str:
         return i18n.format_moment(value, event_zone())

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 from summit.extensions import db
 from summit.models import Event, MailMessage, Registration, SeatStatus
 
+from .test_admin_registrations import CSRF_FIELD, audit_entries, sealed_field, sign_in, upload
+from .test_admin_registrations import csrf_token as admin_csrf
 from .test_program import page_text
 from .test_registration import (
     csrf_token,
@@ -146,3 +148,100 @@ def test_an_event_that_allows_overlap_seats_both(app, client, demo_event):
         (registration,) = registrations()
         assert seats_of(registration.id) == {chosen[0]: SeatStatus.CONFIRMED,
                                              chosen[1]: SeatStatus.CONFIRMED}
+
+
+# --- the organizers' own editing: a warning they can override ------------------------------
+
+
+def admin_fields(client, path: str, forums, **extra) -> dict:
+    return {
+        "csrf_token": admin_csrf(client, path),
+        "full_name": "张贵宾", "latin_name": "", "email": "vip@example.org", "phone": "",
+        "organisation": "工业和信息化部", "job_title": "", "category": "vip", "locale": "zh",
+        "forums": [str(forum) for forum in forums], **extra,
+    }
+
+
+def test_an_organizer_adding_someone_is_warned_and_may_hold_both_anyway(
+    app, client, demo_event
+):
+    sign_in(app, client)
+    with app.app_context():
+        chosen = [forum_id(AI), forum_id(CHIP)]
+    form = page_text(client.get("/admin/registrations/new"))
+    assert "Thursday afternoon: at the same time" in form and "Hold both anyway" in form
+
+    warned = client.post("/admin/registrations/new",
+                         data=admin_fields(client, "/admin/registrations/new", chosen))
+    assert warned.status_code == 422
+    assert (f"“{AI_EN}” and “{CHIP_EN}” run at the same time. Tick “Hold both anyway” to "
+            "keep them all.") in page_text(warned)
+    with app.app_context():
+        assert registrations() == []
+
+    held = client.post("/admin/registrations/new", data=admin_fields(
+        client, "/admin/registrations/new", chosen, hold_overlapping="y"))
+    assert held.status_code == 302
+    with app.app_context():
+        (registration,) = registrations()
+        assert seats_of(registration.id) == {chosen[0]: SeatStatus.CONFIRMED,
+                                             chosen[1]: SeatStatus.CONFIRMED}
+
+
+def test_an_organizer_changing_forums_is_warned_and_may_hold_both_anyway(
+    app, client, demo_event
+):
+    sign_in(app, client)
+    with app.app_context():
+        ai, chip = forum_id(AI), forum_id(CHIP)
+        registration_id = register_directly(demo_event, "vip@example.org", [ai], name="张贵宾").id
+    path = f"/admin/registrations/{registration_id}"
+    warned = client.post(path, data=admin_fields(client, path, [ai, chip]))
+    assert warned.status_code == 422
+    assert f"“{AI_EN}” and “{CHIP_EN}” run at the same time." in page_text(warned)
+    with app.app_context():
+        assert seats_of(registration_id) == {ai: SeatStatus.CONFIRMED}
+        assert audit_entries("update") == []
+
+    held = client.post(path, data=admin_fields(client, path, [ai, chip], hold_overlapping="y"))
+    assert held.status_code == 302
+    with app.app_context():
+        assert seats_of(registration_id) == {ai: SeatStatus.CONFIRMED, chip: SeatStatus.CONFIRMED}
+        (entry,) = audit_entries("update")
+        assert entry.after["seats"] == {AI: "confirmed", CHIP: "confirmed"}
+
+
+# --- the CSV import: rows that break the rule are reported, then imported on request ---------
+
+
+GUESTS_AT_ONCE = (
+    "full_name,email,organisation,forums\n"
+    f"王小明,wang@example.org,东南大学,{AI}; {CHIP}\n"
+    f"李雷,li.lei@example.org,清华大学,{CHIP}; {EDUCATION}\n"
+).encode()
+
+
+def test_an_import_reports_rows_with_forums_at_the_same_time_and_imports_on_override(
+    app, client, demo_event
+):
+    sign_in(app, client)
+    refused = upload(client, GUESTS_AT_ONCE)
+    assert refused.status_code == 422
+    text = page_text(refused)
+    assert "1 row has problems" in text
+    assert f"“{AI_EN}” and “{CHIP_EN}” run at the same time." in text
+    assert 'name="sealed"' not in refused.get_data(as_text=True)
+
+    preview = upload(client, GUESTS_AT_ONCE, hold_overlapping="y")
+    assert preview.status_code == 200
+    assert "2 guests are ready to import" in page_text(preview)
+    assert f"“{AI_EN}” and “{CHIP_EN}” run at the same time." in page_text(preview)
+    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
+    imported = client.post("/admin/registrations/import/confirm",
+                           data={"csrf_token": token, "sealed": sealed_field(preview)})
+    assert imported.status_code == 302
+    imported.close()
+    with app.app_context():
+        wang = db.session.scalars(
+            select(Registration).where(Registration.email == "wang@example.org")).one()
+        assert set(seats_of(wang.id)) == {forum_id(AI), forum_id(CHIP)}

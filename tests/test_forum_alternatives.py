@@ -9,8 +9,10 @@ import re
 from sqlalchemy import func, select
 
 from summit.extensions import db
-from summit.models import Event, MailMessage, Registration, SeatStatus
+from summit.models import Event, MailMessage, ProgrammeSession, Registration, SeatStatus
 
+from .test_admin_dashboard import table_rows
+from .test_admin_programme import session_fields
 from .test_admin_registrations import CSRF_FIELD, audit_entries, sealed_field, sign_in, upload
 from .test_admin_registrations import csrf_token as admin_csrf
 from .test_program import page_text
@@ -101,8 +103,6 @@ def test_one_forum_of_each_time_is_fine(app, client, demo_event):
 
 def test_a_cancelled_session_does_not_count_towards_a_forums_time(app, client, demo_event):
     """Chip–Machine's afternoon reduced to its cancelled sessions no longer meets AI's."""
-    from summit.models import ProgrammeSession
-
     with app.app_context():
         chip = forum_id(CHIP)
         for item in db.session.scalars(
@@ -245,3 +245,50 @@ def test_an_import_reports_rows_with_forums_at_the_same_time_and_imports_on_over
         wang = db.session.scalars(
             select(Registration).where(Registration.email == "wang@example.org")).one()
         assert set(seats_of(wang.id)) == {forum_id(AI), forum_id(CHIP)}
+
+
+# --- a session moves: nobody is changed, the dashboard lists who now holds both ------------
+
+
+def test_after_a_session_moves_the_dashboard_lists_who_holds_both_and_nothing_changes(
+    app, client, demo_event
+):
+    sign_in(app, client)
+    with app.app_context():
+        ai, innovation = forum_id(AI), forum_id(INNOVATION)
+        both = register_directly(demo_event, "both@example.org", [ai, innovation], name="王两场")
+        one = register_directly(demo_event, "one@example.org", [innovation], name="李一场")
+        both_id, token, one_id = both.id, both.token, one.id
+        tinygrad = db.session.scalars(select(ProgrammeSession).where(
+            ProgrammeSession.title_en.like("tinygrad%"))).one()
+        path = f"/admin/sessions/{tinygrad.id}/edit"
+        fields = session_fields(tinygrad, starts_at="2020-11-26T14:15",
+                                ends_at="2020-11-26T15:00")
+    dashboard = page_text(client.get("/admin/dashboard"))
+    assert "Attendees in forums that run at the same time" not in dashboard
+
+    # Friday morning's tinygrad talk moves to Thursday afternoon, beside the AI forum.
+    moved = client.post(path, data={"csrf_token": admin_csrf(client, path), **fields})
+    assert moved.status_code == 302
+
+    html = client.get("/admin/dashboard").get_data(as_text=True)
+    rows = table_rows(html, "together-heading")
+    assert rows == [["王两场", "both@example.org",
+                     f"{AI_EN} · 2020 Yangtze River Delta Embedded Systems Innovation and "
+                     "Development"]]
+    assert f'href="/admin/registrations/{both_id}"' in html
+    with app.app_context():
+        assert seats_of(both_id) == {ai: SeatStatus.CONFIRMED, innovation: SeatStatus.CONFIRMED}
+        assert seats_of(one_id) == {innovation: SeatStatus.CONFIRMED}
+    # The attendee is told on their own page, and keeps both until they choose.
+    assert "The programme has changed since you chose them" in page_text(
+        client.get(f"/r/{token}?lang=en"))
+
+
+def test_an_event_that_allows_overlap_lists_nobody(app, client, demo_event):
+    sign_in(app, client)
+    with app.app_context():
+        allow_overlap(demo_event)
+        register_directly(demo_event, "both@example.org", [forum_id(AI), forum_id(CHIP)])
+    assert "Attendees in forums that run at the same time" not in page_text(
+        client.get("/admin/dashboard"))

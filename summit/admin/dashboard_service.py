@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from .. import audit
 from ..i18n import to_local
@@ -24,6 +24,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..registration.forum_times import forum_spans, overlapping_pairs
 from ..registration.service import choosable_forums
 from .registration_list import checked_in_progress
 
@@ -54,6 +55,16 @@ class ForumLoad:
         return min(self.taken / self.capacity, 1.0)
 
 
+@dataclass
+class HeldTogether:
+    """A registration holding seats (or places in line) in forums that run at the same time."""
+
+    registration_id: int
+    full_name: str
+    email: str
+    pairs: list[tuple[Forum, Forum]]
+
+
 @dataclass(frozen=True)
 class Dashboard:
     per_day: list[DayCount]
@@ -64,6 +75,7 @@ class Dashboard:
     expected: int
     failed_mails: list[MailMessage]
     failed_total: int
+    held_together: list[HeldTogether]
 
     @property
     def busiest_day(self) -> int:
@@ -132,6 +144,39 @@ def forum_loads(session: Session, event: Event) -> list[ForumLoad]:
     ]
 
 
+def held_together(session: Session, event: Event) -> list[HeldTogether]:
+    """Registrations that hold two forums which run at the same time: chosen before a
+    session moved (nothing is changed for them), or an organizer's override. By name.
+    None when the event allows such choices."""
+    if event.allow_overlapping_forums:
+        return []
+    forums = {forum.id: forum for forum in choosable_forums(session, event)}
+    pairs = overlapping_pairs(list(forums), forum_spans(session, list(forums), event.timezone))
+    if not pairs:
+        return []
+    first, second = aliased(Seat), aliased(Seat)
+    rows = session.execute(
+        select(Registration.id, Registration.full_name, Registration.email,
+               first.forum_id, second.forum_id)
+        .join(first, first.registration_id == Registration.id)
+        .join(second, second.registration_id == Registration.id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status != RegistrationStatus.CANCELLED,
+            first.status != SeatStatus.CANCELLED,
+            second.status != SeatStatus.CANCELLED,
+            or_(*(and_(first.forum_id == a, second.forum_id == b) for a, b in pairs)),
+        )
+        .order_by(Registration.full_name, Registration.id)
+    )
+    found: dict[int, HeldTogether] = {}
+    for registration_id, full_name, email, a, b in rows:
+        held = found.setdefault(registration_id,
+                                HeldTogether(registration_id, full_name, email, []))
+        held.pairs.append((forums[a], forums[b]))
+    return list(found.values())
+
+
 def failed_mails(session: Session) -> tuple[list[MailMessage], int]:
     """The mails whose last attempt failed (oldest first, at most FAILED_MAILS_SHOWN),
     and how many there are."""
@@ -156,6 +201,7 @@ def dashboard(session: Session, event: Event) -> Dashboard:
         expected=expected,
         failed_mails=mails,
         failed_total=failed_total,
+        held_together=held_together(session, event),
     )
 
 

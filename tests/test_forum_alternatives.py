@@ -12,7 +12,7 @@ from summit.extensions import db
 from summit.models import Event, MailMessage, ProgrammeSession, Registration, SeatStatus
 
 from .test_admin_dashboard import table_rows
-from .test_admin_programme import session_fields
+from .test_admin_programme import event_fields, session_fields
 from .test_admin_registrations import CSRF_FIELD, audit_entries, sealed_field, sign_in, upload
 from .test_admin_registrations import csrf_token as admin_csrf
 from .test_program import page_text
@@ -292,3 +292,20 @@ def test_an_event_that_allows_overlap_lists_nobody(app, client, demo_event):
         register_directly(demo_event, "both@example.org", [forum_id(AI), forum_id(CHIP)])
     assert "Attendees in forums that run at the same time" not in page_text(
         client.get("/admin/dashboard"))
+
+
+def test_organizers_allow_overlap_in_the_events_settings(app, client, demo_event):
+    sign_in(app, client)
+    with app.app_context():
+        fields = event_fields(db.session.get(Event, demo_event),
+                              allow_overlapping_forums="y")
+    form = page_text(client.get("/admin/event"))
+    assert "Let attendees choose parallel forums that run at the same time" in form
+    saved = client.post("/admin/event", data={"csrf_token": admin_csrf(client, "/admin/event"),
+                                              **fields})
+    assert saved.status_code == 302
+    with app.app_context():
+        assert db.session.get(Event, demo_event).allow_overlapping_forums is True
+        (entry,) = audit_entries("update")
+        assert entry.after == {"allow_overlapping_forums": True}
+    assert "Thursday afternoon: at the same time" in page_text(client.get("/register?lang=en"))

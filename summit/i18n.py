@@ -11,6 +11,7 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from babel.lists import format_list
 from flask import request
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -119,6 +120,12 @@ def format_part_of_day(
     if local.hour < EVENING:
         return _("%(day)s afternoon", day=day)
     return _("%(day)s evening", day=day)
+
+
+def format_sequence(items: list[str], lang: str | None = None) -> str:
+    """A、B和C / A, B and C."""
+    lang = lang or current_language()
+    return format_list(items, locale=LANGUAGES[lang]) if items else ""
 
 
 def format_moment(moment: datetime, timezone: str, lang: str | None = None) -> str:

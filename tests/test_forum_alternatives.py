@@ -5,6 +5,7 @@ demo, two forums run on Thursday afternoon and two on Friday morning."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 from sqlalchemy import func, select
 
@@ -169,7 +170,7 @@ def test_an_organizer_adding_someone_is_warned_and_may_hold_both_anyway(
     with app.app_context():
         chosen = [forum_id(AI), forum_id(CHIP)]
     form = page_text(client.get("/admin/registrations/new"))
-    assert "Thursday afternoon: at the same time" in form and "Hold both anyway" in form
+    assert "Thursday afternoon: choose one" in form and "Hold both anyway" in form
 
     warned = client.post("/admin/registrations/new",
                          data=admin_fields(client, "/admin/registrations/new", chosen))
@@ -309,3 +310,25 @@ def test_organizers_allow_overlap_in_the_events_settings(app, client, demo_event
         (entry,) = audit_entries("update")
         assert entry.after == {"allow_overlapping_forums": True}
     assert "Thursday afternoon: at the same time" in page_text(client.get("/register?lang=en"))
+
+
+def test_a_forum_on_two_days_is_timed_day_by_day(app, client, demo_event):
+    """Innovation's tinygrad talk moved to Thursday afternoon: the forum now meets AI and
+    Chip–Machine on Thursday and Education on Friday, yet AI and Education stay compatible."""
+    with app.app_context():
+        tinygrad = db.session.scalars(select(ProgrammeSession).where(
+            ProgrammeSession.title_en.like("tinygrad%"))).one()
+        tinygrad.starts_at -= timedelta(hours=19)  # Friday 09:00 → Thursday 14:00
+        tinygrad.ends_at -= timedelta(hours=19)
+        db.session.commit()
+        ai, innovation, education = forum_id(AI), forum_id(INNOVATION), forum_id(EDUCATION)
+    page = client.get("/register?lang=en")
+    html, text = page.get_data(as_text=True), page_text(page)
+    assert ("Thursday afternoon and Friday morning: some of these run at the same time, see "
+            "their times") in text
+    assert re.search(r"Thu 26 Nov 14:00–14:45\s*;\s*Fri 27 Nov 09:45–12:15", text)
+    assert "data-choose-one" not in html  # not one choice of four: two can go together
+
+    assert post_registration(client, forums=[ai, innovation]).status_code == 422
+    assert post_registration(client, forums=[innovation, education]).status_code == 422
+    assert post_registration(client, forums=[ai, education]).status_code == 302

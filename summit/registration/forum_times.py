@@ -83,11 +83,15 @@ def clashes(session: Session, forums: list[Forum], timezone: str) -> list[tuple[
 
 @dataclass
 class ForumBlock:
-    """Forums shown together: alternatives that overlap (``choose_one``), or one forum."""
+    """Forums shown together: those that run at the same time (directly or through
+    another), or one forum on its own."""
 
     forums: list[Forum]
     starts_at: datetime | None
-    choose_one: bool = False
+    # When they run together: the start of each overlap, in time order.
+    overlaps_at: list[datetime] = field(default_factory=list)
+    # Every two of them overlap: a choice of one (else only some pairs clash).
+    all_together: bool = False
 
 
 @dataclass
@@ -105,12 +109,17 @@ class ForumTimetable:
         return [(by_id[a], by_id[b]) for a, b in overlapping_pairs(list(by_id), self.spans)]
 
 
+def _overlap_starts(first: list[Span], second: list[Span]) -> list[datetime]:
+    return [max(a.starts_at, b.starts_at) for a in first for b in second if a.overlaps(b)]
+
+
 def timetable(session: Session, forums: list[Forum], timezone: str) -> ForumTimetable:
     """``forums`` (in their order) with their times, forums that overlap (directly or
     through another) in one block; blocks by their first start, forums without a time last."""
     spans = forum_spans(session, [forum.id for forum in forums], timezone) if forums else {}
+    pairs = overlapping_pairs([forum.id for forum in forums], spans)
     group_of = {forum.id: [forum] for forum in forums}
-    for a, b in overlapping_pairs([forum.id for forum in forums], spans):
+    for a, b in pairs:
         if group_of[a] is not group_of[b]:
             merged = [forum for forum in forums if forum in group_of[a] or forum in group_of[b]]
             for forum in merged:
@@ -121,8 +130,15 @@ def timetable(session: Session, forums: list[Forum], timezone: str) -> ForumTime
         if id(group) in seen:
             continue
         seen.add(id(group))
-        starts = [spans[f.id][0].starts_at for f in group if f.id in spans]
-        blocks.append(ForumBlock(group, min(starts) if starts else None, len(group) > 1))
+        ids = {member.id for member in group}
+        inside = [(a, b) for a, b in pairs if a in ids]
+        starts = [spans[member.id][0].starts_at for member in group if member.id in spans]
+        blocks.append(ForumBlock(
+            group,
+            min(starts) if starts else None,
+            sorted({moment for a, b in inside for moment in _overlap_starts(spans[a], spans[b])}),
+            all_together=len(group) > 1 and len(inside) == len(group) * (len(group) - 1) // 2,
+        ))
     blocks.sort(key=lambda block: (block.starts_at is None, block.starts_at or datetime.min))
     return ForumTimetable(spans, blocks)
 

@@ -114,7 +114,8 @@ class RegistrationDetailsForm(PersonFields, FlaskForm):
     locale = SelectField(_l("Language of mails"), choices=options(LOCALES),
                          validators=[InputRequired()])
     forums = CheckboxListField(_l("Parallel forums"), coerce=int)
-    # Shown once the forums chosen run at the same time: the organizer's override.
+    # The organizer's override of the rule that forums running at the same time exclude
+    # each other (shown unless the event allows such choices).
     hold_overlapping = BooleanField(_l("Hold both anyway"))
 
 

@@ -26,7 +26,7 @@ from ..models import (
 )
 from ..program.current import require_event
 from ..registration import service
-from ..registration.forum_times import describe_clashes, timetable
+from ..registration.forum_times import ForumTimetable, describe_clashes, timetable
 from ..registration.service import (
     AlreadyRegistered,
     AttendeeDetails,
@@ -64,7 +64,7 @@ def _forum_names(event) -> list[tuple[int, str]]:
     return [(forum.id, localized(forum, "name")) for forum in forums]
 
 
-def _offer_forums(form: RegistrationDetailsForm, event):
+def _offer_forums(form: RegistrationDetailsForm, event) -> ForumTimetable:
     """The form's forum choices; returns them with their times, alternatives grouped."""
     forums = service.choosable_forums(db.session, event)
     form.forums.choices = [(forum.id, localized(forum, "name")) for forum in forums]
@@ -185,8 +185,8 @@ def _already_registered_message(existing: Registration) -> str:
     return _("This address belongs to another registration: %(name)s.", name=existing.full_name)
 
 
-def _detail_page(event, registration: Registration, form: RegistrationDetailsForm, status=200,
-                 forum_times=None):
+def _detail_page(event, registration: Registration, form: RegistrationDetailsForm,
+                 forum_times: ForumTimetable, status=200):
     history = db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.object_type == changes.OBJECT_TYPE,
@@ -208,7 +208,7 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
         reprint_form=ReprintForm(formdata=None),
         history=history,
         mails=mails,
-        timetable=forum_times or _offer_forums(form, event),
+        timetable=forum_times,
     )
     return page, status
 
@@ -222,9 +222,9 @@ def registration_detail(registration_id: int):
     forum_times = _offer_forums(form, event)
     if not form.is_submitted():
         form.forums.data = sorted(changes.active_forum_ids(registration))
-        return _detail_page(event, registration, form, forum_times=forum_times)
+        return _detail_page(event, registration, form, forum_times)
     if not form.validate():
-        return _detail_page(event, registration, form, 422, forum_times)
+        return _detail_page(event, registration, form, forum_times, 422)
     # A cancelled registration keeps no seats; only its details can change.
     forum_ids = (
         None if registration.status == RegistrationStatus.CANCELLED else form.forums.data or []
@@ -237,15 +237,18 @@ def registration_detail(registration_id: int):
     except AlreadyRegistered as taken:
         db.session.rollback()
         form.email.errors.append(_already_registered_message(taken.registration))
-        return _detail_page(event, _registration_or_404(event, registration_id), form, 422)
+        return _detail_page(event, _registration_or_404(event, registration_id), form,
+                            forum_times, 422)
     except UnknownForum:
         db.session.rollback()
         form.forums.errors.append(_("One of the chosen forums no longer exists."))
-        return _detail_page(event, _registration_or_404(event, registration_id), form, 422)
+        return _detail_page(event, _registration_or_404(event, registration_id), form,
+                            forum_times, 422)
     except OverlappingForums as refused:
         db.session.rollback()
         _warn_of_overlap(form, refused)
-        return _detail_page(event, _registration_or_404(event, registration_id), form, 422)
+        return _detail_page(event, _registration_or_404(event, registration_id), form,
+                            forum_times, 422)
     flash(_("Saved.") if changed else _("Nothing was changed."), "success")
     return deliver_after_response(redirect(url_for(".registration_detail",
                                                    registration_id=registration_id)))

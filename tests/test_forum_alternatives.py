@@ -14,7 +14,14 @@ from summit.models import Event, MailMessage, ProgrammeSession, Registration, Se
 
 from .test_admin_dashboard import table_rows
 from .test_admin_programme import event_fields, session_fields
-from .test_admin_registrations import CSRF_FIELD, audit_entries, sealed_field, sign_in, upload
+from .test_admin_registrations import (
+    CSRF_FIELD,
+    audit_entries,
+    bulk_registrations,
+    sealed_field,
+    sign_in,
+    upload,
+)
 from .test_admin_registrations import csrf_token as admin_csrf
 from .test_program import page_text
 from .test_registration import (
@@ -332,3 +339,14 @@ def test_a_forum_on_two_days_is_timed_day_by_day(app, client, demo_event):
     assert post_registration(client, forums=[ai, innovation]).status_code == 422
     assert post_registration(client, forums=[innovation, education]).status_code == 422
     assert post_registration(client, forums=[ai, education]).status_code == 302
+
+
+def test_the_dashboard_shows_the_first_hundred_and_counts_them_all(app, client, demo_event):
+    sign_in(app, client)
+    with app.app_context():
+        bulk_registrations(demo_event, 101, [forum_id(AI), forum_id(CHIP)])
+    html = client.get("/admin/dashboard").get_data(as_text=True)
+    assert len(table_rows(html, "together-heading")) == 100
+    text = page_text(client.get("/admin/dashboard"))
+    assert "101 attendees hold seats in forums that now run at the same time" in text
+    assert "The first 100 are shown, by name." in text

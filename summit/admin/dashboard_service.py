@@ -29,6 +29,7 @@ from ..registration.service import choosable_forums
 from .registration_list import checked_in_progress
 
 FAILED_MAILS_SHOWN = 50
+HELD_TOGETHER_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,7 @@ class Dashboard:
     failed_mails: list[MailMessage]
     failed_total: int
     held_together: list[HeldTogether]
+    held_together_total: int
 
     @property
     def busiest_day(self) -> int:
@@ -144,18 +146,19 @@ def forum_loads(session: Session, event: Event) -> list[ForumLoad]:
     ]
 
 
-def held_together(session: Session, event: Event) -> list[HeldTogether]:
+def held_together(session: Session, event: Event) -> tuple[list[HeldTogether], int]:
     """Registrations that hold two forums which run at the same time: chosen before a
-    session moved (nothing is changed for them), or an organizer's override. By name.
-    None when the event allows such choices."""
+    session moved (nothing is changed for them), or an organizer's override. The first
+    HELD_TOGETHER_SHOWN by name, and how many there are; none when the event allows
+    such choices."""
     if event.allow_overlapping_forums:
-        return []
+        return [], 0
     forums = {forum.id: forum for forum in choosable_forums(session, event)}
     pairs = overlapping_pairs(list(forums), forum_spans(session, list(forums), event.timezone))
     if not pairs:
-        return []
+        return [], 0
     first, second = aliased(Seat), aliased(Seat)
-    rows = session.execute(
+    holding = (
         select(Registration.id, Registration.full_name, Registration.email,
                first.forum_id, second.forum_id)
         .join(first, first.registration_id == Registration.id)
@@ -167,14 +170,18 @@ def held_together(session: Session, event: Event) -> list[HeldTogether]:
             second.status != SeatStatus.CANCELLED,
             or_(*(and_(first.forum_id == a, second.forum_id == b) for a, b in pairs)),
         )
-        .order_by(Registration.full_name, Registration.id)
     )
+    total = session.scalar(
+        select(func.count(func.distinct(holding.subquery().c.id))))
     found: dict[int, HeldTogether] = {}
+    # A registration has a row per pair it holds: enough rows for the first ones shown.
+    rows = session.execute(holding.order_by(Registration.full_name, Registration.id)
+                           .limit(HELD_TOGETHER_SHOWN * len(pairs)))
     for registration_id, full_name, email, a, b in rows:
         held = found.setdefault(registration_id,
                                 HeldTogether(registration_id, full_name, email, []))
         held.pairs.append((forums[a], forums[b]))
-    return list(found.values())
+    return list(found.values())[:HELD_TOGETHER_SHOWN], total
 
 
 def failed_mails(session: Session) -> tuple[list[MailMessage], int]:
@@ -192,6 +199,7 @@ def failed_mails(session: Session) -> tuple[list[MailMessage], int]:
 def dashboard(session: Session, event: Event) -> Dashboard:
     checked_in, expected = checked_in_progress(session, event)
     mails, failed_total = failed_mails(session)
+    holding_both, holding_both_total = held_together(session, event)
     return Dashboard(
         per_day=registrations_per_day(session, event),
         statuses=status_counts(session, event),
@@ -201,7 +209,8 @@ def dashboard(session: Session, event: Event) -> Dashboard:
         expected=expected,
         failed_mails=mails,
         failed_total=failed_total,
-        held_together=held_together(session, event),
+        held_together=holding_both,
+        held_together_total=holding_both_total,
     )
 
 

@@ -46,7 +46,8 @@ def populate(url: str, count: int) -> list[str]:
     with app.app_context():
         event_id = db.session.scalar(select(Event.id))
         forums = db.session.scalars(
-            select(Forum.id).where(Forum.slug.in_(["chip-machine", "5g-ai-big-data"]))
+            # Thursday afternoon's and Friday morning's: forums that do not run at once.
+            select(Forum.id).where(Forum.slug.in_(["chip-machine", "yrd-education-talent"]))
         ).all()
         db.session.execute(Event.__table__.update().values(capacity=None))
         db.session.execute(Forum.__table__.update().values(capacity=None))

@@ -11,8 +11,10 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time, get_timezone_name
+from babel.lists import format_list
 from flask import request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 # The short codes of ?lang= and of the content fields, and the Babel locale of each.
 LANGUAGES = {"zh": "zh_Hans_CN", "en": "en"}
@@ -22,6 +24,10 @@ FALLBACK = {"zh": "en", "en": "zh"}
 # Patterns that read naturally in each language: 2020年11月26日 星期四 / Thu 26 Nov 2020.
 DATE_PATTERNS = {"zh": "y年M月d日 EEEE", "en": "EEE d MMM y"}
 SHORT_DATE_PATTERNS = {"zh": "M月d日 EEE", "en": "EEE d MMM"}
+# A day within the week of an event: 周四 / Thursday.
+WEEKDAY_PATTERNS = {"zh": "EEE", "en": "EEEE"}
+# Where the afternoon and the evening begin, in local hours.
+AFTERNOON, EVENING = 12, 18
 TIME_PATTERN = "HH:mm"
 
 
@@ -98,6 +104,28 @@ def format_short_day(day: date, lang: str | None = None) -> str:
 def format_clock(moment: datetime, timezone: str, lang: str | None = None) -> str:
     lang = lang or current_language()
     return format_time(to_local(moment, timezone), TIME_PATTERN, locale=LANGUAGES[lang])
+
+
+def format_part_of_day(
+    moment: datetime, timezone: str, with_date: bool = False, lang: str | None = None
+) -> str:
+    """周四下午 / Thursday afternoon; with the date (11月26日 周四下午 / Thu 26 Nov
+    afternoon) where the weekday alone could mean two days."""
+    lang = lang or current_language()
+    local = to_local(moment, timezone)
+    patterns = SHORT_DATE_PATTERNS if with_date else WEEKDAY_PATTERNS
+    day = format_date(local.date(), patterns[lang], locale=LANGUAGES[lang])
+    if local.hour < AFTERNOON:
+        return _("%(day)s morning", day=day)
+    if local.hour < EVENING:
+        return _("%(day)s afternoon", day=day)
+    return _("%(day)s evening", day=day)
+
+
+def format_sequence(items: list[str], lang: str | None = None) -> str:
+    """A、B和C / A, B and C."""
+    lang = lang or current_language()
+    return format_list(items, locale=LANGUAGES[lang]) if items else ""
 
 
 def format_moment(moment: datetime, timezone: str, lang: str | None = None) -> str:

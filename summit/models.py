@@ -126,6 +126,9 @@ class Event(db.Model):
     capacity: Mapped[int | None]
     # Show each title in both languages on the agenda (Chinese first, English below).
     show_both_languages: Mapped[bool] = mapped_column(default=False)
+    # Parallel forums that run at the same time are alternatives: an attendee holds a
+    # seat (or a place in line) in one of them only, unless this is set.
+    allow_overlapping_forums: Mapped[bool] = mapped_column(default=False)
     # Grows with every change to the programme; caches and ETags key on it.
     programme_version: Mapped[int] = mapped_column(default=1)
     programme_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

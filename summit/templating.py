@@ -65,6 +65,16 @@ def register_template_helpers(app: Flask) -> None:
     def zone_name(value: str) -> str:
         return i18n.format_zone(value)
 
+    @app.template_filter("parts_of_day")
+    def parts_of_day(moments: list[datetime]) -> str:
+        """周四下午和周五上午 / Thursday afternoon and Friday morning, each once; with the
+        date when the event lasts over a week."""
+        event = current_event()
+        long_event = event is not None and (event.ends_on - event.starts_on).days >= 7
+        names = [i18n.format_part_of_day(moment, event_zone(), with_date=long_event)
+                 for moment in moments]
+        return i18n.format_sequence(list(dict.fromkeys(names)))
+
     @app.template_filter("moment")
     def moment(value: datetime) -> str:
         return i18n.format_moment(value, event_zone())

@@ -34,6 +34,7 @@ def test_the_dashboard_numbers_match_the_data(app, client, demo_event):
     with app.app_context():
         event = db.session.get(Event, demo_event)
         event.capacity = 4
+        event.allow_overlapping_forums = True  # 甲 holds both of Thursday's forums
         db.session.get(Forum, forum_id(CHIP)).capacity = 1
         db.session.commit()
         chip, ai = forum_id(CHIP), forum_id(AI)

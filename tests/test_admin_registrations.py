@@ -480,7 +480,7 @@ def test_a_bad_guest_list_is_previewed_with_row_errors_and_writes_nothing(
 def test_a_good_guest_list_is_previewed_then_imported_at_once(app, organizer, demo_event):
     content = (
         "姓名,邮箱,单位,分论坛,类别,拼音,language\n"
-        "王小明,Wang@Example.org,东南大学,chip-machine; 5G与人工智能及大数据融合,,Wang Xiaoming,"
+        "王小明,Wang@Example.org,东南大学,chip-machine; 长三角教育与专业人才培养,,Wang Xiaoming,"
         "en\n"
         "李雷,li.lei@example.org,清华大学,,speaker,,\n"
     ).encode("gb18030")
@@ -489,7 +489,7 @@ def test_a_good_guest_list_is_previewed_then_imported_at_once(app, organizer, de
     assert "2 guests are ready to import" in page_text(preview)
     with app.app_context():
         assert count_registrations() == 0
-        iot, ai = forum_id(CHIP), forum_id(AI)
+        iot, education = forum_id(CHIP), forum_id("yrd-education-talent")
     token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
     response = organizer.post("/admin/registrations/import/confirm",
                               data={"csrf_token": token, "sealed": sealed_field(preview)})
@@ -501,7 +501,7 @@ def test_a_good_guest_list_is_previewed_then_imported_at_once(app, organizer, de
         assert (wang.full_name, wang.organisation, wang.latin_name, wang.locale) == (
             "王小明", "东南大学", "Wang Xiaoming", "en")
         assert wang.category == RegistrationCategory.VIP
-        assert {seat.forum_id for seat in wang.seats} == {iot, ai}
+        assert {seat.forum_id for seat in wang.seats} == {iot, education}
         assert guests["li.lei@example.org"].category == RegistrationCategory.SPEAKER
         assert len(audit_entries("import")) == 2
         assert db.session.scalar(select(func.count()).select_from(MailMessage).where(

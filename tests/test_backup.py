@@ -171,3 +171,19 @@ def test_import_refuses_another_format_or_schema_with_a_clear_message(
     assert "is not JSON" in import_file(empty_app, path).output
     with empty_app.app_context():
         assert db.session.scalars(select(Event)).first() is None
+
+
+def test_the_events_choice_of_overlapping_forums_survives_a_backup(
+    app, demo_event, empty_app, tmp_path
+):
+    with app.app_context():
+        db.session.get(Event, demo_event).allow_overlapping_forums = True
+        db.session.commit()
+    data = export(app, tmp_path / "backup.json")
+    assert [row["allow_overlapping_forums"] for row in data["tables"]["event"]] == [True]
+    assert import_file(empty_app, tmp_path / "backup.json").exit_code == 0
+    # Thursday afternoon's two forums, both chosen, are accepted on the restored site.
+    with empty_app.app_context():
+        thursday = [forum_id("5g-ai-big-data"), forum_id("chip-machine")]
+    client = empty_app.test_client()
+    assert post_registration(client, forums=thursday).status_code == 302

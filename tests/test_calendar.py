@@ -346,11 +346,11 @@ def test_a_personal_feed_holds_exactly_that_attendees_sessions(app, client, demo
         db.session.get(Forum, forum("chip-machine").id).capacity = 1
         db.session.commit()
         first = register("first@example.cn", ["chip-machine", "yrd-education-talent"])
-        second = register("second@example.cn", ["chip-machine", "5g-ai-big-data"])
+        second = register("second@example.cn", ["chip-machine", "yrd-embedded-innovation"])
         tokens = first.token, second.token
         expected_first = titles_of_forums({"main", "chip-machine", "yrd-education-talent"})
         # The second waits for chip-machine: that forum stays out of their calendar.
-        expected_second = titles_of_forums({"main", "5g-ai-big-data"})
+        expected_second = titles_of_forums({"main", "yrd-embedded-innovation"})
 
     for token, expected in zip(tokens, (expected_first, expected_second), strict=True):
         response, calendar, parsed = get_feed(client, f"/r/{token}/calendar.ics")
@@ -367,7 +367,7 @@ def test_a_personal_feed_holds_exactly_that_attendees_sessions(app, client, demo
     with app.app_context():
         registration = registration_service.find_by_token(db.session, tokens[0])
         registration_service.cancel(db.session, registration, LINK_BASE)
-        promoted = titles_of_forums({"main", "5g-ai-big-data", "chip-machine"})
+        promoted = titles_of_forums({"main", "yrd-embedded-innovation", "chip-machine"})
     _, calendar, _ = get_feed(client, f"/r/{tokens[1]}/calendar.ics")
     # The seat freed by the cancellation went to the second attendee.
     assert summaries(calendar) == promoted

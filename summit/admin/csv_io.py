@@ -39,6 +39,7 @@ from ..models import (
     User,
 )
 from ..registration import service
+from ..registration.forum_times import describe_clashes, forum_spans, overlapping_pairs
 from ..registration.service import AttendeeDetails
 from . import registration_list as listing
 from .registration_changes import enrol_and_record
@@ -142,6 +143,8 @@ class GuestRow:
     details: AttendeeDetails | None = None
     forum_ids: list[int] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    # Imported all the same: forums that run at the same time, with the organizer's override.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -284,11 +287,35 @@ def _registered_already(session: Session, event: Event, emails: list[str]) -> se
     return found
 
 
+def _check_overlaps(
+    session: Session, event: Event, forums: list[Forum], rows: list[GuestRow],
+    overlap_allowed: bool,
+) -> None:
+    """Rows that choose forums running at the same time: an error, or with the organizer's
+    override (or an event that allows it) a warning. One query, for all rows."""
+    if event.allow_overlapping_forums:
+        return
+    by_id = {forum.id: forum for forum in forums}
+    spans = forum_spans(session, list(by_id), event.timezone)
+    for row in rows:
+        pairs = overlapping_pairs(row.forum_ids, spans) if len(row.forum_ids) > 1 else []
+        clashing = [(by_id[a], by_id[b]) for a, b in pairs]
+        if not clashing:
+            continue
+        if overlap_allowed:
+            row.warnings.append(describe_clashes(clashing))
+        else:
+            row.errors.append(describe_clashes(clashing, _(
+                "To import them anyway, tick “Hold both anyway” and check the file again.")))
+
+
 def plan_import(
-    session: Session, event: Event, text: str, default_category: RegistrationCategory
+    session: Session, event: Event, text: str, default_category: RegistrationCategory,
+    overlap_allowed: bool = False,
 ) -> ImportPlan:
     """Read and check a guest list without writing anything. Raises ImportFileError
-    when the file as a whole is unusable; row problems are on the rows."""
+    when the file as a whole is unusable; row problems are on the rows. Forums that run
+    at the same time are a row's problem unless ``overlap_allowed`` (then a warning)."""
     records = _records(text)
     first = next(records, None)
     if first is None:
@@ -306,7 +333,8 @@ def plan_import(
     if not rows:
         raise ImportFileError(_("The file names its columns but holds no guest."))
 
-    forums = _forum_lookup(service.choosable_forums(session, event))
+    choosable = service.choosable_forums(session, event)
+    forums = _forum_lookup(choosable)
     default_locale = event.default_locale if event.default_locale in dict(LOCALES) else "zh"
     first_line_of: dict[str, int] = {}
     for row in rows:
@@ -322,6 +350,7 @@ def plan_import(
     for row in rows:
         if not row.errors and service.normalise_email(row.details.email) in known:
             row.errors.append(_("This address is registered already."))
+    _check_overlaps(session, event, choosable, rows, overlap_allowed)
     return ImportPlan(rows=rows, ignored_columns=ignored)
 
 
@@ -333,6 +362,7 @@ def import_guests(
     default_category: RegistrationCategory,
     link_base: str,
     beyond_capacity: bool = False,
+    overlap_allowed: bool = False,
 ) -> tuple[ImportPlan, list[Registration]]:
     """Check the list again under the event's lock and register every guest in one
     transaction, each with its audit entry and confirmation mail; when any row fails,
@@ -340,7 +370,7 @@ def import_guests(
     begin_write(session)
     event = service.lock_event(session, event.id)
     try:
-        plan = plan_import(session, event, text, default_category)
+        plan = plan_import(session, event, text, default_category, overlap_allowed)
     except ImportFileError:
         session.rollback()
         raise
@@ -349,7 +379,7 @@ def import_guests(
         return plan, []
     registrations = [
         enrol_and_record(session, actor, event, row.details, row.forum_ids, link_base,
-                         beyond_capacity, "import")
+                         beyond_capacity, "import", overlap_allowed)
         for row in plan.rows
     ]
     session.commit()

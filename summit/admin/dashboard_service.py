@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from .. import audit
 from ..i18n import to_local
@@ -24,10 +24,12 @@ from ..models import (
     User,
     utcnow,
 )
+from ..registration.forum_times import forum_spans, overlapping_pairs
 from ..registration.service import choosable_forums
 from .registration_list import checked_in_progress
 
 FAILED_MAILS_SHOWN = 50
+HELD_TOGETHER_SHOWN = 100
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,16 @@ class ForumLoad:
         return min(self.taken / self.capacity, 1.0)
 
 
+@dataclass
+class HeldTogether:
+    """A registration holding seats (or places in line) in forums that run at the same time."""
+
+    registration_id: int
+    full_name: str
+    email: str
+    pairs: list[tuple[Forum, Forum]]
+
+
 @dataclass(frozen=True)
 class Dashboard:
     per_day: list[DayCount]
@@ -64,6 +76,8 @@ class Dashboard:
     expected: int
     failed_mails: list[MailMessage]
     failed_total: int
+    held_together: list[HeldTogether]
+    held_together_total: int
 
     @property
     def busiest_day(self) -> int:
@@ -132,6 +146,44 @@ def forum_loads(session: Session, event: Event) -> list[ForumLoad]:
     ]
 
 
+def held_together(session: Session, event: Event) -> tuple[list[HeldTogether], int]:
+    """Registrations that hold two forums which run at the same time: chosen before a
+    session moved (nothing is changed for them), or an organizer's override. The first
+    HELD_TOGETHER_SHOWN by name, and how many there are; none when the event allows
+    such choices."""
+    if event.allow_overlapping_forums:
+        return [], 0
+    forums = {forum.id: forum for forum in choosable_forums(session, event)}
+    pairs = overlapping_pairs(list(forums), forum_spans(session, list(forums), event.timezone))
+    if not pairs:
+        return [], 0
+    first, second = aliased(Seat), aliased(Seat)
+    holding = (
+        select(Registration.id, Registration.full_name, Registration.email,
+               first.forum_id, second.forum_id)
+        .join(first, first.registration_id == Registration.id)
+        .join(second, second.registration_id == Registration.id)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status != RegistrationStatus.CANCELLED,
+            first.status != SeatStatus.CANCELLED,
+            second.status != SeatStatus.CANCELLED,
+            or_(*(and_(first.forum_id == a, second.forum_id == b) for a, b in pairs)),
+        )
+    )
+    total = session.scalar(
+        select(func.count(func.distinct(holding.subquery().c.id))))
+    found: dict[int, HeldTogether] = {}
+    # A registration has a row per pair it holds: enough rows for the first ones shown.
+    rows = session.execute(holding.order_by(Registration.full_name, Registration.id)
+                           .limit(HELD_TOGETHER_SHOWN * len(pairs)))
+    for registration_id, full_name, email, a, b in rows:
+        held = found.setdefault(registration_id,
+                                HeldTogether(registration_id, full_name, email, []))
+        held.pairs.append((forums[a], forums[b]))
+    return list(found.values())[:HELD_TOGETHER_SHOWN], total
+
+
 def failed_mails(session: Session) -> tuple[list[MailMessage], int]:
     """The mails whose last attempt failed (oldest first, at most FAILED_MAILS_SHOWN),
     and how many there are."""
@@ -147,6 +199,7 @@ def failed_mails(session: Session) -> tuple[list[MailMessage], int]:
 def dashboard(session: Session, event: Event) -> Dashboard:
     checked_in, expected = checked_in_progress(session, event)
     mails, failed_total = failed_mails(session)
+    holding_both, holding_both_total = held_together(session, event)
     return Dashboard(
         per_day=registrations_per_day(session, event),
         statuses=status_counts(session, event),
@@ -156,6 +209,8 @@ def dashboard(session: Session, event: Event) -> Dashboard:
         expected=expected,
         failed_mails=mails,
         failed_total=failed_total,
+        held_together=holding_both,
+        held_together_total=holding_both_total,
     )
 
 

@@ -81,10 +81,12 @@ def update_registration(
     details: AttendeeDetails,
     forum_ids: list[int] | None,
     link_base: str,
+    overlap_allowed: bool = False,
 ) -> bool:
     """Change the details and (for a registration that is not cancelled) the forums,
     which follow the seat rules. ``forum_ids`` None keeps the forums. Raises
-    AlreadyRegistered when the new address belongs to another registration, UnknownForum.
+    AlreadyRegistered when the new address belongs to another registration, UnknownForum,
+    OverlappingForums for forums that run at the same time unless ``overlap_allowed``.
     Returns whether anything changed (nothing is recorded otherwise)."""
     event, registration = service.lock_registration(session, registration)
     before = snapshot(registration)
@@ -95,7 +97,8 @@ def update_registration(
         value = getattr(details, name)
         setattr(registration, name, service.normalise_email(value) if name == "email" else value)
     if forum_ids is not None and set(forum_ids) != active_forum_ids(registration):
-        service.apply_forum_choice(session, event, registration, forum_ids, link_base)
+        service.apply_forum_choice(session, event, registration, forum_ids, link_base,
+                                   overlap_allowed=overlap_allowed)
     session.flush()
     if snapshot(registration) == before:
         session.rollback()
@@ -154,10 +157,12 @@ def enrol_and_record(
     link_base: str,
     beyond_capacity: bool,
     action: str,
+    overlap_allowed: bool = False,
 ) -> Registration:
     """``service.enrol`` with its audit entry; the caller holds the event's lock and commits."""
     registration = service.enrol(
-        session, event, details, forum_ids, link_base, beyond_capacity=beyond_capacity
+        session, event, details, forum_ids, link_base, beyond_capacity=beyond_capacity,
+        overlap_allowed=overlap_allowed,
     )
     _record(session, actor, action, registration, None)
     return registration
@@ -171,13 +176,15 @@ def add(
     forum_ids: list[int],
     link_base: str,
     beyond_capacity: bool = False,
+    overlap_allowed: bool = False,
 ) -> Registration:
     """Register someone by hand (a VIP, a walk-in), whether or not registration is open.
-    Raises AlreadyRegistered, UnknownForum."""
+    Raises AlreadyRegistered, UnknownForum, OverlappingForums (unless ``overlap_allowed``)."""
     begin_write(session)
     event = service.lock_event(session, event.id)
     registration = enrol_and_record(
-        session, actor, event, details, forum_ids, link_base, beyond_capacity, "create"
+        session, actor, event, details, forum_ids, link_base, beyond_capacity, "create",
+        overlap_allowed,
     )
     session.commit()
     return registration

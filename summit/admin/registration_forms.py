@@ -114,6 +114,9 @@ class RegistrationDetailsForm(PersonFields, FlaskForm):
     locale = SelectField(_l("Language of mails"), choices=options(LOCALES),
                          validators=[InputRequired()])
     forums = CheckboxListField(_l("Parallel forums"), coerce=int)
+    # The organizer's override of the rule that forums running at the same time exclude
+    # each other (shown unless the event allows such choices).
+    hold_overlapping = BooleanField(_l("Hold both anyway"))
 
 
 class AddRegistrationForm(RegistrationDetailsForm):
@@ -147,6 +150,11 @@ class ImportUploadForm(FlaskForm):
     beyond_capacity = BooleanField(
         _l("Admit every guest even when the event or a forum is full"),
         description=_l("Otherwise guests beyond capacity join the waiting list."),
+    )
+    hold_overlapping = BooleanField(
+        _l("Hold both anyway"),
+        description=_l("Import guests into forums that run at the same time, as the file "
+                       "says; otherwise those rows are refused."),
     )
 
 

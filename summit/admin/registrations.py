@@ -26,7 +26,14 @@ from ..models import (
 )
 from ..program.current import require_event
 from ..registration import service
-from ..registration.service import AlreadyRegistered, AttendeeDetails, NotWaiting, UnknownForum
+from ..registration.forum_times import ForumTimetable, describe_clashes, timetable
+from ..registration.service import (
+    AlreadyRegistered,
+    AttendeeDetails,
+    NotWaiting,
+    OverlappingForums,
+    UnknownForum,
+)
 from . import bp, csv_io
 from . import registration_changes as changes
 from . import registration_list as listing
@@ -55,6 +62,19 @@ def _actor():
 def _forum_names(event) -> list[tuple[int, str]]:
     forums = service.choosable_forums(db.session, event)
     return [(forum.id, localized(forum, "name")) for forum in forums]
+
+
+def _offer_forums(form: RegistrationDetailsForm, event) -> ForumTimetable:
+    """The form's forum choices; returns them with their times, alternatives grouped."""
+    forums = service.choosable_forums(db.session, event)
+    form.forums.choices = [(forum.id, localized(forum, "name")) for forum in forums]
+    return timetable(db.session, forums, event.timezone)
+
+
+def _warn_of_overlap(form: RegistrationDetailsForm, refused: OverlappingForums) -> None:
+    """Nothing saved: say which forums clash and offer the override."""
+    form.forums.errors.append(describe_clashes(
+        refused.pairs, _("Tick “Hold both anyway” to keep them all.")))
 
 
 def filters_from_request(event) -> tuple[RegistrationFilterForm, listing.RegistrationQuery]:
@@ -165,7 +185,8 @@ def _already_registered_message(existing: Registration) -> str:
     return _("This address belongs to another registration: %(name)s.", name=existing.full_name)
 
 
-def _detail_page(event, registration: Registration, form: RegistrationDetailsForm, status=200):
+def _detail_page(event, registration: Registration, form: RegistrationDetailsForm,
+                 forum_times: ForumTimetable, status=200):
     history = db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.object_type == changes.OBJECT_TYPE,
@@ -187,6 +208,7 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
         reprint_form=ReprintForm(formdata=None),
         history=history,
         mails=mails,
+        timetable=forum_times,
     )
     return page, status
 
@@ -197,28 +219,36 @@ def registration_detail(registration_id: int):
     event = require_event()
     registration = _registration_or_404(event, registration_id)
     form = RegistrationDetailsForm(obj=registration)
-    form.forums.choices = _forum_names(event)
+    forum_times = _offer_forums(form, event)
     if not form.is_submitted():
         form.forums.data = sorted(changes.active_forum_ids(registration))
-        return _detail_page(event, registration, form)
+        return _detail_page(event, registration, form, forum_times)
     if not form.validate():
-        return _detail_page(event, registration, form, 422)
+        return _detail_page(event, registration, form, forum_times, 422)
     # A cancelled registration keeps no seats; only its details can change.
     forum_ids = (
         None if registration.status == RegistrationStatus.CANCELLED else form.forums.data or []
     )
     try:
         changed = changes.update_registration(
-            db.session, _actor(), registration, _details(form), forum_ids, current_link_base()
+            db.session, _actor(), registration, _details(form), forum_ids, current_link_base(),
+            overlap_allowed=form.hold_overlapping.data,
         )
     except AlreadyRegistered as taken:
         db.session.rollback()
         form.email.errors.append(_already_registered_message(taken.registration))
-        return _detail_page(event, _registration_or_404(event, registration_id), form, 422)
+        return _detail_page(event, _registration_or_404(event, registration_id), form,
+                            forum_times, 422)
     except UnknownForum:
         db.session.rollback()
         form.forums.errors.append(_("One of the chosen forums no longer exists."))
-        return _detail_page(event, _registration_or_404(event, registration_id), form, 422)
+        return _detail_page(event, _registration_or_404(event, registration_id), form,
+                            forum_times, 422)
+    except OverlappingForums as refused:
+        db.session.rollback()
+        _warn_of_overlap(form, refused)
+        return _detail_page(event, _registration_or_404(event, registration_id), form,
+                            forum_times, 422)
     flash(_("Saved.") if changed else _("Nothing was changed."), "success")
     return deliver_after_response(redirect(url_for(".registration_detail",
                                                    registration_id=registration_id)))
@@ -286,7 +316,7 @@ def registration_resend(registration_id: int):
 def registration_new():
     event = require_event()
     form = AddRegistrationForm()
-    form.forums.choices = _forum_names(event)
+    forum_times = _offer_forums(form, event)
     if not form.is_submitted():
         form.locale.data = event.default_locale
     existing = None
@@ -294,7 +324,8 @@ def registration_new():
         try:
             registration = changes.add(db.session, _actor(), event, _details(form),
                                        form.forums.data or [], current_link_base(),
-                                       beyond_capacity=form.beyond_capacity.data)
+                                       beyond_capacity=form.beyond_capacity.data,
+                                       overlap_allowed=form.hold_overlapping.data)
         except AlreadyRegistered as taken:
             db.session.rollback()
             existing = taken.registration
@@ -302,13 +333,16 @@ def registration_new():
         except UnknownForum:
             db.session.rollback()
             form.forums.errors.append(_("One of the chosen forums no longer exists."))
+        except OverlappingForums as refused:
+            db.session.rollback()
+            _warn_of_overlap(form, refused)
         else:
             flash(_("%(name)s is registered; the confirmation with the private link is on its "
                     "way.", name=registration.full_name), "success")
             return deliver_after_response(redirect(url_for(".registration_detail",
                                                            registration_id=registration.id)))
     page = render_template("admin/registrations_new.html", event=event, form=form,
-                           existing=existing)
+                           existing=existing, timetable=forum_times)
     return page, 422 if form.is_submitted() else 200
 
 
@@ -331,7 +365,8 @@ def registration_import():
     category = RegistrationCategory(form.category.data)
     try:
         text = csv_io.decode(form.file.data.read())
-        plan = csv_io.plan_import(db.session, event, text, category)
+        plan = csv_io.plan_import(db.session, event, text, category,
+                                  overlap_allowed=form.hold_overlapping.data)
     except csv_io.ImportFileError as error:
         form.file.errors.append(str(error))
         return _import_page(event, form, 422)
@@ -340,6 +375,7 @@ def registration_import():
         sealed = csv_io.seal(current_app.secret_key, {
             "text": text, "category": category.value,
             "beyond_capacity": bool(form.beyond_capacity.data),
+            "hold_overlapping": bool(form.hold_overlapping.data),
         })
         if len(sealed) > current_app.config["MAX_FORM_MEMORY_SIZE"] - 1024:
             form.file.errors.append(_("This file is too large to import at once; split it."))
@@ -366,6 +402,7 @@ def registration_import_confirm():
             db.session, _actor(), event, payload["text"],
             RegistrationCategory(payload["category"]), current_link_base(),
             beyond_capacity=payload["beyond_capacity"],
+            overlap_allowed=payload.get("hold_overlapping", False),
         )
     except csv_io.ImportFileError as error:
         flash(str(error), "error")

@@ -34,6 +34,7 @@ from ..models import (
     SeatStatus,
     utcnow,
 )
+from .forum_times import clashes
 from .tokens import new_checkin_code, new_token, plausible_token, same_token, token_digest
 
 
@@ -59,6 +60,14 @@ class UnknownForum(RegistrationError):
 
 class RegistrationCancelled(RegistrationError):
     pass
+
+
+class OverlappingForums(RegistrationError):
+    """Two chosen forums run at the same time and the event wants one of them only."""
+
+    def __init__(self, pairs: list[tuple[Forum, Forum]]):
+        super().__init__("; ".join(f"{a.slug} and {b.slug} overlap" for a, b in pairs))
+        self.pairs = pairs
 
 
 class AlreadyRegistered(RegistrationError):
@@ -326,16 +335,25 @@ def _reload(session: Session, registration_id: int) -> Registration:
     ).scalar_one()
 
 
-def _chosen_forums(event: Event, forum_ids: list[int]) -> list[Forum]:
+def _chosen_forums(
+    session: Session, event: Event, forum_ids: list[int], overlap_allowed: bool = False
+) -> list[Forum]:
     """The parallel forums with these ids, as they stand now: ``event`` comes from
-    ``lock_event``, which read its forums under the lock."""
+    ``lock_event``, which read its forums under the lock. Raises UnknownForum, and
+    OverlappingForums for two that run at the same time unless the event allows it or
+    an organizer overrides (``overlap_allowed``)."""
     wanted = set(forum_ids)
     forums = [
         forum for forum in event.forums if forum.kind == ForumKind.PARALLEL and forum.id in wanted
     ]
     if len(forums) != len(wanted):
         raise UnknownForum("unknown forum")
-    return sorted(forums, key=lambda forum: (forum.position, forum.id))
+    forums.sort(key=lambda forum: (forum.position, forum.id))
+    if not (overlap_allowed or event.allow_overlapping_forums):
+        overlapping = clashes(session, forums, event.timezone)
+        if overlapping:
+            raise OverlappingForums(overlapping)
+    return forums
 
 
 def _has_room(capacity: int | None, taken: int) -> bool:
@@ -531,12 +549,12 @@ def register(
             registration = enrol(session, event, details, forum_ids, link_base, now)
         else:
             registration = claimed
-            _admit(session, event, registration, _chosen_forums(event, forum_ids), now)
+            _admit(session, event, registration, _chosen_forums(session, event, forum_ids), now)
     except AlreadyRegistered as known:
         enqueue(session, known.registration, MailKind.LINK, link_base)
         session.commit()
         return RegistrationResult(known.registration, created=False)
-    except UnknownForum:
+    except (UnknownForum, OverlappingForums):
         session.rollback()  # the registration written before the lock goes too
         raise
     result = RegistrationResult(
@@ -575,15 +593,17 @@ def enrol(
     link_base: str,
     now: datetime | None = None,
     beyond_capacity: bool = False,
+    overlap_allowed: bool = False,
 ) -> Registration:
     """Create a registration (a cancelled one for the same address comes back, keeping
     its link), give it a place and seats where there is room, and queue the confirmation.
     No registration window applies: ``register`` checks it for attendees, organizers add
-    people at any time, with ``beyond_capacity`` even to a full event or forum.
-    Raises AlreadyRegistered for an address registered already. Inside a transaction
-    that holds the event's lock; the caller commits."""
+    people at any time, with ``beyond_capacity`` even to a full event or forum, with
+    ``overlap_allowed`` even to forums that run at the same time. Raises
+    AlreadyRegistered for an address registered already, UnknownForum, OverlappingForums.
+    Inside a transaction that holds the event's lock; the caller commits."""
     now = now or utcnow()
-    forums = _chosen_forums(event, forum_ids)
+    forums = _chosen_forums(session, event, forum_ids, overlap_allowed)
     email = normalise_email(details.email)
     registration = find_by_email(session, event.id, email)
     if registration is not None and registration.status != RegistrationStatus.CANCELLED:
@@ -655,9 +675,14 @@ def change_forums(
     now: datetime | None = None,
 ) -> Registration:
     """Keep the seats and places in line of forums still chosen, drop the others
-    (their seats go to the next in line), join the new ones. Commits."""
+    (their seats go to the next in line), join the new ones. Commits; changes nothing
+    when a rule refuses the choice (UnknownForum, OverlappingForums, RegistrationCancelled)."""
     event, registration = lock_registration(session, registration)
-    apply_forum_choice(session, event, registration, forum_ids, link_base, now)
+    try:
+        apply_forum_choice(session, event, registration, forum_ids, link_base, now)
+    except RegistrationError:
+        session.rollback()
+        raise
     session.commit()
     return registration
 
@@ -669,13 +694,16 @@ def apply_forum_choice(
     forum_ids: list[int],
     link_base: str,
     now: datetime | None = None,
+    overlap_allowed: bool = False,
 ) -> None:
     """``change_forums`` inside a transaction that holds the event's lock (see
-    ``lock_registration``); the caller commits."""
+    ``lock_registration``); the caller commits. ``overlap_allowed``: an organizer's
+    override that keeps forums which run at the same time (OverlappingForums otherwise,
+    unless the event allows them)."""
     now = now or utcnow()
     if registration.status == RegistrationStatus.CANCELLED:
         raise RegistrationCancelled("cancelled")
-    forums = _chosen_forums(event, forum_ids)
+    forums = _chosen_forums(session, event, forum_ids, overlap_allowed)
     wanted = {forum.id for forum in forums}
     freed = []
     for seat in registration.seats:

@@ -14,6 +14,7 @@ from ..models import Registration, RegistrationCategory, SeatStatus
 from ..program.current import require_event
 from . import service
 from .forms import CancelForm, ForumChoiceForm, RegistrationForm, ResendForm
+from .forum_times import describe_clashes, timetable
 
 bp = Blueprint("registration", __name__)
 
@@ -22,11 +23,21 @@ def _register_rate_limit() -> str:
     return current_app.config["RATELIMIT_REGISTER"]
 
 
-def _forums_with_seats_left(form: ForumChoiceForm, event) -> dict:
-    """For a page that shows the forums: the choices, and each forum's free seats."""
+def _forums_on_offer(form: ForumChoiceForm, event) -> dict:
+    """For a page that shows the forums: the choices, each forum's free seats and times,
+    forums that run at the same time grouped as alternatives."""
     forums = service.choosable_forums(db.session, event)
     form.forums.choices = [SelectChoice(forum.id, localized(forum, "name")) for forum in forums]
-    return {"forums": forums, "seats_left": service.seats_left(db.session, forums)}
+    return {
+        "forums": forums,
+        "seats_left": service.seats_left(db.session, forums),
+        "timetable": timetable(db.session, forums, event.timezone),
+        "choose_one": not event.allow_overlapping_forums,
+    }
+
+
+def _choose_one_message(refused: service.OverlappingForums) -> list[str]:
+    return [describe_clashes(refused.pairs, _("Choose one of them."))]
 
 
 def _private(response):
@@ -38,7 +49,7 @@ def _private(response):
 
 
 def _register_page(event, form: RegistrationForm, state, status: int, **extra):
-    offer = _forums_with_seats_left(form, event)
+    offer = _forums_on_offer(form, event)
     page = render_template(
         "registration/register.html", event=event, form=form, state=state, **offer, **extra
     )
@@ -76,6 +87,9 @@ def register():
     except service.UnknownForum:
         form.forums.errors = [_("One of the chosen forums no longer exists.")]
         return _register_page(event, form, state, 422)
+    except service.OverlappingForums as refused:
+        form.forums.errors = _choose_one_message(refused)
+        return _register_page(event, form, state, 422)
     if not result.created:
         # Say only that the address is known; the registration itself stays private.
         page = _register_page(
@@ -99,11 +113,12 @@ def _registration_or_404(token: str) -> Registration:
 
 def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, status: int = 200):
     event = registration.event
-    offer = _forums_with_seats_left(forum_form, event)
+    offer = _forums_on_offer(forum_form, event)
+    held = {seat.forum_id for seat in registration.seats if seat.status != SeatStatus.CANCELLED}
     if not forum_form.is_submitted():
-        forum_form.forums.data = [
-            seat.forum_id for seat in registration.seats if seat.status != SeatStatus.CANCELLED
-        ]
+        forum_form.forums.data = sorted(held)
+    # A session moved since they chose: they keep both until they choose themselves.
+    held_together = offer["timetable"].clashes_among(held) if offer["choose_one"] else []
     response = current_app.make_response((
         render_template(
             "registration/attendee.html",
@@ -112,6 +127,9 @@ def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, stat
             summary=service.attendee_summary(db.session, registration),
             forum_form=forum_form,
             resend_form=ResendForm(),
+            held_together=describe_clashes(held_together, _(
+                "The programme has changed since you chose them: please keep one of them "
+                "under “Change my forums”.")),
             **offer,
         ),
         status,
@@ -138,6 +156,9 @@ def change_forums(token: str):
         flash(_("This registration is cancelled; register again to choose forums."), "error")
     except service.UnknownForum:
         form.forums.errors = [_("One of the chosen forums no longer exists.")]
+        return _attendee_page(registration, form, status=422)
+    except service.OverlappingForums as refused:
+        form.forums.errors = _choose_one_message(refused)
         return _attendee_page(registration, form, status=422)
     else:
         flash(_("Your forums have been updated."), "success")

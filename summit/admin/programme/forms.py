@@ -169,18 +169,20 @@ class EventForm(ProgrammeForm):
         _l("Capacity (people)"),
         validators=[Optional(), NumberRange(min=0, message=_l("Zero or more."))])
     show_both_languages = BooleanField(_l("Show titles in both languages on the agenda"))
+    allow_overlapping_forums = BooleanField(
+        _l("Let attendees choose parallel forums that run at the same time"))
 
     layout = (
         "slug", *_bilingual_rows("name", "theme", "city", "venue", "description"),
         ("starts_on", "ends_on"), ("timezone", "default_locale"), ("website", "contact_email"),
         ("registration_opens_at", "registration_closes_at"), "capacity",
-        "show_both_languages",
+        "show_both_languages", "allow_overlapping_forums",
     )
     model_fields = (
         "slug", "name_zh", "name_en", "theme_zh", "theme_en", "city_zh", "city_en", "venue_zh",
         "venue_en", "description_zh", "description_en", "starts_on", "ends_on", "timezone",
         "default_locale", "website", "contact_email", "registration_opens_at",
-        "registration_closes_at", "capacity", "show_both_languages",
+        "registration_closes_at", "capacity", "show_both_languages", "allow_overlapping_forums",
     )
     required_pairs = ("name",)
 

@@ -23,10 +23,21 @@ def clean_text(value: str | None) -> str | None:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
+def _refuse_invisible(text: str | None, allowed: str = "") -> None:
+    if text and any(unicodedata.category(char).startswith("C") and char not in allowed
+                    for char in text):
+        raise ValidationError(_l("This contains characters that cannot be printed."))
+
+
 def printable(form, field) -> None:
     """Refuse control and other invisible characters (a text field is one line)."""
-    if field.data and any(unicodedata.category(char).startswith("C") for char in field.data):
-        raise ValidationError(_l("This contains characters that cannot be printed."))
+    _refuse_invisible(field.data)
+
+
+def printable_lines(form, field) -> None:
+    """Refuse control and other invisible characters but line breaks and tabs, in a
+    text of several lines (a NUL, which PostgreSQL cannot store, above all)."""
+    _refuse_invisible(field.data, allowed="\n\t")
 
 
 def phone_number(form, field) -> None:

@@ -36,7 +36,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...forms import clean_text, printable, within_the_calendar
+from ...forms import clean_text, printable, printable_lines, within_the_calendar
 from ...i18n import localized
 from ...labels import CO_HOST_ROLES, FORUM_KINDS, SESSION_KINDS
 from ...models import CoHostRole, Event, ForumKind, SessionKind
@@ -85,8 +85,7 @@ def pair(label, length: int | None = None, block: bool = False) -> tuple:
     by side under ``label`` (kept as their description)."""
     field_class = TextAreaField if block else StringField
     validators = [_max(length)] if length else []
-    if not block:
-        validators.append(printable)
+    validators.append(printable_lines if block else printable)
     options = {"description": label, "validators": validators,
                "filters": [clean_block if block else clean_text]}
     return (field_class("中文", render_kw={"lang": "zh-Hans"}, **options),

@@ -17,7 +17,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
 from ..models import Role, User, utcnow
-from ..user_input import MAX_DATABASE_INTEGER
 from . import throttle
 
 PASSWORD_MIN_LENGTH = 10
@@ -77,7 +76,7 @@ def load_active_user(session: Session, session_id: str) -> User | None:
     of a deactivated account, or one its account has ended since (signing out, a new
     password, a deactivation), logs nobody in."""
     user_id, _, generation = session_id.partition(":")
-    if not (user_id.isdigit() and generation.isdigit()) or int(user_id) > MAX_DATABASE_INTEGER:
+    if not (user_id.isdecimal() and generation.isdecimal()):
         return None
     user = session.get(User, int(user_id))
     if user is None or not user.active:

@@ -60,7 +60,7 @@ def login():
 def logout():
     if current_user.is_authenticated:
         # Copies of this session's cookies, and the account's other sessions, end too.
-        service.sign_out(db.session, current_user)
+        service.sign_out(db.session, current_user._get_current_object())
     # Cleared first: logout_user() then leaves the note that deletes a remember-me cookie.
     session.clear()
     logout_user()

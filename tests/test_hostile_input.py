@@ -239,3 +239,13 @@ def test_a_nul_character_in_a_biography_is_explained_next_to_the_field(app, admi
     assert "This contains characters that cannot be printed." in page_text(response)
     with app.app_context():
         assert db.session.get(Speaker, speaker_id).bio_en == before
+
+
+@pytest.mark.parametrize("forum", ["2147483648", "9223372036854775808", "0", "x"])
+def test_promoting_into_a_forum_beyond_the_database_is_refused(app, admin, demo_event, forum):
+    with app.app_context():
+        registration_id = register(demo_event, "刘韵洁", "liu@pml.example.cn")
+    path = f"/admin/registrations/{registration_id}"
+    token = CSRF_FIELD.search(admin.get(path).get_data(as_text=True)).group(1)
+    response = admin.post(f"{path}/promote", data={"csrf_token": token, "forum_id": forum})
+    assert response.status_code == 400

@@ -38,6 +38,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.logger.setLevel(app.config["LOG_LEVEL"])
     log_redaction.install(app.logger)
     _init_extensions(app)
+    from .user_input import DatabaseIdConverter, refuse_nul_characters
+
+    # Before any route exists: every <int:…> in them is a database id.
+    app.url_map.converters["int"] = DatabaseIdConverter
+    app.before_request(refuse_nul_characters)
     _register_blueprints(app)
 
     from .cli import summit_cli

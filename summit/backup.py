@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import base64
 import enum
+import json
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import IO, Any
 
 from alembic.migration import MigrationContext
 from sqlalchemy import Date, LargeBinary, Table, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
+from . import backup_schema
 from .database import begin_write
 from .extensions import db
 from .models import LoginAttempt, MailMessage, User, UTCDateTime, utcnow
@@ -107,6 +109,21 @@ def _to_json(value: Any) -> Any:
 # --- import --------------------------------------------------------------------
 
 
+def load_file(stream: IO[str]) -> Any:
+    """The JSON in ``stream``. Raises BackupError for what is not JSON, or is JSON that
+    no export writes (NaN, numbers of thousands of digits, nesting deeper than Python
+    reads)."""
+    def refuse_constant(name: str) -> None:
+        raise ValueError(f"{name} is not a number JSON allows")
+
+    try:
+        return json.load(stream, parse_constant=refuse_constant)
+    except (ValueError, RecursionError, UnicodeDecodeError) as error:
+        reason = "it is nested too deeply" if isinstance(error, RecursionError) else error
+        raise BackupError(f"{stream.name} is not JSON that an export writes: {reason}. "
+                          "Nothing was imported.") from error
+
+
 def row_counts(session: Session) -> dict[str, int]:
     return {
         table.name: session.scalar(select(func.count()).select_from(table))
@@ -161,19 +178,13 @@ def _check_file(session: Session, data: Any) -> None:
             f"database is at {here!r}. Create the database with "
             f"`flask db upgrade {data.get('schema_revision')}`, import, then `flask db upgrade`."
         )
-    known = {table.name: table for table in backed_up_tables()}
-    tables = data.get("tables")
-    if not isinstance(tables, dict):
+    if not isinstance(data.get("tables"), dict):
         raise BackupError("The file has no \"tables\".")
-    for name, rows in tables.items():
-        if name not in known:
-            raise BackupError(f"The file has a table {name!r} that this schema does not know.")
-        columns = set(known[name].columns.keys())
-        for row in rows:
-            unknown = set(row) - columns
-            if unknown:
-                raise BackupError(f"Table {name!r} in the file has unknown columns: "
-                                  f"{', '.join(sorted(unknown))}.")
+    try:
+        backup_schema.check_tables(
+            data, backup_schema.tables_schema(backed_up_tables(), LEFT_OUT_COLUMNS))
+    except backup_schema.FileError as error:
+        raise BackupError(f"Nothing was imported. {error}") from error
 
 
 def _row_from_json(table: Table, row: dict[str, Any]) -> dict[str, Any]:

@@ -40,11 +40,7 @@ def import_command(file) -> None:
     """Restore FILE (written by `flask summit export`) into this database, which must be
     empty (after `flask db upgrade`). Imported accounts have no password until one is set."""
     try:
-        data = json.load(file)
-    except json.JSONDecodeError as error:
-        raise click.ClickException(f"{file.name} is not JSON: {error}") from error
-    try:
-        restored = backup.import_data(db.session, data)
+        restored = backup.import_data(db.session, backup.load_file(file))
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
     counts = ", ".join(f"{count} {name}" for name, count in restored.items() if count)

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import math
+import time
+
 from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from .extensions import db
+from .extensions import db, limiter
 from .program.current import use_event
 
 MACHINE_SUFFIXES = (".ics", ".xml", ".json", ".csv", ".pdf")
@@ -42,6 +45,14 @@ def error_response(status: int, message: str | None = None):
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def _seconds_until_the_limit_resets() -> int:
+    """For Retry-After: when the rate limit this request broke lets it through again."""
+    broken = limiter.current_limit
+    if broken is None:
+        return 60
+    return max(1, math.ceil(broken.reset_at - time.time()))
+
+
 def register_error_pages(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_failed(error: CSRFError):
@@ -54,11 +65,13 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         # Unhandled exceptions arrive here as a 500 after Flask has logged them.
-        response = error_response(error.code or 500)
+        body, status = error_response(error.code or 500)
+        headers = {}
         if error.code == 405 and error.valid_methods:
-            body, status = response
-            return body, status, {"Allow": ", ".join(error.valid_methods)}
-        return response
+            headers["Allow"] = ", ".join(error.valid_methods)
+        if error.code == 429:
+            headers["Retry-After"] = str(_seconds_until_the_limit_resets())
+        return body, status, headers
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):

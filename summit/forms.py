@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
 
 from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField
 from wtforms.validators import ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -21,10 +23,21 @@ def clean_text(value: str | None) -> str | None:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
+def _refuse_invisible(text: str | None, allowed: str = "") -> None:
+    if text and any(unicodedata.category(char).startswith("C") and char not in allowed
+                    for char in text):
+        raise ValidationError(_l("This contains characters that cannot be printed."))
+
+
 def printable(form, field) -> None:
     """Refuse control and other invisible characters (a text field is one line)."""
-    if field.data and any(unicodedata.category(char).startswith("C") for char in field.data):
-        raise ValidationError(_l("This contains characters that cannot be printed."))
+    _refuse_invisible(field.data)
+
+
+def printable_lines(form, field) -> None:
+    """Refuse control and other invisible characters but line breaks and tabs, in a
+    text of several lines (a NUL, which PostgreSQL cannot store, above all)."""
+    _refuse_invisible(field.data, allowed="\n\t")
 
 
 def phone_number(form, field) -> None:
@@ -42,8 +55,32 @@ def latin_letters(form, field) -> None:
         raise ValidationError(_l("Use Latin letters only, for example Liu Yunjie."))
 
 
+def within_the_calendar(form, field) -> None:
+    """Refuse the first and last days Python knows (0001-01-01, 9999-12-31): midnight
+    on them in some time zone, or the day after, is no datetime at all."""
+    if field.data and not date(1, 1, 2) <= field.data <= date(9999, 12, 30):
+        raise ValidationError(field.gettext("Not a valid date value."))
+
+
 class CheckboxListField(SelectMultipleField):
     """Several choices as a list of checkboxes."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
+
+
+def _stripped(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+class QueryForm(FlaskForm):
+    """A form read from the query string (filters, sorting, a page): it changes nothing,
+    so it needs no CSRF token, and a value of spaces only is no value (a blank filter
+    is ignored, never looked up)."""
+
+    class Meta:
+        csrf = False
+
+        def bind_field(self, form, unbound_field, options):
+            filters = [_stripped, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, filters=filters, **options)

@@ -8,7 +8,6 @@ Times are timezone-aware UTC in Python and in the database.
 from __future__ import annotations
 
 import enum
-import hashlib
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -443,19 +442,18 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Carried in every session and remember-me cookie of the account; raising it (on
+    # signing out, deactivation, a new password) ends all of them at their next request.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     @property
     def is_active(self) -> bool:
         return self.active
 
     def get_id(self) -> str:
-        """What the session cookie keeps: the account and a fingerprint of its current
-        password, so a new password signs out every session opened with the old one."""
-        return f"{self.id}:{self.password_fingerprint}"
-
-    @property
-    def password_fingerprint(self) -> str:
-        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
+        """What the session and remember-me cookies keep: the account and its session
+        generation."""
+        return f"{self.id}:{self.session_generation}"
 
 
 class LoginAttempt(db.Model):

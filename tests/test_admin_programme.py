@@ -333,6 +333,8 @@ def test_raising_a_forums_capacity_seats_the_first_waiting_and_mails_them(
     ({"slug": "Chip Machine"}, "Lower-case letters, digits and hyphens only."),
     ({"slug": "main"}, "Another forum has this short name."),
     ({"capacity": "-1"}, "Zero or more."),
+    # More than PostgreSQL's INTEGER holds: refused here, not by the database (a 500).
+    ({"capacity": "2147483648"}, "At most 2147483647."),
     ({"name_zh": "", "name_en": ""}, "Fill in at least one language."),
 ])
 def test_forum_values_are_checked(app, organizer, app_context, changes, message):

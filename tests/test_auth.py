@@ -202,6 +202,99 @@ def test_a_new_password_signs_out_the_sessions_opened_with_the_old_one(
     assert client.get("/admin/sessions").status_code == 200
 
 
+# --- ending sessions: a copied cookie opens nothing once its session is ended -------------
+
+
+def signed_in_cookies(app, role: Role) -> tuple:
+    """Sign in on a device of one's own with "keep me signed in" ticked; returns that
+    device and copies of its session and remember-me cookies."""
+    device = app.test_client()
+    response = sign_in(device, email_of(role), PASSWORDS[role], remember=True)
+    assert response.status_code == 302, page_text(response)
+    copies = {name: device.get_cookie(name).value for name in ("session", "remember_token")}
+    return device, copies
+
+
+def replay(app, name: str, value: str):
+    """Open an admin page from a browser that holds nothing but this copied cookie."""
+    browser = app.test_client()
+    browser.set_cookie(name, value)
+    return browser.get("/admin/audit")
+
+
+def assert_copies_open_nothing(app, copies: dict[str, str]) -> None:
+    for name, value in copies.items():
+        response = replay(app, name, value)
+        assert response.status_code == 302, name
+        assert response.location.startswith("/admin/login"), name
+
+
+def test_copied_cookies_work_until_signing_out_and_never_after(app, accounts):
+    device, copies = signed_in_cookies(app, Role.ORGANIZER)
+    for name, value in copies.items():
+        assert replay(app, name, value).status_code == 200, name
+    other_device, _ = signed_in_cookies(app, Role.ORGANIZER)
+
+    token = csrf_token(device, "/admin/audit")
+    assert device.post("/admin/logout", data={"csrf_token": token}).status_code == 302
+    assert_copies_open_nothing(app, copies)
+    # Signing out ends the account's sessions on every device.
+    assert other_device.get("/admin/audit").status_code == 302
+    # Signing in again opens a new session that works.
+    assert sign_in(device, email_of(Role.ORGANIZER), PASSWORDS[Role.ORGANIZER]).status_code == 302
+    assert device.get("/admin/audit").status_code == 200
+
+
+def test_a_session_from_before_a_deactivation_stays_ended_after_reactivation(
+    app, client, accounts
+):
+    _device, copies = signed_in_cookies(app, Role.ORGANIZER)
+    sign_in_as(client, Role.ADMIN)
+    organizer = accounts[Role.ORGANIZER]
+    for active in ("0", "1"):
+        response = post_form(client, f"/admin/accounts/{organizer}/active",
+                             page="/admin/accounts", active=active)
+        assert response.status_code == 302
+    assert_copies_open_nothing(app, copies)
+    assert sign_in(app.test_client(), email_of(Role.ORGANIZER),
+                   PASSWORDS[Role.ORGANIZER]).status_code == 302
+
+
+def test_a_new_password_ends_the_sessions_and_remember_me_cookies_from_before(
+    app, client, accounts
+):
+    _device, copies = signed_in_cookies(app, Role.ORGANIZER)
+    sign_in_as(client, Role.ADMIN)
+    organizer = accounts[Role.ORGANIZER]
+    response = post_form(client, f"/admin/accounts/{organizer}/password",
+                         page=f"/admin/accounts/{organizer}/edit",
+                         password="brand-new-password", confirm="brand-new-password")
+    assert response.status_code == 302
+    assert_copies_open_nothing(app, copies)
+
+
+def test_an_admin_who_sets_their_own_password_stays_signed_in_only_here(app, client, accounts):
+    sign_in_as(client, Role.ADMIN)
+    _device, copies = signed_in_cookies(app, Role.ADMIN)
+    own = accounts[Role.ADMIN]
+    response = post_form(client, f"/admin/accounts/{own}/password",
+                         page=f"/admin/accounts/{own}/edit",
+                         password="brand-new-password", confirm="brand-new-password")
+    assert response.status_code == 302
+    assert client.get("/admin/accounts").status_code == 200
+    assert_copies_open_nothing(app, copies)
+
+
+def test_create_admin_update_ends_the_sessions_of_the_account(app, accounts, monkeypatch):
+    _device, copies = signed_in_cookies(app, Role.ORGANIZER)
+    monkeypatch.setenv("SUMMIT_ADMIN_PASSWORD", "reset-from-the-shell")
+    result = app.test_cli_runner().invoke(
+        args=["summit", "create-admin", email_of(Role.ORGANIZER), "--update", "--role",
+              "organizer"])
+    assert result.exit_code == 0, result.output
+    assert_copies_open_nothing(app, copies)
+
+
 def test_passwords_are_hashed_with_scrypt_and_never_logged(app, client, accounts, caplog):
     with app.app_context():
         user = service.create_user(db.session, "new@example.org", "a-new-password", Role.ADMIN)

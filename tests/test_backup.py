@@ -15,7 +15,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from summit import audit
+from summit import audit, backup
 from summit.auth.service import create_user, password_matches
 from summit.backup import FORMAT_VERSION
 from summit.extensions import db
@@ -187,3 +187,99 @@ def test_the_events_choice_of_overlapping_forums_survives_a_backup(
         thursday = [forum_id("5g-ai-big-data"), forum_id("chip-machine")]
     client = empty_app.test_client()
     assert post_registration(client, forums=thursday).status_code == 302
+
+
+# --- hostile files: refused whole, with the place named, nothing written ---------------
+
+
+def forum_row(data: dict) -> dict:
+    return data["tables"]["forum"][0]
+
+
+def deeply_nested(levels: int) -> list:
+    nested: list = []
+    for _ in range(levels):
+        nested = [nested]
+    return nested
+
+
+HOSTILE_CHANGES = [
+    ("a wrong type", lambda data: forum_row(data).update(capacity="lots"),
+     "tables.forum[0].capacity: 'lots' is not of type 'integer'"),
+    ("a missing key", lambda data: forum_row(data).pop("slug"),
+     "tables.forum[0]: 'slug' is a required property"),
+    ("a string too long", lambda data: forum_row(data).update(slug="x" * 65),
+     "tables.forum[0].slug: 'xxxxxxxx"),
+    ("a negative capacity", lambda data: forum_row(data).update(capacity=-1),
+     "tables.forum[0].capacity: -1 is less than the minimum of 0"),
+    ("an integer beyond the column", lambda data: forum_row(data).update(capacity=2**31),
+     "tables.forum[0].capacity: 2147483648 is greater than the maximum of 2147483647"),
+    ("a NUL character", lambda data: forum_row(data).update(name_zh="芯片\x00"),
+     "tables.forum[0].name_zh: '芯片\\x00' does not match"),
+    ("a value outside the enum", lambda data: forum_row(data).update(kind="plenary"),
+     "tables.forum[0].kind: 'plenary' is not one of ['main', 'parallel']"),
+    ("a time without a zone", lambda data: data["tables"]["programme_session"][0].update(
+        starts_at="2020-11-05T09:00:00"),
+     "tables.programme_session[0].starts_at: '2020-11-05T09:00:00' is not a "
+     "'date-time-with-zone'"),
+    ("a nested value", lambda data: data["tables"]["audit_entry"].append(
+        {**data["tables"]["audit_entry"][0], "id": 99, "after": deeply_nested(40)}),
+     "nested more than 16 levels deep"),
+    ("an unknown table", lambda data: data["tables"].update(hacks=[]),
+     "tables: Additional properties are not allowed ('hacks' was unexpected)"),
+    ("an unknown column", lambda data: forum_row(data).update(owner="me"),
+     "tables.forum[0]: Additional properties are not allowed ('owner' was unexpected)"),
+    ("rows that are no list", lambda data: data["tables"].update(forum={"0": {}}),
+     "tables.forum: {'0': {}} is not of type 'array'"),
+]
+
+
+def assert_refused_and_nothing_written(app: Flask, path, message: str) -> None:
+    result = import_file(app, path)
+    assert result.exit_code != 0
+    assert message in result.output, result.output
+    assert "Traceback" not in result.output
+    with app.app_context():
+        assert {name: count for name, count in backup.row_counts(db.session).items()
+                if count} == {}
+
+
+@pytest.mark.parametrize(("kind", "change", "message"), HOSTILE_CHANGES,
+                         ids=[kind for kind, _change, _message in HOSTILE_CHANGES])
+def test_a_hostile_file_is_refused_whole_with_its_first_bad_place_named(
+    app, demo_event, empty_app, tmp_path, kind, change, message
+):
+    with app.app_context():
+        audit.record(db.session, None, "update", "event", demo_event, "demo",
+                     before={"capacity": 1}, after={"capacity": 2})
+        db.session.commit()
+    data = export(app, tmp_path / "backup.json")
+    change(data)
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    assert_refused_and_nothing_written(empty_app, path, message)
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    (b"\xff\xfe not text at all", "is not JSON that an export writes"),
+    (b"{not json", "is not JSON that an export writes"),
+    (b"[" * 100_000 + b"]" * 100_000, "it is nested too deeply"),
+    (b'{"tables": {"forum": [{"capacity": NaN}]}}', "NaN is not a number JSON allows"),
+    (b"1" * 5000, "is not JSON that an export writes"),
+    (b"[]", "not a Summit export"),
+    (b'"summit"', "not a Summit export"),
+    (b"null", "not a Summit export"),
+])
+def test_a_file_that_is_not_an_export_is_refused_with_a_message(
+    empty_app, tmp_path, content, message
+):
+    path = tmp_path / "hostile.json"
+    path.write_bytes(content)
+    assert_refused_and_nothing_written(empty_app, path, message)
+
+
+def test_a_file_with_the_wrong_header_types_is_refused(app, demo_event, empty_app, tmp_path):
+    data = export(app, tmp_path / "backup.json")
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps({**data, "tables": []}), encoding="utf-8")
+    assert_refused_and_nothing_written(empty_app, path, 'The file has no "tables".')

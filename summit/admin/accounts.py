@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 from sqlalchemy import select
 
 from ..auth import service
@@ -80,6 +80,9 @@ def account_password(user_id: int):
         details = AccountEditForm(formdata=None, obj=user, role=user.role.value)
         return _edit_page(user, details, form, 422)
     service.set_password(db.session, current_user, user, form.password.data)
+    if user.id == current_user.id:
+        # Their other sessions end; the one that set the password goes on.
+        login_user(user)
     flash(_("The password of %(email)s was changed.", email=user.email), "success")
     return redirect(url_for(".accounts"))
 

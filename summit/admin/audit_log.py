@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from flask import render_template, request, url_for
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
@@ -16,8 +15,10 @@ from wtforms.validators import Optional
 from .. import labels
 from ..auth.access import role_required
 from ..extensions import db
+from ..forms import QueryForm, within_the_calendar
 from ..models import AuditEntry, Role
 from ..program.current import current_event
+from ..user_input import database_int
 from . import bp
 from .navigation import add_entry
 
@@ -26,17 +27,14 @@ PER_PAGE = 50
 add_entry("admin.audit", _l("Audit log"), roles=(Role.ORGANIZER,), order=80)
 
 
-class AuditFilterForm(FlaskForm):
-    """Read from the query string; changes nothing, so it needs no CSRF token."""
-
-    class Meta:
-        csrf = False
+class AuditFilterForm(QueryForm):
+    """Read from the query string."""
 
     object_type = SelectField(_l("Object"), validators=[Optional()])
     action = SelectField(_l("Action"), validators=[Optional()])
     actor = SelectField(_l("By"), validators=[Optional()])
-    since = DateField(_l("From"), validators=[Optional()])
-    until = DateField(_l("Until"), validators=[Optional()])
+    since = DateField(_l("From"), validators=[Optional(), within_the_calendar])
+    until = DateField(_l("Until"), validators=[Optional(), within_the_calendar])
 
 
 def _distinct(column, names: dict | None = None) -> list[tuple[str, str]]:
@@ -74,8 +72,8 @@ def audit():
         query = query.where(
             AuditEntry.at < _local_midnight(form.until.data + timedelta(days=1), zone))
 
-    page = db.paginate(query, page=request.args.get("page", 1, type=int), per_page=PER_PAGE,
-                       error_out=False)
+    page = db.paginate(query, page=request.args.get("page", 1, type=database_int),
+                       per_page=PER_PAGE, error_out=False)
     arguments = {key: value for key, value in request.args.items() if key != "page" and value}
 
     def page_url(number: int) -> str:

@@ -20,6 +20,7 @@ from ..i18n import localized
 from ..models import RegistrationStatus, Role
 from ..program.current import require_event
 from ..registration.service import choosable_forums
+from ..user_input import database_ids, local_path
 from . import bp
 from .navigation import add_entry
 from .registration_changes import mark_badges_printed
@@ -29,6 +30,8 @@ from .registration_list import with_seats
 ORGANIZERS = (Role.ORGANIZER,)
 # The query arguments that /admin/badges.pdf reads.
 FILTER_ARGUMENTS = ("layout", "category", "forum", "status", "printed", "order")
+# More than any event's badges, fewer than a database takes in one statement's list.
+MAX_MARKED_AT_ONCE = 20_000
 
 add_entry("admin.badge_printing", _l("Badges"), roles=ORGANIZERS, order=50)
 
@@ -71,21 +74,34 @@ def badge_printing():
     return page, 400 if error else 200
 
 
+def _back_to_the_screen(back: str | None) -> str | None:
+    """Where to go once badges are noted: the printing screen as it was (``back``), the
+    plain screen without one; None, refused, for any other address."""
+    screen = url_for(".badge_printing")
+    if not back:
+        return screen
+    path = local_path(back)
+    return path if path is not None and path.startswith(screen + "?") else None
+
+
 @bp.post("/printing/mark")
 @role_required(*ORGANIZERS)
 def badge_printing_mark():
     """Note the badges the screen listed as printed now."""
     event = require_event()
     form = MarkPrintedForm()
-    if not form.validate_on_submit():
+    # Checked before anything is noted: a refused address must leave nothing half done.
+    target = _back_to_the_screen(request.args.get("back"))
+    if not form.validate_on_submit() or target is None:
         abort(400)
-    ids = [int(value) for value in form.ids.data.split(",")]
+    try:
+        ids = sorted(set(database_ids(form.ids.data)))
+    except ValueError:
+        abort(400)
+    if len(ids) > MAX_MARKED_AT_ONCE:
+        abort(413)
     marked = mark_badges_printed(db.session, _actor(), event, ids)
     flash(_("%(count)d badges noted as printed.", count=marked), "success")
-    target = request.args.get("back", "")
-    # Only back to this screen, never to an address given from outside.
-    if not target.startswith(url_for(".badge_printing") + "?"):
-        target = url_for(".badge_printing")
     return redirect(target)
 
 

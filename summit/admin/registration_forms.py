@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, InputRequired, NumberRange, Optiona
 
 from ..badges.layouts import DEFAULT_LAYOUT, LAYOUTS
 from ..badges.service import PRINTABLE_STATUSES, BadgeOrder
-from ..forms import CheckboxListField
+from ..forms import CheckboxListField, QueryForm
 from ..labels import CATEGORIES, REGISTRATION_STATUSES
 from ..models import RegistrationCategory
 from ..registration.forms import RegistrationForm
@@ -56,11 +56,8 @@ class GuestRowForm(PersonFields, Form):
     """One row of an imported guest list, checked like the public form."""
 
 
-class RegistrationFilterForm(FlaskForm):
+class RegistrationFilterForm(QueryForm):
     """The list's search, filters, sorting and page, read from the query string."""
-
-    class Meta:
-        csrf = False
 
     q = SearchField(_l("Search"), filters=[lambda value: (value or "").strip()])
     status = SelectField(_l("Status"), validators=[Optional()])
@@ -168,12 +165,9 @@ def layout_choices() -> list[tuple[str, object]]:
     return [(key, layout.label) for key, layout in LAYOUTS.items()]
 
 
-class BadgePrintForm(FlaskForm):
+class BadgePrintForm(QueryForm):
     """Which badges to print and on which sheet: the badge renderer's own filter
     (``summit.badges.service.parse_filter``), read from the query string."""
-
-    class Meta:
-        csrf = False
 
     layout = SelectField(_l("Layout"), default=DEFAULT_LAYOUT, validators=[Optional()])
     category = SelectField(_l("Category"), validators=[Optional()])

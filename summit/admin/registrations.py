@@ -34,6 +34,7 @@ from ..registration.service import (
     OverlappingForums,
     UnknownForum,
 )
+from ..user_input import database_int
 from . import bp, csv_io
 from . import registration_changes as changes
 from . import registration_list as listing
@@ -283,9 +284,10 @@ def registration_promote(registration_id: int):
     if not form.validate_on_submit():
         abort(400)
     given = form.forum_id.data or ""
-    if given and not given.isdigit():
+    try:
+        forum_id = database_int(given) if given else None
+    except ValueError:
         abort(400)
-    forum_id = int(given) if given else None
     try:
         changes.promote(db.session, _actor(), registration, current_link_base(), forum_id)
     except NotWaiting:

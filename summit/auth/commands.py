@@ -11,7 +11,7 @@ from .. import audit
 from ..cli import summit_cli
 from ..extensions import db
 from ..models import Role
-from .service import PASSWORD_MIN_LENGTH, create_user, find_user
+from .service import PASSWORD_MIN_LENGTH, create_user, end_sessions, find_user
 
 PASSWORD_VARIABLE = "SUMMIT_ADMIN_PASSWORD"
 
@@ -41,6 +41,7 @@ def create_admin(email: str, role: str, name: str, update: bool) -> None:
     else:
         user = existing
         user.password_hash = generate_password_hash(password)
+        end_sessions(db.session, user)
         user.role, user.active = Role(role), True
         user.name = name or user.name
         verb = "Updated"

@@ -35,7 +35,7 @@ class LoginForm(FlaskForm):
         _l("Email"),
         filters=[clean_text],
         validators=[InputRequired(message=_l("Please enter an email address.")),
-                    Length(max=254, message=_l("At most %(max)d characters."))],
+                    Length(max=254, message=_l("At most %(max)d characters.")), printable],
         render_kw={"autocomplete": "username"},
     )
     password = PasswordField(

@@ -8,11 +8,10 @@ logged or audited.
 from __future__ import annotations
 
 import functools
-import hmac
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -74,14 +73,23 @@ def has_any_user(session: Session) -> bool:
 
 def load_active_user(session: Session, session_id: str) -> User | None:
     """flask-login's user loader (``session_id`` is what ``User.get_id`` gave): a session
-    of a deactivated account, or one opened before the password changed, logs nobody in."""
-    user_id, _, fingerprint = session_id.partition(":")
-    if not user_id.isdigit():
+    of a deactivated account, or one its account has ended since (signing out, a new
+    password, a deactivation), logs nobody in."""
+    user_id, _, generation = session_id.partition(":")
+    if not (user_id.isdecimal() and generation.isdecimal()):
         return None
     user = session.get(User, int(user_id))
     if user is None or not user.active:
         return None
-    return user if hmac.compare_digest(user.password_fingerprint, fingerprint) else None
+    return user if str(user.session_generation) == generation else None
+
+
+def end_sessions(session: Session, user: User) -> None:
+    """End every session and remember-me cookie of ``user``, on every device, at their
+    next request (the caller commits). One statement, so that two at once both count."""
+    session.execute(update(User).where(User.id == user.id)
+                    .values(session_generation=User.session_generation + 1))
+    session.refresh(user, ["session_generation"])
 
 
 # --- signing in ----------------------------------------------------------------
@@ -112,6 +120,13 @@ def authenticate(
     user.last_login_at = now
     session.commit()
     return user
+
+
+def sign_out(session: Session, user: User) -> None:
+    """End every session of ``user``: this one, copies of its cookies, other devices.
+    Commits."""
+    end_sessions(session, user)
+    session.commit()
 
 
 # --- managing accounts (administrators) ----------------------------------------
@@ -145,16 +160,20 @@ def change_account(session: Session, actor: User, user: User, name: str, role: R
 
 
 def set_active(session: Session, actor: User, user: User, active: bool) -> None:
-    """Deactivate (signs the account out everywhere at its next request) or reactivate.
+    """Deactivate (ends every session of the account at its next request) or reactivate.
     Commits. Nobody deactivates themselves."""
     if user.id == actor.id and not active:
         raise AccountError(_l("You cannot deactivate your own account."))
+    if not active:
+        end_sessions(session, user)
     _apply(session, actor, user, "activate" if active else "deactivate", active=active)
 
 
 def set_password(session: Session, actor: User, user: User, password: str) -> None:
-    """Give an account a new password. Commits; the log says that it changed, not to what."""
+    """Give an account a new password and end its sessions. Commits; the log says that
+    it changed, not to what."""
     user.password_hash = generate_password_hash(password)
+    end_sessions(session, user)
     audit.record(session, actor, "reset_password", "user", user.id, user.email)
     session.commit()
 

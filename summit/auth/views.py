@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -20,22 +19,11 @@ from flask_login import current_user, login_user, logout_user
 
 from ..extensions import db
 from ..models import utcnow
+from ..user_input import local_path
 from . import service
 from .forms import LoginForm
 
 bp = Blueprint("auth", __name__, url_prefix="/admin")
-
-
-def local_path(target: str | None) -> str | None:
-    """``target`` when it is a path on this site, else None: after signing in we
-    never send anyone to another site (``//evil.example``, ``/\\evil.example``,
-    ``https://…``)."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return None
-    if "\\" in target or any(ord(char) < 32 or ord(char) == 127 for char in target):
-        return None
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc else None
 
 
 def _login_page(form: LoginForm, status: int, **extra):
@@ -70,6 +58,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_user.is_authenticated:
+        # Copies of this session's cookies, and the account's other sessions, end too.
+        service.sign_out(db.session, current_user._get_current_object())
     # Cleared first: logout_user() then leaves the note that deletes a remember-me cookie.
     session.clear()
     logout_user()

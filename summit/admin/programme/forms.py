@@ -36,13 +36,21 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from ...forms import clean_text, printable
+from ...forms import clean_text, printable, printable_lines, within_the_calendar
 from ...i18n import localized
 from ...labels import CO_HOST_ROLES, FORUM_KINDS, SESSION_KINDS
 from ...models import CoHostRole, Event, ForumKind, SessionKind
 from ...program.current import current_event
+from ...user_input import MAX_DATABASE_INTEGER
 
 TIMEZONES = sorted(available_timezones())
+
+
+def capacity_field(label) -> IntegerField:
+    """How many people fit: none or more, and a number the database can hold."""
+    return IntegerField(label, validators=[
+        Optional(), NumberRange(min=0, message=_l("Zero or more.")),
+        NumberRange(max=MAX_DATABASE_INTEGER, message=_l("At most %(max)d."))])
 # Empty speaker places offered below the chosen ones.
 SPARE_SPEAKER_PLACES = 3
 
@@ -77,8 +85,7 @@ def pair(label, length: int | None = None, block: bool = False) -> tuple:
     by side under ``label`` (kept as their description)."""
     field_class = TextAreaField if block else StringField
     validators = [_max(length)] if length else []
-    if not block:
-        validators.append(printable)
+    validators.append(printable_lines if block else printable)
     options = {"description": label, "validators": validators,
                "filters": [clean_block if block else clean_text]}
     return (field_class("中文", render_kw={"lang": "zh-Hans"}, **options),
@@ -152,8 +159,10 @@ class EventForm(ProgrammeForm):
     venue_zh, venue_en = pair(_l("Venue"), 300)
     description_zh, description_en = pair(_l("Description"), block=True)
     starts_on = DateField(_l("First day"),
-                          validators=[InputRequired(message=_l("Enter a date."))])
-    ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Enter a date."))])
+                          validators=[InputRequired(message=_l("Enter a date.")),
+                                      within_the_calendar])
+    ends_on = DateField(_l("Last day"), validators=[InputRequired(message=_l("Enter a date.")),
+                                                    within_the_calendar])
     timezone = SelectField(_l("Time zone"), choices=TIMEZONES, default="Asia/Shanghai")
     default_locale = SelectField(
         _l("Default language"), choices=[SelectChoice("zh", "中文"), SelectChoice("en", "English")])
@@ -165,9 +174,7 @@ class EventForm(ProgrammeForm):
                           check_deliverability=False)])
     registration_opens_at = local_time(_l("Registration opens"), required=False)
     registration_closes_at = local_time(_l("Registration closes"), required=False)
-    capacity = IntegerField(
-        _l("Capacity (people)"),
-        validators=[Optional(), NumberRange(min=0, message=_l("Zero or more."))])
+    capacity = capacity_field(_l("Capacity (people)"))
     show_both_languages = BooleanField(_l("Show titles in both languages on the agenda"))
     allow_overlapping_forums = BooleanField(
         _l("Let attendees choose parallel forums that run at the same time"))
@@ -236,9 +243,7 @@ class ForumForm(ProgrammeForm):
     kind = SelectField(_l("Kind"), choices=labelled(FORUM_KINDS), coerce=ForumKind,
                        default=ForumKind.PARALLEL)
     room_zh, room_en = pair(_l("Room"), 200)
-    capacity = IntegerField(
-        _l("Seats"),
-        validators=[Optional(), NumberRange(min=0, message=_l("Zero or more."))])
+    capacity = capacity_field(_l("Seats"))
     colour = ColorField(
         _l("Colour"), default="#1f6feb", filters=[lambda value: value and value.lower()],
         validators=[InputRequired(message=_l("Choose a colour.")),

@@ -40,6 +40,7 @@ from ...models import (
 from ...program import service as programme
 from ...program.current import current_event
 from ...registration.service import seats_taken
+from ...user_input import database_int
 from .. import bp
 from ..navigation import add_entry
 from . import photos, service
@@ -256,7 +257,7 @@ def _deletion_effects(obj) -> list[str]:
 def sessions():
     event = require_event()
     items = programme.programme_sessions(db.session, event)
-    forum_id = request.args.get("forum", type=int)
+    forum_id = request.args.get("forum", type=database_int)
     if forum_id is not None:
         items = [item for item in items if item.forum_id == forum_id]
     return render_template("admin/programme/sessions.html", event=event, items=items,

@@ -1,0 +1,251 @@
+"""Whatever a visitor types into an address gets an answer below 500: ids beyond what the
+database holds are 404 on every route, blank or odd filters are ignored, a bad address
+to go back to is refused before anything is saved, and 429 says when to come back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from urllib.parse import quote
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from summit.extensions import db
+from summit.models import ProgrammeSession, Registration, Role, Speaker
+from summit.user_input import DatabaseIdConverter
+
+from .conftest import make_app
+from .test_admin_registrations import CSRF_FIELD, listed_names, register, sign_in
+from .test_program import page_text
+
+TOO_LARGE = [0, 2**31, 2**63, 2**64, 10**40]
+ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
+
+
+@pytest.fixture
+def admin(app, client, demo_event):
+    sign_in(app, client, Role.ADMIN)
+    return client
+
+
+def id_routes(app) -> list[tuple[str, str]]:
+    """(rule, method) for every route with a database id in its address."""
+    routes = []
+    for rule in app.url_map.iter_rules():
+        if any(isinstance(converter, DatabaseIdConverter)
+               for converter in rule._converters.values()):
+            routes += [(rule.rule, method) for method in sorted(rule.methods - {"HEAD",
+                                                                                 "OPTIONS"})]
+    return routes
+
+
+def address(rule: str, number: int) -> str:
+    return ARGUMENT.sub(lambda found: str(number) if found.group(1) == "int" else "x", rule)
+
+
+def test_the_app_reads_every_int_in_an_address_as_a_database_id(app):
+    routes = id_routes(app)
+    # The public pages, their feeds and the admin's: all of them go through the converter.
+    rules = {rule for rule, _method in routes}
+    assert {"/sessions/<int:session_id>", "/sessions/<int:session_id>.ics",
+            "/speakers/<int:speaker_id>", "/admin/registrations/<int:registration_id>",
+            "/admin/accounts/<int:user_id>/edit"} <= rules
+    assert len(rules) > 20
+
+
+def test_every_id_route_answers_404_for_ids_beyond_the_database(app, admin):
+    answers = {}
+    for rule, method in id_routes(app):
+        for number in TOO_LARGE:
+            response = admin.open(address(rule, number), method=method)
+            answers[(rule, method, number)] = response.status_code
+    assert {key: status for key, status in answers.items() if status != 404} == {}
+
+
+def test_the_largest_id_is_simply_not_found(app, admin):
+    for path in ("/sessions/2147483647", "/sessions/2147483647.ics",
+                 "/speakers/2147483647", "/admin/registrations/2147483647"):
+        assert admin.get(path).status_code == 404, path
+    with app.app_context():
+        session_id = db.session.scalars(select(ProgrammeSession.id)).first()
+        speaker_id = db.session.scalars(select(Speaker.id)).first()
+    assert admin.get(f"/sessions/{session_id}").status_code == 200
+    assert admin.get(f"/speakers/{speaker_id}").status_code == 200
+
+
+@pytest.mark.parametrize("page", ["9223372036854775808", "18446744073709551616",
+                                  "2147483647", "2147483648", "-3", "0", " ", "x", "１"])
+def test_the_audit_log_takes_any_page_number(app, admin, page):
+    assert admin.get("/admin/audit", query_string={"page": page}).status_code == 200
+
+
+@pytest.mark.parametrize("value", ["9223372036854775808", "-1", " "])
+def test_the_programme_list_takes_any_forum_filter(app, admin, value):
+    assert admin.get("/admin/sessions", query_string={"forum": value}).status_code == 200
+
+
+@pytest.mark.parametrize("name", ["forum", "status", "category", "per_page", "page", "printed",
+                                  "checked_in", "sort", "order"])
+@pytest.mark.parametrize("value", [" ", "\t", "2147483648", "9223372036854775808", "nonsense"])
+def test_registration_filters_that_mean_nothing_are_ignored(app, admin, demo_event, name,
+                                                            value):
+    with app.app_context():
+        register(demo_event, "刘韵洁", "liu@pml.example.cn")
+    listing = admin.get("/admin/registrations", query_string={name: value})
+    assert listing.status_code == 200
+    assert listed_names(listing) == ["刘韵洁"]
+    export = admin.get("/admin/registrations/export.csv", query_string={name: value})
+    assert export.status_code == 200
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
+    assert len(rows) == 2 and "刘韵洁" in rows[1]
+
+
+@pytest.mark.parametrize("path", ["/forums/%00", "/forums/chip-machine?lang=%00",
+                                  "/agenda?forum=%00", "/admin/registrations?q=%00",
+                                  "/admin/checkin?q=a%00", "/admin/printing?show=1&forum=%00",
+                                  "/admin/audit?actor=%00", "/r/%00"])
+def test_a_nul_character_anywhere_is_refused(app, admin, path):
+    # PostgreSQL cannot compare text holding one: a lookup failed there with a 500.
+    assert admin.get(path).status_code == 400
+
+
+@pytest.mark.parametrize(("since", "until"), [("0001-01-01", ""), ("", "9999-12-31"),
+                                              ("0001-01-01", "9999-12-31")])
+def test_the_audit_log_takes_the_first_and_last_days_of_the_calendar(app, admin, since, until):
+    response = admin.get("/admin/audit", query_string={"since": since, "until": until})
+    assert response.status_code == 200
+
+
+def printing_screen(admin) -> tuple[str, str, str]:
+    """The printing screen's selection: (the mark form's address, its CSRF token, ids)."""
+    html = admin.get("/admin/printing?show=1").get_data(as_text=True)
+    action = re.search(r'action="(/admin/printing/mark[^"]*)"', html).group(1)
+    ids = re.search(r'name="ids" type="hidden" value="([^"]+)"', html).group(1)
+    return action.replace("&amp;", "&"), CSRF_FIELD.search(html).group(1), ids
+
+
+def printed_badges(app) -> list[int]:
+    with app.app_context():
+        return list(db.session.scalars(
+            select(Registration.id).where(Registration.badge_printed_at.is_not(None))))
+
+
+@pytest.mark.parametrize("back", [
+    "/admin/printing?show=1%0d%0aSet-Cookie:%20x=y", "/admin/printing?show=1%0aX",
+    "https://evil.example/admin/printing?show=1", "//evil.example/admin/printing?x",
+    "/admin/registrations",
+])
+def test_a_bad_address_to_go_back_to_is_refused_before_badges_are_noted(
+    app, admin, demo_event, back
+):
+    with app.app_context():
+        register(demo_event, "刘韵洁", "liu@pml.example.cn")
+    _action, token, ids = printing_screen(admin)
+    response = admin.post(f"/admin/printing/mark?back={back}",
+                          data={"csrf_token": token, "ids": ids})
+    assert response.status_code == 400
+    assert printed_badges(app) == []
+
+    # The screen's own address still works, and one without "back" goes to the screen.
+    action, token, ids = printing_screen(admin)
+    response = admin.post(action, data={"csrf_token": token, "ids": ids})
+    assert response.status_code == 302 and response.location.startswith("/admin/printing?")
+    assert printed_badges(app) == [int(ids)]
+    response = admin.post("/admin/printing/mark", data={"csrf_token": token, "ids": ids})
+    assert response.status_code == 302 and response.location == "/admin/printing"
+
+
+@pytest.mark.parametrize("ids", ["9223372036854775808", "1,18446744073709551616", "0", "1,,2",
+                                 "1\n", "١"])
+def test_ids_beyond_the_database_are_refused_on_the_printing_screen(app, admin, demo_event,
+                                                                    ids):
+    with app.app_context():
+        register(demo_event, "刘韵洁", "liu@pml.example.cn")
+    action, token, _ids = printing_screen(admin)
+    response = admin.post(action, data={"csrf_token": token, "ids": ids})
+    assert response.status_code == 400
+    assert printed_badges(app) == []
+
+
+def test_a_429_says_when_to_try_again(app, demo_event):
+    limited = make_app(app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_ENABLED=True,
+                       RATELIMIT_REGISTER="1 per minute", WTF_CSRF_ENABLED=False,
+                       INSTANCE_PATH=app.instance_path)
+    visitor = limited.test_client()
+    statuses = [visitor.post("/register?lang=en", data={"full_name": "试"})
+                for _ in range(2)]
+    assert [response.status_code for response in statuses][-1] == 429
+    refused = statuses[-1]
+    assert 1 <= int(refused.headers["Retry-After"]) <= 61  # the window, rounded up
+    assert "Too many requests" in page_text(refused)
+    assert statuses[0].headers.get("Retry-After") is None
+    with limited.app_context():
+        db.engine.dispose()
+
+
+# --- a fuzz over the public addresses ---------------------------------------------------
+
+ODD_VALUES = st.one_of(
+    st.integers(min_value=-(2**70), max_value=2**70).map(str),
+    st.sampled_from(["", " ", "\x00", "%00", "\u202e", "١٢٣", "9" * 5000, "../..", "%",
+                     "\ud7ff", "𠀀", "NaN", "1e309", "0x10", "-0"]),
+    st.text(max_size=20),
+)
+PUBLIC_PATHS = ["/", "/agenda", "/sessions/{}", "/sessions/{}.ics", "/speakers/{}",
+                "/speakers/{}/photo", "/forums/{}", "/forums/{}/calendar.ics", "/r/{}",
+                "/r/{}/calendar.ics", "/r/{}/badge.pdf", "/calendar.ics", "/schedule.json",
+                "/schedule.xml", "/schedule.csv", "/register", "/admin/login"]
+QUERY_NAMES = ["lang", "forum", "next", "page", "day", "id"]
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(path=st.sampled_from(PUBLIC_PATHS), value=ODD_VALUES,
+       query=st.dictionaries(st.sampled_from(QUERY_NAMES), ODD_VALUES, max_size=2))
+def test_no_public_address_answers_500_whatever_is_typed(app, demo_event, path, value, query):
+    client = app.test_client()
+    # As a browser sends it: whatever it is, percent-encoded into the path.
+    target = path.format(quote(value.encode("utf-8", "surrogatepass"), safe=""))
+    response = client.get(target, query_string={
+        name: text.encode("utf-8", "surrogatepass").decode("utf-8", "replace")
+        for name, text in query.items()})
+    assert response.status_code < 500, (target, query, response.status_code)
+
+
+def test_a_nul_character_in_a_sign_in_is_a_wrong_sign_in(app, demo_event):
+    from .test_auth import sign_in as sign_in_with_the_form
+
+    # PostgreSQL cannot look such an address up: it failed there with a 500.
+    response = sign_in_with_the_form(app.test_client(), "admin\x00@example.org", "password-1234")
+    assert response.status_code == 422
+
+
+def test_a_nul_character_in_a_biography_is_explained_next_to_the_field(app, admin):
+    from .test_auth import post_form
+
+    with app.app_context():
+        speaker = db.session.scalars(select(Speaker)).first()
+        speaker_id, before = speaker.id, speaker.bio_en
+    page = f"/admin/speakers/{speaker_id}/edit"
+    html = admin.get(page).get_data(as_text=True)
+    fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', html))
+    fields.pop("csrf_token", None)
+    response = post_form(admin, page, **fields, bio_en="Line one\nline\x00two")
+    assert response.status_code == 422
+    assert "This contains characters that cannot be printed." in page_text(response)
+    with app.app_context():
+        assert db.session.get(Speaker, speaker_id).bio_en == before
+
+
+@pytest.mark.parametrize("forum", ["2147483648", "9223372036854775808", "0", "x"])
+def test_promoting_into_a_forum_beyond_the_database_is_refused(app, admin, demo_event, forum):
+    with app.app_context():
+        registration_id = register(demo_event, "刘韵洁", "liu@pml.example.cn")
+    path = f"/admin/registrations/{registration_id}"
+    token = CSRF_FIELD.search(admin.get(path).get_data(as_text=True)).group(1)
+    response = admin.post(f"{path}/promote", data={"csrf_token": token, "forum_id": forum})
+    assert response.status_code == 400

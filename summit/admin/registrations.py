@@ -113,7 +113,8 @@ def registrations():
     event = require_event()
     form, query = filters_from_request(event)
     page = listing.list_page(db.session, event, query)
-    export_args = {k: v for k, v in request.args.items() if k not in {"page", "per_page"}}
+    export_args = {k: v for k, v in request.args.items()
+                   if k not in {"page", "per_page", "codes"}}
     return render_template(
         "admin/registrations.html",
         event=event,
@@ -123,6 +124,7 @@ def registrations():
         page_url=lambda number: _list_url(page=number),
         sort_url=lambda key: _sort_url(key, query),
         export_url=url_for("admin.registration_export", **export_args),
+        export_codes_url=url_for("admin.registration_export", **export_args, codes="1"),
         labels=_labels_in_this_language(),
     )
 
@@ -132,8 +134,9 @@ def registrations():
 def registration_export():
     event = require_event()
     _form, query = filters_from_request(event)
-    data = csv_io.export_csv(db.session, event, query)
-    filename = f"registrations-{event.slug}.csv"
+    codes = request.args.get("codes") == "1"
+    data = csv_io.export_csv(db.session, event, query, codes=codes)
+    filename = f"registrations-{event.slug}{'-codes' if codes else ''}.csv"
     return current_app.response_class(
         data,
         mimetype="text/csv",

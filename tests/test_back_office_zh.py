@@ -1,0 +1,164 @@
+"""The back office at home in Chinese: names in pinyin order, the CSV export in the
+organizer's language (and in codes for re-import), the audit log's attendees, times
+and words, and the wording of the admin's and attendees' pages."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from summit.extensions import db
+from summit.models import Registration, RegistrationCategory
+
+from .test_admin_registrations import (
+    AI,
+    CHIP,
+    CSRF_FIELD,
+    count_registrations,
+    forum_id,
+    listed_names,
+    organizer,  # noqa: F401 (a fixture)
+    register,
+    sealed_field,
+    upload,
+)
+from .test_program import page_text
+
+# Shuffled: 欧阳 reads ōuyáng, 曾 as a surname zēng; Latin names fall in by their letters.
+PEOPLE = ["张伟", "Zoe Adams", "欧阳娜娜", "李明", "anna Smith", "曾国藩", "何积丰", "Li Lei",
+          "刘韵洁", "黎明"]
+PINYIN_ORDER = ["anna Smith", "何积丰", "Li Lei", "黎明", "李明", "刘韵洁", "欧阳娜娜", "曾国藩",
+                "张伟", "Zoe Adams"]
+
+
+def register_people(demo_event, names=PEOPLE, domain="example.org") -> None:
+    for number, name in enumerate(names):
+        register(demo_event, name, f"person{number}@{domain}")
+
+
+def csv_rows(response) -> list[dict[str, str]]:
+    assert response.status_code == 200
+    body = response.get_data().decode("utf-8-sig")
+    return list(csv.DictReader(io.StringIO(body, newline="")))
+
+
+# --- pinyin order -------------------------------------------------------------------
+
+
+def test_the_list_sorts_names_in_pinyin_order_across_pages(app, organizer, demo_event):  # noqa: F811
+    with app.app_context():
+        register_people(demo_event)
+
+    def names(**arguments) -> list[str]:
+        return listed_names(organizer.get("/admin/registrations", query_string=arguments))
+
+    assert names(sort="name", order="asc") == PINYIN_ORDER
+    assert names(sort="name", order="desc") == PINYIN_ORDER[::-1]
+    # The smallest page size is 25: enough people for three pages, the order kept across them.
+    with app.app_context():
+        register_people(demo_event, [f"{name}{n}" for n in range(10) for name in ("王", "安")],
+                        domain="more.example.org")
+    pages = [names(sort="name", order="asc", per_page=25, page=page) for page in (1, 2)]
+    assert [len(page) for page in pages] == [25, 5]
+    listed = pages[0] + pages[1]
+    assert listed[:10] == [f"安{n}" for n in range(10)]
+    assert listed[10:25] == PINYIN_ORDER[:7] + [f"王{n}" for n in range(8)]
+    assert pages[1] == ["王8", "王9"] + PINYIN_ORDER[-3:]
+
+
+def test_the_list_sorts_organisations_in_pinyin_order(app, organizer, demo_event):  # noqa: F811
+    with app.app_context():
+        for number, organisation in enumerate(["紫金山实验室", "东南大学", "Apple", "上海科学院"]):
+            register(demo_event, f"人{number}", f"org{number}@example.org", organisation)
+    response = organizer.get("/admin/registrations?sort=organisation&order=asc")
+    assert listed_names(response) == ["人2", "人1", "人3", "人0"]
+
+
+def test_the_csv_export_keeps_the_pinyin_order(app, organizer, demo_event):  # noqa: F811
+    with app.app_context():
+        register_people(demo_event)
+    rows = csv_rows(organizer.get("/admin/registrations/export.csv?sort=name&order=asc&codes=1"))
+    assert [row["full_name"] for row in rows] == PINYIN_ORDER
+
+
+# --- the CSV export in the organizer's language ----------------------------------------
+
+
+def test_the_csv_export_speaks_chinese_to_a_chinese_organizer(app, organizer, demo_event):  # noqa: F811
+    with app.app_context():
+        register(demo_event, "刘韵洁", "liu@pml.example.cn", "紫金山实验室", "Liu Yunjie",
+                 forums=[forum_id(CHIP), forum_id(AI)])
+    organizer.set_cookie("lang", "zh")
+    (row,) = csv_rows(organizer.get("/admin/registrations/export.csv"))
+    assert row["姓名"] == "刘韵洁"
+    assert row["电子邮箱"] == "liu@pml.example.cn"
+    assert row["类别"] == "参会代表"
+    assert row["状态"] == "已确认"
+    assert row["已确认的分论坛"] == "5G与人工智能及大数据融合；芯机联动专题"
+    assert row["语言"] == "中文"
+    assert "full_name" not in row
+
+    organizer.set_cookie("lang", "en")
+    (row,) = csv_rows(organizer.get("/admin/registrations/export.csv"))
+    assert (row["Name"], row["Category"], row["Status"]) == ("刘韵洁", "Delegate", "Confirmed")
+    assert row["Forums (seat confirmed)"] == (
+        "Convergence of 5G, AI and Big Data; Chip–Machine Co-design")
+
+
+def test_the_codes_export_keeps_machine_codes(app, organizer, demo_event):  # noqa: F811
+    with app.app_context():
+        register(demo_event, "刘韵洁", "liu@pml.example.cn", forums=[forum_id(CHIP)])
+    organizer.set_cookie("lang", "zh")
+    page = organizer.get("/admin/registrations?sort=name")
+    assert "/admin/registrations/export.csv?sort=name&amp;codes=1" in page.get_data(as_text=True)
+    (row,) = csv_rows(organizer.get("/admin/registrations/export.csv?codes=1"))
+    assert (row["full_name"], row["category"], row["status"], row["forums"], row["locale"]) == (
+        "刘韵洁", "delegate", "confirmed", "chip-machine", "zh")
+
+
+def exported_and_imported_again(app, organizer, demo_event, export_url: str) -> Registration:  # noqa: F811
+    """Register a guest, export the list, cancel the guest, import the file: the one
+    registration that comes back."""
+    with app.app_context():
+        rid = register(demo_event, "欧阳娜娜", "ouyang@example.org", "东南大学", "Ouyang Nana",
+                       forums=[forum_id(CHIP), forum_id(AI)],
+                       category=RegistrationCategory.STUDENT)
+        exported = organizer.get(export_url).get_data()
+        db.session.delete(db.session.get(Registration, rid))
+        db.session.commit()
+    preview = upload(organizer, exported, category="vip")
+    assert preview.status_code == 200, page_text(preview)
+    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
+    response = organizer.post("/admin/registrations/import/confirm",
+                              data={"csrf_token": token, "sealed": sealed_field(preview)})
+    assert response.status_code == 302
+    with app.app_context():
+        assert count_registrations() == 1
+        guest = db.session.scalars(select(Registration)).one()
+        return (guest.full_name, guest.latin_name, guest.organisation, guest.category,
+                guest.locale, sorted(seat.forum.slug for seat in guest.seats))
+
+
+EXPECTED_GUEST = ("欧阳娜娜", "Ouyang Nana", "东南大学", RegistrationCategory.STUDENT, "zh",
+                  sorted([AI, CHIP]))
+
+
+def test_the_codes_export_imports_again(app, organizer, demo_event):  # noqa: F811
+    organizer.set_cookie("lang", "zh")
+    assert exported_and_imported_again(
+        app, organizer, demo_event, "/admin/registrations/export.csv?codes=1") == EXPECTED_GUEST
+
+
+def test_the_chinese_export_imports_again(app, organizer, demo_event):  # noqa: F811
+    organizer.set_cookie("lang", "zh")
+    assert exported_and_imported_again(
+        app, organizer, demo_event, "/admin/registrations/export.csv") == EXPECTED_GUEST
+
+
+def test_the_english_export_imports_again_forum_names_with_commas_and_all(
+    app, organizer, demo_event  # noqa: F811
+):
+    assert exported_and_imported_again(
+        app, organizer, demo_event, "/admin/registrations/export.csv") == EXPECTED_GUEST

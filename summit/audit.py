@@ -1,8 +1,10 @@
-"""The audit log: every change an organizer makes and every check-in."""
+"""The audit log: every change an organizer makes, every check-in, and what attendees
+do on their own pages (register, change forums, cancel, ask for their link again)."""
 
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -10,10 +12,23 @@ from sqlalchemy.orm import Session
 
 from .models import AuditEntry, User
 
+_ATTENDEE = re.compile(r"attendee <(?P<email>.*)>")
+
+
+def attendee(email: str) -> str:
+    """The actor of an attendee's own action: they have no account, only an address."""
+    return f"attendee <{email}>"
+
+
+def attendee_email(actor: str) -> str | None:
+    """The address in an actor written by ``attendee``, else None (an account)."""
+    found = _ATTENDEE.fullmatch(actor or "")
+    return found["email"] if found else None
+
 
 def record(
     session: Session,
-    actor: User | None,
+    actor: User | str | None,
     action: str,
     object_type: str,
     object_id: object = "",
@@ -21,10 +36,13 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Add an entry in the caller's transaction, so it commits or rolls back with the change."""
+    """Add an entry in the caller's transaction, so it commits or rolls back with the change.
+    ``actor`` is an account, or someone without one such as ``attendee(email)``, or
+    None for the system."""
+    account = actor if isinstance(actor, User) else None
     entry = AuditEntry(
-        user_id=actor.id if actor is not None else None,
-        actor=actor.email if actor is not None else "",
+        user_id=account.id if account is not None else None,
+        actor=(account.email if account is not None else actor or "")[:254],
         action=action,
         object_type=object_type,
         object_id=str(object_id),

@@ -86,6 +86,8 @@ AUDIT_ACTIONS = {
     "delete": lazy_pgettext("audit action", "Deleted"),
     "move": lazy_pgettext("audit action", "Moved"),
     "import": lazy_pgettext("audit action", "Imported"),
+    "register": lazy_pgettext("audit action", "Registered"),
+    "change_forums": lazy_pgettext("audit action", "Forums changed"),
     "cancel": lazy_pgettext("audit action", "Registration cancelled"),
     "promote": lazy_pgettext("audit action", "Moved up from the waiting list"),
     "resend_link": lazy_pgettext("audit action", "Private link sent again"),

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
 from summit.extensions import db
-from summit.models import Registration, RegistrationCategory
+from summit.models import AuditEntry, Event, Registration, RegistrationCategory
 
 from .test_admin_registrations import (
     AI,
@@ -25,6 +26,8 @@ from .test_admin_registrations import (
     upload,
 )
 from .test_program import page_text
+from .test_registration import csrf_token as public_csrf_token
+from .test_registration import post_registration
 
 # Shuffled: 欧阳 reads ōuyáng, 曾 as a surname zēng; Latin names fall in by their letters.
 PEOPLE = ["张伟", "Zoe Adams", "欧阳娜娜", "李明", "anna Smith", "曾国藩", "何积丰", "Li Lei",
@@ -162,3 +165,92 @@ def test_the_english_export_imports_again_forum_names_with_commas_and_all(
 ):
     assert exported_and_imported_again(
         app, organizer, demo_event, "/admin/registrations/export.csv") == EXPECTED_GUEST
+
+
+# --- the audit log ------------------------------------------------------------------
+
+
+def attendee_entries() -> list[tuple[str, str, int | None, dict | None, dict | None]]:
+    return [(entry.action, entry.actor, entry.user_id, entry.before, entry.after)
+            for entry in db.session.scalars(select(AuditEntry).order_by(AuditEntry.id))]
+
+
+def test_attendees_own_actions_are_in_the_audit_log(app, client, demo_event):
+    with app.app_context():
+        chip, ai = forum_id(CHIP), forum_id(AI)
+    assert post_registration(client, forums=[chip], email="Me@Example.org").status_code == 302
+    with app.app_context():
+        token = db.session.scalars(select(Registration.token)).one()
+    page = f"/r/{token}"
+    client.post(f"{page}/forums", data={"csrf_token": public_csrf_token(client, page),
+                                        "forums": [ai]}).close()
+    client.post(f"{page}/resend", data={"csrf_token": public_csrf_token(client, page)}).close()
+    # The address again: the form mails the link, and that is noted too.
+    post_registration(client, email="me@example.org")
+    client.post(f"{page}/cancel", data={"csrf_token": public_csrf_token(client, f"{page}/cancel"),
+                                        "confirm": "y"}).close()
+    me = "attendee <me@example.org>"
+    with app.app_context():
+        assert attendee_entries() == [
+            ("register", me, None, None, {"status": "confirmed"}),
+            ("change_forums", me, None, {"seats": {CHIP: "confirmed"}},
+             {"seats": {AI: "confirmed"}}),
+            ("resend_link", me, None, None, None),
+            ("resend_link", me, None, None, None),
+            ("cancel", me, None, {"status": "confirmed"}, {"status": "cancelled"}),
+        ]
+
+
+def test_the_audit_page_speaks_the_organizers_language_in_the_events_time(
+    app, organizer, demo_event  # noqa: F811
+):
+    with app.app_context():
+        register(demo_event, "刘韵洁", "liu@pml.example.cn")
+        assert db.session.get(Event, demo_event).timezone == "Asia/Shanghai"
+        for entry in db.session.scalars(select(AuditEntry)):
+            entry.at = datetime(2020, 11, 25, 6, 3, tzinfo=UTC)
+        db.session.commit()
+    chinese = page_text(organizer.get("/admin/audit?lang=zh"))
+    assert "2020年11月25日" in chinese and "14:03" in chinese
+    assert "06:03" not in chinese and "2020-11-25" not in chinese
+    assert "参会者 liu@pml.example.cn" in chinese
+    assert "已报名" in chinese and "register" not in chinese
+    english = page_text(organizer.get("/admin/audit?lang=en"))
+    assert "25 Nov 2020, 14:03" in english
+    assert "Attendee liu@pml.example.cn" in english and "Registered" in english
+    # One choice of the "By" filter for all attendees, which finds their actions.
+    only_attendees = organizer.get("/admin/audit?lang=en&actor=attendees")
+    assert only_attendees.status_code == 200
+    assert "1 entry" in page_text(only_attendees)
+
+
+# --- the cancel page ------------------------------------------------------------------
+
+
+def cancelled_by_attendee(app, client, demo_event, capacity: int) -> str:
+    """Fill the event to ``capacity`` plus one waiting, cancel the first: the page after."""
+    with app.app_context():
+        db.session.get(Event, demo_event).capacity = capacity
+        db.session.commit()
+        token = db.session.get(Registration, register(demo_event, "甲", "jia@example.org")).token
+        register(demo_event, "乙", "yi@example.org")
+    page = f"/r/{token}/cancel"
+    response = client.post(f"{page}?lang=en", data={
+        "csrf_token": public_csrf_token(client, page), "confirm": "y"})
+    assert response.status_code == 302
+    return page_text(client.get(f"/r/{token}?lang=en"))
+
+
+def test_cancelling_says_the_place_went_to_someone_when_someone_moved_up(
+    app, client, demo_event
+):
+    text = cancelled_by_attendee(app, client, demo_event, capacity=1)
+    assert "Your place has gone to the next person waiting." in text
+
+
+def test_cancelling_says_nothing_of_a_next_person_when_nobody_was_waiting(
+    app, client, demo_event
+):
+    text = cancelled_by_attendee(app, client, demo_event, capacity=5)
+    assert "Your registration is cancelled." in text
+    assert "next" not in text.lower()

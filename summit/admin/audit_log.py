@@ -13,6 +13,7 @@ from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from .. import audit as audit_trail
 from .. import labels
 from ..auth.access import role_required
 from ..extensions import db
@@ -22,6 +23,8 @@ from . import bp
 from .navigation import add_entry
 
 PER_PAGE = 50
+# The "By" filter's choice for every attendee's own actions (one choice, not one per person).
+ATTENDEES = "attendees"
 
 add_entry("admin.audit", _l("Audit log"), roles=(Role.ORGANIZER,), order=80)
 
@@ -39,13 +42,18 @@ class AuditFilterForm(FlaskForm):
     until = DateField(_l("Until"), validators=[Optional()])
 
 
-def _distinct(column, names: dict | None = None) -> list[tuple[str, str]]:
+def _distinct(column, names: dict | None = None, *conditions) -> list[tuple[str, str]]:
     """The values found in ``column``, each shown by its name in ``names`` if it has one."""
     names = names or {}
-    values = db.session.scalars(select(column).distinct().order_by(column)).all()
+    values = db.session.scalars(
+        select(column).where(*conditions).distinct().order_by(column)).all()
     return [SelectChoice("", "—")] + [
         SelectChoice(value, names.get(value, value)) for value in values if value
     ]
+
+
+def _by_attendee():
+    return AuditEntry.user_id.is_(None) & AuditEntry.actor.like("attendee <%")
 
 
 def _local_midnight(day, zone: ZoneInfo) -> datetime:
@@ -58,15 +66,18 @@ def audit():
     form = AuditFilterForm(request.args)
     form.object_type.choices = _distinct(AuditEntry.object_type, labels.AUDIT_OBJECTS)
     form.action.choices = _distinct(AuditEntry.action, labels.AUDIT_ACTIONS)
-    form.actor.choices = _distinct(AuditEntry.actor)
+    form.actor.choices = _distinct(AuditEntry.actor, None, ~_by_attendee()) + [
+        SelectChoice(ATTENDEES, _l("Attendees (their own actions)"))]
     form.validate()
     event = current_event()
     zone = ZoneInfo(event.timezone if event else "UTC")
 
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if form.actor.data == ATTENDEES:
+        query = query.where(_by_attendee())
     for field, column in ((form.object_type, AuditEntry.object_type),
                           (form.action, AuditEntry.action), (form.actor, AuditEntry.actor)):
-        if field.data and not field.errors:
+        if field.data and field.data != ATTENDEES and not field.errors:
             query = query.where(column == field.data)
     if form.since.data and not form.since.errors:
         query = query.where(AuditEntry.at >= _local_midnight(form.since.data, zone))
@@ -81,4 +92,5 @@ def audit():
     def page_url(number: int) -> str:
         return url_for(".audit", page=number, **arguments)
 
-    return render_template("admin/audit.html", form=form, page=page, page_url=page_url)
+    return render_template("admin/audit.html", form=form, page=page, page_url=page_url,
+                           attendee_email=audit_trail.attendee_email)

@@ -237,8 +237,9 @@ def registration_cancel(registration_id: int):
         return redirect(url_for(".registration_detail", registration_id=registration_id))
     form = ConfirmCancelForm()
     if form.validate_on_submit():
-        changes.cancel(db.session, _actor(), registration, current_link_base())
-        flash(_("The registration is cancelled; its place and seats went to the next in line."),
+        moved_up = changes.cancel(db.session, _actor(), registration, current_link_base())
+        flash(_("The registration is cancelled; its place and seats went to the next in line.")
+              if moved_up else _("The registration is cancelled; nobody was waiting for it."),
               "success")
         return deliver_after_response(redirect(url_for(".registration_detail",
                                                        registration_id=registration_id)))

@@ -10,19 +10,22 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
+from summit.auth.service import create_user
 from summit.extensions import db
-from summit.models import AuditEntry, Event, Registration, RegistrationCategory
+from summit.models import AuditEntry, Event, Registration, RegistrationCategory, Role, User
 
 from .test_admin_registrations import (
     AI,
     CHIP,
     CSRF_FIELD,
     count_registrations,
+    csrf_token,
     forum_id,
     listed_names,
     organizer,  # noqa: F401 (a fixture)
     register,
     sealed_field,
+    sign_in,
     upload,
 )
 from .test_program import page_text
@@ -254,3 +257,36 @@ def test_cancelling_says_nothing_of_a_next_person_when_nobody_was_waiting(
     text = cancelled_by_attendee(app, client, demo_event, capacity=5)
     assert "Your registration is cancelled." in text
     assert "next" not in text.lower()
+
+
+# --- accounts -----------------------------------------------------------------------
+
+
+def test_deactivating_an_account_asks_for_confirmation(app, client):
+    sign_in(app, client, Role.ADMIN)
+    with app.app_context():
+        other = create_user(db.session, "volunteer@example.org", "volunteer-password", Role.CHECKIN)
+        db.session.commit()
+        other_id = other.id
+    ask = f"/admin/accounts/{other_id}/active"
+    assert f'href="{ask}"' in client.get("/admin/accounts").get_data(as_text=True)
+    question = client.get(ask)
+    assert "Deactivate the account volunteer@example.org?" in page_text(question)
+
+    unconfirmed = client.post(ask, data={"csrf_token": csrf_token(client, ask), "active": "0"})
+    assert unconfirmed.status_code == 422
+    assert "Tick the box to confirm the deactivation." in page_text(unconfirmed)
+    with app.app_context():
+        assert db.session.get(User, other_id).active
+
+    confirmed = client.post(ask, data={"csrf_token": csrf_token(client, ask), "active": "0",
+                                       "confirm": "y"})
+    assert confirmed.status_code == 302
+    with app.app_context():
+        assert not db.session.get(User, other_id).active
+    # Reactivating needs no confirmation.
+    again = client.post(ask, data={"csrf_token": csrf_token(client, ask),
+                                   "active": "1"})
+    assert again.status_code == 302
+    with app.app_context():
+        assert db.session.get(User, other_id).active

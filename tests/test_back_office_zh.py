@@ -290,3 +290,32 @@ def test_deactivating_an_account_asks_for_confirmation(app, client):
     assert again.status_code == 302
     with app.app_context():
         assert db.session.get(User, other_id).active
+
+
+# --- the check-in desk ------------------------------------------------------------------
+
+
+def test_already_checked_in_says_the_day_and_time_and_is_not_a_refusal(app, client, demo_event):
+    sign_in(app, client, Role.CHECKIN)
+    with app.app_context():
+        registration = db.session.get(Registration, register(demo_event, "刘韵洁", "l@example.org"))
+        registration.checked_in_at = datetime(2020, 11, 26, 1, 5, tzinfo=UTC)  # 09:05 in Nanjing
+        db.session.commit()
+        code = registration.checkin_code
+    desk = "/admin/checkin?lang=zh"
+    response = client.post(desk, data={"csrf_token": csrf_token(client, desk), "code": code})
+    text = page_text(response)
+    assert "已于2020年11月26日" in text and "09:05签到" in text
+    html = response.get_data(as_text=True)
+    assert "scan-result--already" in html and "scan-result--bad" not in html
+    assert "↻" in html and "已签到过" in text and "不予入场" not in text
+
+    answer = client.post("/admin/checkin/scan.json?lang=en", data={
+        "csrf_token": csrf_token(client, desk), "code": code},
+        headers={"Accept": "application/json"}).get_json()
+    assert answer["message"] == "Already checked in on Thu 26 Nov 2020 at 09:05."
+    assert (answer["tone"], answer["verdict"]) == ("already", "Already checked in")
+    refused = client.post("/admin/checkin/scan.json?lang=en", data={
+        "csrf_token": csrf_token(client, desk), "code": "ZZZZZZZZZZZZ"},
+        headers={"Accept": "application/json"}).get_json()
+    assert (refused["tone"], refused["icon"], refused["verdict"]) == ("bad", "✕", "Not admitted")

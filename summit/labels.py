@@ -37,6 +37,15 @@ CO_HOST_ROLES = {
     CoHostRole.SUPPORTER: _l("Supporter"),
 }
 
+# A page lists co-hosts under their role, as Chinese programmes do (联合主办单位：…), so that
+# nobody is called a host (主办) who co-hosts (联合主办).
+CO_HOST_GROUPS = {
+    CoHostRole.HOST: lazy_pgettext("co-host group", "Hosts"),
+    CoHostRole.CO_HOST: lazy_pgettext("co-host group", "Co-hosts"),
+    CoHostRole.ORGANIZER: lazy_pgettext("co-host group", "Organizers"),
+    CoHostRole.SUPPORTER: lazy_pgettext("co-host group", "Supporters"),
+}
+
 CATEGORIES = {
     RegistrationCategory.DELEGATE: _l("Delegate"),
     RegistrationCategory.SPEAKER: _l("Speaker"),

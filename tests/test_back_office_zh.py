@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import select
@@ -319,3 +320,15 @@ def test_already_checked_in_says_the_day_and_time_and_is_not_a_refusal(app, clie
         "csrf_token": csrf_token(client, desk), "code": "ZZZZZZZZZZZZ"},
         headers={"Accept": "application/json"}).get_json()
     assert (refused["tone"], refused["icon"], refused["verdict"]) == ("bad", "✕", "Not admitted")
+
+
+# --- wording ------------------------------------------------------------------------------
+
+
+def test_the_home_page_calls_the_six_co_hosts_co_hosts(client, demo_event):
+    html = client.get("/?lang=zh").get_data(as_text=True)
+    headings = re.findall(r"<h2[^>]*>([^<]*)</h2>", html)
+    assert "联合主办单位" in headings
+    assert "主办单位" not in headings  # none of the six is the host (主办) itself
+    assert re.findall(r"<h2[^>]*>([^<]*)</h2>", client.get("/?lang=en").get_data(
+        as_text=True)).count("Co-hosts") == 1

@@ -332,3 +332,10 @@ def test_the_home_page_calls_the_six_co_hosts_co_hosts(client, demo_event):
     assert "主办单位" not in headings  # none of the six is the host (主办) itself
     assert re.findall(r"<h2[^>]*>([^<]*)</h2>", client.get("/?lang=en").get_data(
         as_text=True)).count("Co-hosts") == 1
+
+
+def test_forums_and_co_hosts_head_their_name_column_mingcheng(app, organizer, demo_event):  # noqa: F811
+    for path in ("/admin/forums?lang=zh", "/admin/co-hosts?lang=zh"):
+        html = organizer.get(path).get_data(as_text=True)
+        headings = re.findall(r'<th scope="col">([^<]*)</th>', html)
+        assert "名称" in headings and "姓名" not in headings, (path, headings)

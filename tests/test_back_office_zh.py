@@ -5,12 +5,19 @@ and words, and the wording of the admin's and attendees' pages."""
 from __future__ import annotations
 
 import csv
+import importlib
+import inspect
 import io
+import pkgutil
 import re
 from datetime import UTC, datetime
 
+from flask_wtf import FlaskForm
 from sqlalchemy import select
+from wtforms import Form
+from wtforms.validators import Length
 
+import summit
 from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import AuditEntry, Event, Registration, RegistrationCategory, Role, User
@@ -31,7 +38,7 @@ from .test_admin_registrations import (
 )
 from .test_program import page_text
 from .test_registration import csrf_token as public_csrf_token
-from .test_registration import post_registration
+from .test_registration import form_fields, post_registration
 
 # Shuffled: 欧阳 reads ōuyáng, 曾 as a surname zēng; Latin names fall in by their letters.
 PEOPLE = ["张伟", "Zoe Adams", "欧阳娜娜", "李明", "anna Smith", "曾国藩", "何积丰", "Li Lei",
@@ -339,3 +346,48 @@ def test_forums_and_co_hosts_head_their_name_column_mingcheng(app, organizer, de
         html = organizer.get(path).get_data(as_text=True)
         headings = re.findall(r'<th scope="col">([^<]*)</th>', html)
         assert "名称" in headings and "姓名" not in headings, (path, headings)
+
+
+# --- length limits ----------------------------------------------------------------------
+
+
+def every_form_class() -> list[type]:
+    found = set()
+    for module in pkgutil.walk_packages(summit.__path__, "summit."):
+        for _name, member in inspect.getmembers(importlib.import_module(module.name),
+                                                inspect.isclass):
+            if issubclass(member, Form) and member.__module__.startswith("summit."):
+                found.add(member)
+    return sorted(found, key=lambda form: (form.__module__, form.__name__))
+
+
+def test_every_fields_maxlength_is_the_servers_limit_and_is_said(app):
+    checked = 0
+    with app.test_request_context("/?lang=en"):
+        template = app.jinja_env.from_string(
+            '{% from "partials/forms.html" import field %}{{ field(f) }}')
+        for form_class in every_form_class():
+            form = form_class(formdata=None) if issubclass(form_class, FlaskForm) else form_class()
+            for field in form:
+                limits = [v.max for v in field.validators if isinstance(v, Length) and v.max > 0]
+                html = template.render(f=field)
+                rendered = re.search(r'maxlength="(\d+)"', html)
+                where = f"{form_class.__name__}.{field.name}"
+                assert ([int(rendered.group(1))] if rendered else []) == limits, where
+                if limits and field.type in ("StringField", "TextAreaField"):
+                    assert f"At most {limits[0]} characters." in html, where
+                    assert f'aria-describedby="{field.id}-hint"' in html, where
+                    checked += 1
+    assert checked >= 40  # the registration form, the admin's and the programme's
+
+
+def test_a_name_too_long_is_refused_with_the_limit_and_kept(app, client, demo_event):
+    long_name = "长" * 300
+    response = client.post("/register?lang=en", data={
+        "csrf_token": public_csrf_token(client, "/register"),
+        **form_fields(full_name=long_name)})
+    assert response.status_code == 422
+    assert "At most 100 characters." in page_text(response)
+    assert long_name in response.get_data(as_text=True)  # shown again to be shortened
+    with app.app_context():
+        assert count_registrations() == 0

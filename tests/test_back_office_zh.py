@@ -38,7 +38,7 @@ from .test_admin_registrations import (
 )
 from .test_program import page_text
 from .test_registration import csrf_token as public_csrf_token
-from .test_registration import form_fields, post_registration
+from .test_registration import form_fields, outbox_mails, post_registration
 
 # Shuffled: 欧阳 reads ōuyáng, 曾 as a surname zēng; Latin names fall in by their letters.
 PEOPLE = ["张伟", "Zoe Adams", "欧阳娜娜", "李明", "anna Smith", "曾国藩", "何积丰", "Li Lei",
@@ -391,3 +391,23 @@ def test_a_name_too_long_is_refused_with_the_limit_and_kept(app, client, demo_ev
     assert long_name in response.get_data(as_text=True)  # shown again to be shortened
     with app.app_context():
         assert count_registrations() == 0
+
+
+def test_the_mails_wording_in_chinese_and_english(app, client, demo_event):
+    with app.app_context():
+        chosen = [forum_id(AI)]
+    client.get("/register?lang=zh")
+    post_registration(client, forums=chosen, email="zh@example.org")
+    client.get("/register?lang=en")
+    post_registration(client, forums=chosen, email="en@example.org")
+    bodies = {mail["To"].addresses[0].addr_spec: mail.get_body(("plain",)).get_content()
+              for mail in outbox_mails(app)}
+    chinese = bodies["zh@example.org"]
+    assert "- 5G与人工智能及大数据融合：座位已确认" in chinese
+    assert "时间：2020年11月25日" in chinese and "地点：南京" in chinese
+    lines = [line for line in chinese.splitlines() if re.search(r"[\u4e00-\u9fff]", line)]
+    assert not [line for line in lines if re.search(r"[\u4e00-\u9fff）]: ", line)], lines
+    english = bodies["en@example.org"]
+    # The event's English name needs an article in a sentence; as an apposition it does not.
+    assert "for our conference, 2020 China International Embedded Conference" in english
+    assert "- Convergence of 5G, AI and Big Data: seat confirmed" in english

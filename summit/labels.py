@@ -55,6 +55,26 @@ CATEGORIES = {
     RegistrationCategory.STAFF: _l("Staff"),
 }
 
+# A registration's fields as the CSV export's columns and the audit log name them.
+REGISTRATION_FIELDS = {
+    "id": lazy_pgettext("export column", "No."),
+    "full_name": lazy_pgettext("export column", "Name"),
+    "latin_name": lazy_pgettext("export column", "Latin name"),
+    "email": lazy_pgettext("export column", "Email"),
+    "phone": lazy_pgettext("export column", "Phone"),
+    "organisation": lazy_pgettext("export column", "Organisation"),
+    "job_title": lazy_pgettext("export column", "Job title"),
+    "category": lazy_pgettext("export column", "Category"),
+    "status": lazy_pgettext("export column", "Status"),
+    "forums": lazy_pgettext("export column", "Forums (seat confirmed)"),
+    "forums_waiting": lazy_pgettext("export column", "Forums (waiting list)"),
+    "checkin_code": lazy_pgettext("export column", "Check-in code"),
+    "locale": lazy_pgettext("export column", "Language"),
+    "created_at": lazy_pgettext("export column", "Registered at"),
+    "checked_in_at": lazy_pgettext("export column", "Checked in at"),
+    "badge_printed_at": lazy_pgettext("export column", "Badge printed at"),
+}
+
 REGISTRATION_STATUSES = {
     RegistrationStatus.CONFIRMED: _l("Confirmed"),
     RegistrationStatus.WAITLISTED: _l("On the waiting list"),
@@ -107,6 +127,15 @@ AUDIT_ACTIONS = {
     "reset_password": lazy_pgettext("audit action", "Password set"),
     "activate": lazy_pgettext("audit action", "Account reactivated"),
     "deactivate": lazy_pgettext("audit action", "Account deactivated"),
+}
+
+# The fields of an entry's before and after; a field missing here is shown as stored.
+AUDIT_FIELDS = {
+    **REGISTRATION_FIELDS,
+    "seats": lazy_pgettext("audit field", "Forums"),
+    "name": lazy_pgettext("audit field", "Name"),
+    "role": lazy_pgettext("audit field", "Role"),
+    "active": lazy_pgettext("audit field", "Active"),
 }
 
 AUDIT_OBJECTS = {

@@ -21,6 +21,7 @@ import summit
 from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import AuditEntry, Event, Registration, RegistrationCategory, Role, User
+from summit.registration import service
 
 from .test_admin_registrations import (
     AI,
@@ -216,7 +217,8 @@ def test_the_audit_page_speaks_the_organizers_language_in_the_events_time(
     app, organizer, demo_event  # noqa: F811
 ):
     with app.app_context():
-        register(demo_event, "刘韵洁", "liu@pml.example.cn")
+        liu = db.session.get(Registration, register(demo_event, "刘韵洁", "liu@pml.example.cn"))
+        service.change_forums(db.session, liu, [forum_id(CHIP)], "http://summit.test")
         assert db.session.get(Event, demo_event).timezone == "Asia/Shanghai"
         for entry in db.session.scalars(select(AuditEntry)):
             entry.at = datetime(2020, 11, 25, 6, 3, tzinfo=UTC)
@@ -226,13 +228,16 @@ def test_the_audit_page_speaks_the_organizers_language_in_the_events_time(
     assert "06:03" not in chinese and "2020-11-25" not in chinese
     assert "参会者 liu@pml.example.cn" in chinese
     assert "已报名" in chinese and "register" not in chinese
+    # The fields and their values in words too, not codes.
+    assert "状态 已确认" in chinese and "confirmed" not in chinese
+    assert "分论坛 ∅ 芯机联动专题：座位已确认" in chinese
     english = page_text(organizer.get("/admin/audit?lang=en"))
     assert "25 Nov 2020, 14:03" in english
     assert "Attendee liu@pml.example.cn" in english and "Registered" in english
     # One choice of the "By" filter for all attendees, which finds their actions.
     only_attendees = organizer.get("/admin/audit?lang=en&actor=attendees")
     assert only_attendees.status_code == 200
-    assert "1 entry" in page_text(only_attendees)
+    assert "2 entries" in page_text(only_attendees)
 
 
 # --- the cancel page ------------------------------------------------------------------

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from flask_wtf import FlaskForm
 from sqlalchemy import select
 from wtforms import DateField, SelectField
@@ -17,6 +20,7 @@ from .. import audit as audit_trail
 from .. import labels
 from ..auth.access import role_required
 from ..extensions import db
+from ..i18n import format_moment, localized
 from ..models import AuditEntry, Role
 from ..program.current import current_event
 from . import bp
@@ -56,6 +60,39 @@ def _by_attendee():
     return AuditEntry.user_id.is_(None) & AuditEntry.actor.like("attendee <%")
 
 
+# Coded values of the entries' fields, in words.
+_VALUE_WORDS = {
+    "status": labels.REGISTRATION_STATUSES,
+    "category": labels.CATEGORIES,
+    "role": labels.ROLES,
+}
+
+
+def describe(name: str, value: Any, timezone: str, forum_names: dict[str, str]) -> str:
+    """A value of an entry's before or after as the organizer reads it: codes in words,
+    times in the event's zone, forums by name."""
+    if value is None or value == "" or value == {} or value == []:
+        return "∅"
+    if isinstance(value, bool):
+        return pgettext("audit value", "yes") if value else pgettext("audit value", "no")
+    if name == "seats" and isinstance(value, dict):
+        return "; ".join(
+            _("%(forum)s: %(seat)s", forum=forum_names.get(slug, slug),
+              seat=labels.SEAT_STATUSES.get(status, status))
+            for slug, status in value.items())
+    if name in _VALUE_WORDS and isinstance(value, str):
+        return str(_VALUE_WORDS[name].get(value, value))
+    if name.endswith("_at") and isinstance(value, str):
+        try:
+            return format_moment(datetime.fromisoformat(value), timezone)
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    text = str(value)
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
 def _local_midnight(day, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, zone)
 
@@ -92,5 +129,12 @@ def audit():
     def page_url(number: int) -> str:
         return url_for(".audit", page=number, **arguments)
 
+    forum_names = {forum.slug: str(localized(forum, "name"))
+                   for forum in (event.forums if event else [])}
+    timezone = zone.key
+
+    def described(name: str, value: Any) -> str:
+        return describe(name, value, timezone, forum_names)
+
     return render_template("admin/audit.html", form=form, page=page, page_url=page_url,
-                           attendee_email=audit_trail.attendee_email)
+                           attendee_email=audit_trail.attendee_email, describe=described)

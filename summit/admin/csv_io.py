@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from flask_babel import force_locale, lazy_pgettext
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -33,7 +33,7 @@ from werkzeug.datastructures import MultiDict
 
 from ..database import begin_write
 from ..i18n import LANGUAGES, current_language, localized, to_local
-from ..labels import CATEGORIES, REGISTRATION_STATUSES
+from ..labels import CATEGORIES, REGISTRATION_FIELDS, REGISTRATION_STATUSES
 from ..models import (
     Event,
     Forum,
@@ -80,25 +80,6 @@ EXPORT_COLUMNS = (
     "forums_waiting",
     *EXPORTED_FIELDS[EXPORTED_TEXT:],
 )
-# The column names of the export in the organizer's language.
-COLUMN_LABELS = {
-    "id": lazy_pgettext("export column", "No."),
-    "full_name": lazy_pgettext("export column", "Name"),
-    "latin_name": lazy_pgettext("export column", "Latin name"),
-    "email": lazy_pgettext("export column", "Email"),
-    "phone": lazy_pgettext("export column", "Phone"),
-    "organisation": lazy_pgettext("export column", "Organisation"),
-    "job_title": lazy_pgettext("export column", "Job title"),
-    "category": lazy_pgettext("export column", "Category"),
-    "status": lazy_pgettext("export column", "Status"),
-    "forums": lazy_pgettext("export column", "Forums (seat confirmed)"),
-    "forums_waiting": lazy_pgettext("export column", "Forums (waiting list)"),
-    "checkin_code": lazy_pgettext("export column", "Check-in code"),
-    "locale": lazy_pgettext("export column", "Language"),
-    "created_at": lazy_pgettext("export column", "Registered at"),
-    "checked_in_at": lazy_pgettext("export column", "Checked in at"),
-    "badge_printed_at": lazy_pgettext("export column", "Badge printed at"),
-}
 
 # Column names an import understands: ours, and what organizers' sheets tend to say.
 IMPORT_COLUMNS = {
@@ -166,7 +147,7 @@ _CODES = _Wording(header=list(EXPORT_COLUMNS), words={}, forums={}, separator=";
 def _organizers_wording(event: Event) -> _Wording:
     """The wording of the organizer's language (within its request or ``force_locale``)."""
     return _Wording(
-        header=[str(COLUMN_LABELS[name]) for name in EXPORT_COLUMNS],
+        header=[str(REGISTRATION_FIELDS[name]) for name in EXPORT_COLUMNS],
         words={
             "category": {key.value: str(text) for key, text in CATEGORIES.items()},
             "status": {key.value: str(text) for key, text in REGISTRATION_STATUSES.items()},
@@ -272,7 +253,7 @@ def _header(cells: list[str]) -> tuple[dict[int, str], list[str]]:
     known = {alias.casefold(): name for name, aliases in IMPORT_COLUMNS.items()
              for alias in aliases}
     for name in IMPORT_COLUMNS:
-        known.update(dict.fromkeys(in_every_language(COLUMN_LABELS[name]), name))
+        known.update(dict.fromkeys(in_every_language(REGISTRATION_FIELDS[name]), name))
     positions: dict[int, str] = {}
     ignored = []
     for position, cell in enumerate(cells):

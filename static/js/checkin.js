@@ -40,6 +40,10 @@
     ["icon", "verdict", "message", "name", "latin_name", "category", "organisation"].forEach(function (name) {
       field(name).textContent = answer[name] || "";
     });
+    // An unknown code has nobody to show: no empty lines under the message.
+    result.querySelectorAll("[data-person]").forEach(function (line) {
+      line.hidden = !answer.name;
+    });
     if (answer.progress && progress) {
       progress.textContent = answer.progress;
     }

@@ -219,6 +219,7 @@ def test_the_audit_page_speaks_the_organizers_language_in_the_events_time(
     with app.app_context():
         liu = db.session.get(Registration, register(demo_event, "刘韵洁", "liu@pml.example.cn"))
         service.change_forums(db.session, liu, [forum_id(CHIP)], "http://summit.test")
+        liu_id = liu.id
         assert db.session.get(Event, demo_event).timezone == "Asia/Shanghai"
         for entry in db.session.scalars(select(AuditEntry)):
             entry.at = datetime(2020, 11, 25, 6, 3, tzinfo=UTC)
@@ -234,6 +235,10 @@ def test_the_audit_page_speaks_the_organizers_language_in_the_events_time(
     english = page_text(organizer.get("/admin/audit?lang=en"))
     assert "25 Nov 2020, 14:03" in english
     assert "Attendee liu@pml.example.cn" in english and "Registered" in english
+    # The registration's own history says the same.
+    history = page_text(organizer.get(f"/admin/registrations/{liu_id}?lang=zh"))
+    assert "参会者 liu@pml.example.cn" in history
+    assert "分论坛：∅ → 芯机联动专题：座位已确认" in history
     # One choice of the "By" filter for all attendees, which finds their actions.
     only_attendees = organizer.get("/admin/audit?lang=en&actor=attendees")
     assert only_attendees.status_code == 200

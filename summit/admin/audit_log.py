@@ -93,6 +93,16 @@ def describe(name: str, value: Any, timezone: str, forum_names: dict[str, str]) 
     return text if len(text) <= 160 else text[:159] + "…"
 
 
+@bp.app_template_global("audit_value")
+def audit_value(name: str, value: Any, forum_names: dict[str, str] | None = None) -> str:
+    """``describe`` for templates: in the current event's time zone."""
+    event = current_event()
+    return describe(name, value, event.timezone if event else "UTC", forum_names or {})
+
+
+bp.add_app_template_global(audit_trail.attendee_email, "audit_attendee")
+
+
 def _local_midnight(day, zone: ZoneInfo) -> datetime:
     return datetime.combine(day, time.min, zone)
 
@@ -131,10 +141,5 @@ def audit():
 
     forum_names = {forum.slug: str(localized(forum, "name"))
                    for forum in (event.forums if event else [])}
-    timezone = zone.key
-
-    def described(name: str, value: Any) -> str:
-        return describe(name, value, timezone, forum_names)
-
     return render_template("admin/audit.html", form=form, page=page, page_url=page_url,
-                           attendee_email=audit_trail.attendee_email, describe=described)
+                           forum_names=forum_names)

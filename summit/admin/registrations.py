@@ -189,6 +189,8 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
         form=form,
         reprint_form=ReprintForm(formdata=None),
         history=history,
+        forum_names={seat.forum.slug: str(localized(seat.forum, "name"))
+                     for seat in registration.seats},
         mails=mails,
     )
     return page, status

@@ -1,39 +1,61 @@
-"""The audit log: every change an organizer makes and every check-in."""
+"""The audit log: every change an organizer makes, every check-in, and what attendees
+do on their own pages (register, change forums, cancel, ask for their link again)."""
 
 from __future__ import annotations
 
 import enum
+import re
 from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from .models import AuditEntry, User
+from .models import AuditEntry, User, utcnow
+
+# One statement for every entry: the ORM's unit of work costs more than the insert itself
+# on paths as hot as registering.
+_INSERT = insert(AuditEntry)
+
+_ATTENDEE = re.compile(r"attendee <(?P<email>.*)>")
+
+
+def attendee(email: str) -> str:
+    """The actor of an attendee's own action: they have no account, only an address."""
+    return f"attendee <{email}>"
+
+
+def attendee_email(actor: str) -> str | None:
+    """The address in an actor written by ``attendee``, else None (an account)."""
+    found = _ATTENDEE.fullmatch(actor or "")
+    return found["email"] if found else None
 
 
 def record(
     session: Session,
-    actor: User | None,
+    actor: User | str | None,
     action: str,
     object_type: str,
     object_id: object = "",
     summary: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Add an entry in the caller's transaction, so it commits or rolls back with the change."""
-    entry = AuditEntry(
-        user_id=actor.id if actor is not None else None,
-        actor=actor.email if actor is not None else "",
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        summary=summary[:500],
-        before=before,
-        after=after,
-    )
-    session.add(entry)
-    return entry
+) -> None:
+    """Add an entry in the caller's transaction, so it commits or rolls back with the change.
+    ``actor`` is an account, or someone without one such as ``attendee(email)``, or
+    None for the system."""
+    account = actor if isinstance(actor, User) else None
+    session.execute(_INSERT, {
+        "at": utcnow(),
+        "user_id": account.id if account is not None else None,
+        "actor": (account.email if account is not None else actor or "")[:254],
+        "action": action,
+        "object_type": object_type,
+        "object_id": str(object_id),
+        "summary": summary[:500],
+        "before": before,
+        "after": after,
+    })
 
 
 def _plain(value: Any) -> Any:

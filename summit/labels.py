@@ -37,6 +37,15 @@ CO_HOST_ROLES = {
     CoHostRole.SUPPORTER: _l("Supporter"),
 }
 
+# A page lists co-hosts under their role, as Chinese programmes do (联合主办单位：…), so that
+# nobody is called a host (主办) who co-hosts (联合主办).
+CO_HOST_GROUPS = {
+    CoHostRole.HOST: lazy_pgettext("co-host group", "Hosts"),
+    CoHostRole.CO_HOST: lazy_pgettext("co-host group", "Co-hosts"),
+    CoHostRole.ORGANIZER: lazy_pgettext("co-host group", "Organizers"),
+    CoHostRole.SUPPORTER: lazy_pgettext("co-host group", "Supporters"),
+}
+
 CATEGORIES = {
     RegistrationCategory.DELEGATE: _l("Delegate"),
     RegistrationCategory.SPEAKER: _l("Speaker"),
@@ -44,6 +53,26 @@ CATEGORIES = {
     RegistrationCategory.PRESS: _l("Press"),
     RegistrationCategory.STUDENT: _l("Student"),
     RegistrationCategory.STAFF: _l("Staff"),
+}
+
+# A registration's fields as the CSV export's columns and the audit log name them.
+REGISTRATION_FIELDS = {
+    "id": lazy_pgettext("export column", "No."),
+    "full_name": lazy_pgettext("export column", "Name"),
+    "latin_name": lazy_pgettext("export column", "Latin name"),
+    "email": lazy_pgettext("export column", "Email"),
+    "phone": lazy_pgettext("export column", "Phone"),
+    "organisation": lazy_pgettext("export column", "Organisation"),
+    "job_title": lazy_pgettext("export column", "Job title"),
+    "category": lazy_pgettext("export column", "Category"),
+    "status": lazy_pgettext("export column", "Status"),
+    "forums": lazy_pgettext("export column", "Forums (seat confirmed)"),
+    "forums_waiting": lazy_pgettext("export column", "Forums (waiting list)"),
+    "checkin_code": lazy_pgettext("export column", "Check-in code"),
+    "locale": lazy_pgettext("export column", "Language"),
+    "created_at": lazy_pgettext("export column", "Registered at"),
+    "checked_in_at": lazy_pgettext("export column", "Checked in at"),
+    "badge_printed_at": lazy_pgettext("export column", "Badge printed at"),
 }
 
 REGISTRATION_STATUSES = {
@@ -86,6 +115,8 @@ AUDIT_ACTIONS = {
     "delete": lazy_pgettext("audit action", "Deleted"),
     "move": lazy_pgettext("audit action", "Moved"),
     "import": lazy_pgettext("audit action", "Imported"),
+    "register": lazy_pgettext("audit action", "Registered"),
+    "change_forums": lazy_pgettext("audit action", "Forums changed"),
     "cancel": lazy_pgettext("audit action", "Registration cancelled"),
     "promote": lazy_pgettext("audit action", "Moved up from the waiting list"),
     "resend_link": lazy_pgettext("audit action", "Private link sent again"),
@@ -96,6 +127,15 @@ AUDIT_ACTIONS = {
     "reset_password": lazy_pgettext("audit action", "Password set"),
     "activate": lazy_pgettext("audit action", "Account reactivated"),
     "deactivate": lazy_pgettext("audit action", "Account deactivated"),
+}
+
+# The fields of an entry's before and after; a field missing here is shown as stored.
+AUDIT_FIELDS = {
+    **REGISTRATION_FIELDS,
+    "seats": lazy_pgettext("audit field", "Forums"),
+    "name": lazy_pgettext("audit field", "Name"),
+    "role": lazy_pgettext("audit field", "Role"),
+    "active": lazy_pgettext("audit field", "Active"),
 }
 
 AUDIT_OBJECTS = {

@@ -473,7 +473,7 @@ def test_an_admin_changes_a_role_resets_a_password_and_deactivates(app, client, 
                          password="brand-new-password", confirm="brand-new-password")
     assert response.status_code == 302
     assert post_form(client, f"/admin/accounts/{organizer_id}/active", page="/admin/accounts",
-                     active="0").status_code == 302
+                     active="0", confirm="y").status_code == 302
 
     with app.app_context():
         user = db.session.get(User, organizer_id)
@@ -502,7 +502,7 @@ def test_an_admin_cannot_lock_themselves_out(app, client, accounts):
     assert demoted.status_code == 422
     assert "You cannot change your own role." in page_text(demoted)
     response = post_form(client, f"/admin/accounts/{own}/active", page="/admin/accounts",
-                         active="0")
+                         active="0", confirm="y")
     assert response.status_code == 302
     assert "You cannot deactivate your own account." in page_text(
         client.get("/admin/accounts?lang=en"))

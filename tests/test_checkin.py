@@ -18,7 +18,7 @@ from summit.registration import service
 from .test_admin_registrations import LINK_BASE, audit_entries, csrf_token, register, sign_in
 from .test_program import page_text
 
-CLOCK = re.compile(r"Already checked in at (\d\d:\d\d)\.")
+CLOCK = re.compile(r"Already checked in on .+ at (\d\d:\d\d)\.")
 
 
 @pytest.fixture
@@ -115,8 +115,8 @@ def test_without_javascript_the_form_posts_and_the_page_answers(app, desk, demo_
     assert "1 of 1 checked in" in page_text(response)
     again = desk.post("/admin/checkin", data={"csrf_token": csrf_token(desk, "/admin/checkin"),
                                                "code": code})
-    assert "scan-result--bad" in again.get_data(as_text=True)
-    assert "Already checked in at" in page_text(again)
+    assert "scan-result--already" in again.get_data(as_text=True)
+    assert "Already checked in on" in page_text(again)
 
 
 def test_a_scan_without_csrf_token_is_refused(app, desk, demo_event):

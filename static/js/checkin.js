@@ -33,12 +33,16 @@
 
   function show(answer) {
     result.hidden = false;
-    result.classList.remove("scan-result--ok", "scan-result--bad");
+    result.classList.remove("scan-result--ok", "scan-result--already", "scan-result--bad");
     // Restart the highlight so that two answers in a row are both seen.
     void result.offsetWidth;
-    result.classList.add(answer.ok ? "scan-result--ok" : "scan-result--bad");
-    ["message", "name", "latin_name", "category", "organisation"].forEach(function (name) {
+    result.classList.add("scan-result--" + (answer.tone || "bad"));
+    ["icon", "verdict", "message", "name", "latin_name", "category", "organisation"].forEach(function (name) {
       field(name).textContent = answer[name] || "";
+    });
+    // An unknown code has nobody to show: no empty lines under the message.
+    result.querySelectorAll("[data-person]").forEach(function (line) {
+      line.hidden = !answer.name;
     });
     if (answer.progress && progress) {
       progress.textContent = answer.progress;
@@ -70,7 +74,7 @@
       })
       .then(show)
       .catch(function () {
-        show({ ok: false, message: result.dataset.offline });
+        show({ ok: false, icon: "✕", verdict: result.dataset.offlineVerdict, message: result.dataset.offline });
       })
       .finally(function () {
         busy = false;

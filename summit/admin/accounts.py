@@ -87,13 +87,24 @@ def account_password(user_id: int):
     return redirect(url_for(".accounts"))
 
 
-@bp.post("/accounts/<int:user_id>/active")
+def _deactivate_page(user: User, form: ActiveForm, status: int = 200):
+    page = render_template("admin/accounts/deactivate.html", user=user, form=form)
+    return current_app.make_response((page, status))
+
+
+@bp.route("/accounts/<int:user_id>/active", methods=["GET", "POST"])
 @role_required()
 def account_active(user_id: int):
+    """GET asks to confirm a deactivation; POST deactivates (confirmed) or reactivates."""
     user = _account_or_404(user_id)
     form = ActiveForm()
-    if not form.validate_on_submit():
-        abort(400)
+    if not form.is_submitted():
+        form.active.data = "0"
+        return _deactivate_page(user, form)
+    if not form.validate():
+        if set(form.errors) != {"confirm"}:
+            abort(400)
+        return _deactivate_page(user, form, 422)
     try:
         service.set_active(db.session, current_user, user, form.active.data == "1")
     except service.AccountError as refused:

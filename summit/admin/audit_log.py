@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import render_template, request, url_for
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import pgettext
 from sqlalchemy import select
 from wtforms import DateField, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Optional
 
+from .. import audit as audit_trail
 from .. import labels
 from ..auth.access import role_required
 from ..extensions import db
 from ..forms import QueryForm, within_the_calendar
+from ..i18n import format_moment, localized
 from ..models import AuditEntry, Role
 from ..program.current import current_event
 from ..user_input import database_int
@@ -23,6 +28,8 @@ from . import bp
 from .navigation import add_entry
 
 PER_PAGE = 50
+# The "By" filter's choice for every attendee's own actions (one choice, not one per person).
+ATTENDEES = "attendees"
 
 add_entry("admin.audit", _l("Audit log"), roles=(Role.ORGANIZER,), order=80)
 
@@ -37,13 +44,61 @@ class AuditFilterForm(QueryForm):
     until = DateField(_l("Until"), validators=[Optional(), within_the_calendar])
 
 
-def _distinct(column, names: dict | None = None) -> list[tuple[str, str]]:
+def _distinct(column, names: dict | None = None, *conditions) -> list[tuple[str, str]]:
     """The values found in ``column``, each shown by its name in ``names`` if it has one."""
     names = names or {}
-    values = db.session.scalars(select(column).distinct().order_by(column)).all()
+    values = db.session.scalars(
+        select(column).where(*conditions).distinct().order_by(column)).all()
     return [SelectChoice("", "—")] + [
         SelectChoice(value, names.get(value, value)) for value in values if value
     ]
+
+
+def _by_attendee():
+    return AuditEntry.user_id.is_(None) & AuditEntry.actor.like("attendee <%")
+
+
+# Coded values of the entries' fields, in words.
+_VALUE_WORDS = {
+    "status": labels.REGISTRATION_STATUSES,
+    "category": labels.CATEGORIES,
+    "role": labels.ROLES,
+}
+
+
+def describe(name: str, value: Any, timezone: str, forum_names: dict[str, str]) -> str:
+    """A value of an entry's before or after as the organizer reads it: codes in words,
+    times in the event's zone, forums by name."""
+    if value is None or value == "" or value == {} or value == []:
+        return "∅"
+    if isinstance(value, bool):
+        return pgettext("audit value", "yes") if value else pgettext("audit value", "no")
+    if name == "seats" and isinstance(value, dict):
+        return "; ".join(
+            _("%(forum)s: %(seat)s", forum=forum_names.get(slug, slug),
+              seat=labels.SEAT_STATUSES.get(status, status))
+            for slug, status in value.items())
+    if name in _VALUE_WORDS and isinstance(value, str):
+        return str(_VALUE_WORDS[name].get(value, value))
+    if name.endswith("_at") and isinstance(value, str):
+        try:
+            return format_moment(datetime.fromisoformat(value), timezone)
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    text = str(value)
+    return text if len(text) <= 160 else text[:159] + "…"
+
+
+@bp.app_template_global("audit_value")
+def audit_value(name: str, value: Any, forum_names: dict[str, str] | None = None) -> str:
+    """``describe`` for templates: in the current event's time zone."""
+    event = current_event()
+    return describe(name, value, event.timezone if event else "UTC", forum_names or {})
+
+
+bp.add_app_template_global(audit_trail.attendee_email, "audit_attendee")
 
 
 def _local_midnight(day, zone: ZoneInfo) -> datetime:
@@ -56,15 +111,18 @@ def audit():
     form = AuditFilterForm(request.args)
     form.object_type.choices = _distinct(AuditEntry.object_type, labels.AUDIT_OBJECTS)
     form.action.choices = _distinct(AuditEntry.action, labels.AUDIT_ACTIONS)
-    form.actor.choices = _distinct(AuditEntry.actor)
+    form.actor.choices = _distinct(AuditEntry.actor, None, ~_by_attendee()) + [
+        SelectChoice(ATTENDEES, _l("Attendees (their own actions)"))]
     form.validate()
     event = current_event()
     zone = ZoneInfo(event.timezone if event else "UTC")
 
     query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    if form.actor.data == ATTENDEES:
+        query = query.where(_by_attendee())
     for field, column in ((form.object_type, AuditEntry.object_type),
                           (form.action, AuditEntry.action), (form.actor, AuditEntry.actor)):
-        if field.data and not field.errors:
+        if field.data and field.data != ATTENDEES and not field.errors:
             query = query.where(column == field.data)
     if form.since.data and not form.since.errors:
         query = query.where(AuditEntry.at >= _local_midnight(form.since.data, zone))
@@ -79,4 +137,7 @@ def audit():
     def page_url(number: int) -> str:
         return url_for(".audit", page=number, **arguments)
 
-    return render_template("admin/audit.html", form=form, page=page, page_url=page_url)
+    forum_names = {forum.slug: str(localized(forum, "name"))
+                   for forum in (event.forums if event else [])}
+    return render_template("admin/audit.html", form=form, page=page, page_url=page_url,
+                           forum_names=forum_names)

@@ -15,9 +15,9 @@ from flask_login import current_user
 
 from ..auth.access import role_required
 from ..extensions import db
-from ..i18n import format_clock, format_moment, to_local
+from ..i18n import format_clock, format_day
 from ..labels import CATEGORIES
-from ..models import Role, utcnow
+from ..models import Role
 from ..program.current import require_event
 from . import bp
 from .checkin_forms import CheckInForm, DeskSearchForm, ScanForm, UndoForm
@@ -37,18 +37,21 @@ DESK = (Role.CHECKIN, Role.ORGANIZER)
 add_entry("admin.checkin", _l("Check-in desk"), roles=DESK, order=40)
 
 
-def _when(moment, event) -> str:
-    """09:12 today; with the date on another day."""
-    if to_local(moment, event.timezone).date() == to_local(utcnow(), event.timezone).date():
-        return format_clock(moment, event.timezone)
-    return format_moment(moment, event.timezone)
+# How the answer looks besides its colour: a sign and a word the desk sees at a glance.
+_TONES = {
+    Outcome.CHECKED_IN: ("ok", "✓", _l("Admitted")),
+    Outcome.ALREADY: ("already", "↻", _l("Already checked in")),
+}
+_REFUSED = ("bad", "✕", _l("Not admitted"))
 
 
 def answer(scan: Scan, event) -> dict:
     """What the desk shows for a scan, for the page and for the JSON answer alike."""
     person = scan.attendee
     if scan.outcome is Outcome.ALREADY:
-        message = _("Already checked in at %(time)s.", time=_when(person.checked_in_at, event))
+        message = _("Already checked in on %(day)s at %(time)s.",
+                    day=format_day(person.checked_in_at, event.timezone),
+                    time=format_clock(person.checked_in_at, event.timezone))
     else:
         message = {
             Outcome.CHECKED_IN: _("Welcome! Checked in."),
@@ -57,7 +60,9 @@ def answer(scan: Scan, event) -> dict:
                                   "Ask an organizer."),
             Outcome.UNKNOWN: _("Unknown code. Check the badge, or find the person by name."),
         }[scan.outcome]
-    body = {"ok": scan.admitted, "outcome": scan.outcome.value, "message": message}
+    tone, icon, verdict = _TONES.get(scan.outcome, _REFUSED)
+    body = {"ok": scan.admitted, "outcome": scan.outcome.value, "message": message,
+            "tone": tone, "icon": icon, "verdict": str(verdict)}
     if person is not None:
         body.update(
             registration_id=person.id,

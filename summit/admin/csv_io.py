@@ -1,13 +1,17 @@
 """Registrations as CSV: the export of a filtered list, and the import of invited guests.
 
-The export is UTF-8 with a byte-order mark (so that Excel reads Chinese right) and
+The export speaks the organizer's language (参会代表, 已确认, the forums' names), or,
+for a file to import again elsewhere, keeps the machine codes (delegate, confirmed,
+the forums' slugs). It is UTF-8 with a byte-order mark (so that Excel reads Chinese right) and
 every cell that a spreadsheet would take for a formula (=, +, -, @, tab, carriage
 return at the start) is prefixed with an apostrophe.
 
 The import reads a guest list (UTF-8, or GB18030 as Excel saves it on Chinese
 Windows; comma, semicolon or tab separated), checks every row against the same
 rules as the public form plus the file's own (duplicates, forums, categories,
-addresses registered already), and writes either every row or none.
+addresses registered already), and writes either every row or none. It reads both
+kinds of export: the column names, categories, forums and languages in codes or in
+either language's words.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
@@ -27,8 +32,8 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from ..database import begin_write
-from ..i18n import to_local
-from ..labels import CATEGORIES
+from ..i18n import LANGUAGES, current_language, localized, to_local
+from ..labels import CATEGORIES, REGISTRATION_FIELDS, REGISTRATION_STATUSES
 from ..models import (
     Event,
     Forum,
@@ -90,7 +95,20 @@ IMPORT_COLUMNS = {
     "locale": ("locale", "language", "语言"),
 }
 REQUIRED_COLUMNS = ("full_name", "email")
-_LIST_SEPARATORS = re.compile(r"[;,，、；|\n]+")
+# Forums in a cell: "a; b" as exported, or "a, b" as people type; a name with a comma
+# in it ("Main Forum: 5G, New Infrastructure") is found whole before commas split it.
+_LIST_SEPARATORS = re.compile(r"[;；、|\n]+")
+_COMMAS = re.compile(r"[,，]+")
+_FORUM_SEPARATOR = {"zh": "；", "en": "; "}
+
+
+def in_every_language(text) -> set[str]:
+    """A lazy text as each language of the UI says it, case-folded."""
+    said = set()
+    for locale in LANGUAGES.values():
+        with force_locale(locale):
+            said.add(str(text).casefold())
+    return said
 
 
 # --- export ------------------------------------------------------------------
@@ -106,23 +124,61 @@ def _local(moment: datetime | None, timezone: str) -> str:
     return to_local(moment, timezone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
+@dataclass(frozen=True)
+class _Wording:
+    """How an export says coded values: the column names, each coded field's words,
+    the forums' names and what separates them. Empty mappings keep the codes."""
+
+    header: list[str]
+    words: dict[str, dict[str, str]]
+    forums: dict[str, str]
+    separator: str
+
+    def say(self, name: str, value: object) -> object:
+        code = value.value if isinstance(value, enum.Enum) else value
+        return self.words.get(name, {}).get(code, code)
+
+    def forum_list(self, slugs: list[str]) -> str:
+        return self.separator.join(self.forums.get(slug, slug) for slug in slugs)
+
+
+_CODES = _Wording(header=list(EXPORT_COLUMNS), words={}, forums={}, separator="; ")
+
+
+def _organizers_wording(event: Event) -> _Wording:
+    """The wording of the organizer's language (within its request or ``force_locale``)."""
+    return _Wording(
+        header=[str(REGISTRATION_FIELDS[name]) for name in EXPORT_COLUMNS],
+        words={
+            "category": {key.value: str(text) for key, text in CATEGORIES.items()},
+            "status": {key.value: str(text) for key, text in REGISTRATION_STATUSES.items()},
+            "locale": dict(LOCALES),
+        },
+        forums={forum.slug: str(localized(forum, "name")) for forum in event.forums},
+        separator=_FORUM_SEPARATOR[current_language()],
+    )
+
+
 def export_csv(
-    session: Session, event: Event, query: listing.RegistrationQuery
+    session: Session, event: Event, query: listing.RegistrationQuery, codes: bool = False
 ) -> bytes:
     """The registrations the query matches as CSV bytes: UTF-8 with BOM, CRLF line ends,
-    a header row, every cell neutralised."""
+    a header row, every cell neutralised. In the organizer's language, or with
+    ``codes`` in the codes an import reads back anywhere (slugs, "confirmed")."""
+    wording = _CODES if codes else _organizers_wording(event)
     columns = [getattr(Registration, name) for name in EXPORTED_FIELDS]
     rows = listing.matching_rows(session, event, query, columns)
     seats = listing.matching_seats(session, event, query)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(EXPORT_COLUMNS)
+    writer.writerow(wording.header)
     for row in rows:
         held = seats.get(row.id, [])
         values = [
-            *row[:EXPORTED_TEXT],
-            "; ".join(slug for slug, status in held if status == SeatStatus.CONFIRMED),
-            "; ".join(slug for slug, status in held if status == SeatStatus.WAITLISTED),
+            *(wording.say(name, value)
+              for name, value in zip(EXPORTED_FIELDS[:EXPORTED_TEXT], row, strict=False)),
+            wording.forum_list([slug for slug, status in held if status == SeatStatus.CONFIRMED]),
+            wording.forum_list([slug for slug, status in held if status == SeatStatus.WAITLISTED]),
             *(_local(moment, event.timezone) for moment in row[EXPORTED_TEXT:]),
         ]
         writer.writerow([neutralise(value) for value in values])
@@ -199,6 +255,8 @@ def _header(cells: list[str]) -> tuple[dict[int, str], list[str]]:
     """Which column holds which field, and the columns that are ignored."""
     known = {alias.casefold(): name for name, aliases in IMPORT_COLUMNS.items()
              for alias in aliases}
+    for name in IMPORT_COLUMNS:
+        known.update(dict.fromkeys(in_every_language(REGISTRATION_FIELDS[name]), name))
     positions: dict[int, str] = {}
     ignored = []
     for position, cell in enumerate(cells):
@@ -224,9 +282,24 @@ def _category(value: str, default: RegistrationCategory) -> RegistrationCategory
         return default
     wanted = value.strip().casefold()
     for category in RegistrationCategory:
-        if wanted in {category.value, str(CATEGORIES[category]).casefold()}:
+        if wanted == category.value or wanted in in_every_language(CATEGORIES[category]):
             return category
     return None
+
+
+def _locale(value: str, default: str) -> str:
+    """A language's code from its code or its name (中文, English)."""
+    wanted = value.strip().casefold()
+    names = {name.casefold(): code for code, name in LOCALES}
+    return names.get(wanted, wanted) or default
+
+
+def _forum_names(cell: str, forums: dict[str, int]) -> Iterator[str]:
+    for part in _LIST_SEPARATORS.split(cell):
+        if part.strip().casefold() in forums:
+            yield part.strip()
+        else:
+            yield from (name.strip() for name in _COMMAS.split(part) if name.strip())
 
 
 def _forum_lookup(forums: list[Forum]) -> dict[str, int]:
@@ -248,15 +321,13 @@ def _check_row(row: GuestRow, default_category: RegistrationCategory, default_lo
     category = _category(row.values.get("category", ""), default_category)
     if category is None:
         row.errors.append(_("Unknown category “%(value)s”.", value=row.values["category"]))
-    locale = row.values.get("locale", "").strip().lower() or default_locale
+    locale = _locale(row.values.get("locale", ""), default_locale)
     if locale not in dict(LOCALES):
         row.errors.append(_("Unknown language “%(value)s” (use zh or en).", value=locale))
-    for name in _LIST_SEPARATORS.split(row.values.get("forums", "")):
-        if not name.strip():
-            continue
-        forum_id = forums.get(name.strip().casefold())
+    for name in _forum_names(row.values.get("forums", ""), forums):
+        forum_id = forums.get(name.casefold())
         if forum_id is None:
-            row.errors.append(_("Unknown forum “%(value)s”.", value=name.strip()))
+            row.errors.append(_("Unknown forum “%(value)s”.", value=name))
         elif forum_id not in row.forum_ids:
             row.forum_ids.append(forum_id)
     if not row.errors:

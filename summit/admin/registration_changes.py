@@ -38,11 +38,7 @@ def snapshot(registration: Registration) -> dict[str, Any]:
     """The registration as the audit log keeps it (never its private token)."""
     return {
         **audit.snapshot(registration, SNAPSHOT_FIELDS),
-        "seats": {
-            seat.forum.slug: seat.status.value
-            for seat in registration.seats
-            if seat.status != SeatStatus.CANCELLED
-        },
+        "seats": service.held_seats(registration),
     }
 
 
@@ -108,13 +104,17 @@ def update_registration(
     return True
 
 
-def cancel(session: Session, actor: User, registration: Registration, link_base: str) -> None:
-    """Cancel as the attendee could; the place and seats go to the first in line."""
+def cancel(
+    session: Session, actor: User, registration: Registration, link_base: str
+) -> list[Registration]:
+    """Cancel as the attendee could; the place and seats go to the first in line.
+    Returns who moved up."""
     event, registration = service.lock_registration(session, registration)
     before = snapshot(registration)
-    service.withdraw(session, event, registration, link_base)
+    moved_up = service.withdraw(session, event, registration, link_base)
     _record(session, actor, "cancel", registration, before)
     session.commit()
+    return moved_up
 
 
 def promote(
@@ -145,7 +145,8 @@ def resend_link(session: Session, actor: User, registration: Registration, link_
         registration.id,
         summary=f"{registration.full_name} <{registration.email}>",
     )
-    service.resend_link(session, registration, link_base)
+    service.queue_link(session, registration, link_base)
+    session.commit()
 
 
 def enrol_and_record(

@@ -4,6 +4,11 @@ A page costs the same few queries whatever its size: one count, one for the
 rows, one for their seats (with forums joined). Filters use the indexed columns
 (event and status, created_at, the seat's registration and forum); text search
 is a case-insensitive substring match on both SQLite and PostgreSQL.
+
+Sorted by name or organisation, the order is pinyin's (summit.collation), which no
+database collation gives alike on SQLite and PostgreSQL: the matching rows' ids and
+names are read, sorted in Python and cut into the page. For 3,000 registrations that
+costs a few milliseconds once the names' keys are cached.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from ..collation import name_key, sort_key
 from ..models import (
     Event,
     Forum,
@@ -39,10 +45,17 @@ _STATUS_RANK = case(
 )
 
 SORTS = {
-    "name": (func.lower(Registration.full_name),),
-    "organisation": (func.lower(Registration.organisation), func.lower(Registration.full_name)),
     "created": (Registration.created_at,),
     "status": (_STATUS_RANK, Registration.created_at),
+}
+
+# Sorted in pinyin order in Python: the columns each sort reads, and the key of a row of them.
+COLLATED_SORTS = {
+    "name": ((Registration.full_name,), lambda row: (name_key(row[0]),)),
+    "organisation": (
+        (Registration.organisation, Registration.full_name),
+        lambda row: (sort_key(row[0]), name_key(row[1])),
+    ),
 }
 
 
@@ -153,6 +166,21 @@ def _ordered(event_id: int, query: RegistrationQuery):
     )
 
 
+def _collated_ids(session: Session, event_id: int, query: RegistrationQuery) -> list[int]:
+    """The ids of every matching registration in pinyin order (the id breaks ties)."""
+    columns, key = COLLATED_SORTS[query.sort]
+    rows = session.execute(
+        select(Registration.id, *columns).where(*_conditions(event_id, query))
+    ).all()
+    rows.sort(key=lambda row: (*key(row[1:]), row.id), reverse=query.descending)
+    return [row.id for row in rows]
+
+
+def _in_order(rows: list, ids: list[int], id_of) -> list:
+    position = {row_id: index for index, row_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: position[id_of(row)])
+
+
 def count(session: Session, event: Event, query: RegistrationQuery) -> int:
     return session.scalar(
         select(func.count()).select_from(Registration).where(*_conditions(event.id, query))
@@ -161,21 +189,30 @@ def count(session: Session, event: Event, query: RegistrationQuery) -> int:
 
 def list_page(session: Session, event: Event, query: RegistrationQuery) -> Page:
     """One page of the list; a page number past the end shows the last page."""
-    total = count(session, event, query)
+    ids = _collated_ids(session, event.id, query) if query.sort in COLLATED_SORTS else None
+    total = count(session, event, query) if ids is None else len(ids)
     per_page = query.per_page if query.per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
     page = min(max(query.page, 1), max(1, math.ceil(total / per_page)))
-    items = session.scalars(
-        _ordered(event.id, query).limit(per_page).offset((page - 1) * per_page)
-    ).all()
+    start = (page - 1) * per_page
+    if ids is None:
+        items = session.scalars(_ordered(event.id, query).limit(per_page).offset(start)).all()
+    else:
+        wanted = ids[start:start + per_page]
+        items = _in_order(
+            session.scalars(_ordered(event.id, query).where(Registration.id.in_(wanted))).all(),
+            wanted, lambda registration: registration.id,
+        )
     return Page(items=list(items), total=total, page=page, per_page=per_page)
 
 
 def matching_rows(session: Session, event: Event, query: RegistrationQuery, columns) -> list:
     """These columns of every registration the query matches, in its order, as plain
-    rows: an export of thousands builds no ORM objects."""
-    return session.execute(
-        select(*columns).where(*_conditions(event.id, query)).order_by(*_order(query))
-    ).all()
+    rows: an export of thousands builds no ORM objects. ``columns`` start with the id."""
+    statement = select(*columns).where(*_conditions(event.id, query))
+    if query.sort not in COLLATED_SORTS:
+        return session.execute(statement.order_by(*_order(query))).all()
+    ids = _collated_ids(session, event.id, query)
+    return _in_order(session.execute(statement).all(), ids, lambda row: row[0])
 
 
 def matching_seats(

@@ -134,7 +134,8 @@ def registrations():
     event = require_event()
     form, query = filters_from_request(event)
     page = listing.list_page(db.session, event, query)
-    export_args = {k: v for k, v in request.args.items() if k not in {"page", "per_page"}}
+    export_args = {k: v for k, v in request.args.items()
+                   if k not in {"page", "per_page", "codes"}}
     return render_template(
         "admin/registrations.html",
         event=event,
@@ -144,6 +145,7 @@ def registrations():
         page_url=lambda number: _list_url(page=number),
         sort_url=lambda key: _sort_url(key, query),
         export_url=url_for("admin.registration_export", **export_args),
+        export_codes_url=url_for("admin.registration_export", **export_args, codes="1"),
         labels=_labels_in_this_language(),
     )
 
@@ -153,8 +155,9 @@ def registrations():
 def registration_export():
     event = require_event()
     _form, query = filters_from_request(event)
-    data = csv_io.export_csv(db.session, event, query)
-    filename = f"registrations-{event.slug}.csv"
+    codes = request.args.get("codes") == "1"
+    data = csv_io.export_csv(db.session, event, query, codes=codes)
+    filename = f"registrations-{event.slug}{'-codes' if codes else ''}.csv"
     return current_app.response_class(
         data,
         mimetype="text/csv",
@@ -208,6 +211,8 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
         form=form,
         reprint_form=ReprintForm(formdata=None),
         history=history,
+        forum_names={seat.forum.slug: str(localized(seat.forum, "name"))
+                     for seat in registration.seats},
         mails=mails,
         timetable=forum_times,
     )
@@ -265,8 +270,9 @@ def registration_cancel(registration_id: int):
         return redirect(url_for(".registration_detail", registration_id=registration_id))
     form = ConfirmCancelForm()
     if form.validate_on_submit():
-        changes.cancel(db.session, _actor(), registration, current_link_base())
-        flash(_("The registration is cancelled; its place and seats went to the next in line."),
+        moved_up = changes.cancel(db.session, _actor(), registration, current_link_base())
+        flash(_("The registration is cancelled; its place and seats went to the next in line.")
+              if moved_up else _("The registration is cancelled; nobody was waiting for it."),
               "success")
         return deliver_after_response(redirect(url_for(".registration_detail",
                                                        registration_id=registration_id)))

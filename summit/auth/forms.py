@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import AnyOf, Email, EqualTo, InputRequired, Length
+from wtforms.validators import AnyOf, Email, EqualTo, InputRequired, Length, ValidationError
 
 from ..forms import clean_text, printable
 from ..labels import ROLES
@@ -80,3 +80,9 @@ class ActiveForm(FlaskForm):
     """Deactivate ("0") or reactivate ("1"): the state wanted, so a second click changes nothing."""
 
     active = HiddenField(validators=[AnyOf(["0", "1"])])
+    # Deactivating signs the person out at once: it is confirmed; reactivating is not.
+    confirm = BooleanField(_l("Yes, deactivate this account and sign it out."))
+
+    def validate_confirm(self, field) -> None:
+        if self.active.data == "0" and not field.data:
+            raise ValidationError(_l("Tick the box to confirm the deactivation."))

@@ -21,6 +21,7 @@ from sqlalchemy import and_, bindparam, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from .. import audit
 from ..database import begin_write
 from ..mail import MailKind, enqueue
 from ..models import (
@@ -477,9 +478,10 @@ def promote_seat(
 
 def _fill_and_notify(
     session: Session, event: Event, forums: list[Forum], link_base: str, admit: bool
-) -> None:
+) -> list[Registration]:
     """After places were freed: admit from the event's list (when ``admit``), seat
-    from the forums' lists, and queue one promotion mail per person who moved up."""
+    from the forums' lists, and queue one promotion mail per person who moved up;
+    returns those people."""
     moved_up: dict[int, Registration] = {}
     if admit:
         for registration in fill_event(session, event):
@@ -490,6 +492,7 @@ def _fill_and_notify(
         moved_up[seat.registration_id] = seat.registration
     for registration in moved_up.values():
         enqueue(session, registration, MailKind.PROMOTION, link_base)
+    return list(moved_up.values())
 
 
 def set_event_capacity(
@@ -552,11 +555,14 @@ def register(
             _admit(session, event, registration, _chosen_forums(session, event, forum_ids), now)
     except AlreadyRegistered as known:
         enqueue(session, known.registration, MailKind.LINK, link_base)
+        record_attendee_action(session, "resend_link", known.registration)
         session.commit()
         return RegistrationResult(known.registration, created=False)
     except (UnknownForum, OverlappingForums):
         session.rollback()  # the registration written before the lock goes too
         raise
+    record_attendee_action(session, "register", registration,
+                           after={"status": registration.status.value})
     result = RegistrationResult(
         registration, created=True, token=registration.token, email=registration.email
     )
@@ -678,11 +684,16 @@ def change_forums(
     (their seats go to the next in line), join the new ones. Commits; changes nothing
     when a rule refuses the choice (UnknownForum, OverlappingForums, RegistrationCancelled)."""
     event, registration = lock_registration(session, registration)
+    before = held_seats(registration)
     try:
         apply_forum_choice(session, event, registration, forum_ids, link_base, now)
     except RegistrationError:
         session.rollback()
         raise
+    session.flush()
+    if held_seats(registration) != before:
+        record_attendee_action(session, "change_forums", registration,
+                               before={"seats": before}, after={"seats": held_seats(registration)})
     session.commit()
     return registration
 
@@ -717,12 +728,17 @@ def apply_forum_choice(
 
 def cancel(
     session: Session, registration: Registration, link_base: str, now: datetime | None = None
-) -> Registration:
-    """Cancel a registration; its place and seats go to the first in line. Commits."""
+) -> list[Registration]:
+    """The attendee cancels; their place and seats go to the first in line. Commits.
+    Returns who moved up in their stead (none when nobody was waiting)."""
     event, registration = lock_registration(session, registration)
-    withdraw(session, event, registration, link_base, now)
+    before = registration.status
+    moved_up = withdraw(session, event, registration, link_base, now)
+    if before != registration.status:
+        record_attendee_action(session, "cancel", registration, before={"status": before.value},
+                               after={"status": registration.status.value})
     session.commit()
-    return registration
+    return moved_up
 
 
 def withdraw(
@@ -731,11 +747,12 @@ def withdraw(
     registration: Registration,
     link_base: str,
     now: datetime | None = None,
-) -> None:
+) -> list[Registration]:
     """``cancel`` inside a transaction that holds the event's lock (see
-    ``lock_registration``); the caller commits. Cancelling twice changes nothing."""
+    ``lock_registration``); the caller commits. Cancelling twice changes nothing.
+    Returns who moved up."""
     if registration.status == RegistrationStatus.CANCELLED:
-        return
+        return []
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
     freed = [seat.forum for seat in registration.seats if seat.status == SeatStatus.CONFIRMED]
     registration.status = RegistrationStatus.CANCELLED
@@ -743,11 +760,46 @@ def withdraw(
     for seat in registration.seats:
         seat.status = SeatStatus.CANCELLED
     session.flush()
-    _fill_and_notify(session, event, freed, link_base, admit=was_confirmed)
+    moved_up = _fill_and_notify(session, event, freed, link_base, admit=was_confirmed)
     enqueue(session, registration, MailKind.CANCELLATION, link_base)
+    return moved_up
+
+
+def queue_link(session: Session, registration: Registration, link_base: str) -> None:
+    """Queue a mail with the private link, in the caller's transaction."""
+    enqueue(session, registration, MailKind.LINK, link_base)
 
 
 def resend_link(session: Session, registration: Registration, link_base: str) -> None:
-    """Queue the private link again. Commits."""
-    enqueue(session, registration, MailKind.LINK, link_base)
+    """The attendee asks for their private link again: queue it. Commits."""
+    queue_link(session, registration, link_base)
+    record_attendee_action(session, "resend_link", registration)
     session.commit()
+
+
+# --- the audit log of what attendees do themselves ------------------------------------
+
+
+def held_seats(registration: Registration) -> dict[str, str]:
+    """Forum slug → seat status of the seats held or queued for, as the audit log keeps them."""
+    return {
+        seat.forum.slug: seat.status.value
+        for seat in registration.seats
+        if seat.status != SeatStatus.CANCELLED
+    }
+
+
+def record_attendee_action(
+    session: Session,
+    action: str,
+    registration: Registration,
+    before: dict | None = None,
+    after: dict | None = None,
+) -> None:
+    """An audit entry for what the attendee did on their own (no account: their address),
+    in the caller's transaction."""
+    if registration.id is None:
+        session.flush()
+    audit.record(session, audit.attendee(registration.email), action, "registration",
+                 registration.id, summary=f"{registration.full_name} <{registration.email}>",
+                 before=before, after=after)

@@ -170,9 +170,9 @@ def cancel(token: str):
     registration = _registration_or_404(token)
     form = CancelForm()
     if form.validate_on_submit():
-        service.cancel(db.session, registration, current_link_base())
-        flash(_("Your registration is cancelled. Your seats have gone to the next in line."),
-              "success")
+        moved_up = service.cancel(db.session, registration, current_link_base())
+        flash(_("Your registration is cancelled. Your place has gone to the next person waiting.")
+              if moved_up else _("Your registration is cancelled."), "success")
         return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))
     status = 422 if form.is_submitted() else 200
     return _private(current_app.make_response((

@@ -49,7 +49,8 @@ def test_an_attendee_registers_in_chinese_and_changes_a_forum(
     expect(page.get_by_role("alert")).to_have_text("请更正标出的内容。")
     name = page.get_by_label("姓名", exact=True)
     expect(name).to_have_attribute("aria-invalid", "true")
-    expect(name).to_have_accessible_description("请填写姓名。")
+    # The limit is said up front, the error after it.
+    expect(name).to_have_accessible_description("最多100个字符。 请填写姓名。")
     expect(page.get_by_label("电子邮箱")).to_have_accessible_description(
         "报名确认及您的专属链接将发送到此邮箱。 请填写电子邮箱。"
     )

@@ -94,11 +94,11 @@ def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
     assert green > red and green > blue, "the answer to a good scan is green"
     screenshots(page, "checked-in")
 
-    # The same badge again: told (in red), not checked in twice.
+    # The same badge again: told (in amber, with its own sign and word), not checked in twice.
     expect(page.get_by_label("签到码")).to_be_focused()
     page.keyboard.type(code)
     page.keyboard.press("Enter")
     expect(answer).to_contain_text("已签到过")
     expect(answer).to_contain_text("陈静")
-    expect(answer).to_have_class(re.compile(r"\bscan-result--bad\b"))
+    expect(answer).to_have_class(re.compile(r"\bscan-result--already\b"))
     screenshots(page, "already-checked-in")

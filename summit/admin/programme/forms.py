@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, available_timezones
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -44,6 +45,10 @@ from ...program.current import current_event
 from ...user_input import MAX_DATABASE_INTEGER
 
 TIMEZONES = sorted(available_timezones())
+# The name of an event, a forum or an institution (名称), not of a person (姓名).
+THING_NAME = lazy_pgettext("thing", "Name")
+# Empty speaker places offered below the chosen ones.
+SPARE_SPEAKER_PLACES = 3
 
 
 def capacity_field(label) -> IntegerField:
@@ -51,8 +56,6 @@ def capacity_field(label) -> IntegerField:
     return IntegerField(label, validators=[
         Optional(), NumberRange(min=0, message=_l("Zero or more.")),
         NumberRange(max=MAX_DATABASE_INTEGER, message=_l("At most %(max)d."))])
-# Empty speaker places offered below the chosen ones.
-SPARE_SPEAKER_PLACES = 3
 
 
 def labelled(labels: dict) -> list[SelectChoice]:
@@ -153,7 +156,7 @@ class EventForm(ProgrammeForm):
                     Regexp(r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
                            message=_l("Lower-case letters, digits and hyphens only."))],
     )
-    name_zh, name_en = pair(_l("Name"), 300)
+    name_zh, name_en = pair(THING_NAME, 300)
     theme_zh, theme_en = pair(_l("Theme"), 300)
     city_zh, city_en = pair(_l("City"), 100)
     venue_zh, venue_en = pair(_l("Venue"), 300)
@@ -218,7 +221,7 @@ class EventForm(ProgrammeForm):
 
 
 class CoHostForm(ProgrammeForm):
-    name_zh, name_en = pair(_l("Name"), 300)
+    name_zh, name_en = pair(THING_NAME, 300)
     role = SelectField(_l("Role"), choices=labelled(CO_HOST_ROLES), coerce=CoHostRole,
                        default=CoHostRole.CO_HOST)
     website = URLField(_l("Website"), filters=[clean_text], validators=[_max(500), http_url])
@@ -232,7 +235,7 @@ class CoHostForm(ProgrammeForm):
 
 
 class ForumForm(ProgrammeForm):
-    name_zh, name_en = pair(_l("Name"), 300)
+    name_zh, name_en = pair(THING_NAME, 300)
     slug = StringField(
         _l("Short name for addresses"),
         filters=[clean_text],

@@ -253,7 +253,7 @@ def test_a_session_from_before_a_deactivation_stays_ended_after_reactivation(
     organizer = accounts[Role.ORGANIZER]
     for active in ("0", "1"):
         response = post_form(client, f"/admin/accounts/{organizer}/active",
-                             page="/admin/accounts", active=active)
+                             page="/admin/accounts", active=active, confirm="y")
         assert response.status_code == 302
     assert_copies_open_nothing(app, copies)
     assert sign_in(app.test_client(), email_of(Role.ORGANIZER),

@@ -41,6 +41,9 @@ from .test_program import page_text
 from .test_registration import csrf_token as public_csrf_token
 from .test_registration import form_fields, outbox_mails, post_registration
 
+# On Friday, so it can be held with Thursday afternoon's AI forum.
+EDUCATION = "yrd-education-talent"
+
 # Shuffled: 欧阳 reads ōuyáng, 曾 as a surname zēng; Latin names fall in by their letters.
 PEOPLE = ["张伟", "Zoe Adams", "欧阳娜娜", "李明", "anna Smith", "曾国藩", "何积丰", "Li Lei",
           "刘韵洁", "黎明"]
@@ -104,14 +107,14 @@ def test_the_csv_export_keeps_the_pinyin_order(app, organizer, demo_event):  # n
 def test_the_csv_export_speaks_chinese_to_a_chinese_organizer(app, organizer, demo_event):  # noqa: F811
     with app.app_context():
         register(demo_event, "刘韵洁", "liu@pml.example.cn", "紫金山实验室", "Liu Yunjie",
-                 forums=[forum_id(CHIP), forum_id(AI)])
+                 forums=[forum_id(AI), forum_id(EDUCATION)])
     organizer.set_cookie("lang", "zh")
     (row,) = csv_rows(organizer.get("/admin/registrations/export.csv"))
     assert row["姓名"] == "刘韵洁"
     assert row["电子邮箱"] == "liu@pml.example.cn"
     assert row["类别"] == "参会代表"
     assert row["状态"] == "已确认"
-    assert row["已确认的分论坛"] == "5G与人工智能及大数据融合；芯机联动专题"
+    assert row["已确认的分论坛"] == "5G与人工智能及大数据融合；长三角教育与专业人才培养"
     assert row["语言"] == "中文"
     assert "full_name" not in row
 
@@ -119,7 +122,8 @@ def test_the_csv_export_speaks_chinese_to_a_chinese_organizer(app, organizer, de
     (row,) = csv_rows(organizer.get("/admin/registrations/export.csv"))
     assert (row["Name"], row["Category"], row["Status"]) == ("刘韵洁", "Delegate", "Confirmed")
     assert row["Forums (seat confirmed)"] == (
-        "Convergence of 5G, AI and Big Data; Chip–Machine Co-design")
+        "Convergence of 5G, AI and Big Data; "
+        "Yangtze River Delta Education and Professional Talent Development")
 
 
 def test_the_codes_export_keeps_machine_codes(app, organizer, demo_event):  # noqa: F811
@@ -138,7 +142,7 @@ def exported_and_imported_again(app, organizer, demo_event, export_url: str) -> 
     registration that comes back."""
     with app.app_context():
         rid = register(demo_event, "欧阳娜娜", "ouyang@example.org", "东南大学", "Ouyang Nana",
-                       forums=[forum_id(CHIP), forum_id(AI)],
+                       forums=[forum_id(AI), forum_id(EDUCATION)],
                        category=RegistrationCategory.STUDENT)
         exported = organizer.get(export_url).get_data()
         db.session.delete(db.session.get(Registration, rid))
@@ -157,7 +161,7 @@ def exported_and_imported_again(app, organizer, demo_event, export_url: str) -> 
 
 
 EXPECTED_GUEST = ("欧阳娜娜", "Ouyang Nana", "东南大学", RegistrationCategory.STUDENT, "zh",
-                  sorted([AI, CHIP]))
+                  sorted([AI, EDUCATION]))
 
 
 def test_the_codes_export_imports_again(app, organizer, demo_event):  # noqa: F811

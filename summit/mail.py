@@ -95,7 +95,9 @@ def _subjects() -> dict[MailKind, str]:
 
 
 def current_link_base() -> str:
-    """The site's public address for links in mails: BASE_URL, or this request's host."""
+    """The site's public address for links in mails and feeds: BASE_URL, or else this
+    request's host, which Flask has checked against TRUSTED_HOSTS (config.trusted_hosts
+    leaves them open only when BASE_URL is set)."""
     return current_app.config.get("BASE_URL") or _site_address(request.scheme, request.host)
 
 

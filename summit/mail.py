@@ -412,7 +412,9 @@ def deliver_after_response(response):
             finally:
                 release_session(db.session)
 
-    response.call_on_close(send)
+    sender = threading.Thread(target=send, name="summit-mail-after-commit")
+    sender.start()
+    response.call_on_close(sender.join)
     return response
 
 

@@ -1,15 +1,23 @@
 """Mail leaves at once under `make run`: the app served by `flask run` (werkzeug's
 development server, as `make run` starts it), a registration made in Chromium, and the
 confirmation at a real SMTP server within seconds while the browser keeps its page and
-connection open and nobody else uses the site."""
+connection open and nobody else uses the site.
+
+Werkzeug's server calls the response's close (where the mail used to be sent) only after
+it has read whatever else the client sent on the connection until the client closes it,
+and never when the client resets it: the second test holds a connection open the way a
+browser may, which kept the mail waiting as long as the connection lived."""
 
 from __future__ import annotations
 
 import os
+import re
 import signal
+import socket
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +29,7 @@ from summit.demo import load_demo
 from summit.extensions import db
 
 from ..conftest import fresh_database_url, make_app
-from ..servers import PROJECT_ROOT, free_port, wait_until_up
+from ..servers import CSRF_FIELD, PROJECT_ROOT, Browser, free_port, wait_until_up
 from ..test_mail import Inbox, wait_for
 from .conftest import DESKTOP
 
@@ -100,3 +108,28 @@ def test_the_confirmation_leaves_within_seconds_under_flask_run(
     assert mail["To"].addresses[0].addr_spec == address
     assert "Your registration for" in mail["Subject"]
     assert time.monotonic() - registered < MAIL_WITHIN_SECONDS
+
+
+def test_the_mail_leaves_while_the_client_holds_its_connection_open(flask_run, smtp_inbox):
+    inbox, _port = smtp_inbox
+    visitor = Browser(flask_run)
+    token = CSRF_FIELD.search(visitor.request("GET", "/register")[2]).group(1)
+    form = urllib.parse.urlencode({
+        "csrf_token": token, "full_name": "Open Line", "email": "open.line@seu.example.cn",
+        "organisation": "Southeast University", "category": "delegate", "consent": "y",
+    }).encode()
+    host = flask_run.removeprefix("http://")
+    post = (f"POST /register HTTP/1.1\r\nHost: {host}\r\nCookie: {visitor.cookie_header()}\r\n"
+            f"Content-Type: application/x-www-form-urlencoded\r\n"
+            f"Content-Length: {len(form)}\r\n\r\n").encode() + form
+    # The next request follows on the same connection at once, as a keep-alive client's
+    # would (an upload: more than the server's read buffer); the connection stays open.
+    upload = b"x" * 256 * 1024
+    following = (f"POST /register HTTP/1.1\r\nHost: {host}\r\n"
+                 f"Content-Length: {len(upload)}\r\n\r\n").encode() + upload
+    with socket.create_connection(("127.0.0.1", int(host.rpartition(":")[2]))) as line:
+        line.sendall(post + following)
+        assert re.match(rb"HTTP/1.1 302", line.recv(200))
+        assert wait_for(lambda: inbox.messages, seconds=MAIL_WITHIN_SECONDS), (
+            f"no mail within {MAIL_WITHIN_SECONDS} s while the connection stays open")
+    assert inbox.messages[0]["To"].addresses[0].addr_spec == "open.line@seu.example.cn"

@@ -130,7 +130,7 @@ def test_the_dashboard_counts_queued_stuck_and_failed_mail(app, client, demo_eve
                                        next_attempt_at=now + timedelta(minutes=5)))
         db.session.commit()
     text = page_text(client.get("/admin/dashboard?lang=en"))
-    assert "Queued 3" in text
+    assert "In the queue 3" in text
     assert "Stuck (sending for over a minute) 1" in text
     assert "Failed 1" in text
     assert "check that the mail worker" in text

@@ -82,6 +82,8 @@ NEXT_DUE_CHECK = "summit_mail_next_due_check"
 # The mail worker's pause when nothing is due, and how many it takes at once.
 WORKER_IDLE_SECONDS = 1.0
 WORKER_BATCH = 20
+# The name of the threads that send a request's mails after its commit.
+SENDER_THREAD = "summit-mail-after-commit"
 
 
 class MailKind(enum.StrEnum):
@@ -336,6 +338,9 @@ def _claim(session: Session, mail_id: int) -> bool:
 def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
     begin_write(session)
     mail = session.get(MailMessage, mail_id)
+    if mail is None:  # gone meanwhile (its database emptied): nothing left to retry
+        session.rollback()
+        return
     pause = RETRY_PAUSES[min(mail.attempts, len(RETRY_PAUSES)) - 1]
     mail.status = MailStatus.FAILED
     mail.last_error = f"{error.__class__.__name__}: {error}"[:2000]
@@ -412,7 +417,7 @@ def deliver_after_response(response):
             finally:
                 release_session(db.session)
 
-    sender = threading.Thread(target=send, name="summit-mail-after-commit")
+    sender = threading.Thread(target=send, name=SENDER_THREAD)
     sender.start()
     response.call_on_close(sender.join)
     return response

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -53,8 +56,11 @@ def send_mail(limit: int, retry_now: bool) -> None:
 def mail_worker() -> None:
     """Send mails as they fall due, until stopped (SIGTERM or Ctrl-C): run it as a
     service beside gunicorn. Several may run at once."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: stop.set())
     click.echo("Mail worker started; stop it with SIGTERM or Ctrl-C.")
-    sent = run_worker(db.session)
+    sent = run_worker(db.session, stop)
     click.echo(f"Mail worker stopped after sending {sent} mail(s).")
 
 

@@ -21,7 +21,6 @@ import enum
 import functools
 import logging
 import secrets
-import signal
 import smtplib
 import threading
 import time
@@ -432,13 +431,12 @@ def _time_to_look(app: Flask) -> bool:
     return True
 
 
-def run_worker(session: scoped_session, idle_seconds: float = WORKER_IDLE_SECONDS) -> int:
-    """``flask summit mail-worker``: send due mails until SIGTERM or SIGINT, pausing
+def run_worker(
+    session: scoped_session, stop: threading.Event, idle_seconds: float = WORKER_IDLE_SECONDS
+) -> int:
+    """``flask summit mail-worker``: send due mails until ``stop`` is set, pausing
     ``idle_seconds`` whenever none is due. Several may run at once (each mail is claimed
     before it is sent). A stop lets the mail in hand finish. Returns how many were sent."""
-    stop = threading.Event()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signum, lambda _signum, _frame: stop.set())
     total = 0
     while not stop.is_set():
         try:

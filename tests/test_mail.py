@@ -237,6 +237,8 @@ def test_mail_workers_send_the_queue_as_it_grows_and_stop_on_sigterm(app, demo_e
     queue_mails(app, demo_event, [f"queued{number}@x.cn" for number in range(3)])
     workers = [start_mail_worker(app, controller.port) for _ in range(2)]
     try:
+        for worker in workers:  # each says so once it listens for SIGTERM
+            assert worker.stdout.readline().startswith("Mail worker started")
         assert wait_for(lambda: len(inbox.messages) == 3, seconds=60), inbox.messages
         # A mail queued while they run goes out within seconds, without anyone asking.
         queue_mails(app, demo_event, ["later@x.cn"])

@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import log_redaction
-from .config import INSTANCE_PATH, PROJECT_ROOT, engine_options, from_environment
+from .config import INSTANCE_PATH, PROJECT_ROOT, engine_options, from_environment, trusted_hosts
 from .database import end_reading_transaction, release_session
 from .extensions import babel, csrf, db, limiter, login_manager, migrate
 from .i18n import LANGUAGE_COOKIE, LANGUAGES, requested_language
@@ -30,6 +30,7 @@ def create_app(config: dict | None = None) -> Flask:
             app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(
                 config["SQLALCHEMY_DATABASE_URI"]
             )
+    app.config["TRUSTED_HOSTS"] = trusted_hosts(app.config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config["PROXY_FIX_HOPS"]:
         hops = app.config["PROXY_FIX_HOPS"]

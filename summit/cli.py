@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import signal
+import threading
+
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -9,7 +12,7 @@ from flask.cli import AppGroup
 from . import demo
 from .auth.service import create_user, find_user, has_any_user, password_matches
 from .extensions import db
-from .mail import deliver_due, retry_failed_now
+from .mail import deliver_due, retry_failed_now, run_worker
 from .models import Event, Role
 
 summit_cli = AppGroup("summit", help="Summit's own commands.")
@@ -47,6 +50,18 @@ def send_mail(limit: int, retry_now: bool) -> None:
     click.echo(f"Sent {sent} mail(s); {failed} failed and will be retried.")
     if failed:
         raise SystemExit(1)
+
+
+@summit_cli.command("mail-worker")
+def mail_worker() -> None:
+    """Send mails as they fall due, until stopped (SIGTERM or Ctrl-C): run it as a
+    service beside gunicorn. Several may run at once."""
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda _signum, _frame: stop.set())
+    click.echo("Mail worker started; stop it with SIGTERM or Ctrl-C.")
+    sent = run_worker(db.session, stop)
+    click.echo(f"Mail worker stopped after sending {sent} mail(s).")
 
 
 @summit_cli.command("demo-accounts")

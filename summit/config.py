@@ -10,6 +10,9 @@ INSTANCE_PATH = Path(os.environ.get("SUMMIT_INSTANCE_PATH", PROJECT_ROOT / "inst
 
 # A key that only a development machine may use; production refuses it.
 DEVELOPMENT_SECRET_KEY = "summit-development-key-not-for-production"
+# Without BASE_URL or TRUSTED_HOSTS, a development machine answers only to its own names
+# (`make run` serves http://127.0.0.1:5000, the test client asks for localhost).
+DEVELOPMENT_HOSTS = ["localhost", "127.0.0.1"]
 
 
 class ConfigError(RuntimeError):
@@ -31,6 +34,30 @@ def _int(name: str, default: int) -> int:
         return int(value)
     except ValueError as error:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from error
+
+
+def _list(name: str) -> list[str] | None:
+    """A comma-separated setting; None when unset or empty."""
+    items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+    return items or None
+
+
+def trusted_hosts(settings: dict) -> list[str] | None:
+    """Flask's TRUSTED_HOSTS for these settings: the hosts a request may name, since links
+    in mails and feeds are built from the request's host when BASE_URL is unset (any
+    other host is answered 400). None (every host) only when BASE_URL gives the links."""
+    if settings.get("TRUSTED_HOSTS"):
+        return settings["TRUSTED_HOSTS"]
+    if settings.get("BASE_URL"):
+        return None
+    if settings.get("SUMMIT_ENV") == "production":
+        raise ConfigError(
+            "SUMMIT_ENV=production needs BASE_URL (the site's public address, e.g. "
+            "https://summit.example.org) or TRUSTED_HOSTS (the host names it answers to, "
+            "comma-separated, e.g. summit.example.org): links in mails and feeds must not "
+            "come from whatever Host header a request sends"
+        )
+    return DEVELOPMENT_HOSTS
 
 
 def database_url() -> str:
@@ -76,6 +103,8 @@ def from_environment() -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(url),
         "SUMMIT_EVENT": os.environ.get("SUMMIT_EVENT") or None,
         "BASE_URL": (os.environ.get("BASE_URL") or "").rstrip("/") or None,
+        # Settled by trusted_hosts() once every setting is known.
+        "TRUSTED_HOSTS": _list("TRUSTED_HOSTS"),
         "BABEL_DEFAULT_LOCALE": os.environ.get("DEFAULT_LOCALE", "zh"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",

@@ -9,7 +9,7 @@ from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from .extensions import db, limiter
 from .program.current import use_event
@@ -72,6 +72,13 @@ def register_error_pages(app: Flask) -> None:
         if error.code == 429:
             headers["Retry-After"] = str(_seconds_until_the_limit_resets())
         return body, status, headers
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(error: SecurityError):
+        # A Host header outside TRUSTED_HOSTS: no page of ours can be built for it (every
+        # link would point there), so a plain answer.
+        message = _("This site does not answer to that host name.")
+        return message, 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(OperationalError)
     def database_unavailable(error: OperationalError):

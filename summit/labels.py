@@ -98,6 +98,7 @@ MAIL_KINDS = {
     MailKind.LINK: _l("Private link"),
     MailKind.PROMOTION: _l("Moved up from the waiting list"),
     MailKind.CANCELLATION: _l("Cancellation"),
+    MailKind.REGISTER_AGAIN: _l("Link to register again"),
 }
 
 MAIL_STATUSES = {

@@ -2,13 +2,14 @@
 
 A mail is a row in ``mail_message`` written in the same transaction as the
 registration (so a crash between "seat taken" and "mail sent" loses nothing),
-then rendered and delivered after the response has gone out. The first mails
-a request queues are held for that request's own send from the start; should
-that send never happen (a worker killed, a connection reset), they fall due a
-minute later. A delivery that fails is retried with growing pauses by
-``flask summit send-mail`` (run it from cron every minute) and by the next
-request that sends mail (in each process, one such request every few seconds looks);
-the admin shows what failed.
+then rendered and delivered by a short-lived thread that the request starts once
+it has committed, beside its response. The first mails a request queues are held
+for that thread from the start; should it never send them (a process killed), they
+fall due a minute later. Due mails are sent by ``flask summit mail-worker`` (a
+service beside gunicorn in production), by ``flask summit send-mail`` (cron's
+fallback, every minute) and by the next request that sends mail (in each process,
+one such request every few seconds looks). A delivery that fails is retried with
+growing pauses; the admin dashboard shows what is queued, stuck and failed.
 
 With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
 written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
@@ -21,6 +22,7 @@ import functools
 import logging
 import secrets
 import smtplib
+import threading
 import time
 from collections.abc import Callable
 from datetime import timedelta
@@ -29,7 +31,7 @@ from email.message import Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.policy import compat32
-from email.utils import formataddr, make_msgid, parseaddr
+from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -38,7 +40,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import bindparam, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, scoped_session
 from werkzeug.sansio.utils import get_current_url
 
 from .database import begin_write, release_session
@@ -76,6 +78,11 @@ HELD_PER_REQUEST = 3
 DUE_PER_REQUEST = 5
 DUE_CHECK_INTERVAL = 5.0
 NEXT_DUE_CHECK = "summit_mail_next_due_check"
+# The mail worker's pause when nothing is due, and how many it takes at once.
+WORKER_IDLE_SECONDS = 1.0
+WORKER_BATCH = 20
+# The name of the threads that send a request's mails after its commit.
+SENDER_THREAD = "summit-mail-after-commit"
 
 
 class MailKind(enum.StrEnum):
@@ -83,6 +90,8 @@ class MailKind(enum.StrEnum):
     LINK = "link"
     PROMOTION = "promotion"
     CANCELLATION = "cancellation"
+    # To the address of a cancelled registration that someone tried to register again.
+    REGISTER_AGAIN = "register_again"
 
 
 def _subjects() -> dict[MailKind, str]:
@@ -91,11 +100,14 @@ def _subjects() -> dict[MailKind, str]:
         MailKind.LINK: _("Your private link for %(event)s"),
         MailKind.PROMOTION: _("You have moved up from the waiting list: %(event)s"),
         MailKind.CANCELLATION: _("Your registration for %(event)s is cancelled"),
+        MailKind.REGISTER_AGAIN: _("Register again for %(event)s"),
     }
 
 
 def current_link_base() -> str:
-    """The site's public address for links in mails: BASE_URL, or this request's host."""
+    """The site's public address for links in mails and feeds: BASE_URL, or else this
+    request's host, which Flask has checked against TRUSTED_HOSTS (config.trusted_hosts
+    leaves them open only when BASE_URL is set)."""
     return current_app.config.get("BASE_URL") or _site_address(request.scheme, request.host)
 
 
@@ -123,6 +135,7 @@ def enqueue(
         status=MailStatus.SENDING if held else MailStatus.PENDING,
         attempts=1 if held else 0,
         next_attempt_at=now + OWN_SEND_LEASE if held else now,
+        claimed_at=now if held else None,
     )
     session.add(mail)
     queued.append((mail, held))
@@ -153,7 +166,7 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
     classes: its modern API re-parses every header and cost more than the rest of
     the mail together."""
     from .calendar.service import attendee_ics
-    from .registration.service import attendee_summary
+    from .registration.service import attendee_summary, register_again_key
 
     registration = mail.registration
     event = registration.event
@@ -170,6 +183,10 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
             "private_link": link("registration.attendee", token=registration.token),
             "agenda_link": link("program.agenda"),
         }
+        if kind is MailKind.REGISTER_AGAIN:
+            context["register_again_link"] = link(
+                "registration.register_again",
+                key=register_again_key(current_app.secret_key, registration))
         subject = " ".join((_subjects()[kind] % {"event": localized(event, "name")}).split())
         body = MIMEMultipart("alternative", boundary=_boundary())
         body.attach(MIMEText(render_template("mail/registration.txt", **context), "plain", "utf-8"))
@@ -192,6 +209,7 @@ def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
     message["From"] = formataddr((sender_name, sender_address), "utf-8")
     message["To"] = formataddr((" ".join(registration.full_name.split()), mail.recipient),
                                "utf-8")
+    message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
     return subject, message
@@ -309,6 +327,7 @@ def _claim(session: Session, mail_id: int) -> bool:
             status=MailStatus.SENDING,
             attempts=MailMessage.attempts + 1,
             next_attempt_at=now + SENDING_LEASE,
+            claimed_at=now,
         )
     ).rowcount
     session.commit()
@@ -318,6 +337,9 @@ def _claim(session: Session, mail_id: int) -> bool:
 def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
     begin_write(session)
     mail = session.get(MailMessage, mail_id)
+    if mail is None:  # gone meanwhile (its database emptied): nothing left to retry
+        session.rollback()
+        return
     pause = RETRY_PAUSES[min(mail.attempts, len(RETRY_PAUSES)) - 1]
     mail.status = MailStatus.FAILED
     mail.last_error = f"{error.__class__.__name__}: {error}"[:2000]
@@ -359,9 +381,13 @@ def _write_to_outbox(data: bytes, mail_id: int) -> Path:
 
 
 def deliver_after_response(response):
-    """Send the mails this request queued once its response has gone out, so the
-    visitor never waits for the mail server (and a slow or failing one never costs
-    them their answer). Failures are retried by ``flask summit send-mail``."""
+    """Send the mails this request queued (and committed) in a thread of their own,
+    started now: the visitor never waits for the mail server (a slow or failing one
+    never costs them their answer), and the mail leaves whether or not the server ever
+    closes the response (werkzeug's development server, which `make run` uses, may not
+    while the browser keeps its connection). Where the server does close it (gunicorn
+    always does), that waits for the thread, so a process never has more senders than
+    request threads. Failures are retried (see the module's docstring)."""
     committed = [
         (inspect(mail).identity[0], held)
         for mail, held in db.session.info.pop(QUEUED_IN_SESSION, [])
@@ -390,7 +416,9 @@ def deliver_after_response(response):
             finally:
                 release_session(db.session)
 
-    response.call_on_close(send)
+    sender = threading.Thread(target=send, name=SENDER_THREAD)
+    sender.start()
+    response.call_on_close(sender.join)
     return response
 
 
@@ -401,3 +429,25 @@ def _time_to_look(app: Flask) -> bool:
         return False
     app.extensions[NEXT_DUE_CHECK] = now + DUE_CHECK_INTERVAL
     return True
+
+
+def run_worker(
+    session: scoped_session, stop: threading.Event, idle_seconds: float = WORKER_IDLE_SECONDS
+) -> int:
+    """``flask summit mail-worker``: send due mails until ``stop`` is set, pausing
+    ``idle_seconds`` whenever none is due. Several may run at once (each mail is claimed
+    before it is sent). A stop lets the mail in hand finish. Returns how many were sent."""
+    total = 0
+    while not stop.is_set():
+        try:
+            sent, failed = deliver_due(session, WORKER_BATCH)
+        except SQLAlchemyError as error:
+            # The database restarts or is briefly gone: try again after the pause.
+            log.warning("mail worker: the database is unavailable: %s", type(error).__name__)
+            sent = failed = 0
+        total += sent
+        if sent + failed == 0:
+            # No transaction or connection held while idle.
+            release_session(session)
+            stop.wait(idle_seconds)
+    return total

@@ -396,7 +396,11 @@ class MailMessage(db.Model):
     rendered when it is sent, so a crash in between loses nothing."""
 
     __tablename__ = "mail_message"
-    __table_args__ = (Index("ix_mail_message_status_next_attempt", "status", "next_attempt_at"),)
+    __table_args__ = (
+        Index("ix_mail_message_status_next_attempt", "status", "next_attempt_at"),
+        # How many mails an address was sent lately (the limit on mailing links again).
+        Index("ix_mail_message_recipient_created", "recipient", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int | None] = mapped_column(
@@ -414,6 +418,8 @@ class MailMessage(db.Model):
     last_error: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # When its current sender took it: a mail "sending" for long is stuck.
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped[Registration | None] = relationship(back_populates="mails")

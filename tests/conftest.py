@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from sqlalchemy import create_engine, text
 from summit import create_app
 from summit.config import normalise_database_url
 from summit.extensions import db
+from summit.mail import SENDER_THREAD
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
@@ -95,6 +97,10 @@ def _empty_tables_after_test(request) -> Iterator[None]:
     yield
     if "app" not in request.fixturenames:
         return
+    # A test that never closed its response: let that request's mails finish first.
+    for thread in threading.enumerate():
+        if thread.name == SENDER_THREAD:
+            thread.join(timeout=30)
     application: Flask = request.getfixturevalue("app")
     with application.app_context():
         db.session.remove()

@@ -51,7 +51,7 @@ def gunicorn(database_url: str, instance_path: Path, workers: int = 3, threads: 
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_until_up(base, process)
+        wait_until_up(base, process)
         yield base
     finally:
         process.send_signal(signal.SIGTERM)
@@ -62,19 +62,19 @@ def gunicorn(database_url: str, instance_path: Path, workers: int = 3, threads: 
             process.wait()
 
 
-def _wait_until_up(base: str, process: subprocess.Popen, seconds: float = 90) -> None:
+def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 90) -> None:
     # Generous: on a busy 2-core machine every worker importing the app takes a while.
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"gunicorn exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError(f"the server exited: {process.stderr.read().decode()[-2000:]}")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
                 if response.status == 200:
                     return
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer /healthz in time")
+    raise RuntimeError("the server did not answer /healthz in time")
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):

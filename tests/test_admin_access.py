@@ -77,6 +77,7 @@ def rows(app, demo_event) -> dict[str, object]:
             "registration_id": registered.id,
             "mail_id": db.session.scalars(select(MailMessage.id)).first(),
             "token": registered.token,
+            "key": registration.register_again_key(app.secret_key, registered),
             "slug": forum.slug,
         }
 

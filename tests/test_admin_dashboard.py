@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from summit.admin import dashboard as dashboard_view
 from summit.badges.fonts import FontStatus
@@ -109,3 +109,29 @@ def test_a_missing_chinese_font_is_pointed_out(app, client, demo_event, monkeypa
     assert "No Chinese font" not in page_text(client.get("/admin/dashboard"))
     monkeypatch.setattr(dashboard_view, "cjk_font_status", lambda: missing)
     assert "No Chinese font is installed" in page_text(client.get("/admin/dashboard"))
+
+
+def test_the_dashboard_counts_queued_stuck_and_failed_mail(app, client, demo_event):
+    sign_in(app, client)
+    now = utcnow()
+    with app.app_context():
+        registration_id = register(demo_event, "甲", "a@example.org")
+        db.session.execute(delete(MailMessage))  # the confirmation: not part of this count
+        states = [
+            (MailStatus.PENDING, None), (MailStatus.PENDING, None),
+            (MailStatus.SENDING, now - timedelta(seconds=5)),  # in hand: still queued
+            (MailStatus.SENDING, now - timedelta(minutes=5)),  # its sender died
+            (MailStatus.FAILED, now - timedelta(minutes=3)),
+            (MailStatus.SENT, now - timedelta(minutes=7)),
+        ]
+        for status, claimed_at in states:
+            db.session.add(MailMessage(registration_id=registration_id, kind="link",
+                                       recipient="a@example.org", status=status,
+                                       claimed_at=claimed_at,
+                                       next_attempt_at=now + timedelta(minutes=5)))
+        db.session.commit()
+    text = page_text(client.get("/admin/dashboard?lang=en"))
+    assert "In the queue 3" in text
+    assert "Stuck (sending for over a minute) 1" in text
+    assert "Failed 1" in text
+    assert "check that the mail worker" in text

@@ -236,7 +236,7 @@ def set_connections_allowed(url: str, allowed: bool) -> None:
     engine.dispose()
 
 
-def test_a_database_gone_after_the_response_leaves_the_mail_queued_for_later(
+def test_a_database_gone_after_the_commit_leaves_the_mail_queued_for_later(
     app, backend, demo_event, caplog
 ):
     if backend != "postgresql":
@@ -246,11 +246,11 @@ def test_a_database_gone_after_the_response_leaves_the_mail_queued_for_later(
         url = database_url()
     with app.test_request_context("/register", method="POST"):
         register_directly(demo_event, "gone@faults.example.cn", [])
-        response = deliver_after_response(Response("registered"))
         set_connections_allowed(url, False)
         try:
             with caplog.at_level(logging.WARNING, logger="summit.mail"):
-                response.close()  # the server is done with the response: the mail goes now
+                response = deliver_after_response(Response("registered"))
+                response.close()  # the server is done with the response: waits for the mail
         finally:
             set_connections_allowed(url, True)
 

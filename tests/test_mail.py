@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import signal
+import subprocess
+import sys
 import time
 from datetime import timedelta
 from email import message_from_bytes, policy
+from email.utils import parsedate_to_datetime
+from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -15,7 +21,7 @@ from summit.extensions import db
 from summit.mail import NEXT_DUE_CHECK, deliver_due
 from summit.models import MailMessage, MailStatus, utcnow
 
-from .servers import free_port
+from .servers import PROJECT_ROOT, free_port
 from .test_program import page_text
 from .test_registration import forum_id, post_registration
 
@@ -145,7 +151,7 @@ def test_a_request_holds_its_first_mails_for_itself_and_sends_a_bulk_of_them_too
         # Past the first few, cron may take them at once: they are not held for this request.
         assert statuses == ([MailStatus.SENDING] * HELD_PER_REQUEST + [MailStatus.PENDING] * 2)
         response = deliver_after_response(Response("imported"))
-    response.close()  # the server is done with the response: the mails go now
+    response.close()  # the server is done with the response: it waits for the mails' thread
 
     assert wait_for(lambda: len(smtp_server.messages) == count)
     with app.app_context():
@@ -185,3 +191,70 @@ def test_the_next_request_that_sends_mail_also_sends_one_whose_own_send_was_lost
             select(MailMessage.recipient, MailMessage.status).order_by(MailMessage.id)).all()
     assert statuses == [("lost@x.cn", MailStatus.SENT),
                         ("liu.yunjie@pml.example.cn", MailStatus.SENT)]
+
+
+def test_every_mail_carries_date_and_message_id(app, client, demo_event, smtp_server,
+                                                monkeypatch):
+    monkeypatch.setitem(app.config, "MAIL_FROM", "Embedded China <noreply@summit.example.org>")
+    client.get("/register?lang=en")
+    post_registration(client)
+    assert wait_for(lambda: smtp_server.messages)
+    (message,) = smtp_server.messages
+    assert abs(parsedate_to_datetime(message["Date"]) - utcnow()) < timedelta(minutes=1)
+    assert re.fullmatch(r"<[^@<>\s]+@summit\.example\.org>", message["Message-ID"])
+
+
+def queue_mails(app, event_id: int, addresses: list[str]) -> None:
+    """Registrations made outside a request: their confirmations wait in the queue."""
+    from summit.models import Event
+    from summit.registration import service
+    from summit.registration.service import AttendeeDetails
+
+    with app.app_context():
+        event = db.session.get(Event, event_id)
+        for address in addresses:
+            service.register(db.session, event, AttendeeDetails(full_name="排队", email=address),
+                             [], "http://summit.test")
+        db.session.remove()
+
+
+def start_mail_worker(app, smtp_port: int) -> subprocess.Popen:
+    from .test_production import database_url_of
+
+    env = {**os.environ, "DATABASE_URL": database_url_of(app),
+           "SUMMIT_INSTANCE_PATH": app.instance_path, "MAIL_SERVER": "127.0.0.1",
+           "MAIL_PORT": str(smtp_port), "LOG_LEVEL": "WARNING"}
+    return subprocess.Popen(
+        [str(Path(sys.executable).parent / "flask"), "--app", "app", "summit", "mail-worker"],
+        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+
+
+def test_mail_workers_send_the_queue_as_it_grows_and_stop_on_sigterm(app, demo_event):
+    inbox = Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    queue_mails(app, demo_event, [f"queued{number}@x.cn" for number in range(3)])
+    workers = [start_mail_worker(app, controller.port) for _ in range(2)]
+    try:
+        for worker in workers:  # each says so once it listens for SIGTERM
+            assert worker.stdout.readline().startswith("Mail worker started")
+        assert wait_for(lambda: len(inbox.messages) == 3, seconds=60), inbox.messages
+        # A mail queued while they run goes out within seconds, without anyone asking.
+        queue_mails(app, demo_event, ["later@x.cn"])
+        assert wait_for(lambda: len(inbox.messages) == 4, seconds=10)
+        for worker in workers:
+            worker.send_signal(signal.SIGTERM)
+        outputs = [worker.communicate(timeout=20) for worker in workers]
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.kill()
+        controller.stop()
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    sent = [int(re.search(r"after sending (\d+)", out).group(1)) for out, _err in outputs]
+    assert sum(sent) == 4  # each mail once, whichever worker took it
+    assert sorted(m["To"].addresses[0].addr_spec for m in inbox.messages) == [
+        "later@x.cn", "queued0@x.cn", "queued1@x.cn", "queued2@x.cn"]
+    with app.app_context():
+        assert set(db.session.scalars(select(MailMessage.status))) == {MailStatus.SENT}

@@ -204,6 +204,7 @@ def production_app(monkeypatch, tmp_path, **settings):
     monkeypatch.setenv("SECRET_KEY", "p" * 48)
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'production.db'}")
     monkeypatch.setenv("SUMMIT_INSTANCE_PATH", str(tmp_path))
+    monkeypatch.setenv("BASE_URL", "https://summit.example.org")
     app = create_app({"RATELIMIT_ENABLED": False, **settings})
     with app.app_context():
         upgrade()
@@ -243,13 +244,18 @@ def test_a_too_large_post_gets_a_friendly_413_page(app, client, demo_event, monk
 
 
 def test_behind_nginx_links_use_the_public_address_and_scheme(app, demo_event):
-    proxied = make_app(database_url_of(app), PROXY_FIX_HOPS=1, BASE_URL=None)
+    proxied = make_app(database_url_of(app), PROXY_FIX_HOPS=1, BASE_URL=None,
+                       TRUSTED_HOSTS=["summit.example.org"])
     forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https",
                  "X-Forwarded-Host": "summit.example.org"}
     page = proxied.test_client().get("/agenda?lang=en", headers=forwarded)
     assert "webcal://summit.example.org/calendar.ics" in page.get_data(as_text=True)
     direct = app.test_client().get("/agenda?lang=en", headers=forwarded)
     assert "summit.example.org" not in direct.get_data(as_text=True)  # no proxy, no trust
+    # A forwarded host outside TRUSTED_HOSTS is refused, not linked to.
+    forged = proxied.test_client().get(
+        "/agenda?lang=en", headers={**forwarded, "X-Forwarded-Host": "evil.example"})
+    assert forged.status_code == 400
 
 
 # --- the rate limiter across servers ---------------------------------------------

@@ -259,7 +259,7 @@ def test_same_email_twice_resends_the_link_and_reveals_nothing(app, client, demo
     )
     assert response.status_code == 200
     text = page_text(response)
-    assert "already registered" in text and "sent its private link again" in text
+    assert "already registered" in text and "We have sent a mail to it" in text
     assert "刘韵洁" not in text and "紫金山实验室" not in text
     with app.app_context():
         (registration,) = registrations()
@@ -389,20 +389,33 @@ def test_a_place_in_a_forums_line_counts_only_people_admitted_to_the_event(app, 
         assert service.seat_position(db.session, admitted.seats[0]) == 1
 
 
-def test_a_cancelled_attendee_can_register_again_with_the_same_address(app, demo_event):
+def test_a_cancelled_registration_comes_back_only_through_its_mail_with_a_new_link(
+    app, demo_event
+):
     with app.app_context():
         first = register_directly(demo_event, "again@summit.example.org", [])
         token = first.token
         service.cancel(db.session, first, LINK_BASE)
         event = db.session.get(Event, demo_event)
-        result = service.register(
+        typed = service.register(
             db.session, event,
             AttendeeDetails(full_name="回来了", email="Again@summit.example.org"), [], LINK_BASE,
         )
-        assert result.created
+        assert not typed.created and typed.mailed
+        assert typed.registration.status == RegistrationStatus.CANCELLED
+        key = service.register_again_key(app.secret_key, typed.registration)
+        found = service.find_by_register_again_key(db.session, app.secret_key, key, demo_event)
+        result = service.register_again(
+            db.session, found, AttendeeDetails(full_name="回来了", email="other@x.cn"), [],
+            LINK_BASE,
+        )
         assert result.registration.status == RegistrationStatus.CONFIRMED
-        assert result.registration.token == token
+        assert result.registration.email == "again@summit.example.org"
+        assert result.token != token and service.find_by_token(db.session, token) is None
         assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
+        # The key worked once: the registration it named has a new secret now.
+        assert service.find_by_register_again_key(
+            db.session, app.secret_key, key, demo_event) is None
 
 
 # --- the attendee's own page --------------------------------------------------------

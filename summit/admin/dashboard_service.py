@@ -1,5 +1,6 @@
 """The organizers' dashboard: registrations per day, seats per forum against capacity,
-waiting lists, check-in progress and mail that failed, each a grouped query."""
+waiting lists, check-in progress and the mail queue (queued, stuck, failed), each a
+grouped query."""
 
 from __future__ import annotations
 
@@ -30,6 +31,9 @@ from .registration_list import checked_in_progress
 
 FAILED_MAILS_SHOWN = 50
 HELD_TOGETHER_SHOWN = 100
+# A mail its sender has held this long without sending it is stuck (a sender died; it
+# falls due again when the sender's lease runs out).
+STUCK_AFTER = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,16 @@ class HeldTogether:
 
 
 @dataclass(frozen=True)
+class MailQueue:
+    """Mails not sent yet: waiting or being sent now, held by a sender for over
+    STUCK_AFTER, and failed (to be tried again)."""
+
+    queued: int
+    stuck: int
+    failed: int
+
+
+@dataclass(frozen=True)
 class Dashboard:
     per_day: list[DayCount]
     statuses: Counter[RegistrationStatus]
@@ -74,8 +88,8 @@ class Dashboard:
     forums: list[ForumLoad]
     checked_in: int
     expected: int
+    mail_queue: MailQueue
     failed_mails: list[MailMessage]
-    failed_total: int
     held_together: list[HeldTogether]
     held_together_total: int
 
@@ -184,21 +198,32 @@ def held_together(session: Session, event: Event) -> tuple[list[HeldTogether], i
     return list(found.values())[:HELD_TOGETHER_SHOWN], total
 
 
-def failed_mails(session: Session) -> tuple[list[MailMessage], int]:
-    """The mails whose last attempt failed (oldest first, at most FAILED_MAILS_SHOWN),
-    and how many there are."""
-    failed = MailMessage.status == MailStatus.FAILED
-    total = session.scalar(select(func.count()).select_from(MailMessage).where(failed))
-    shown = session.scalars(
-        select(MailMessage).where(failed).order_by(MailMessage.created_at, MailMessage.id)
-        .limit(FAILED_MAILS_SHOWN)
-    ).all()
-    return list(shown), total
+def failed_mails(session: Session) -> list[MailMessage]:
+    """The mails whose last attempt failed, oldest first, at most FAILED_MAILS_SHOWN."""
+    return list(session.scalars(
+        select(MailMessage).where(MailMessage.status == MailStatus.FAILED)
+        .order_by(MailMessage.created_at, MailMessage.id).limit(FAILED_MAILS_SHOWN)
+    ))
+
+
+def mail_queue(session: Session) -> MailQueue:
+    sending = MailMessage.status == MailStatus.SENDING
+    # Rows claimed before claims were dated count as stuck.
+    held_long = or_(MailMessage.claimed_at.is_(None),
+                    MailMessage.claimed_at < utcnow() - STUCK_AFTER)
+    queued, stuck, failed = session.execute(
+        select(
+            func.count().filter(or_(MailMessage.status == MailStatus.PENDING,
+                                    and_(sending, ~held_long))),
+            func.count().filter(and_(sending, held_long)),
+            func.count().filter(MailMessage.status == MailStatus.FAILED),
+        ).where(MailMessage.status != MailStatus.SENT)
+    ).one()
+    return MailQueue(queued=queued, stuck=stuck, failed=failed)
 
 
 def dashboard(session: Session, event: Event) -> Dashboard:
     checked_in, expected = checked_in_progress(session, event)
-    mails, failed_total = failed_mails(session)
     holding_both, holding_both_total = held_together(session, event)
     return Dashboard(
         per_day=registrations_per_day(session, event),
@@ -207,8 +232,8 @@ def dashboard(session: Session, event: Event) -> Dashboard:
         forums=forum_loads(session, event),
         checked_in=checked_in,
         expected=expected,
-        failed_mails=mails,
-        failed_total=failed_total,
+        mail_queue=mail_queue(session),
+        failed_mails=failed_mails(session),
         held_together=holding_both,
         held_together_total=holding_both_total,
     )

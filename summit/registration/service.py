@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import enum
 from collections import Counter
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import and_, bindparam, func, or_, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -28,6 +29,7 @@ from ..models import (
     Event,
     Forum,
     ForumKind,
+    MailMessage,
     Registration,
     RegistrationCategory,
     RegistrationStatus,
@@ -105,11 +107,23 @@ class AttendeeDetails:
     locale: str = "zh"
 
 
+# Mails that hand an address its link (again) on request: at most this many per hour,
+# counted in the database (across workers), so the form cannot flood an inbox.
+LINK_MAILS_PER_HOUR = 5
+ON_REQUEST = (MailKind.LINK.value, MailKind.REGISTER_AGAIN.value)
+# How long the link in a "register again" mail works (it also dies once used).
+REGISTER_AGAIN_MAX_AGE = timedelta(hours=24)
+_REGISTER_AGAIN_SALT = "summit-register-again"
+
+
 @dataclass
 class RegistrationResult:
     registration: Registration
-    # False when the address was registered already: nothing new, the link was sent again.
+    # False when the address was registered already (active or cancelled): nothing
+    # changed, and its owner was mailed (see ``mailed``).
     created: bool
+    # For a known address: whether a mail went (False: the hourly limit was reached).
+    mailed: bool = True
     # Read before the commit, so that the answer needs no second look at the database.
     token: str = ""
     email: str = ""
@@ -531,8 +545,8 @@ def register(
     link_base: str,
     now: datetime | None = None,
 ) -> RegistrationResult:
-    """Register an attendee, or, when the address is registered already, send its
-    private link again and change nothing. Commits.
+    """Register an attendee, or, when the address has a registration already (active or
+    cancelled), change nothing and mail its owner (``mail_link_on_request``). Commits.
 
     A new address is written before the event's lock is taken (the registration and
     its confirmation mail, which others see only at commit; the database's unique
@@ -549,15 +563,16 @@ def register(
     event = lock_event(session, event_id)
     try:
         if claimed is None:
+            known = find_by_email(session, event_id, details.email)
+            if known is not None:
+                # Whoever typed the address gets no link: its owner gets a mail.
+                mailed = mail_link_on_request(session, known, link_base, now)
+                session.commit()
+                return RegistrationResult(known, created=False, mailed=mailed)
             registration = enrol(session, event, details, forum_ids, link_base, now)
         else:
             registration = claimed
             _admit(session, event, registration, _chosen_forums(session, event, forum_ids), now)
-    except AlreadyRegistered as known:
-        enqueue(session, known.registration, MailKind.LINK, link_base)
-        record_attendee_action(session, "resend_link", known.registration)
-        session.commit()
-        return RegistrationResult(known.registration, created=False)
     except (UnknownForum, OverlappingForums):
         session.rollback()  # the registration written before the lock goes too
         raise
@@ -601,8 +616,9 @@ def enrol(
     beyond_capacity: bool = False,
     overlap_allowed: bool = False,
 ) -> Registration:
-    """Create a registration (a cancelled one for the same address comes back, keeping
-    its link), give it a place and seats where there is room, and queue the confirmation.
+    """Create a registration (a cancelled one for the same address comes back, with a
+    new private link: the old one stops working), give it a place and seats where there
+    is room, and queue the confirmation.
     No registration window applies: ``register`` checks it for attendees, organizers add
     people at any time, with ``beyond_capacity`` even to a full event or forum, with
     ``overlap_allowed`` even to forums that run at the same time. Raises
@@ -616,7 +632,9 @@ def enrol(
         raise AlreadyRegistered(registration)
     if registration is None:
         registration = _new_registration(session, event.id, email)
-    # A cancelled registration that comes back keeps its link and starts queueing anew.
+    else:
+        # Whoever held the old link (a forwarded mail) must not see the new registration.
+        _new_secret(registration)
     _fill_in(registration, details, now)
     _admit(session, event, registration, forums, now, beyond_capacity)
     enqueue(session, registration, MailKind.CONFIRMATION, link_base)
@@ -637,6 +655,11 @@ def _new_registration(session: Session, event_id: int, email: str) -> Registrati
     )
     session.add(registration)
     return registration
+
+
+def _new_secret(registration: Registration) -> None:
+    registration.token = new_token()
+    registration.token_hash = token_digest(registration.token)
 
 
 def _fill_in(registration: Registration, details: AttendeeDetails, now: datetime) -> None:
@@ -770,11 +793,103 @@ def queue_link(session: Session, registration: Registration, link_base: str) -> 
     enqueue(session, registration, MailKind.LINK, link_base)
 
 
-def resend_link(session: Session, registration: Registration, link_base: str) -> None:
-    """The attendee asks for their private link again: queue it. Commits."""
-    queue_link(session, registration, link_base)
-    record_attendee_action(session, "resend_link", registration)
+def ask_for_link(session: Session, registration: Registration, link_base: str) -> bool:
+    """The attendee's own "send my link again": queued unless the address had its hourly
+    share of such mails (returns False then). Commits."""
+    _, registration = lock_registration(session, registration)
+    mailed = mail_link_on_request(session, registration, link_base)
     session.commit()
+    return mailed
+
+
+def mail_link_on_request(
+    session: Session, registration: Registration, link_base: str, now: datetime | None = None
+) -> bool:
+    """Someone asked for this registration's link: mail it to the registration's address
+    (for a cancelled one, a link to register again), at most LINK_MAILS_PER_HOUR an hour.
+    Returns whether a mail was queued. Inside a transaction that holds the event's lock
+    (which makes the count exact for the event's requests); the caller commits."""
+    now = now or utcnow()
+    sent_lately = session.scalar(
+        select(func.count()).select_from(MailMessage).where(
+            MailMessage.recipient == registration.email,
+            MailMessage.kind.in_(ON_REQUEST),
+            MailMessage.created_at > now - timedelta(hours=1),
+        )
+    )
+    if sent_lately >= LINK_MAILS_PER_HOUR:
+        return False
+    cancelled = registration.status == RegistrationStatus.CANCELLED
+    enqueue(session, registration,
+            MailKind.REGISTER_AGAIN if cancelled else MailKind.LINK, link_base)
+    record_attendee_action(session, "resend_link", registration)
+    return True
+
+
+def _register_again_signer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt=_REGISTER_AGAIN_SALT)
+
+
+def register_again_key(secret_key: str, registration: Registration) -> str:
+    """The key in a "register again" mail: signed, bound to the registration's current
+    private link (so it works once: coming back gives a new one) and dated."""
+    return _register_again_signer(secret_key).dumps([registration.id, registration.token_hash])
+
+
+def find_by_register_again_key(
+    session: Session, secret_key: str, key: str, event_id: int
+) -> Registration | None:
+    """The cancelled registration of this event that ``key`` may bring back; None when
+    the key is forged, older than REGISTER_AGAIN_MAX_AGE, or used already."""
+    try:
+        registration_id, token_hash = _register_again_signer(secret_key).loads(
+            key, max_age=int(REGISTER_AGAIN_MAX_AGE.total_seconds()))
+    except (BadSignature, TypeError, ValueError):
+        return None
+    registration = session.get(Registration, registration_id) if isinstance(
+        registration_id, int) else None
+    if (
+        registration is None
+        or registration.event_id != event_id
+        or registration.status != RegistrationStatus.CANCELLED
+        or not isinstance(token_hash, str)
+        or not same_token(registration.token_hash, token_hash)
+    ):
+        return None
+    return registration
+
+
+def register_again(
+    session: Session,
+    registration: Registration,
+    details: AttendeeDetails,
+    forum_ids: list[int],
+    link_base: str,
+    now: datetime | None = None,
+) -> RegistrationResult:
+    """The owner of a cancelled registration, holding the mail's key, comes back: new
+    details, forums, a place where there is room, a new private link. The address stays
+    the registration's. Commits."""
+    now = now or utcnow()
+    state = window_state(registration.event, now)
+    if state is not WindowState.OPEN:
+        raise RegistrationClosed(state)
+    event, registration = lock_registration(session, registration)
+    if registration.status != RegistrationStatus.CANCELLED:
+        session.rollback()
+        raise AlreadyRegistered(registration)
+    try:
+        enrol(session, event, replace(details, email=registration.email), forum_ids,
+              link_base, now)
+    except (UnknownForum, OverlappingForums):
+        session.rollback()
+        raise
+    record_attendee_action(session, "register", registration,
+                           after={"status": registration.status.value})
+    result = RegistrationResult(registration, created=True, token=registration.token,
+                                email=registration.email)
+    session.commit()
+    return result
 
 
 # --- the audit log of what attendees do themselves ------------------------------------

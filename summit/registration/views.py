@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
@@ -36,8 +45,12 @@ def _forums_on_offer(form: ForumChoiceForm, event) -> dict:
     }
 
 
-def _choose_one_message(refused: service.OverlappingForums) -> list[str]:
-    return [describe_clashes(refused.pairs, _("Choose one of them."))]
+def _refuse_forums(form: ForumChoiceForm, refused: service.RegistrationError) -> None:
+    """Say under the forums why the choice was refused."""
+    if isinstance(refused, service.OverlappingForums):
+        form.forums.errors = [describe_clashes(refused.pairs, _("Choose one of them."))]
+    else:
+        form.forums.errors = [_("One of the chosen forums no longer exists.")]
 
 
 def _private(response):
@@ -46,6 +59,11 @@ def _private(response):
     response.headers["Referrer-Policy"] = "no-referrer"
     response.headers["X-Robots-Tag"] = "noindex"
     return response
+
+
+def mail_limit_message() -> str:
+    return _("We have mailed this address several times in the last hour already. Please "
+             "look in your inbox (and spam folder) for our mail, or try again later.")
 
 
 def _register_page(event, form: RegistrationForm, state, status: int, **extra):
@@ -68,7 +86,27 @@ def register():
     if not form.validate_on_submit():
         return _register_page(event, form, state, 422 if form.is_submitted() else 200)
 
-    details = service.AttendeeDetails(
+    try:
+        result = service.register(
+            db.session, event, _details(form), form.forums.data or [], current_link_base()
+        )
+    except service.RegistrationClosed as closed:
+        return _register_page(event, form, closed.state, 403)
+    except (service.UnknownForum, service.OverlappingForums) as refused:
+        _refuse_forums(form, refused)
+        return _register_page(event, form, state, 422)
+    if not result.created:
+        # Whoever typed a known address learns only that its owner was mailed (or, past
+        # the hourly limit, that they were mailed lately): never the link itself.
+        page = _register_page(event, RegistrationForm(formdata=None), state,
+                              200 if result.mailed else 429, already_registered=True,
+                              mail_limit=None if result.mailed else mail_limit_message())
+        return deliver_after_response(page)
+    return _registered(result)
+
+
+def _details(form: RegistrationForm) -> service.AttendeeDetails:
+    return service.AttendeeDetails(
         full_name=form.full_name.data,
         latin_name=form.latin_name.data or "",
         email=form.email.data,
@@ -78,24 +116,9 @@ def register():
         category=RegistrationCategory(form.category.data),
         locale=current_language(),
     )
-    try:
-        result = service.register(
-            db.session, event, details, form.forums.data or [], current_link_base()
-        )
-    except service.RegistrationClosed as closed:
-        return _register_page(event, form, closed.state, 403)
-    except service.UnknownForum:
-        form.forums.errors = [_("One of the chosen forums no longer exists.")]
-        return _register_page(event, form, state, 422)
-    except service.OverlappingForums as refused:
-        form.forums.errors = _choose_one_message(refused)
-        return _register_page(event, form, state, 422)
-    if not result.created:
-        # Say only that the address is known; the registration itself stays private.
-        page = _register_page(
-            event, RegistrationForm(formdata=None), state, 200, already_registered=True
-        )
-        return deliver_after_response(page)
+
+
+def _registered(result: service.RegistrationResult):
     flash(
         _("You are registered. We have sent a confirmation with your private link to %(email)s.",
           email=result.email),
@@ -154,11 +177,8 @@ def change_forums(token: str):
                               current_link_base())
     except service.RegistrationCancelled:
         flash(_("This registration is cancelled; register again to choose forums."), "error")
-    except service.UnknownForum:
-        form.forums.errors = [_("One of the chosen forums no longer exists.")]
-        return _attendee_page(registration, form, status=422)
-    except service.OverlappingForums as refused:
-        form.forums.errors = _choose_one_message(refused)
+    except (service.UnknownForum, service.OverlappingForums) as refused:
+        _refuse_forums(form, refused)
         return _attendee_page(registration, form, status=422)
     else:
         flash(_("Your forums have been updated."), "success")
@@ -182,12 +202,48 @@ def cancel(token: str):
     )))
 
 
+@bp.route("/register/again/<key>", methods=["GET", "POST"])
+@limiter.limit(_register_rate_limit, methods=["POST"])
+def register_again(key: str):
+    """The link in a "register again" mail: the owner of a cancelled registration fills
+    the form in again (their address fixed) and gets a new private link."""
+    read_before_writing(db.session)
+    event = require_event()
+    registration = service.find_by_register_again_key(
+        db.session, current_app.secret_key, key, event.id)
+    if registration is None:
+        abort(404)
+    state = service.window_state(event)
+    form = RegistrationForm(obj=None if request.method == "POST" else registration)
+    form.email.data = registration.email
+    again = {"again": True, "action": url_for(".register_again", key=key)}
+    if state is not service.WindowState.OPEN:
+        return _private(_register_page(event, form, state, 403 if form.is_submitted() else 200,
+                                       **again))
+    if not form.validate_on_submit():
+        return _private(_register_page(event, form, state, 422 if form.is_submitted() else 200,
+                                       **again))
+    try:
+        result = service.register_again(db.session, registration, _details(form),
+                                        form.forums.data or [], current_link_base())
+    except service.RegistrationClosed as closed:
+        return _private(_register_page(event, form, closed.state, 403, **again))
+    except (service.UnknownForum, service.OverlappingForums) as refused:
+        _refuse_forums(form, refused)
+        return _private(_register_page(event, form, state, 422, **again))
+    except service.AlreadyRegistered:
+        abort(404)  # brought back a moment ago with this very mail
+    return _registered(result)
+
+
 @bp.post("/r/<token>/resend")
 @limiter.limit(_register_rate_limit)
 def resend(token: str):
     registration = _registration_or_404(token)
     if ResendForm().validate_on_submit():
-        service.resend_link(db.session, registration, current_link_base())
-        flash(_("We have sent your private link to %(email)s again.",
-                email=registration.email), "success")
+        if service.ask_for_link(db.session, registration, current_link_base()):
+            flash(_("We have sent your private link to %(email)s again.",
+                    email=registration.email), "success")
+        else:
+            flash(mail_limit_message(), "error")
     return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))

@@ -465,6 +465,18 @@ def test_organizers_print_sheets_in_the_order_of_the_filter(app, client, attende
     assert len(chip) == 1 and "何积丰" in chip[0] and "刘韵洁" not in chip[0]
 
 
+def test_badges_by_name_come_in_pinyin_order(app, client, demo_event):
+    with app.app_context():
+        for number, name in enumerate(["张伟", "欧阳娜娜", "Zoe Adams", "李明"]):
+            attend(demo_event, name, f"person{number}@example.org", [])
+    make_accounts(app)
+    sign_in_as(client, Role.ORGANIZER)
+    pages = pdf_pages(client.get("/admin/badges.pdf?order=name").data)
+    # 李 lǐ, 欧阳 ōuyáng, 张 zhāng, then Zoe: not the characters' code points (张 < 李 < 欧).
+    names = ["李明", "欧阳娜娜", "张伟", "ZoeAdams"]
+    assert [next(name for name in names if name in page) for page in pages] == names
+
+
 def test_late_registrants_badges_are_printed_apart_from_those_printed_before(
     app, client, attendees
 ):

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from ..collation import name_key, sort_key
 from ..models import (
     Event,
     Forum,
@@ -81,9 +82,10 @@ def parse_filter(values: Mapping[str, str | None]) -> BadgeFilter:
 
 
 def _sort_key(order: BadgeOrder):
+    """Pinyin order, as the registrations list: the desk hands badges out by name."""
     if order is BadgeOrder.ORGANISATION:
-        return lambda r: (r.organisation.casefold(), r.full_name.casefold(), r.id)
-    return lambda r: (r.full_name.casefold(), r.latin_name.casefold(), r.id)
+        return lambda r: (sort_key(r.organisation), name_key(r.full_name), r.id)
+    return lambda r: (name_key(r.full_name), sort_key(r.latin_name), r.id)
 
 
 def badge_registrations(session: Session, event: Event, wanted: BadgeFilter) -> list[Registration]:

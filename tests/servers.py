@@ -43,18 +43,25 @@ def gunicorn(database_url: str, instance_path: Path, workers: int = 3, threads: 
         "LOG_LEVEL": "WARNING",
         **environment,
     }
-    process = subprocess.Popen(
-        [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
-         "--threads", str(threads), "--worker-class", "gthread", "--timeout", "60",
-         "app:app"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    command = [str(GUNICORN), "--bind", f"127.0.0.1:{port}", "--workers", str(workers),
+               "--threads", str(threads), "--worker-class", "gthread", "--timeout", "60",
+               "app:app"]
+    with serving(command, env, port, signal.SIGTERM) as base:
+        yield base
+
+
+@contextmanager
+def serving(command: list[str], env: dict, port: int, stop: signal.Signals) -> Iterator[str]:
+    """Run ``command``, a server of the app listening on 127.0.0.1:``port``; yields its
+    base URL once /healthz answers, and stops it with ``stop``."""
+    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(base, process)
         yield base
     finally:
-        process.send_signal(signal.SIGTERM)
+        process.send_signal(stop)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:

@@ -14,7 +14,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import sys
 import time
 import urllib.parse
@@ -29,7 +28,7 @@ from summit.demo import load_demo
 from summit.extensions import db
 
 from ..conftest import fresh_database_url, make_app
-from ..servers import CSRF_FIELD, PROJECT_ROOT, Browser, free_port, wait_until_up
+from ..servers import CSRF_FIELD, Browser, free_port, serving
 from ..test_mail import Inbox, wait_for
 from .conftest import DESKTOP
 
@@ -69,21 +68,9 @@ def flask_run(backend, tmp_path, smtp_inbox) -> Iterator[str]:
            "RATELIMIT_ENABLED": "false", "LOG_LEVEL": "WARNING"}
     env.pop("BASE_URL", None)
     env.pop("TRUSTED_HOSTS", None)
-    server = subprocess.Popen(
-        [str(FLASK), "--app", "app", "run", "--host", "127.0.0.1", "--port", str(port)],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, server)
+    command = [str(FLASK), "--app", "app", "run", "--host", "127.0.0.1", "--port", str(port)]
+    with serving(command, env, port, signal.SIGINT) as base:
         yield base
-    finally:
-        server.send_signal(signal.SIGINT)
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
 
 
 def test_the_confirmation_leaves_within_seconds_under_flask_run(

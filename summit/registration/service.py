@@ -570,14 +570,13 @@ def register(
                 session.commit()
                 return RegistrationResult(known, created=False, mailed=mailed)
             registration = enrol(session, event, details, forum_ids, link_base, now)
+            record_attendee_action(session, "register", registration)
         else:
             registration = claimed
             _admit(session, event, registration, _chosen_forums(session, event, forum_ids), now)
     except (UnknownForum, OverlappingForums):
         session.rollback()  # the registration written before the lock goes too
         raise
-    record_attendee_action(session, "register", registration,
-                           after={"status": registration.status.value})
     result = RegistrationResult(
         registration, created=True, token=registration.token, email=registration.email
     )
@@ -603,6 +602,9 @@ def _claim_address(
         begin_write(session)
         return None
     enqueue(session, registration, MailKind.CONFIRMATION, link_base)
+    # Noted here, before the event's lock: every registration waits for that lock, so
+    # it is held for nothing but the place and seats.
+    record_attendee_action(session, "register", registration)
     return registration
 
 
@@ -884,8 +886,7 @@ def register_again(
     except (UnknownForum, OverlappingForums):
         session.rollback()
         raise
-    record_attendee_action(session, "register", registration,
-                           after={"status": registration.status.value})
+    record_attendee_action(session, "register", registration)
     result = RegistrationResult(registration, created=True, token=registration.token,
                                 email=registration.email)
     session.commit()

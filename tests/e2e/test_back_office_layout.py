@@ -51,6 +51,10 @@ MEASURE = """() => {
     menuCut: menu.scrollWidth > menu.clientWidth,
     emailLines: [...document.querySelectorAll(".admin-table__email")].map(lines),
     pillLines: [...document.querySelectorAll(".admin-table .reg-status, .reg-category")].map(lines),
+    // A Chinese heading (已签到, 工作单位) broken between its characters reads as nonsense.
+    headingsBrokenInWords: [...document.querySelectorAll(".admin-table th")]
+      .filter((heading) => /[\u4e00-\u9fff]/.test(heading.textContent) && lines(heading) > 1)
+      .map((heading) => heading.textContent.trim()),
   };
 }"""
 
@@ -88,6 +92,7 @@ def test_at_1366_px_the_header_is_one_row_and_the_list_reads_whole(
     assert not measured["pageWiderThanWindow"] and not measured["menuCut"], measured
     assert measured["emailLines"] == [1], measured
     assert measured["pillLines"] == [1, 1], measured
+    assert measured["headingsBrokenInWords"] == [], measured
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

@@ -16,7 +16,7 @@ from .i18n import LANGUAGE_COOKIE, LANGUAGES, requested_language
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Settings → extensions → blueprints → CLI → error pages."""
+    """Settings → extensions → blueprints → mail renderers → CLI → error pages."""
     app = Flask(
         __name__,
         instance_path=str((config or {}).get("INSTANCE_PATH") or INSTANCE_PATH),
@@ -45,6 +45,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_map.converters["int"] = DatabaseIdConverter
     app.before_request(refuse_nul_characters)
     _register_blueprints(app)
+
+    from .registration.mails import register_renderers
+
+    register_renderers(app)
 
     from .cli import summit_cli
 

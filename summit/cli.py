@@ -12,8 +12,8 @@ from flask.cli import AppGroup
 from . import demo
 from .auth.service import create_user, find_user, has_any_user, password_matches
 from .extensions import db
-from .mail import deliver_due, retry_failed_now, run_worker
 from .models import Event, Role
+from .outbox import deliver_due, retry_failed_now, run_worker
 
 summit_cli = AppGroup("summit", help="Summit's own commands.")
 

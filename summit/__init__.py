@@ -50,9 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     register_renderers(app)
 
-    from .cli import summit_cli
-
-    app.cli.add_command(summit_cli)
+    _register_commands(app)
 
     from .errors import register_error_pages
 
@@ -119,6 +117,16 @@ def _init_extensions(app: Flask) -> None:
                 LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
             )
         return response
+
+
+def _register_commands(app: Flask) -> None:
+    """`flask summit …`: the group, with the commands each area adds as it is imported."""
+    from . import backup_commands, demo_commands  # noqa: F401
+    from .auth import commands as _auth_commands  # noqa: F401
+    from .badges import commands as _badge_commands  # noqa: F401
+    from .cli import summit_cli
+
+    app.cli.add_command(summit_cli)
 
 
 def _register_blueprints(app: Flask) -> None:

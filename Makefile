@@ -22,11 +22,14 @@ run: system-packages-run $(VENV)/.installed-run catalogs db-upgrade
 	@echo "Summit is running at http://$(HOST):$(PORT)/"
 	@$(FLASK) run --host $(HOST) --port $(PORT)
 
-test: system-packages-test $(VENV)/.installed-test catalogs browser-test-deps
+test: system-packages-test $(VENV)/.installed-test catalogs browser-test-deps lint
 	$(BIN)/pytest
 
+# Style and errors (ruff), and the import contracts of pyproject.toml (import-linter):
+# the outbox and the links import no area, no cycles, views over services.
 lint: $(VENV)/.installed-test
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # Production serving: gunicorn as gunicorn.conf.py sizes it (WEB_CONCURRENCY,
 # GUNICORN_THREADS, GUNICORN_BIND=127.0.0.1:8000 behind nginx). Set SUMMIT_ENV=production,

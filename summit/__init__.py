@@ -16,7 +16,7 @@ from .i18n import LANGUAGE_COOKIE, LANGUAGES, requested_language
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Settings → extensions → blueprints → CLI → error pages."""
+    """Settings → extensions → blueprints → mail renderers → CLI → error pages."""
     app = Flask(
         __name__,
         instance_path=str((config or {}).get("INSTANCE_PATH") or INSTANCE_PATH),
@@ -46,9 +46,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.before_request(refuse_nul_characters)
     _register_blueprints(app)
 
-    from .cli import summit_cli
+    from .registration.mails import register_renderers
 
-    app.cli.add_command(summit_cli)
+    register_renderers(app)
+
+    _register_commands(app)
 
     from .errors import register_error_pages
 
@@ -115,6 +117,16 @@ def _init_extensions(app: Flask) -> None:
                 LANGUAGE_COOKIE, chosen, max_age=365 * 24 * 3600, samesite="Lax", httponly=True
             )
         return response
+
+
+def _register_commands(app: Flask) -> None:
+    """`flask summit …`: the group, with the commands each area adds as it is imported."""
+    from . import backup_commands, demo_commands  # noqa: F401
+    from .auth import commands as _auth_commands  # noqa: F401
+    from .badges import commands as _badge_commands  # noqa: F401
+    from .cli import summit_cli
+
+    app.cli.add_command(summit_cli)
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -28,14 +28,16 @@ from collections import OrderedDict
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Response, make_response, request
 from werkzeug.http import is_resource_modified
 
 from .config import PROJECT_ROOT
 from .models import Event
-from .program.service import EventVersion
+
+if TYPE_CHECKING:  # annotations only: at run time, caching needs nothing of the programme
+    from .program.service import EventVersion
 
 
 def _release_fingerprint() -> str:

@@ -3,10 +3,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
-from .mail import MailKind
 from .models import (
     CoHostRole,
     ForumKind,
+    MailKind,
     MailStatus,
     RegistrationCategory,
     RegistrationStatus,

@@ -391,6 +391,17 @@ class MailStatus(enum.StrEnum):
     FAILED = "failed"
 
 
+class MailKind(enum.StrEnum):
+    """What a mail is about: ``MailMessage.kind``, by which the outbox finds its renderer."""
+
+    CONFIRMATION = "confirmation"
+    LINK = "link"
+    PROMOTION = "promotion"
+    CANCELLATION = "cancellation"
+    # To the address of a cancelled registration that someone tried to register again.
+    REGISTER_AGAIN = "register_again"
+
+
 class MailMessage(db.Model):
     """An outgoing mail, queued in the same transaction as the change it reports and
     rendered when it is sent, so a crash in between loses nothing."""
@@ -406,6 +417,7 @@ class MailMessage(db.Model):
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
+    # A MailKind's value (a string column, so that a new kind needs no migration).
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(254))
     # The site's address when the mail was queued, for the links inside it.

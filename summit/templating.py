@@ -9,7 +9,6 @@ from datetime import datetime
 from flask import Flask, request, url_for
 
 from . import i18n, labels
-from .admin.navigation import entries_for_current_user
 from .program.current import current_event
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -37,7 +36,6 @@ def register_template_helpers(app: Flask) -> None:
         same_page_in=same_page_in,
         languages=i18n.LANGUAGES,
         labels=labels,
-        admin_nav=entries_for_current_user,
     )
 
     def event_zone() -> str:

@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from summit import create_app
 from summit.config import normalise_database_url
 from summit.extensions import db
-from summit.mail import SENDER_THREAD
+from summit.outbox import SENDER_THREAD
 
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 

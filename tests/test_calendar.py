@@ -20,8 +20,8 @@ from sqlalchemy import select
 from summit.caching import LRUCache
 from summit.calendar.ical import fold
 from summit.extensions import db
-from summit.mail import deliver_due
 from summit.models import Event, Forum, ProgrammeSession, Registration
+from summit.outbox import deliver_due
 from summit.registration import service as registration_service
 from summit.registration.service import AttendeeDetails
 

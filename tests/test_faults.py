@@ -18,8 +18,8 @@ from flask import Response
 from sqlalchemy import create_engine, func, make_url, select, text
 
 from summit.extensions import db
-from summit.mail import OWN_SEND_LEASE, deliver_after_response, deliver_due
 from summit.models import MailMessage, MailStatus, Registration, Seat, SeatStatus
+from summit.outbox import OWN_SEND_LEASE, deliver_after_response, deliver_due
 
 from .servers import Browser, free_port, gunicorn
 from .test_mail import Inbox, wait_for
@@ -248,13 +248,13 @@ def test_a_database_gone_after_the_commit_leaves_the_mail_queued_for_later(
         register_directly(demo_event, "gone@faults.example.cn", [])
         set_connections_allowed(url, False)
         try:
-            with caplog.at_level(logging.WARNING, logger="summit.mail"):
+            with caplog.at_level(logging.WARNING, logger="summit.outbox"):
                 response = deliver_after_response(Response("registered"))
                 response.close()  # the server is done with the response: waits for the mail
         finally:
             set_connections_allowed(url, True)
 
-    postponed = [record for record in caplog.records if record.name == "summit.mail"]
+    postponed = [record for record in caplog.records if record.name == "summit.outbox"]
     assert [record.getMessage() for record in postponed] == [
         "mail delivery postponed, the database is unavailable: OperationalError"]
     assert not any(record.exc_info for record in caplog.records)

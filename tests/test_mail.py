@@ -18,8 +18,8 @@ from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
 from summit.extensions import db
-from summit.mail import NEXT_DUE_CHECK, deliver_due
 from summit.models import MailMessage, MailStatus, utcnow
+from summit.outbox import NEXT_DUE_CHECK, deliver_due
 
 from .servers import PROJECT_ROOT, free_port
 from .test_program import page_text
@@ -136,8 +136,8 @@ def test_a_request_holds_its_first_mails_for_itself_and_sends_a_bulk_of_them_too
 ):
     from flask import Response
 
-    from summit.mail import HELD_PER_REQUEST, deliver_after_response
     from summit.models import Event
+    from summit.outbox import HELD_PER_REQUEST, deliver_after_response
     from summit.registration import service
     from summit.registration.service import AttendeeDetails
 

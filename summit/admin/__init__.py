@@ -3,7 +3,11 @@ its entry to the navigation."""
 
 from flask import Blueprint
 
+from .navigation import entries_for_current_user
+
 bp = Blueprint("admin", __name__, url_prefix="/admin")
+# The menu of every admin page: the entries the signed-in account may open.
+bp.add_app_template_global(entries_for_current_user, "admin_nav")
 
 from . import accounts, audit_log, home, programme  # noqa: E402,F401  (register their views)
 

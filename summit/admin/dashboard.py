@@ -10,8 +10,8 @@ from flask_login import current_user
 from ..auth.access import role_required
 from ..badges.fonts import cjk_font_status
 from ..extensions import db
-from ..mail import deliver_due
 from ..models import Role
+from ..outbox import deliver_due
 from ..program.current import require_event
 from . import bp
 from .dashboard_service import dashboard as dashboard_figures

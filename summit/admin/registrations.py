@@ -15,7 +15,6 @@ from .. import labels
 from ..auth.access import role_required
 from ..extensions import db
 from ..i18n import localized
-from ..mail import current_link_base, deliver_after_response
 from ..models import (
     AuditEntry,
     MailMessage,
@@ -24,6 +23,7 @@ from ..models import (
     RegistrationStatus,
     Role,
 )
+from ..outbox import deliver_after_response
 from ..program.current import require_event
 from ..registration import service
 from ..registration.forum_times import ForumTimetable, describe_clashes, timetable
@@ -34,6 +34,7 @@ from ..registration.service import (
     OverlappingForums,
     UnknownForum,
 )
+from ..urls import current_link_base
 from ..user_input import database_int
 from . import bp, csv_io
 from . import registration_changes as changes

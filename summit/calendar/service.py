@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from ..caching import LRUCache, Validators, programme_key, programme_validators
 from ..i18n import LANGUAGES, localized
-from ..mail import url_builder
 from ..models import (
     Event,
     Forum,
@@ -33,6 +32,7 @@ from ..models import (
     SeatStatus,
 )
 from ..program.service import EventVersion, programme_sessions
+from ..urls import url_builder
 from . import frab, ical, spreadsheet
 
 # Enough for every feed of a large programme in both languages, a few times over.

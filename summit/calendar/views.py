@@ -17,12 +17,12 @@ from flask import Blueprint, Response, abort, request
 from ..caching import cache_control, conditional
 from ..extensions import db
 from ..i18n import LANGUAGES, current_language, localized
-from ..mail import current_link_base, external_url
 from ..models import ProgrammeSession
 from ..program import service as programme
 from ..program.current import require_event_version
 from ..program.service import EventVersion
 from ..registration.service import find_by_token
+from ..urls import current_link_base, external_url
 from . import service
 from .content import location_of
 from .service import Feed, Format

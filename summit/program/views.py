@@ -10,8 +10,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..caching import cache_control, conditional, programme_validators
 from ..extensions import db
 from ..i18n import current_language
-from ..mail import current_link_base
 from ..models import Event
+from ..urls import current_link_base
 from . import service
 from .current import require_event
 

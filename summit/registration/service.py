@@ -24,11 +24,11 @@ from sqlalchemy.orm import Session, joinedload, selectinload
 
 from .. import audit
 from ..database import begin_write
-from ..mail import MailKind, enqueue
 from ..models import (
     Event,
     Forum,
     ForumKind,
+    MailKind,
     MailMessage,
     Registration,
     RegistrationCategory,
@@ -37,6 +37,7 @@ from ..models import (
     SeatStatus,
     utcnow,
 )
+from ..outbox import enqueue
 from .forum_times import clashes
 from .tokens import new_checkin_code, new_token, plausible_token, same_token, token_digest
 
@@ -468,7 +469,7 @@ def promote_registration(
     moved_up = {registration.id: registration}
     moved_up.update((seat.registration_id, seat.registration) for seat in promoted)
     for person in moved_up.values():
-        enqueue(session, person, MailKind.PROMOTION, link_base)
+        _queue_mail(session, person, MailKind.PROMOTION, link_base)
     return promoted
 
 
@@ -486,7 +487,7 @@ def promote_seat(
     ):
         raise NotWaiting("not on the forum's waiting list")
     seat.status = SeatStatus.CONFIRMED
-    enqueue(session, registration, MailKind.PROMOTION, link_base)
+    _queue_mail(session, registration, MailKind.PROMOTION, link_base)
     return seat
 
 
@@ -505,7 +506,7 @@ def _fill_and_notify(
     for seat in fill_forums(session, forums):
         moved_up[seat.registration_id] = seat.registration
     for registration in moved_up.values():
-        enqueue(session, registration, MailKind.PROMOTION, link_base)
+        _queue_mail(session, registration, MailKind.PROMOTION, link_base)
     return list(moved_up.values())
 
 
@@ -601,7 +602,7 @@ def _claim_address(
         session.rollback()
         begin_write(session)
         return None
-    enqueue(session, registration, MailKind.CONFIRMATION, link_base)
+    _queue_mail(session, registration, MailKind.CONFIRMATION, link_base)
     # Noted here, before the event's lock: every registration waits for that lock, so
     # it is held for nothing but the place and seats.
     record_attendee_action(session, "register", registration)
@@ -639,7 +640,7 @@ def enrol(
         _new_secret(registration)
     _fill_in(registration, details, now)
     _admit(session, event, registration, forums, now, beyond_capacity)
-    enqueue(session, registration, MailKind.CONFIRMATION, link_base)
+    _queue_mail(session, registration, MailKind.CONFIRMATION, link_base)
     return registration
 
 
@@ -786,13 +787,22 @@ def withdraw(
         seat.status = SeatStatus.CANCELLED
     session.flush()
     moved_up = _fill_and_notify(session, event, freed, link_base, admit=was_confirmed)
-    enqueue(session, registration, MailKind.CANCELLATION, link_base)
+    _queue_mail(session, registration, MailKind.CANCELLATION, link_base)
     return moved_up
+
+
+def _queue_mail(
+    session: Session, registration: Registration, kind: MailKind, link_base: str
+) -> None:
+    """Queue a mail of this kind to the registration's address, in the caller's
+    transaction (registration.mails writes it when it is sent)."""
+    enqueue(session, MailMessage(registration=registration, kind=kind.value,
+                                 recipient=registration.email, link_base=link_base))
 
 
 def queue_link(session: Session, registration: Registration, link_base: str) -> None:
     """Queue a mail with the private link, in the caller's transaction."""
-    enqueue(session, registration, MailKind.LINK, link_base)
+    _queue_mail(session, registration, MailKind.LINK, link_base)
 
 
 def ask_for_link(session: Session, registration: Registration, link_base: str) -> bool:
@@ -822,8 +832,8 @@ def mail_link_on_request(
     if sent_lately >= LINK_MAILS_PER_HOUR:
         return False
     cancelled = registration.status == RegistrationStatus.CANCELLED
-    enqueue(session, registration,
-            MailKind.REGISTER_AGAIN if cancelled else MailKind.LINK, link_base)
+    _queue_mail(session, registration,
+                MailKind.REGISTER_AGAIN if cancelled else MailKind.LINK, link_base)
     record_attendee_action(session, "resend_link", registration)
     return True
 

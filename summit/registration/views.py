@@ -18,9 +18,10 @@ from wtforms.fields.choices import SelectChoice
 from ..database import read_before_writing
 from ..extensions import db, limiter
 from ..i18n import current_language, localized
-from ..mail import current_link_base, deliver_after_response
 from ..models import Registration, RegistrationCategory, SeatStatus
+from ..outbox import deliver_after_response
 from ..program.current import require_event
+from ..urls import current_link_base
 from . import service
 from .forms import CancelForm, ForumChoiceForm, RegistrationForm, ResendForm
 from .forum_times import describe_clashes, timetable

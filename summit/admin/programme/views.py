@@ -24,7 +24,6 @@ from wtforms.validators import AnyOf
 
 from ...auth.access import role_required
 from ...extensions import db
-from ...mail import current_link_base, deliver_after_response
 from ...models import (
     CoHost,
     Forum,
@@ -37,9 +36,11 @@ from ...models import (
     SessionSpeaker,
     Speaker,
 )
+from ...outbox import deliver_after_response
 from ...program import service as programme
 from ...program.current import current_event
 from ...registration.service import seats_taken
+from ...urls import current_link_base
 from ...user_input import database_int
 from .. import bp
 from ..navigation import add_entry

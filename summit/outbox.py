@@ -1,7 +1,9 @@
-"""Outgoing mail: queued in the database with the change it reports, sent after the commit.
+"""The outbox: outgoing mail queued in the database with the change it reports, sent
+after the commit. It knows nothing of what a mail says: each area registers, by the
+mail's kind, the renderer that writes it (``register_renderer``).
 
 A mail is a row in ``mail_message`` written in the same transaction as the
-registration (so a crash between "seat taken" and "mail sent" loses nothing),
+change it reports (so a crash between "seat taken" and "mail sent" loses nothing),
 then rendered and delivered by a short-lived thread that the request starts once
 it has committed, beside its response. The first mails a request queues are held
 for that thread from the start; should it never send them (a process killed), they
@@ -17,45 +19,29 @@ written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
 
 from __future__ import annotations
 
-import enum
-import functools
 import logging
 import secrets
 import smtplib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import timedelta
 from email.header import Header
 from email.message import Message
-from email.mime.multipart import MIMEMultipart
-from email.mime.text import MIMEText
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
-from urllib.parse import urlsplit
 
-from flask import Flask, current_app, has_request_context, render_template, request
-from flask_babel import force_locale
-from flask_babel import gettext as _
-from sqlalchemy import bindparam, inspect, select, update
+from flask import Flask, current_app, has_request_context
+from sqlalchemy import Select, bindparam, inspect, select, update
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session, joinedload, scoped_session
-from werkzeug.sansio.utils import get_current_url
+from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.sql.base import ExecutableOption
 
 from .database import begin_write, release_session
 from .extensions import db
-from .i18n import LANGUAGES, localized
-from .models import (
-    Event,
-    MailMessage,
-    MailStatus,
-    Registration,
-    RegistrationStatus,
-    Seat,
-    utcnow,
-)
-from .program.current import use_event
+from .models import MailMessage, MailStatus, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -83,163 +69,97 @@ WORKER_IDLE_SECONDS = 1.0
 WORKER_BATCH = 20
 # The name of the threads that send a request's mails after its commit.
 SENDER_THREAD = "summit-mail-after-commit"
+# Where an app keeps its renderers (``register_renderer``).
+RENDERERS = "summit.outbox"
 
 
-class MailKind(enum.StrEnum):
-    CONFIRMATION = "confirmation"
-    LINK = "link"
-    PROMOTION = "promotion"
-    CANCELLATION = "cancellation"
-    # To the address of a cancelled registration that someone tried to register again.
-    REGISTER_AGAIN = "register_again"
-
-
-def _subjects() -> dict[MailKind, str]:
-    return {
-        MailKind.CONFIRMATION: _("Your registration for %(event)s"),
-        MailKind.LINK: _("Your private link for %(event)s"),
-        MailKind.PROMOTION: _("You have moved up from the waiting list: %(event)s"),
-        MailKind.CANCELLATION: _("Your registration for %(event)s is cancelled"),
-        MailKind.REGISTER_AGAIN: _("Register again for %(event)s"),
-    }
-
-
-def current_link_base() -> str:
-    """The site's public address for links in mails and feeds: BASE_URL, or else this
-    request's host, which Flask has checked against TRUSTED_HOSTS (config.trusted_hosts
-    leaves them open only when BASE_URL is set)."""
-    return current_app.config.get("BASE_URL") or _site_address(request.scheme, request.host)
-
-
-@functools.lru_cache(maxsize=64)
-def _site_address(scheme: str, host: str) -> str:
-    """``request.host_url`` without its slash, worked out once per host: every page and
-    feed asks, and building it cost a cached feed's answer 3 % of its time."""
-    return get_current_url(scheme, host).rstrip("/")
-
-
-def enqueue(
-    session: Session, registration: Registration, kind: MailKind, link_base: str
-) -> MailMessage:
-    """Queue a mail in the caller's transaction. While serving a request, the first few
-    are held for that request's ``deliver_after_response``: no other sender takes them
-    unless that send never happens. Others are due at once."""
+def enqueue(session: Session, mail: MailMessage) -> MailMessage:
+    """Queue a mail (its kind, recipient and what it is about set) in the caller's
+    transaction. While serving a request, the first few are held for that request's
+    ``deliver_after_response``: no other sender takes them unless that send never
+    happens. Others are due at once."""
     now = utcnow()
     queued = session.info.setdefault(QUEUED_IN_SESSION, [])
     held = has_request_context() and len(queued) < HELD_PER_REQUEST
-    mail = MailMessage(
-        registration=registration,
-        kind=kind.value,
-        recipient=registration.email,
-        link_base=link_base,
-        status=MailStatus.SENDING if held else MailStatus.PENDING,
-        attempts=1 if held else 0,
-        next_attempt_at=now + OWN_SEND_LEASE if held else now,
-        claimed_at=now if held else None,
-    )
+    mail.status = MailStatus.SENDING if held else MailStatus.PENDING
+    mail.attempts = 1 if held else 0
+    mail.next_attempt_at = now + OWN_SEND_LEASE if held else now
+    mail.claimed_at = now if held else None
     session.add(mail)
     queued.append((mail, held))
     return mail
 
 
-def url_builder(link_base: str) -> Callable[..., str]:
-    """``build(endpoint, **values)``: absolute URLs to our pages under ``link_base``,
-    built without a request; for many links at once (a feed links every session)."""
-    parts = urlsplit(link_base)
-    adapter = current_app.url_map.bind(
-        parts.netloc, script_name=parts.path or "/", url_scheme=parts.scheme or "https"
-    )
-    return lambda endpoint, **values: adapter.build(endpoint, values, force_external=True)
-
-
-def external_url(link_base: str, endpoint: str, **values) -> str:
-    """An absolute URL to one of our pages, built without a request."""
-    return url_builder(link_base)(endpoint, **values)
-
-
 # --- rendering -------------------------------------------------------------
 
 
-def render(session: Session, mail: MailMessage) -> tuple[str, Message]:
-    """The subject and the full message for a queued mail, in the attendee's language,
-    from the registration as it stands now. Built with the email package's compat32
-    classes: its modern API re-parses every header and cost more than the rest of
-    the mail together."""
-    from .calendar.service import attendee_ics
-    from .registration.service import attendee_summary, register_again_key
+@dataclass(frozen=True)
+class Rendered:
+    """What a renderer writes: the outbox adds the sender, the date and the message id."""
 
-    registration = mail.registration
-    event = registration.event
-    # The pages' templates show the site's event: for a mail, the one it is about.
-    use_event(event)
-    kind = MailKind(mail.kind)
-    link = url_builder(mail.link_base)
-    with force_locale(LANGUAGES.get(registration.locale, LANGUAGES["zh"])):
-        context = {
-            "kind": kind,
-            "event": event,
-            "registration": registration,
-            "summary": attendee_summary(session, registration),
-            "private_link": link("registration.attendee", token=registration.token),
-            "agenda_link": link("program.agenda"),
-        }
-        if kind is MailKind.REGISTER_AGAIN:
-            context["register_again_link"] = link(
-                "registration.register_again",
-                key=register_again_key(current_app.secret_key, registration))
-        subject = " ".join((_subjects()[kind] % {"event": localized(event, "name")}).split())
-        body = MIMEMultipart("alternative", boundary=_boundary())
-        body.attach(MIMEText(render_template("mail/registration.txt", **context), "plain", "utf-8"))
-        body.attach(MIMEText(render_template("mail/registration.html", **context), "html", "utf-8"))
-
-    message = body
-    confirmed = registration.status == RegistrationStatus.CONFIRMED
-    if confirmed and kind in (MailKind.CONFIRMATION, MailKind.PROMOTION):
-        # The attendee's own agenda, from the same builder as their calendar feed.
-        agenda = MIMEText(
-            attendee_ics(session, registration, mail.link_base).decode(), "calendar", "utf-8"
-        )
-        agenda.set_param("method", "PUBLISH")
-        agenda.add_header("Content-Disposition", "attachment", filename=f"{event.slug}.ics")
-        message = MIMEMultipart("mixed", boundary=_boundary())
-        message.attach(body)
-        message.attach(agenda)
-    sender_name, sender_address = parseaddr(current_app.config["MAIL_FROM"])
-    message["Subject"] = Header(subject, "utf-8")
-    message["From"] = formataddr((sender_name, sender_address), "utf-8")
-    message["To"] = formataddr((" ".join(registration.full_name.split()), mail.recipient),
-                               "utf-8")
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
-    message["Auto-Submitted"] = "auto-generated"
-    return subject, message
+    subject: str
+    # The MIME content, attachments included.
+    message: Message
+    # Shown beside the recipient's address.
+    recipient_name: str
 
 
-def _boundary() -> str:
+Renderer = Callable[[Session, MailMessage], Rendered]
+
+
+@dataclass
+class _Renderers:
+    by_kind: dict[str, Renderer] = field(default_factory=dict)
+    # A mail by id with what its renderer reads (the registration, its event's forums):
+    # one query, not one lazy query at a time. This and _MARK_SENT are built once, as
+    # every registration sends a mail: building them anew cost as much Python as
+    # running them.
+    load_mail: Select = field(
+        default_factory=lambda: select(MailMessage).where(MailMessage.id == bindparam("mail_id"))
+    )
+
+
+def register_renderer(
+    app: Flask, kinds: Iterable[str], render: Renderer, *reads: ExecutableOption
+) -> None:
+    """Have ``render`` write this app's mails of these kinds, from the mail as it stands
+    when it is sent, in the recipient's language. ``reads`` are loader options on
+    ``MailMessage`` for what rendering reads, loaded with the mail in one query."""
+    renderers = app.extensions.setdefault(RENDERERS, _Renderers())
+    renderers.by_kind.update(dict.fromkeys(kinds, render))
+    if reads:
+        renderers.load_mail = renderers.load_mail.options(*reads)
+
+
+def mime_boundary() -> str:
     """A MIME boundary that cannot occur in our parts: they are all base64 (utf-8 text),
     whose alphabet has no "_". Given one, the generator skips searching the whole
     message for a collision with a boundary of its own."""
     return f"=_{secrets.token_hex(16)}"
 
 
+def _render(session: Session, mail_id: int) -> tuple[MailMessage, str, Message]:
+    """The mail, its subject and its full message. Built with the email package's
+    compat32 classes: its modern API re-parses every header and cost more than the rest
+    of the mail together."""
+    renderers: _Renderers = current_app.extensions[RENDERERS]
+    mail = session.execute(renderers.load_mail, {"mail_id": mail_id}).unique().scalar_one()
+    rendered = renderers.by_kind[mail.kind](session, mail)
+    message = rendered.message
+    sender_name, sender_address = parseaddr(current_app.config["MAIL_FROM"])
+    message["Subject"] = Header(rendered.subject, "utf-8")
+    message["From"] = formataddr((sender_name, sender_address), "utf-8")
+    message["To"] = formataddr((rendered.recipient_name, mail.recipient), "utf-8")
+    message["Date"] = format_datetime(utcnow())
+    message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
+    message["Auto-Submitted"] = "auto-generated"
+    return mail, rendered.subject, message
+
+
 # --- delivery --------------------------------------------------------------
 
 
 UNSENT = (MailStatus.PENDING, MailStatus.SENDING, MailStatus.FAILED)
-# A mail with what rendering it reads (the event's forums name the main forum for the
-# agenda): one query, not one lazy query at a time. This and _MARK_SENT are built once,
-# as every registration sends a mail: building them anew cost as much Python as
-# running them.
-_MAIL_WITH_RECIPIENT = (
-    select(MailMessage)
-    .where(MailMessage.id == bindparam("mail_id"))
-    .options(
-        joinedload(MailMessage.registration).options(
-            joinedload(Registration.event).joinedload(Event.forums),
-            joinedload(Registration.seats).joinedload(Seat.forum),
-        )
-    )
-)
 
 
 def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
@@ -283,8 +203,7 @@ def _send_claimed(session: Session, mail_id: int) -> bool:
     """Render and send a mail this sender holds the claim for, and record how that went.
     Commits; returns whether it went out."""
     try:
-        mail = session.execute(_MAIL_WITH_RECIPIENT, {"mail_id": mail_id}).unique().scalar_one()
-        subject, message = render(session, mail)
+        mail, subject, message = _render(session, mail_id)
         data = message.as_bytes(policy=WIRE_FORMAT)
         _transmit(data, mail.recipient, mail_id)
     except Exception as error:  # noqa: BLE001 - any failure is recorded and retried

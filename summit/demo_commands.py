@@ -1,0 +1,49 @@
+"""`flask summit seed` and `flask summit demo-accounts`: the demo that `make run` shows."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from . import demo
+from .auth.service import create_user, find_user, has_any_user, password_matches
+from .cli import summit_cli
+from .extensions import db
+from .models import Event, Role
+
+# Printed by `make run`; created only in a database that has no account at all.
+DEMO_ACCOUNTS = [
+    ("organizer@example.com", "summit-demo", Role.ADMIN, "Demo organizer"),
+    ("desk@example.com", "summit-desk", Role.CHECKIN, "Demo check-in desk"),
+]
+
+
+@summit_cli.command("seed")
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no event yet.")
+def seed(if_empty: bool) -> None:
+    """Load the Embedded China 2020 demo event (running it again changes nothing)."""
+    if if_empty and db.session.query(Event.id).first() is not None:
+        click.echo("The database already holds an event; the demo was not loaded.")
+        return
+    event = demo.load_demo(db.session)
+    db.session.commit()
+    if event is None:
+        click.echo(f"The demo event {demo.SLUG!r} is already loaded.")
+    else:
+        click.echo(f"Loaded the demo event {demo.SLUG!r}.")
+
+
+@summit_cli.command("demo-accounts")
+def demo_accounts() -> None:
+    """Create the demo organizer and check-in accounts in a database without accounts,
+    and print their logins while they still have the demo passwords."""
+    if current_app.config["SUMMIT_ENV"] == "production":
+        raise click.ClickException("Demo accounts are never created in production.")
+    if not has_any_user(db.session):
+        for email, password, role, name in DEMO_ACCOUNTS:
+            create_user(db.session, email, password, role, name)
+        db.session.commit()
+    for email, password, role, _name in DEMO_ACCOUNTS:
+        user = find_user(db.session, email)
+        if user is not None and password_matches(user, password):
+            click.echo(f"  {role.value:<10} {email} / {password}")

@@ -437,6 +437,13 @@ def sealed_field(response) -> str:
                      response.get_data(as_text=True)).group(1)
 
 
+def confirm_import(client, preview):
+    """Press "Import" on an import's preview page."""
+    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
+    return client.post("/admin/registrations/import/confirm",
+                       data={"csrf_token": token, "sealed": sealed_field(preview)})
+
+
 def count_registrations() -> int:
     return db.session.scalar(select(func.count()).select_from(Registration))
 
@@ -490,9 +497,7 @@ def test_a_good_guest_list_is_previewed_then_imported_at_once(app, organizer, de
     with app.app_context():
         assert count_registrations() == 0
         iot, education = forum_id(CHIP), forum_id("yrd-education-talent")
-    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
-    response = organizer.post("/admin/registrations/import/confirm",
-                              data={"csrf_token": token, "sealed": sealed_field(preview)})
+    response = confirm_import(organizer, preview)
     assert response.status_code == 302
     response.close()
     with app.app_context():
@@ -517,9 +522,7 @@ def test_the_import_is_all_or_nothing_when_the_data_changed_since_the_preview(
     assert preview.status_code == 200
     with app.app_context():
         register(demo_event, "乙", "yi@example.org")  # someone registered meanwhile
-    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
-    response = organizer.post("/admin/registrations/import/confirm",
-                              data={"csrf_token": token, "sealed": sealed_field(preview)})
+    response = confirm_import(organizer, preview)
     assert response.status_code == 409
     assert "This address is registered already" in page_text(response)
     with app.app_context():

@@ -26,14 +26,13 @@ from summit.registration import service
 from .test_admin_registrations import (
     AI,
     CHIP,
-    CSRF_FIELD,
+    confirm_import,
     count_registrations,
     csrf_token,
     forum_id,
     listed_names,
     organizer,  # noqa: F401 (a fixture)
     register,
-    sealed_field,
     sign_in,
     upload,
 )
@@ -149,9 +148,7 @@ def exported_and_imported_again(app, organizer, demo_event, export_url: str) -> 
         db.session.commit()
     preview = upload(organizer, exported, category="vip")
     assert preview.status_code == 200, page_text(preview)
-    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
-    response = organizer.post("/admin/registrations/import/confirm",
-                              data={"csrf_token": token, "sealed": sealed_field(preview)})
+    response = confirm_import(organizer, preview)
     assert response.status_code == 302
     with app.app_context():
         assert count_registrations() == 1

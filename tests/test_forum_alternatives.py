@@ -15,10 +15,9 @@ from summit.models import Event, MailMessage, ProgrammeSession, Registration, Se
 from .test_admin_dashboard import table_rows
 from .test_admin_programme import event_fields, session_fields
 from .test_admin_registrations import (
-    CSRF_FIELD,
     audit_entries,
     bulk_registrations,
-    sealed_field,
+    confirm_import,
     sign_in,
     upload,
 )
@@ -244,9 +243,7 @@ def test_an_import_reports_rows_with_forums_at_the_same_time_and_imports_on_over
     assert preview.status_code == 200
     assert "2 guests are ready to import" in page_text(preview)
     assert f"“{AI_EN}” and “{CHIP_EN}” run at the same time." in page_text(preview)
-    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
-    imported = client.post("/admin/registrations/import/confirm",
-                           data={"csrf_token": token, "sealed": sealed_field(preview)})
+    imported = confirm_import(client, preview)
     assert imported.status_code == 302
     imported.close()
     with app.app_context():

@@ -50,7 +50,7 @@ def grow_programme(app, sessions: int) -> None:
     abstracts of a realistic length in both languages."""
     from sqlalchemy import func, select
 
-    from summit.demo import local_time
+    from summit.demo.seed import local_time
     from summit.extensions import db
     from summit.models import Event, Forum, ForumKind, ProgrammeSession, SessionKind, Speaker
 

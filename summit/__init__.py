@@ -68,7 +68,7 @@ def create_app(config: dict | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from .auth.service import load_active_user
-    from .program.current import current_event
+    from .events.current import current_event
 
     db.init_app(app)
     # Runs before Flask-SQLAlchemy's own teardown (they run in reverse order).
@@ -121,10 +121,11 @@ def _init_extensions(app: Flask) -> None:
 
 def _register_commands(app: Flask) -> None:
     """`flask summit …`: the group, with the commands each area adds as it is imported."""
-    from . import backup_commands, demo_commands  # noqa: F401
     from .auth import commands as _auth_commands  # noqa: F401
+    from .backup import commands as _backup_commands  # noqa: F401
     from .badges import commands as _badge_commands  # noqa: F401
     from .cli import summit_cli
+    from .demo import commands as _demo_commands  # noqa: F401
 
     app.cli.add_command(summit_cli)
 
@@ -134,8 +135,8 @@ def _register_blueprints(app: Flask) -> None:
     from .auth.views import bp as auth_bp
     from .badges.views import bp as badges_bp
     from .calendar.views import bp as calendar_bp
-    from .program.views import bp as program_bp
+    from .programme.views import bp as programme_bp
     from .registration.views import bp as registration_bp
 
-    for blueprint in (program_bp, registration_bp, calendar_bp, badges_bp, auth_bp, admin_bp):
+    for blueprint in (programme_bp, registration_bp, calendar_bp, badges_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)

@@ -11,8 +11,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
+from .events.current import use_event
 from .extensions import db, limiter
-from .program.current import use_event
 
 MACHINE_SUFFIXES = (".ics", ".xml", ".json", ".csv", ".pdf")
 

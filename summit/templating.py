@@ -9,7 +9,7 @@ from datetime import datetime
 from flask import Flask, request, url_for
 
 from . import i18n, labels
-from .program.current import current_event
+from .events.current import current_event
 
 HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 DEFAULT_COLOUR = "#1f6feb"
@@ -20,7 +20,7 @@ def same_page_in(lang: str) -> str:
     arguments = request.args.to_dict(flat=False)
     arguments["lang"] = [lang]
     if request.endpoint is None:
-        return url_for("program.home", lang=lang)
+        return url_for("programme.home", lang=lang)
     return url_for(request.endpoint, **(request.view_args or {}), **arguments)
 
 

@@ -123,7 +123,7 @@ def app_context(app: Flask) -> Iterator[None]:
 @pytest.fixture
 def demo_event(app: Flask):
     """The Embedded China 2020 demo, loaded and committed; returns its event id."""
-    from summit.demo import load_demo
+    from summit.demo.seed import load_demo
 
     with app.app_context():
         event = load_demo(db.session)

@@ -13,7 +13,7 @@ from summit.extensions import db
 from summit.models import Event, Forum, MailMessage, MailStatus, Registration, utcnow
 
 from .test_admin_registrations import AI, CHIP, audit_entries, forum_id, register, sign_in
-from .test_program import page_text
+from .test_programme import page_text
 
 SHANGHAI_MIDNIGHT = datetime(2020, 11, 1, 16, 0, tzinfo=UTC)  # 2 Nov 00:00 in Shanghai
 

@@ -30,7 +30,7 @@ from summit.registration import service as registration
 from summit.registration.service import AttendeeDetails
 
 from .test_auth import csrf_token, email_of, make_accounts, sign_in_as
-from .test_program import page_text
+from .test_programme import page_text
 
 KEYNOTE_HE = "Trusted embedded software: a cornerstone of new infrastructure"
 NANODET = "NanoDet: a 1.8 MB anchor-free detector at 97 fps on a mobile ARM CPU"

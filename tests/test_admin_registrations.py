@@ -31,7 +31,7 @@ from summit.registration import service
 from summit.registration.service import AttendeeDetails
 from summit.registration.tokens import new_checkin_code, new_token, token_digest
 
-from .test_program import page_text
+from .test_programme import page_text
 
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 LINK_BASE = "http://summit.test"

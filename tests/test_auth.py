@@ -16,7 +16,7 @@ from summit.auth import service
 from summit.extensions import db
 from summit.models import AuditEntry, LoginAttempt, Role, User, utcnow
 
-from .test_program import page_text
+from .test_programme import page_text
 
 CSRF_FIELD = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 PASSWORDS = {

@@ -36,7 +36,7 @@ from .test_admin_registrations import (
     sign_in,
     upload,
 )
-from .test_program import page_text
+from .test_programme import page_text
 from .test_registration import csrf_token as public_csrf_token
 from .test_registration import form_fields, outbox_mails, post_registration
 

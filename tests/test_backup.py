@@ -15,9 +15,10 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from summit import audit, backup
+from summit import audit
 from summit.auth.service import create_user, password_matches
-from summit.backup import FORMAT_VERSION
+from summit.backup import service as backup
+from summit.backup.service import FORMAT_VERSION
 from summit.extensions import db
 from summit.models import (
     Event,
@@ -32,7 +33,7 @@ from summit.models import (
 )
 
 from .conftest import fresh_database_url, make_app
-from .test_program import page_text
+from .test_programme import page_text
 from .test_registration import forum_id, post_registration, register_directly, set_capacity
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256))

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from summit.admin.checkin_service import Outcome, check_in_code
+from summit.checkin.service import Outcome, check_in_code
 from summit.extensions import db
 from summit.models import Event, Registration, RegistrationStatus, Role, User
 from summit.registration import service
 
 from .test_admin_registrations import LINK_BASE, audit_entries, csrf_token, register, sign_in
-from .test_program import page_text
+from .test_programme import page_text
 
 CLOCK = re.compile(r"Already checked in on .+ at (\d\d:\d\d)\.")
 

@@ -22,7 +22,7 @@ from .test_admin_registrations import (
     upload,
 )
 from .test_admin_registrations import csrf_token as admin_csrf
-from .test_program import page_text
+from .test_programme import page_text
 from .test_registration import (
     csrf_token,
     forum_id,

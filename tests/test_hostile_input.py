@@ -20,7 +20,7 @@ from summit.user_input import DatabaseIdConverter
 
 from .conftest import make_app
 from .test_admin_registrations import CSRF_FIELD, listed_names, register, sign_in
-from .test_program import page_text
+from .test_programme import page_text
 
 TOO_LARGE = [0, 2**31, 2**63, 2**64, 10**40]
 ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")

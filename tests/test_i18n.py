@@ -13,7 +13,7 @@ from zoneinfo import available_timezones
 import pytest
 from sqlalchemy import inspect, select
 
-from summit.admin.csv_io import IMPORT_COLUMNS
+from summit.admin.registrations.csv_io import IMPORT_COLUMNS
 from summit.extensions import db
 from summit.models import (
     CoHost,

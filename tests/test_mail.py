@@ -22,7 +22,7 @@ from summit.models import MailMessage, MailStatus, utcnow
 from summit.outbox import NEXT_DUE_CHECK, deliver_due
 
 from .servers import PROJECT_ROOT, free_port
-from .test_program import page_text
+from .test_programme import page_text
 from .test_registration import forum_id, post_registration
 
 

@@ -172,7 +172,7 @@ def test_every_route_answers_with_the_security_headers(app, client, demo_event):
         if response.mimetype == "text/html":
             assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, path
         checked.append(rule.endpoint)
-    assert {"program.agenda", "registration.attendee", "calendar.programme_calendar",
+    assert {"programme.agenda", "registration.attendee", "calendar.programme_calendar",
             "static", "admin.checkin"} <= set(checked)
 
 

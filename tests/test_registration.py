@@ -28,7 +28,7 @@ from summit.models import (
 from summit.registration import service
 from summit.registration.service import AttendeeDetails
 
-from .test_program import page_text
+from .test_programme import page_text
 
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 LINK_BASE = "http://summit.test"

@@ -11,7 +11,7 @@ from summit.extensions import db
 from summit.models import MailMessage, Registration, RegistrationStatus
 from summit.registration.service import LINK_MAILS_PER_HOUR
 
-from .test_program import page_text
+from .test_programme import page_text
 from .test_registration import csrf_token, form_fields, outbox_mails, post_registration
 
 VICTIM = "liu.yunjie@pml.example.cn"

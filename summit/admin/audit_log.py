@@ -18,11 +18,11 @@ from wtforms.validators import Optional
 from .. import audit as audit_trail
 from .. import labels
 from ..auth.access import role_required
+from ..events.current import current_event
 from ..extensions import db
 from ..forms import QueryForm, within_the_calendar
 from ..i18n import format_moment, localized
 from ..models import AuditEntry, Role
-from ..program.current import current_event
 from ..user_input import database_int
 from . import bp
 from .navigation import add_entry

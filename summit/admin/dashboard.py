@@ -9,15 +9,15 @@ from flask_login import current_user
 
 from ..auth.access import role_required
 from ..badges.fonts import cjk_font_status
+from ..events.current import require_event
 from ..extensions import db
 from ..models import Role
 from ..outbox import deliver_due
-from ..program.current import require_event
 from . import bp
 from .dashboard_service import dashboard as dashboard_figures
 from .dashboard_service import retry_failed_mails
 from .navigation import add_entry
-from .registration_forms import ActionForm
+from .registrations.forms import ActionForm
 
 ORGANIZERS = (Role.ORGANIZER,)
 # Mails sent while the organizer waits; the rest go with `flask summit send-mail`.

@@ -26,8 +26,8 @@ from ..models import (
     utcnow,
 )
 from ..registration.forum_times import forum_spans, overlapping_pairs
+from ..registration.listing import checked_in_progress
 from ..registration.service import choosable_forums
-from .registration_list import checked_in_progress
 
 FAILED_MAILS_SHOWN = 50
 HELD_TOGETHER_SHOWN = 100

@@ -11,8 +11,8 @@ from flask import current_app
 from sqlalchemy import text
 
 from ..cli import summit_cli
+from ..events.service import find_event
 from ..extensions import db
-from ..program.service import find_event
 from . import service
 from .fonts import EMOJI_INSTALL_HINT, INSTALL_HINT, check_fonts
 from .layouts import DEFAULT_LAYOUT, LAYOUTS

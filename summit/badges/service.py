@@ -1,5 +1,5 @@
 """Which badges to print, in which order: the batch print's filter, read from a query
-string or the command line, and the registrations it selects."""
+string or the command line, the registrations it selects, and noting them as printed."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
+from .. import audit
 from ..collation import name_key, sort_key
 from ..models import (
     Event,
@@ -20,6 +21,8 @@ from ..models import (
     RegistrationStatus,
     Seat,
     SeatStatus,
+    User,
+    utcnow,
 )
 from .fonts import missing_glyphs
 from .layouts import DEFAULT_LAYOUT, LAYOUTS, Layout
@@ -139,3 +142,36 @@ def lost_characters(registrations: list[Registration]) -> list[LostCharacters]:
         if missing:
             found.append(LostCharacters(registration, missing))
     return found
+
+
+def mark_badges_printed(
+    session: Session, actor: User, event: Event, registration_ids: list[int]
+) -> int:
+    """Note that these badges are printed now; returns how many."""
+    now = utcnow()
+    ids = list(
+        session.scalars(
+            select(Registration.id).where(
+                Registration.event_id == event.id, Registration.id.in_(registration_ids)
+            )
+        )
+    )
+    if not ids:
+        return 0
+    session.execute(
+        update(Registration)
+        .where(Registration.id.in_(ids))
+        .values(badge_printed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    for registration_id in ids:
+        audit.record(
+            session,
+            actor,
+            "badge_printed",
+            "registration",
+            registration_id,
+            after={"badge_printed_at": now.isoformat()},
+        )
+    session.commit()
+    return len(ids)

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ..caching import LRUCache, Validators, programme_key, programme_validators
+from ..events.service import EventVersion
 from ..i18n import LANGUAGES, localized
 from ..models import (
     Event,
@@ -31,7 +32,7 @@ from ..models import (
     RegistrationStatus,
     SeatStatus,
 )
-from ..program.service import EventVersion, programme_sessions
+from ..programme.service import programme_sessions
 from ..urls import url_builder
 from . import frab, ical, spreadsheet
 
@@ -173,7 +174,7 @@ def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
     link = url_builder(base)
 
     def session_url(item: ProgrammeSession) -> str:
-        return link("program.session_detail", session_id=item.id, lang=lang)
+        return link("programme.session_detail", session_id=item.id, lang=lang)
 
     site = urlsplit(base)
     site_name = site.netloc + site.path.rstrip("/")
@@ -186,7 +187,7 @@ def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
                 lang=lang,
                 stamp=event.programme_updated_at,
                 site=site_name,
-                event_url=link("program.agenda", lang=lang),
+                event_url=link("programme.agenda", lang=lang),
                 session_url=session_url,
             )
         if form is Format.CSV:
@@ -197,7 +198,7 @@ def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
             lang=lang,
             site=site_name,
             base_url=base + "/",
-            event_url=link("program.home", lang=lang),
+            event_url=link("programme.home", lang=lang),
             schedule_url=link(f"calendar.schedule_{form.value}", lang=lang),
             session_url=session_url,
         )

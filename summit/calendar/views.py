@@ -15,12 +15,12 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, abort, request
 
 from ..caching import cache_control, conditional
+from ..events.current import require_event_version
+from ..events.service import EventVersion
 from ..extensions import db
 from ..i18n import LANGUAGES, current_language, localized
 from ..models import ProgrammeSession
-from ..program import service as programme
-from ..program.current import require_event_version
-from ..program.service import EventVersion
+from ..programme import service as programme
 from ..registration.service import find_by_token
 from ..urls import current_link_base, external_url
 from . import service
@@ -147,7 +147,7 @@ def google_event_link(item: ProgrammeSession) -> str:
         "text": localized(item, "title", lang),
         "dates": "/".join(moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
                           for moment in (item.starts_at, item.ends_at)),
-        "details": external_url(current_link_base(), "program.session_detail",
+        "details": external_url(current_link_base(), "programme.session_detail",
                                 session_id=item.id, lang=lang),
         "location": location_of(item, localized(event, "venue", lang), lang),
         "ctz": event.timezone,

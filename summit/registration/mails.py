@@ -12,10 +12,10 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session, joinedload
 
 from ..calendar.service import attendee_ics
+from ..events.current import use_event
 from ..i18n import LANGUAGES, localized
 from ..models import Event, MailKind, MailMessage, Registration, RegistrationStatus, Seat
 from ..outbox import Rendered, mime_boundary, register_renderer
-from ..program.current import use_event
 from ..urls import url_builder
 from .service import attendee_summary, register_again_key
 
@@ -58,7 +58,7 @@ def render(session: Session, mail: MailMessage) -> Rendered:
             "registration": registration,
             "summary": attendee_summary(session, registration),
             "private_link": link("registration.attendee", token=registration.token),
-            "agenda_link": link("program.agenda"),
+            "agenda_link": link("programme.agenda"),
         }
         if kind is MailKind.REGISTER_AGAIN:
             context["register_again_link"] = link(

@@ -16,11 +16,11 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from ..database import read_before_writing
+from ..events.current import require_event
 from ..extensions import db, limiter
 from ..i18n import current_language, localized
 from ..models import Registration, RegistrationCategory, SeatStatus
 from ..outbox import deliver_after_response
-from ..program.current import require_event
 from ..urls import current_link_base
 from . import service
 from .forms import CancelForm, ForumChoiceForm, RegistrationForm, ResendForm

@@ -27,7 +27,7 @@ from flask import Flask
 from flask_migrate import upgrade
 from sqlalchemy import select
 
-from summit.demo import load_demo
+from summit.demo.seed import load_demo
 from summit.extensions import db
 from summit.models import MailMessage
 

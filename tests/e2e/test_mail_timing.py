@@ -24,7 +24,7 @@ import pytest
 from aiosmtpd.controller import Controller
 from flask_migrate import upgrade
 
-from summit.demo import load_demo
+from summit.demo.seed import load_demo
 from summit.extensions import db
 
 from ..conftest import fresh_database_url, make_app

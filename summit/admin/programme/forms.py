@@ -37,11 +37,11 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ...events.current import current_event
 from ...forms import clean_text, printable, printable_lines, within_the_calendar
 from ...i18n import localized
 from ...labels import CO_HOST_ROLES, FORUM_KINDS, SESSION_KINDS
 from ...models import CoHostRole, Event, ForumKind, SessionKind
-from ...program.current import current_event
 from ...user_input import MAX_DATABASE_INTEGER
 
 TIMEZONES = sorted(available_timezones())

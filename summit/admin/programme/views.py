@@ -23,6 +23,7 @@ from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
 from ...auth.access import role_required
+from ...events.current import current_event
 from ...extensions import db
 from ...models import (
     CoHost,
@@ -37,8 +38,7 @@ from ...models import (
     Speaker,
 )
 from ...outbox import deliver_after_response
-from ...program import service as programme
-from ...program.current import current_event
+from ...programme import service as programme
 from ...registration.service import seats_taken
 from ...urls import current_link_base
 from ...user_input import database_int

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import func, select, text
 
-from summit import demo
+from summit.demo import seed as demo
 from summit.extensions import db
 from summit.models import (
     CoHost,

@@ -20,8 +20,8 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..database import begin_write
 from ..models import Registration, RegistrationCategory, RegistrationStatus, User, utcnow
+from ..registration.listing import search_condition
 from ..registration.tokens import CHECKIN_ALPHABET, normalise_checkin_code
-from .registration_list import search_condition
 
 OBJECT_TYPE = "registration"
 _CODE_SHAPE = re.compile(f"[{CHECKIN_ALPHABET}]{{4,32}}")

@@ -8,14 +8,14 @@ from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..caching import cache_control, conditional, programme_validators
+from ..events.current import require_event
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Event
 from ..urls import current_link_base
 from . import service
-from .current import require_event
 
-bp = Blueprint("program", __name__)
+bp = Blueprint("programme", __name__)
 
 def _page(event: Event, template: str, **context) -> Response:
     """A page of the programme, answered with 304 when the visitor holds this version,
@@ -46,7 +46,7 @@ def _page(event: Event, template: str, **context) -> Response:
 
 @bp.get("/")
 def home():
-    return _page(require_event(), "program/home.html")
+    return _page(require_event(), "programme/home.html")
 
 
 @bp.get("/agenda")
@@ -62,7 +62,7 @@ def agenda():
             sessions = [item for item in sessions if item.forum_id == selected.id]
         return service.agenda(sessions, event)
 
-    return _page(event, "program/agenda.html", days=days, selected_forum=selected)
+    return _page(event, "programme/agenda.html", days=days, selected_forum=selected)
 
 
 @bp.get("/forums/<slug>")
@@ -75,20 +75,20 @@ def forum(slug: str):
                     if item.forum_id == found.id]
         return service.agenda(sessions, event)
 
-    return _page(event, "program/forum.html", forum=found, days=days)
+    return _page(event, "programme/forum.html", forum=found, days=days)
 
 
 @bp.get("/sessions/<int:session_id>")
 def session_detail(session_id: int):
     event = require_event()
     found = service.find_session(db.session, event, session_id) or abort(404)
-    return _page(event, "program/session.html", item=found)
+    return _page(event, "programme/session.html", item=found)
 
 
 @bp.get("/speakers")
 def speakers():
     event = require_event()
-    return _page(event, "program/speakers.html",
+    return _page(event, "programme/speakers.html",
                  speakers=lambda: service.speakers_of(db.session, event))
 
 
@@ -96,7 +96,7 @@ def speakers():
 def speaker_detail(speaker_id: int):
     event = require_event()
     found = service.find_speaker(db.session, event, speaker_id) or abort(404)
-    return _page(event, "program/speaker.html", speaker=found,
+    return _page(event, "programme/speaker.html", speaker=found,
                  sessions=lambda: service.sessions_of_speaker(db.session, found))
 
 

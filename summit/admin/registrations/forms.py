@@ -1,6 +1,6 @@
 """The organizers' forms for registrations: the list's filters, details, the actions,
-the guest import and badge printing. A person's details follow the same rules as
-the public registration form, whose fields they reuse."""
+the guest import. A person's details follow the same rules as the public
+registration form, whose fields they reuse."""
 
 from __future__ import annotations
 
@@ -16,15 +16,13 @@ from wtforms import (
     SelectField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional, Regexp
+from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
-from ..badges.layouts import DEFAULT_LAYOUT, LAYOUTS
-from ..badges.service import PRINTABLE_STATUSES, BadgeOrder
-from ..forms import CheckboxListField, QueryForm
-from ..labels import CATEGORIES, REGISTRATION_STATUSES
-from ..models import RegistrationCategory
-from ..registration.forms import RegistrationForm
-from .registration_list import DEFAULT_PAGE_SIZE, PAGE_SIZES
+from ...forms import CheckboxListField, QueryForm
+from ...labels import CATEGORIES, REGISTRATION_STATUSES
+from ...models import RegistrationCategory
+from ...registration.forms import RegistrationForm
+from ...registration.listing import DEFAULT_PAGE_SIZE, PAGE_SIZES
 
 LOCALES = [("zh", "中文"), ("en", "English")]
 
@@ -159,48 +157,3 @@ class ImportConfirmForm(FlaskForm):
     """Carries the previewed file, signed, so that any worker can import it."""
 
     sealed = HiddenField(validators=[DataRequired()])
-
-
-def layout_choices() -> list[tuple[str, object]]:
-    return [(key, layout.label) for key, layout in LAYOUTS.items()]
-
-
-class BadgePrintForm(QueryForm):
-    """Which badges to print and on which sheet: the badge renderer's own filter
-    (``summit.badges.service.parse_filter``), read from the query string."""
-
-    layout = SelectField(_l("Layout"), default=DEFAULT_LAYOUT, validators=[Optional()])
-    category = SelectField(_l("Category"), validators=[Optional()])
-    forum = SelectField(_l("Only with a seat in"), validators=[Optional()])
-    status = SelectField(
-        _l("Status"),
-        choices=options((status.value, REGISTRATION_STATUSES[status])
-                        for status in PRINTABLE_STATUSES),
-        default=PRINTABLE_STATUSES[0].value,
-        validators=[Optional()],
-    )
-    printed = SelectField(_l("Printed before"), choices=PRINTED_CHOICES, validators=[Optional()])
-    order = SelectField(
-        _l("Order"),
-        choices=options([(BadgeOrder.NAME.value, _l("By name")),
-                         (BadgeOrder.ORGANISATION.value, _l("By organisation"))]),
-        default=BadgeOrder.NAME.value,
-        validators=[Optional()],
-    )
-
-    def offer(self, forums: list[tuple[str, str]]) -> None:
-        """Fill the choices that depend on the event's forums (slug, name) and the language."""
-        self.layout.choices = layout_choices()
-        self.category.choices = [("", _l("Any")), *category_choices()]
-        self.forum.choices = [("", _l("Any forum"))] + forums
-
-
-class MarkPrintedForm(FlaskForm):
-    """The registrations whose badges were just printed, as the screen listed them."""
-
-    ids = HiddenField(validators=[DataRequired(), Regexp(r"^\d+(,\d+)*$")])
-
-
-class ReprintForm(FlaskForm):
-    layout = SelectField(_l("Layout"), choices=layout_choices, default=DEFAULT_LAYOUT,
-                         validators=[InputRequired()])

@@ -1,6 +1,6 @@
-"""/admin/printing: choose which badges to print and on which sheet, get the PDF from
-the badge renderer (``/admin/badges.pdf``), then note them as printed. And reprinting
-one badge from a registration's page."""
+"""/admin/printing: choose which badges to print and on which sheet, get the PDF
+(``/admin/badges.pdf``), then note them as printed. And reprinting one badge from a
+registration's page."""
 
 from __future__ import annotations
 
@@ -11,21 +11,21 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..auth.access import role_required
-from ..badges import service as badges
-from ..badges.layouts import LAYOUTS
-from ..badges.render import badge_facts, write_badges
-from ..extensions import db
-from ..i18n import localized
-from ..models import RegistrationStatus, Role
-from ..program.current import require_event
-from ..registration.service import choosable_forums
-from ..user_input import database_ids, local_path
-from . import bp
-from .navigation import add_entry
-from .registration_changes import mark_badges_printed
-from .registration_forms import BadgePrintForm, MarkPrintedForm, ReprintForm
-from .registration_list import with_seats
+from ...auth.access import role_required
+from ...badges import service as badges
+from ...badges.layouts import LAYOUTS
+from ...badges.render import badge_facts, write_badges
+from ...errors import error_response
+from ...events.current import require_event
+from ...extensions import db
+from ...i18n import localized
+from ...models import RegistrationStatus, Role
+from ...registration.listing import with_seats
+from ...registration.service import choosable_forums
+from ...user_input import database_ids, local_path
+from .. import bp
+from ..navigation import add_entry
+from .forms import BadgePrintForm, MarkPrintedForm, ReprintForm
 
 ORGANIZERS = (Role.ORGANIZER,)
 # The query arguments that /admin/badges.pdf reads.
@@ -67,7 +67,7 @@ def badge_printing():
         printed_before=sum(1 for r in selected or [] if r.badge_printed_at is not None),
         lost=badges.lost_characters(selected or []),
         error=error,
-        pdf_url=url_for("badges.batch", **arguments),
+        pdf_url=url_for("admin.badges_pdf", **arguments),
         mark_form=mark_form,
         back=url_for(".badge_printing", show="1", **arguments),
     )
@@ -100,7 +100,7 @@ def badge_printing_mark():
         abort(400)
     if len(ids) > MAX_MARKED_AT_ONCE:
         abort(413)
-    marked = mark_badges_printed(db.session, _actor(), event, ids)
+    marked = badges.mark_badges_printed(db.session, _actor(), event, ids)
     flash(_("%(count)d badges noted as printed.", count=marked), "success")
     return redirect(target)
 
@@ -123,7 +123,36 @@ def registration_badge(registration_id: int):
     except BaseException:
         out.close()
         raise
-    mark_badges_printed(db.session, _actor(), event, [registration_id])
+    badges.mark_badges_printed(db.session, _actor(), event, [registration_id])
     out.seek(0)
     return send_file(out, mimetype="application/pdf", as_attachment=True,
                      download_name=f"badge-{event.slug}-{registration_id}.pdf", max_age=0)
+
+
+@bp.get("/badges.pdf")
+@role_required(*ORGANIZERS)
+def badges_pdf():
+    """Every badge the filter selects, in its order, on the chosen layout:
+    ?category=&forum=&status=&printed=&layout=&order= (all optional)."""
+    event = require_event()
+    try:
+        wanted = badges.parse_filter(request.args)
+        registrations = badges.badge_registrations(db.session, event, wanted)
+    except badges.BadgeFilterError as error:
+        return error_response(400, str(error))
+    if not registrations:
+        return error_response(404, _("No registration matches these filters."))
+    # Long runs go to a nameless file, not memory, and stream from there; the response
+    # closes it.
+    out = tempfile.TemporaryFile()  # noqa: SIM115
+    try:
+        write_badges([badge_facts(registration) for registration in registrations],
+                     wanted.layout, out, title=f"{event.slug} badges")
+    except BaseException:
+        out.close()
+        raise
+    out.seek(0)
+    response = send_file(out, mimetype="application/pdf", as_attachment=True,
+                         download_name=f"badges-{event.slug}-{wanted.layout.key}.pdf", max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response

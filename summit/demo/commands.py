@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 from flask import current_app
 
-from . import demo
-from .auth.service import create_user, find_user, has_any_user, password_matches
-from .cli import summit_cli
-from .extensions import db
-from .models import Event, Role
+from ..auth.service import create_user, find_user, has_any_user, password_matches
+from ..cli import summit_cli
+from ..extensions import db
+from ..models import Event, Role
+from . import seed as demo
 
 # Printed by `make run`; created only in a database that has no account at all.
 DEMO_ACCOUNTS = [

@@ -7,7 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SearchField, StringField
 from wtforms.validators import AnyOf, DataRequired, Length
 
-from ..forms import clean_text
+from ...forms import clean_text
 
 
 class ScanForm(FlaskForm):

@@ -11,11 +11,12 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 
-from .. import labels
-from ..auth.access import role_required
-from ..extensions import db
-from ..i18n import localized
-from ..models import (
+from ... import labels
+from ...auth.access import role_required
+from ...events.current import require_event
+from ...extensions import db
+from ...i18n import localized
+from ...models import (
     AuditEntry,
     MailMessage,
     Registration,
@@ -23,24 +24,24 @@ from ..models import (
     RegistrationStatus,
     Role,
 )
-from ..outbox import deliver_after_response
-from ..program.current import require_event
-from ..registration import service
-from ..registration.forum_times import ForumTimetable, describe_clashes, timetable
-from ..registration.service import (
+from ...outbox import deliver_after_response
+from ...registration import listing, service
+from ...registration import organizer as changes
+from ...registration.forum_times import ForumTimetable, describe_clashes, timetable
+from ...registration.service import (
     AlreadyRegistered,
     AttendeeDetails,
     NotWaiting,
     OverlappingForums,
     UnknownForum,
 )
-from ..urls import current_link_base
-from ..user_input import database_int
-from . import bp, csv_io
-from . import registration_changes as changes
-from . import registration_list as listing
-from .navigation import add_entry
-from .registration_forms import (
+from ...urls import current_link_base
+from ...user_input import database_int
+from .. import bp
+from ..navigation import add_entry
+from ..printing.forms import ReprintForm
+from . import csv_io
+from .forms import (
     ActionForm,
     AddRegistrationForm,
     ConfirmCancelForm,
@@ -48,7 +49,6 @@ from .registration_forms import (
     ImportUploadForm,
     RegistrationDetailsForm,
     RegistrationFilterForm,
-    ReprintForm,
 )
 
 ORGANIZERS = (Role.ORGANIZER,)

@@ -13,15 +13,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ..auth.access import role_required
-from ..extensions import db
-from ..i18n import format_clock, format_day
-from ..labels import CATEGORIES
-from ..models import Role
-from ..program.current import require_event
-from . import bp
-from .checkin_forms import CheckInForm, DeskSearchForm, ScanForm, UndoForm
-from .checkin_service import (
+from ...auth.access import role_required
+from ...checkin.service import (
     Outcome,
     Scan,
     check_in_code,
@@ -29,8 +22,15 @@ from .checkin_service import (
     find_at_desk,
     undo_check_in,
 )
-from .navigation import add_entry
-from .registration_list import checked_in_progress
+from ...events.current import require_event
+from ...extensions import db
+from ...i18n import format_clock, format_day
+from ...labels import CATEGORIES
+from ...models import Role
+from ...registration.listing import checked_in_progress
+from .. import bp
+from ..navigation import add_entry
+from .forms import CheckInForm, DeskSearchForm, ScanForm, UndoForm
 
 DESK = (Role.CHECKIN, Role.ORGANIZER)
 

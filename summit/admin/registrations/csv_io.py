@@ -31,10 +31,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
-from ..database import begin_write
-from ..i18n import LANGUAGES, current_language, localized, to_local
-from ..labels import CATEGORIES, REGISTRATION_FIELDS, REGISTRATION_STATUSES
-from ..models import (
+from ...database import begin_write
+from ...i18n import LANGUAGES, current_language, localized, to_local
+from ...labels import CATEGORIES, REGISTRATION_FIELDS, REGISTRATION_STATUSES
+from ...models import (
     Event,
     Forum,
     Registration,
@@ -43,12 +43,11 @@ from ..models import (
     SeatStatus,
     User,
 )
-from ..registration import service
-from ..registration.forum_times import describe_clashes, forum_spans, overlapping_pairs
-from ..registration.service import AttendeeDetails
-from . import registration_list as listing
-from .registration_changes import enrol_and_record
-from .registration_forms import LOCALES, GuestRowForm
+from ...registration import listing, service
+from ...registration.forum_times import describe_clashes, forum_spans, overlapping_pairs
+from ...registration.organizer import enrol_and_record
+from ...registration.service import AttendeeDetails
+from .forms import LOCALES, GuestRowForm
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_IMPORT_ROWS = 5000

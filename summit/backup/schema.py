@@ -34,7 +34,7 @@ from sqlalchemy import (
     Table,
 )
 
-from .models import UTCDateTime
+from ..models import UTCDateTime
 
 # Deeper than any export (the audit log's before/after values are flat): refused
 # before anything else looks at the file.

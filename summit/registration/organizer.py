@@ -1,5 +1,5 @@
 """What organizers change on registrations, each change with its audit entry in the
-same transaction: edit, cancel, promote, resend the link, add by hand, badges printed.
+same transaction: edit, cancel, promote, resend the link, add by hand.
 
 The seat and waiting-list rules stay in ``summit.registration.service``; this
 module takes the event's lock through it, applies the rule, records who did it
@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
 from ..database import begin_write
-from ..models import Event, Registration, SeatStatus, User, utcnow
-from ..registration import service
-from ..registration.service import AlreadyRegistered, AttendeeDetails
+from ..models import Event, Registration, SeatStatus, User
+from . import service
+from .service import AlreadyRegistered, AttendeeDetails
 
 OBJECT_TYPE = "registration"
 
@@ -189,36 +188,3 @@ def add(
     )
     session.commit()
     return registration
-
-
-def mark_badges_printed(
-    session: Session, actor: User, event: Event, registration_ids: list[int]
-) -> int:
-    """Note that these badges are printed now; returns how many."""
-    now = utcnow()
-    ids = list(
-        session.scalars(
-            select(Registration.id).where(
-                Registration.event_id == event.id, Registration.id.in_(registration_ids)
-            )
-        )
-    )
-    if not ids:
-        return 0
-    session.execute(
-        update(Registration)
-        .where(Registration.id.in_(ids))
-        .values(badge_printed_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    for registration_id in ids:
-        audit.record(
-            session,
-            actor,
-            "badge_printed",
-            OBJECT_TYPE,
-            registration_id,
-            after={"badge_printed_at": now.isoformat()},
-        )
-    session.commit()
-    return len(ids)

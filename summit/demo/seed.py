@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .models import (
+from ..models import (
     CoHost,
     CoHostRole,
     Event,

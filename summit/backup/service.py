@@ -32,10 +32,10 @@ from sqlalchemy import Date, LargeBinary, Table, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from . import backup_schema
-from .database import begin_write
-from .extensions import db
-from .models import LoginAttempt, MailMessage, User, UTCDateTime, utcnow
+from ..database import begin_write
+from ..extensions import db
+from ..models import LoginAttempt, MailMessage, User, UTCDateTime, utcnow
+from . import schema as backup_schema
 
 FORMAT_VERSION = 1
 # (table, column) pairs that never leave the database.

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import click
 
-from . import backup
-from .cli import summit_cli
-from .extensions import db
+from ..cli import summit_cli
+from ..extensions import db
+from . import service as backup
 
 
 @summit_cli.command("export")

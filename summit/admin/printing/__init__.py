@@ -1,0 +1,3 @@
+"""printing"""
+
+from . import views  # noqa: F401  (registers its views on the admin blueprint)

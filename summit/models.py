@@ -95,6 +95,14 @@ class SessionKind(enum.StrEnum):
     BREAK = "break"
 
 
+class EventStatus(enum.StrEnum):
+    # Seen only by its organizers and the site's administrators.
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    # A past edition: public, read-only, listed in the archive.
+    ARCHIVED = "archived"
+
+
 class Event(db.Model):
     __table_args__ = (
         CheckConstraint("ends_on >= starts_on", name="ends_after_start"),
@@ -103,6 +111,9 @@ class Event(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
+    status: Mapped[EventStatus] = mapped_column(
+        _enum(EventStatus), default=EventStatus.PUBLISHED, server_default="published"
+    )
     name_zh: Mapped[str] = mapped_column(String(300), default="")
     name_en: Mapped[str] = mapped_column(String(300), default="")
     theme_zh: Mapped[str] = mapped_column(String(300), default="")
@@ -316,6 +327,8 @@ class Registration(db.Model):
     __table_args__ = (
         # Stored lower-cased, so this is the case-insensitive uniqueness the rules ask for.
         UniqueConstraint("event_id", "email"),
+        # A badge's code is unique in its event; the desk tells another event's badge.
+        UniqueConstraint("event_id", "checkin_code"),
         CheckConstraint("email = lower(email)", name="email_normalised"),
         Index("ix_registration_event_status_queued", "event_id", "status", "queued_at"),
     )
@@ -339,7 +352,7 @@ class Registration(db.Model):
     # Links are looked up by the token's SHA-256, so lookup timing says nothing about it.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     # What the badge's QR code carries; short enough to type at the desk.
-    checkin_code: Mapped[str] = mapped_column(String(32), unique=True)
+    checkin_code: Mapped[str] = mapped_column(String(32), index=True)
     locale: Mapped[str] = mapped_column(String(10), default="zh")
     # Arrival order on the event's waiting list.
     queued_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -414,6 +427,10 @@ class MailMessage(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The event the mail speaks for (None: the site's own, such as an account's).
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), index=True
+    )
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
@@ -441,7 +458,9 @@ class MailMessage(db.Model):
 
 
 class Role(enum.StrEnum):
+    # The site's administrators: every event, the accounts and the site's audit log.
     ADMIN = "admin"
+    # Held per event (EventRole).
     ORGANIZER = "organizer"
     CHECKIN = "checkin"
 
@@ -464,6 +483,10 @@ class User(UserMixin, db.Model):
     # signing out, deactivation, a new password) ends all of them at their next request.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
+    event_roles: Mapped[list[EventRole]] = relationship(
+        back_populates="user", cascade="all, delete-orphan"
+    )
+
     @property
     def is_active(self) -> bool:
         return self.active
@@ -472,6 +495,26 @@ class User(UserMixin, db.Model):
         """What the session and remember-me cookies keep: the account and its session
         generation."""
         return f"{self.id}:{self.session_generation}"
+
+
+class EventRole(db.Model):
+    """What an account may do at one event: organize it, or check people in at its desk."""
+
+    __tablename__ = "event_role"
+    __table_args__ = (
+        CheckConstraint("role IN ('organizer', 'checkin')", name="per_event_role"),
+    )
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True
+    )
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    role: Mapped[Role] = mapped_column(_enum(Role))
+
+    user: Mapped[User] = relationship(back_populates="event_roles")
+    event: Mapped[Event] = relationship()
 
 
 class LoginAttempt(db.Model):
@@ -497,6 +540,10 @@ class AuditEntry(db.Model):
     __table_args__ = (Index("ix_audit_entry_object", "object_type", "object_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    # The event the change belongs to; None for the site's own (accounts, events).
+    event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), index=True
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"), index=True

@@ -24,6 +24,8 @@ from summit.config import normalise_database_url
 from summit.extensions import db
 from summit.outbox import SENDER_THREAD
 
+from .helpers.accounts import make_accounts, sign_in
+
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 
@@ -129,3 +131,16 @@ def demo_event(app: Flask):
         event = load_demo(db.session)
         db.session.commit()
         return event.id
+
+
+@pytest.fixture
+def accounts(app) -> dict:
+    """One account per role (see helpers.accounts.PASSWORDS): role -> id."""
+    return make_accounts(app)
+
+
+@pytest.fixture
+def organizer(app, client, demo_event):
+    """A client signed in as a new organizer, reading English, over the demo event."""
+    sign_in(app, client)
+    return client

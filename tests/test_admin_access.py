@@ -10,7 +10,6 @@ from summit.extensions import db
 from summit.models import (
     AuditEntry,
     CoHost,
-    Event,
     Forum,
     MailMessage,
     ProgrammeSession,
@@ -20,9 +19,9 @@ from summit.models import (
     User,
 )
 from summit.registration import service as registration
-from summit.registration.service import AttendeeDetails
 
-from .test_auth import make_accounts, password_hash, sign_in_as
+from .helpers.accounts import make_accounts, password_hash, sign_in_as
+from .helpers.registrations import register_directly
 
 # Open to everyone: signing in and out.
 PUBLIC = {"auth.login", "auth.logout"}
@@ -59,11 +58,9 @@ def test_every_admin_view_declares_the_roles_the_policy_expects(app):
 def rows(app, demo_event) -> dict[str, object]:
     """A real row for every kind of id an admin URL takes."""
     with app.app_context():
-        event = db.session.get(Event, demo_event)
         forum = db.session.scalars(select(Forum).where(Forum.slug == "chip-machine")).one()
-        registered = registration.register(db.session, event, AttendeeDetails(
-            full_name="王小明", email="wang@example.org", organisation="示例单位"),
-            [forum.id], "http://summit.example").registration
+        registered = register_directly(demo_event, "wang@example.org", [forum.id], "王小明",
+                                       organisation="示例单位")
         spare = User(email="spare@example.org", role=Role.ORGANIZER,
                      password_hash=password_hash("spare-password"))
         db.session.add(spare)

@@ -12,21 +12,12 @@ from summit.badges.fonts import FontStatus
 from summit.extensions import db
 from summit.models import Event, Forum, MailMessage, MailStatus, Registration, utcnow
 
-from .test_admin_registrations import AI, CHIP, audit_entries, forum_id, register, sign_in
-from .test_programme import page_text
+from .helpers.accounts import sign_in
+from .helpers.database import audit_entries
+from .helpers.pages import page_text, table_rows
+from .helpers.registrations import AI, CHIP, forum_id, register
 
 SHANGHAI_MIDNIGHT = datetime(2020, 11, 1, 16, 0, tzinfo=UTC)  # 2 Nov 00:00 in Shanghai
-
-
-def table_rows(html: str, caption_id: str) -> list[list[str]]:
-    """The cells of each body row of the table after the heading ``caption_id``."""
-    section = html[html.index(f'id="{caption_id}"'):]
-    body = section[section.index("<tbody>"):section.index("</tbody>")]
-    return [
-        [re.sub(r"<[^>]+>", "", cell).strip() for cell in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>",
-                                                                     row, re.S)]
-        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S)
-    ]
 
 
 def test_the_dashboard_numbers_match_the_data(app, client, demo_event):

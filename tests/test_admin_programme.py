@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from PIL import Image
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from summit import audit
 from summit.extensions import db
@@ -26,65 +26,29 @@ from summit.models import (
     Speaker,
     User,
 )
-from summit.registration import service as registration
-from summit.registration.service import AttendeeDetails
 
-from .test_auth import csrf_token, email_of, make_accounts, sign_in_as
-from .test_programme import page_text
+from .helpers.accounts import email_of, sign_in_as
+from .helpers.database import count_rows
+from .helpers.pages import csrf_token, page_text
+from .helpers.programme import (
+    event_fields,
+    forum_by_slug,
+    session_by_title,
+    session_fields,
+    speaker_by_name,
+)
+from .helpers.registrations import register_directly
 
 KEYNOTE_HE = "Trusted embedded software: a cornerstone of new infrastructure"
 NANODET = "NanoDet: a 1.8 MB anchor-free detector at 97 fps on a mobile ARM CPU"
 
 
 @pytest.fixture
-def accounts(app):
-    return make_accounts(app)
-
-
-@pytest.fixture
 def organizer(app, client, demo_event, accounts):
-    """A client signed in as an organizer, reading English, over the demo event."""
+    """A client signed in through the form as the organizer of ``accounts``, reading
+    English, over the demo event (the audit entries below name that account)."""
     sign_in_as(client, Role.ORGANIZER)
     return client
-
-
-def session_by_title(title_en: str) -> ProgrammeSession:
-    return db.session.scalars(
-        select(ProgrammeSession).where(ProgrammeSession.title_en == title_en)).one()
-
-
-def forum_by_slug(slug: str) -> Forum:
-    return db.session.scalars(select(Forum).where(Forum.slug == slug)).one()
-
-
-def speaker_by_name(name_en: str) -> Speaker:
-    return db.session.scalars(select(Speaker).where(Speaker.name_en == name_en)).one()
-
-
-def local(moment: datetime) -> str:
-    """How the form shows a time: in Nanjing, to the minute."""
-    return moment.astimezone(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%dT%H:%M")
-
-
-def session_fields(item: ProgrammeSession | None = None, **changes) -> dict:
-    """The session form as it would be sent for ``item`` unchanged, then ``changes``."""
-    fields = {"title_zh": "", "title_en": "", "forum_id": "", "kind": "talk", "starts_at": "",
-              "ends_at": "", "room_zh": "", "room_en": "", "abstract_zh": "", "abstract_en": ""}
-    speakers: list[int] = []
-    if item is not None:
-        fields.update(
-            title_zh=item.title_zh, title_en=item.title_en, forum_id=item.forum_id,
-            kind=item.kind.value, starts_at=local(item.starts_at), ends_at=local(item.ends_at),
-            room_zh=item.room_zh, room_en=item.room_en, abstract_zh=item.abstract_zh,
-            abstract_en=item.abstract_en)
-        if item.cancelled:
-            fields["cancelled"] = "y"
-        speakers = [link.speaker_id for link in item.speaker_links]
-    speakers = changes.pop("speakers", speakers)
-    fields.update(changes)
-    for index, speaker_id in enumerate([*speakers, 0, 0]):
-        fields[f"speakers-{index}"] = speaker_id
-    return fields
 
 
 def post(client, path: str, data: dict, page: str | None = None, **options):
@@ -97,10 +61,6 @@ def audit_entries(object_type: str | None = None) -> list[AuditEntry]:
     if object_type:
         query = query.where(AuditEntry.object_type == object_type)
     return list(db.session.scalars(query))
-
-
-def count(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
 
 
 # --- conflict checks ---------------------------------------------------------------------
@@ -130,7 +90,7 @@ def test_a_forums_room_is_the_room_of_its_sessions_and_names_match_in_either_lan
     app, organizer, app_context
 ):
     ai_forum, chip_forum = forum_by_slug("5g-ai-big-data"), forum_by_slug("chip-machine")
-    sessions_before = count(ProgrammeSession)
+    sessions_before = count_rows(ProgrammeSession)
     in_forum_room = post(organizer, "/admin/sessions/new", session_fields(
         title_en="Extra talk", forum_id=ai_forum.id,
         starts_at="2020-11-26T14:00", ends_at="2020-11-26T14:30"))
@@ -143,26 +103,26 @@ def test_a_forums_room_is_the_room_of_its_sessions_and_names_match_in_either_lan
         starts_at="2020-11-26T13:00", ends_at="2020-11-26T13:45"))
     assert same_name.status_code == 422
     assert f"room a is taken at that time by “{NANODET}”" in page_text(same_name)
-    assert count(ProgrammeSession) == sessions_before
+    assert count_rows(ProgrammeSession) == sessions_before
 
     # Back to back is no clash.
     adjacent = post(organizer, "/admin/sessions/new", session_fields(
         title_en="Before NanoDet", forum_id=ai_forum.id,
         starts_at="2020-11-26T13:00", ends_at="2020-11-26T13:30"))
     assert adjacent.status_code == 302
-    assert count(ProgrammeSession) == sessions_before + 1
+    assert count_rows(ProgrammeSession) == sessions_before + 1
 
 
 def test_one_speaker_in_two_overlapping_sessions_is_refused(app, organizer, app_context):
     demo_a = speaker_by_name("Demo Speaker A")
-    sessions_before = count(ProgrammeSession)
+    sessions_before = count_rows(ProgrammeSession)
     response = post(organizer, "/admin/sessions/new", session_fields(
         title_en="Second talk", forum_id=forum_by_slug("chip-machine").id,
         room_en="Studio 9", starts_at="2020-11-26T14:00", ends_at="2020-11-26T14:30",
         speakers=[demo_a.id]))
     assert response.status_code == 422
     assert f"Demo Speaker A speaks at that time in “{NANODET}”" in page_text(response)
-    assert count(ProgrammeSession) == sessions_before
+    assert count_rows(ProgrammeSession) == sessions_before
     assert audit_entries() == []
 
 
@@ -176,13 +136,13 @@ def test_one_speaker_in_two_overlapping_sessions_is_refused(app, organizer, app_
 def test_sessions_happen_during_the_event_and_end_after_they_start(
     app, organizer, app_context, starts, ends, message
 ):
-    sessions_before = count(ProgrammeSession)
+    sessions_before = count_rows(ProgrammeSession)
     response = post(organizer, "/admin/sessions/new", session_fields(
         title_en="Misplaced", forum_id=forum_by_slug("chip-machine").id, room_en="Studio 9",
         starts_at=starts, ends_at=ends))
     assert response.status_code == 422
     assert message in page_text(response)
-    assert count(ProgrammeSession) == sessions_before
+    assert count_rows(ProgrammeSession) == sessions_before
 
 
 def test_ending_at_midnight_of_the_last_day_is_within_the_event(app, organizer, app_context):
@@ -275,10 +235,8 @@ def test_a_session_needs_a_title_in_one_language_and_valid_times(app, organizer,
 
 
 def register(event_id: int, forum: Forum, number: int) -> None:
-    event = db.session.get(Event, event_id)
-    registration.register(db.session, event, AttendeeDetails(
-        full_name=f"代表{number}", email=f"delegate{number}@example.org",
-        organisation="示例单位"), [forum.id], "http://summit.example")
+    register_directly(event_id, f"delegate{number}@example.org", [forum.id], f"代表{number}",
+                      organisation="示例单位")
 
 
 def forum_fields(forum: Forum, **changes) -> dict:
@@ -499,19 +457,6 @@ def test_webp_and_png_photos_are_accepted(app, organizer, app_context):
 
 
 # --- the event's settings ------------------------------------------------------------------
-
-
-def event_fields(event: Event, **changes) -> dict:
-    fields = {name: getattr(event, name) or "" for name in (
-        "name_zh", "name_en", "theme_zh", "theme_en", "city_zh", "city_en", "venue_zh",
-        "venue_en", "description_zh", "description_en", "timezone", "default_locale", "website",
-        "contact_email")}
-    fields.update(starts_on=event.starts_on.isoformat(), ends_on=event.ends_on.isoformat(),
-                  capacity="" if event.capacity is None else event.capacity)
-    if event.show_both_languages:
-        fields["show_both_languages"] = "y"
-    fields.update(changes)
-    return fields
 
 
 def test_event_settings_take_local_times_and_keep_sessions_inside_the_dates(

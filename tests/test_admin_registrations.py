@@ -9,13 +9,10 @@ import re
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event as sa_event
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
-from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import (
-    AuditEntry,
     Event,
     Forum,
     MailMessage,
@@ -23,108 +20,24 @@ from summit.models import (
     RegistrationCategory,
     RegistrationStatus,
     Role,
-    Seat,
     SeatStatus,
     utcnow,
 )
 from summit.registration import service
-from summit.registration.service import AttendeeDetails
-from summit.registration.tokens import new_checkin_code, new_token, token_digest
 
-from .test_programme import page_text
-
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-LINK_BASE = "http://summit.test"
-# Two of the demo's parallel forums.
-CHIP, AI = "chip-machine", "5g-ai-big-data"
-
-
-# --- helpers the other admin tests share ------------------------------------------
-
-
-def sign_in(app, client, role: Role = Role.ORGANIZER, email: str | None = None) -> int:
-    """Create an account and log the client in as it (flask-login's session keys)."""
-    with app.app_context():
-        user = create_user(db.session, email or f"{role.value}@summit.example.org",
-                           "correct horse battery staple", role)
-        db.session.commit()
-        user_id, session_id = user.id, user.get_id()
-    with client.session_transaction() as session:
-        session["_user_id"] = session_id
-        session["_fresh"] = True
-    client.set_cookie("lang", "en")  # the messages below are the English ones
-    return user_id
-
-
-def csrf_token(client, path: str) -> str:
-    response = client.get(path)
-    assert response.status_code == 200, (path, response.status_code)
-    return CSRF_FIELD.search(response.get_data(as_text=True)).group(1)
-
-
-def forum_id(slug: str) -> int:
-    return db.session.scalars(select(Forum.id).where(Forum.slug == slug)).one()
-
-
-def register(event_id: int, full_name: str, email: str, organisation: str = "东南大学",
-             latin_name: str = "", forums=(), category=RegistrationCategory.DELEGATE) -> int:
-    event = db.session.get(Event, event_id)
-    details = AttendeeDetails(full_name=full_name, email=email, organisation=organisation,
-                              latin_name=latin_name, category=category)
-    return service.register(db.session, event, details, list(forums), LINK_BASE).registration.id
-
-
-def bulk_registrations(event_id: int, count: int, forum_ids=(), prefix: str = "参会者") -> None:
-    """``count`` registrations written in a few statements, not through the service,
-    each with a seat in every forum of ``forum_ids``."""
-    now = utcnow()
-    rows = []
-    for number in range(count):
-        token = new_token()
-        rows.append({
-            "event_id": event_id,
-            "full_name": f"{prefix}{number:05d}",
-            "latin_name": f"Guest {number:05d}",
-            "email": f"guest{number:05d}@bulk.example.org",
-            "organisation": f"单位{number % 37}",
-            "category": RegistrationCategory.DELEGATE,
-            "status": RegistrationStatus.CONFIRMED,
-            "token": token,
-            "token_hash": token_digest(token),
-            "checkin_code": new_checkin_code(),
-            "created_at": now - timedelta(minutes=number),
-            "queued_at": now - timedelta(minutes=number),
-        })
-    db.session.execute(insert(Registration), rows)
-    if forum_ids:
-        ids = db.session.scalars(
-            select(Registration.id).where(Registration.email.like("%@bulk.example.org"))
-        ).all()
-        db.session.execute(insert(Seat), [
-            {"registration_id": rid, "forum_id": fid, "status": SeatStatus.CONFIRMED,
-             "queued_at": now}
-            for rid in ids for fid in forum_ids
-        ])
-    db.session.commit()
-
-
-def listed_names(response) -> list[str]:
-    """The names in the list's table, in order."""
-    html = response.get_data(as_text=True)
-    return re.findall(r'href="/admin/registrations/\d+">([^<]+)</a>', html)
-
-
-def audit_entries(action: str) -> list[AuditEntry]:
-    return list(db.session.scalars(
-        select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id)
-    ))
-
-
-@pytest.fixture
-def organizer(app, client, demo_event):
-    sign_in(app, client)
-    return client
-
+from .helpers.accounts import sign_in
+from .helpers.csv_import import confirm_import, sealed_field, upload
+from .helpers.database import audit_entries, statements_of
+from .helpers.pages import CSRF_FIELD, csrf_token, listed_names, page_text
+from .helpers.registrations import (
+    AI,
+    CHIP,
+    LINK_BASE,
+    bulk_registrations,
+    count_registrations,
+    forum_id,
+    register,
+)
 
 # --- the list -----------------------------------------------------------------------
 
@@ -202,23 +115,6 @@ def test_pages(app, organizer, demo_event):
     # Past the end: the last page, not an empty one.
     assert listed_names(organizer.get(
         "/admin/registrations?per_page=25&sort=name&order=asc&page=99")) == listed_names(third)
-
-
-def statements_of(app, client, url: str, **request_options) -> tuple[list[str], object]:
-    """The SQL statements that answering ``url`` sends, and the response."""
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", count)
-    try:
-        response = client.get(url, **request_options)
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", count)
-    return statements, response
 
 
 def test_a_page_of_ten_thousand_costs_the_same_few_queries_whatever_its_size(
@@ -422,30 +318,6 @@ def test_csv_export_has_a_bom_keeps_chinese_and_neutralises_formulas(app, organi
 
 
 # --- CSV import ---------------------------------------------------------------------
-
-
-def upload(client, content: bytes, category: str = "vip", **extra):
-    token = csrf_token(client, "/admin/registrations/import")
-    return client.post("/admin/registrations/import", data={
-        "csrf_token": token, "category": category,
-        "file": (io.BytesIO(content), "guests.csv"), **extra,
-    }, content_type="multipart/form-data")
-
-
-def sealed_field(response) -> str:
-    return re.search(r'name="sealed" type="hidden" value="([^"]+)"',
-                     response.get_data(as_text=True)).group(1)
-
-
-def confirm_import(client, preview):
-    """Press "Import" on an import's preview page."""
-    token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
-    return client.post("/admin/registrations/import/confirm",
-                       data={"csrf_token": token, "sealed": sealed_field(preview)})
-
-
-def count_registrations() -> int:
-    return db.session.scalar(select(func.count()).select_from(Registration))
 
 
 BAD_FILE = """full_name,email,organisation,forums,category

@@ -3,73 +3,24 @@ create-admin command and account management by administrators."""
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, update
-from werkzeug.security import generate_password_hash
 
 from summit.auth import service
 from summit.extensions import db
 from summit.models import AuditEntry, LoginAttempt, Role, User, utcnow
 
-from .test_programme import page_text
-
-CSRF_FIELD = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-PASSWORDS = {
-    Role.ADMIN: "admin-password-1",
-    Role.ORGANIZER: "organizer-password-1",
-    Role.CHECKIN: "checkin-password-1",
-}
-
-
-def email_of(role: Role) -> str:
-    return f"{role.value}@example.org"
-
-
-@functools.cache
-def password_hash(password: str) -> str:
-    """scrypt with small work factors, so that each sign-in in a test is quick; the
-    app's own hashes use werkzeug's default (see the test of create_user below)."""
-    return generate_password_hash(password, method="scrypt:1024:8:1")
-
-
-def make_accounts(app) -> dict[Role, int]:
-    """One active account per role; returns their ids."""
-    with app.app_context():
-        users = {role: User(email=email_of(role), role=role,
-                            password_hash=password_hash(password))
-                 for role, password in PASSWORDS.items()}
-        db.session.add_all(users.values())
-        db.session.commit()
-        return {role: user.id for role, user in users.items()}
-
-
-@pytest.fixture
-def accounts(app) -> dict[Role, int]:
-    return make_accounts(app)
-
-
-def csrf_token(client, path: str = "/admin/login") -> str:
-    return CSRF_FIELD.search(client.get(path).get_data(as_text=True)).group(1)
-
-
-def sign_in(client, email: str, password: str, *, remember: bool = False, next_url=None):
-    """Fill in the login form as a person would; returns the response to the POST."""
-    path = "/admin/login?lang=en" + (f"&next={next_url}" if next_url is not None else "")
-    data = {"csrf_token": csrf_token(client, path), "email": email, "password": password}
-    if remember:
-        data["remember"] = "y"
-    return client.post(path, data=data)
-
-
-def sign_in_as(client, role: Role):
-    response = sign_in(client, email_of(role), PASSWORDS[role])
-    assert response.status_code == 302, page_text(response)
-    return response
+from .helpers.accounts import (
+    PASSWORDS,
+    email_of,
+    sign_in_as,
+)
+from .helpers.accounts import sign_in_with_the_form as sign_in
+from .helpers.pages import csrf_token, page_text, post_form
 
 
 def set_cookies(response) -> dict[str, str]:
@@ -322,10 +273,10 @@ def test_five_failures_for_an_account_pause_signing_in_whatever_the_password(
 ):
     email = email_of(Role.ADMIN)
     fail(client, email, 5)
-    right = client.post("/admin/login?lang=en", data={
-        "csrf_token": csrf_token(client), "email": email, "password": PASSWORDS[Role.ADMIN]})
-    wrong = client.post("/admin/login?lang=en", data={
-        "csrf_token": csrf_token(client), "email": email, "password": "wrong-password-000"})
+    right = post_form(client, "/admin/login?lang=en", "/admin/login", email=email,
+                      password=PASSWORDS[Role.ADMIN])
+    wrong = post_form(client, "/admin/login?lang=en", "/admin/login", email=email,
+                      password="wrong-password-000")
     # The refusal is the same for the right and a wrong password: it is no oracle.
     assert right.status_code == wrong.status_code == 429
     assert page_text(right) == page_text(wrong)
@@ -433,10 +384,6 @@ def test_create_admin_prompts_for_the_password_and_takes_a_role(app, monkeypatch
 
 
 # --- account management --------------------------------------------------------------------
-
-
-def post_form(client, path: str, page: str | None = None, **data):
-    return client.post(path, data={"csrf_token": csrf_token(client, page or path), **data})
 
 
 def test_an_admin_creates_an_account_that_can_sign_in(app, client, accounts):

@@ -23,22 +23,19 @@ from summit.extensions import db
 from summit.models import AuditEntry, Event, Registration, RegistrationCategory, Role, User
 from summit.registration import service
 
-from .test_admin_registrations import (
+from .helpers.accounts import sign_in
+from .helpers.csv_import import confirm_import, upload
+from .helpers.pages import csrf_token, listed_names, page_text
+from .helpers.registrations import (
     AI,
     CHIP,
-    confirm_import,
     count_registrations,
-    csrf_token,
+    form_fields,
     forum_id,
-    listed_names,
-    organizer,  # noqa: F401 (a fixture)
+    outbox_mails,
+    post_registration,
     register,
-    sign_in,
-    upload,
 )
-from .test_programme import page_text
-from .test_registration import csrf_token as public_csrf_token
-from .test_registration import form_fields, outbox_mails, post_registration
 
 # On Friday, so it can be held with Thursday afternoon's AI forum.
 EDUCATION = "yrd-education-talent"
@@ -195,12 +192,12 @@ def test_attendees_own_actions_are_in_the_audit_log(app, client, demo_event):
     with app.app_context():
         token = db.session.scalars(select(Registration.token)).one()
     page = f"/r/{token}"
-    client.post(f"{page}/forums", data={"csrf_token": public_csrf_token(client, page),
+    client.post(f"{page}/forums", data={"csrf_token": csrf_token(client, page),
                                         "forums": [ai]}).close()
-    client.post(f"{page}/resend", data={"csrf_token": public_csrf_token(client, page)}).close()
+    client.post(f"{page}/resend", data={"csrf_token": csrf_token(client, page)}).close()
     # The address again: the form mails the link, and that is noted too.
     post_registration(client, email="me@example.org")
-    client.post(f"{page}/cancel", data={"csrf_token": public_csrf_token(client, f"{page}/cancel"),
+    client.post(f"{page}/cancel", data={"csrf_token": csrf_token(client, f"{page}/cancel"),
                                         "confirm": "y"}).close()
     me = "attendee <me@example.org>"
     with app.app_context():
@@ -259,7 +256,7 @@ def cancelled_by_attendee(app, client, demo_event, capacity: int) -> str:
         register(demo_event, "乙", "yi@example.org")
     page = f"/r/{token}/cancel"
     response = client.post(f"{page}?lang=en", data={
-        "csrf_token": public_csrf_token(client, page), "confirm": "y"})
+        "csrf_token": csrf_token(client, page), "confirm": "y"})
     assert response.status_code == 302
     return page_text(client.get(f"/r/{token}?lang=en"))
 
@@ -396,7 +393,7 @@ def test_every_fields_maxlength_is_the_servers_limit_and_is_said(app):
 def test_a_name_too_long_is_refused_with_the_limit_and_kept(app, client, demo_event):
     long_name = "长" * 300
     response = client.post("/register?lang=en", data={
-        "csrf_token": public_csrf_token(client, "/register"),
+        "csrf_token": csrf_token(client, "/register"),
         **form_fields(full_name=long_name)})
     assert response.status_code == 422
     assert "At most 100 characters." in page_text(response)

@@ -33,8 +33,8 @@ from summit.models import (
 )
 
 from .conftest import fresh_database_url, make_app
-from .test_programme import page_text
-from .test_registration import forum_id, post_registration, register_directly, set_capacity
+from .helpers.pages import page_text
+from .helpers.registrations import forum_id, post_registration, register_directly, set_capacity
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 

@@ -22,7 +22,6 @@ import pytest
 import zxingcpp
 from PIL import Image
 from pypdf import PdfReader
-from sqlalchemy import select
 from weasyprint import HTML
 from weasyprint.formatting_structure import boxes
 
@@ -32,33 +31,18 @@ from summit.badges.fonts import check_fonts
 from summit.badges.layouts import LAYOUTS
 from summit.badges.render import STATIC, BadgeFacts, badges_html, write_badges
 from summit.extensions import db
-from summit.models import Event, Forum, RegistrationCategory, Role
+from summit.models import RegistrationCategory, Role
 from summit.registration import service as registration
-from summit.registration.service import AttendeeDetails
 
-from .test_auth import csrf_token, make_accounts, sign_in_as
+from .helpers.accounts import make_accounts, sign_in_as
+from .helpers.badges import facts
+from .helpers.pages import csrf_token
+from .helpers.registrations import forum_id, register_directly
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LONG_LATIN_NAME = "Maximilian Alexander Fitzgerald-Montgomery von Hohenzollern XI"
 LONG_CHINESE_ORGANISATION = "国家可信嵌入式软件工程技术研究中心长三角嵌入式系统与软件产业"
 HOSTILE = '<img src="file:///etc/passwd">'
-
-
-def facts(**overrides) -> BadgeFacts:
-    values = {
-        "lang": "zh",
-        "event_name": "2020中国国际嵌入式大会（Embedded China）",
-        "event_name_en": "2020 China International Embedded Conference (Embedded China)",
-        "dates": "2020年11月25日至27日 · 南京",
-        "full_name": "刘韵洁",
-        "latin_name": "Liu Yunjie",
-        "organisation": "紫金山实验室",
-        "category": RegistrationCategory.SPEAKER,
-        "forums": (("5G与人工智能及大数据融合", "#0b57d0"),),
-        "checkin_code": "7Q4M2X9KD0HT",
-        **overrides,
-    }
-    return BadgeFacts(**values)
 
 
 def render(badges: list[BadgeFacts], layout: str = "a6", **options) -> bytes:
@@ -345,7 +329,7 @@ def test_without_a_cjk_font_a_pdf_is_still_made_and_the_log_says_why(tmp_path):
         from summit.badges.fonts import check_fonts
         from summit.badges.layouts import LAYOUTS
         from summit.badges.render import write_badges
-        from tests.test_badges import facts
+        from tests.helpers.badges import facts
         assert not check_fonts().cjk_ok
         out = io.BytesIO()
         write_badges([facts()], LAYOUTS["a6"], out)
@@ -373,12 +357,9 @@ def test_without_a_cjk_font_a_pdf_is_still_made_and_the_log_says_why(tmp_path):
 
 def attend(event_id: int, name: str, email: str, forums=(), **details):
     """Register on the demo event; returns the registration's id and private token."""
-    event = db.session.get(Event, event_id)
-    forum_ids = [db.session.scalars(select(Forum.id).where(Forum.slug == slug)).one()
-                 for slug in forums]
-    created = registration.register(
-        db.session, event, AttendeeDetails(full_name=name, email=email, **details), forum_ids,
-        "http://summit.test").registration
+    details.setdefault("organisation", "")
+    created = register_directly(event_id, email, [forum_id(slug) for slug in forums], name,
+                                **details)
     return created.id, created.token, created.checkin_code
 
 

@@ -25,8 +25,9 @@ from summit.outbox import deliver_due
 from summit.registration import service as registration_service
 from summit.registration.service import AttendeeDetails
 
-from .test_admin_registrations import statements_of
-from .test_registration import outbox_mails
+from .helpers.database import statements_of
+from .helpers.programme import forum_by_slug, session_by_title
+from .helpers.registrations import outbox_mails
 
 CONFORMANCE = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance"
 needs_conformance = pytest.mark.skipif(
@@ -60,16 +61,6 @@ def vobject_summaries(parsed) -> list[str]:
     return sorted(item.summary.value for item in parsed.vevent_list)
 
 
-def session_by_title(title_en: str) -> ProgrammeSession:
-    return db.session.scalars(
-        select(ProgrammeSession).where(ProgrammeSession.title_en == title_en)
-    ).one()
-
-
-def forum(slug: str) -> Forum:
-    return db.session.scalars(select(Forum).where(Forum.slug == slug)).one()
-
-
 def set_title(session_id: int, title_zh: str) -> None:
     db.session.get(ProgrammeSession, session_id).title_zh = title_zh
     db.session.commit()
@@ -81,7 +72,7 @@ def register(email: str, forum_slugs: list[str], locale: str = "zh") -> Registra
         db.session,
         event,
         AttendeeDetails(full_name="测试者", email=email, organisation="东南大学", locale=locale),
-        [forum(slug).id for slug in forum_slugs],
+        [forum_by_slug(slug).id for slug in forum_slugs],
         LINK_BASE,
     )
     return result.registration
@@ -343,7 +334,7 @@ def test_unknown_forums_and_sessions_are_404(client, demo_event):
 
 def test_a_personal_feed_holds_exactly_that_attendees_sessions(app, client, demo_event):
     with app.app_context():
-        db.session.get(Forum, forum("chip-machine").id).capacity = 1
+        db.session.get(Forum, forum_by_slug("chip-machine").id).capacity = 1
         db.session.commit()
         first = register("first@example.cn", ["chip-machine", "yrd-education-talent"])
         second = register("second@example.cn", ["chip-machine", "yrd-embedded-innovation"])
@@ -405,7 +396,7 @@ def test_the_confirmation_and_the_promotion_mails_attach_the_attendees_ics(
     app, demo_event
 ):
     with app.app_context():
-        db.session.get(Forum, forum("chip-machine").id).capacity = 1
+        db.session.get(Forum, forum_by_slug("chip-machine").id).capacity = 1
         db.session.commit()
         first = register("first@example.cn", ["chip-machine"], locale="en")
         register("second@example.cn", ["chip-machine"])

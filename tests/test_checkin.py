@@ -15,8 +15,10 @@ from summit.extensions import db
 from summit.models import Event, Registration, RegistrationStatus, Role, User
 from summit.registration import service
 
-from .test_admin_registrations import LINK_BASE, audit_entries, csrf_token, register, sign_in
-from .test_programme import page_text
+from .helpers.accounts import sign_in
+from .helpers.database import audit_entries
+from .helpers.pages import csrf_token, page_text
+from .helpers.registrations import LINK_BASE, register
 
 CLOCK = re.compile(r"Already checked in on .+ at (\d\d:\d\d)\.")
 

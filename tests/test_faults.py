@@ -21,15 +21,12 @@ from summit.extensions import db
 from summit.models import MailMessage, MailStatus, Registration, Seat, SeatStatus
 from summit.outbox import OWN_SEND_LEASE, deliver_after_response, deliver_due
 
+from .helpers.database import database_url
+from .helpers.mail import Inbox, wait_for
+from .helpers.registrations import form_fields, forum_id, register_directly
 from .servers import Browser, free_port, gunicorn
-from .test_mail import Inbox, wait_for
-from .test_registration import form_fields, forum_id, register_directly
 
 pytestmark = pytest.mark.slow
-
-
-def database_url() -> str:
-    return db.engine.url.render_as_string(hide_password=False)
 
 
 def worker_pids(pid_file: Path) -> list[int]:

@@ -12,27 +12,22 @@ from sqlalchemy import func, select
 from summit.extensions import db
 from summit.models import Event, MailMessage, ProgrammeSession, Registration, SeatStatus
 
-from .test_admin_dashboard import table_rows
-from .test_admin_programme import event_fields, session_fields
-from .test_admin_registrations import (
-    audit_entries,
+from .helpers.accounts import sign_in
+from .helpers.csv_import import confirm_import, upload
+from .helpers.database import audit_entries
+from .helpers.pages import csrf_token, page_text, table_rows
+from .helpers.programme import event_fields, session_fields
+from .helpers.registrations import (
+    AI,
+    CHIP,
     bulk_registrations,
-    confirm_import,
-    sign_in,
-    upload,
-)
-from .test_admin_registrations import csrf_token as admin_csrf
-from .test_programme import page_text
-from .test_registration import (
-    csrf_token,
     forum_id,
     post_registration,
     register_directly,
     registrations,
 )
 
-# Thursday 26 November, 13:30–17:00 in Nanjing.
-AI, CHIP = "5g-ai-big-data", "chip-machine"
+# AI and CHIP run on Thursday 26 November, 13:30–17:00 in Nanjing; these two on
 # Friday 27 November, 09:00–12:15.
 INNOVATION, EDUCATION = "yrd-embedded-innovation", "yrd-education-talent"
 AI_EN, CHIP_EN = "Convergence of 5G, AI and Big Data", "Chip–Machine Co-design"
@@ -162,7 +157,7 @@ def test_an_event_that_allows_overlap_seats_both(app, client, demo_event):
 
 def admin_fields(client, path: str, forums, **extra) -> dict:
     return {
-        "csrf_token": admin_csrf(client, path),
+        "csrf_token": csrf_token(client, path),
         "full_name": "张贵宾", "latin_name": "", "email": "vip@example.org", "phone": "",
         "organisation": "工业和信息化部", "job_title": "", "category": "vip", "locale": "zh",
         "forums": [str(forum) for forum in forums], **extra,
@@ -273,7 +268,7 @@ def test_after_a_session_moves_the_dashboard_lists_who_holds_both_and_nothing_ch
     assert "Attendees in forums that run at the same time" not in dashboard
 
     # Friday morning's tinygrad talk moves to Thursday afternoon, beside the AI forum.
-    moved = client.post(path, data={"csrf_token": admin_csrf(client, path), **fields})
+    moved = client.post(path, data={"csrf_token": csrf_token(client, path), **fields})
     assert moved.status_code == 302
 
     html = client.get("/admin/dashboard").get_data(as_text=True)
@@ -306,7 +301,7 @@ def test_organizers_allow_overlap_in_the_events_settings(app, client, demo_event
                               allow_overlapping_forums="y")
     form = page_text(client.get("/admin/event"))
     assert "Let attendees choose parallel forums that run at the same time" in form
-    saved = client.post("/admin/event", data={"csrf_token": admin_csrf(client, "/admin/event"),
+    saved = client.post("/admin/event", data={"csrf_token": csrf_token(client, "/admin/event"),
                                               **fields})
     assert saved.status_code == 302
     with app.app_context():

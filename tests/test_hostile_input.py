@@ -19,8 +19,9 @@ from summit.models import ProgrammeSession, Registration, Role, Speaker
 from summit.user_input import DatabaseIdConverter
 
 from .conftest import make_app
-from .test_admin_registrations import CSRF_FIELD, listed_names, register, sign_in
-from .test_programme import page_text
+from .helpers.accounts import sign_in, sign_in_with_the_form
+from .helpers.pages import CSRF_FIELD, listed_names, page_text, post_form
+from .helpers.registrations import register
 
 TOO_LARGE = [0, 2**31, 2**63, 2**64, 10**40]
 ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
@@ -217,16 +218,12 @@ def test_no_public_address_answers_500_whatever_is_typed(app, demo_event, path, 
 
 
 def test_a_nul_character_in_a_sign_in_is_a_wrong_sign_in(app, demo_event):
-    from .test_auth import sign_in as sign_in_with_the_form
-
     # PostgreSQL cannot look such an address up: it failed there with a 500.
     response = sign_in_with_the_form(app.test_client(), "admin\x00@example.org", "password-1234")
     assert response.status_code == 422
 
 
 def test_a_nul_character_in_a_biography_is_explained_next_to_the_field(app, admin):
-    from .test_auth import post_form
-
     with app.app_context():
         speaker = db.session.scalars(select(Speaker)).first()
         speaker_id, before = speaker.id, speaker.bio_en

@@ -3,11 +3,8 @@ that a Chinese page carries no English UI text (content excepted)."""
 
 from __future__ import annotations
 
-import email
 import re
-from email import policy
 from html.parser import HTMLParser
-from pathlib import Path
 from zoneinfo import available_timezones
 
 import pytest
@@ -27,10 +24,10 @@ from summit.models import (
 )
 
 from .catalogs import ensure_compiled, read_catalog
-from .test_admin_registrations import sign_in
-from .test_registration import register_directly
+from .helpers.accounts import sign_in
+from .helpers.pages import csrf_token
+from .helpers.registrations import outbox_mails, register_directly
 
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 # Latin words that may stand in a Chinese page: the product's name and the switch to English.
 ALLOWED_LATIN = {"Summit", "English"}
 # On the admin pages, the file formats and units that organizers know by these names.
@@ -113,10 +110,6 @@ def latin_words(*texts: str) -> set[str]:
     return set(re.findall(r"[A-Za-z]{2,}", " ".join(texts)))
 
 
-def csrf_token(client, path: str) -> str:
-    return CSRF_FIELD.search(client.get(path).get_data(as_text=True)).group(1)
-
-
 def register(client, lang: str = "zh", **overrides) -> str:
     """Register through the form; returns the private link's path."""
     data = {"csrf_token": csrf_token(client, f"/register?lang={lang}"), **ATTENDEE, **overrides}
@@ -124,13 +117,6 @@ def register(client, lang: str = "zh", **overrides) -> str:
     response.close()  # sends the confirmation mail queued for after the response
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.headers["Location"].split("?")[0]
-
-
-def outbox(app) -> list[email.message.EmailMessage]:
-    return [
-        email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        for path in sorted((Path(app.instance_path) / "outbox").glob("*.eml"))
-    ]
 
 
 # --- choosing the language ----------------------------------------------------------
@@ -237,7 +223,7 @@ def test_the_attendee_path_and_its_mail_are_all_chinese(app, client, demo_event)
     assert "取消我的报名" in cancel
     assert untranslated_words(cancel, content, *typed) == set()
 
-    (mail,) = outbox(app)
+    (mail,) = outbox_mails(app)
     assert mail["Subject"].startswith("2020中国国际嵌入式大会") and "报名确认" in mail["Subject"]
     for part in ("plain", "html"):
         body = mail.get_body(preferencelist=(part,)).get_content()

@@ -7,7 +7,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
@@ -21,20 +20,11 @@ from summit.extensions import db
 from summit.models import MailMessage, MailStatus, utcnow
 from summit.outbox import NEXT_DUE_CHECK, deliver_due
 
+from .helpers.database import database_url_of
+from .helpers.mail import Inbox, wait_for
+from .helpers.pages import page_text
+from .helpers.registrations import forum_id, post_registration, register_directly
 from .servers import PROJECT_ROOT, free_port
-from .test_programme import page_text
-from .test_registration import forum_id, post_registration
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
-        return "250 Message accepted for delivery"
 
 
 @pytest.fixture
@@ -46,15 +36,6 @@ def smtp_server(app, monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
     yield inbox
     controller.stop()
-
-
-def wait_for(condition, seconds: float = 5.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
 
 
 def test_the_confirmation_arrives_by_smtp_with_a_working_private_link(
@@ -206,21 +187,13 @@ def test_every_mail_carries_date_and_message_id(app, client, demo_event, smtp_se
 
 def queue_mails(app, event_id: int, addresses: list[str]) -> None:
     """Registrations made outside a request: their confirmations wait in the queue."""
-    from summit.models import Event
-    from summit.registration import service
-    from summit.registration.service import AttendeeDetails
-
     with app.app_context():
-        event = db.session.get(Event, event_id)
         for address in addresses:
-            service.register(db.session, event, AttendeeDetails(full_name="排队", email=address),
-                             [], "http://summit.test")
+            register_directly(event_id, address, [], "排队", organisation="")
         db.session.remove()
 
 
 def start_mail_worker(app, smtp_port: int) -> subprocess.Popen:
-    from .test_production import database_url_of
-
     env = {**os.environ, "DATABASE_URL": database_url_of(app),
            "SUMMIT_INSTANCE_PATH": app.instance_path, "MAIL_SERVER": "127.0.0.1",
            "MAIL_PORT": str(smtp_port), "LOG_LEVEL": "WARNING"}

@@ -35,20 +35,12 @@ from summit.registration import service
 from summit.security import CONTENT_SECURITY_POLICY
 
 from .conftest import make_app
+from .helpers.concurrency import all_at_once, forum_seats, registration_action
+from .helpers.database import database_url, database_url_of
+from .helpers.registrations import form_fields, forum_id, register_directly, set_capacity
 from .servers import GUNICORN, PROJECT_ROOT, Browser, gunicorn
-from .test_registration import form_fields, forum_id, register_directly, set_capacity
-from .test_registration_concurrency import all_at_once, forum_seats, registration_action
 
 GUNICORN_CONF = PROJECT_ROOT / "gunicorn.conf.py"
-
-
-def database_url() -> str:
-    return db.engine.url.render_as_string(hide_password=False)
-
-
-def database_url_of(app) -> str:
-    with app.app_context():
-        return database_url()
 
 
 # --- gunicorn ----------------------------------------------------------------

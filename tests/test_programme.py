@@ -6,7 +6,7 @@ import re
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 
 from summit.demo import seed as demo
 from summit.extensions import db
@@ -21,17 +21,8 @@ from summit.models import (
 )
 
 from .conftest import make_app
-
-
-def page_text(response) -> str:
-    """The visible text of a page, tags removed, whitespace collapsed."""
-    html = response.get_data(as_text=True)
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
-
-
-def count_rows(model) -> int:
-    return db.session.scalar(select(func.count()).select_from(model))
-
+from .helpers.database import count_rows
+from .helpers.pages import page_text
 
 # --- the demo event ---------------------------------------------------------
 

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import email
 import logging
 import re
 import secrets
 import sqlite3
 import time
 from datetime import timedelta
-from email import policy
-from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -28,66 +25,17 @@ from summit.models import (
 from summit.registration import service
 from summit.registration.service import AttendeeDetails
 
-from .test_programme import page_text
-
-CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-LINK_BASE = "http://summit.test"
-
-
-def csrf_token(client, path: str = "/register") -> str:
-    return CSRF_FIELD.search(client.get(path).get_data(as_text=True)).group(1)
-
-
-def forum_id(slug: str) -> int:
-    return db.session.scalars(select(Forum.id).where(Forum.slug == slug)).one()
-
-
-def form_fields(**overrides) -> dict:
-    fields = {
-        "full_name": "刘韵洁",
-        "latin_name": "Liu Yunjie",
-        "email": "liu.yunjie@pml.example.cn",
-        "phone": "+86 138 0013 8000",
-        "organisation": "紫金山实验室",
-        "job_title": "首席科学家",
-        "category": "delegate",
-        "consent": "y",
-    }
-    fields.update(overrides)
-    return fields
-
-
-def post_registration(client, forums=(), **overrides):
-    data = {"csrf_token": csrf_token(client), "forums": list(forums), **form_fields(**overrides)}
-    response = client.post("/register", data=data)
-    response.close()  # runs the mail delivery queued for after the response
-    return response
-
-
-def registrations() -> list[Registration]:
-    return list(db.session.scalars(select(Registration).order_by(Registration.id)))
-
-
-def outbox_mails(app) -> list[email.message.EmailMessage]:
-    return [
-        email.message_from_bytes(path.read_bytes(), policy=policy.default)
-        for path in sorted((Path(app.instance_path) / "outbox").glob("*.eml"))
-    ]
-
-
-def register_directly(event_id: int, email_address: str, forums: list[int], name="测试者"):
-    event = db.session.get(Event, event_id)
-    return service.register(
-        db.session, event, AttendeeDetails(full_name=name, email=email_address,
-                                           organisation="东南大学"),
-        forums, LINK_BASE,
-    ).registration
-
-
-def set_capacity(model, object_id: int, capacity: int | None) -> None:
-    db.session.get(model, object_id).capacity = capacity
-    db.session.commit()
-
+from .helpers.pages import csrf_token, page_text
+from .helpers.registrations import (
+    LINK_BASE,
+    form_fields,
+    forum_id,
+    outbox_mails,
+    post_registration,
+    register_directly,
+    registrations,
+    set_capacity,
+)
 
 # --- the form -----------------------------------------------------------------
 
@@ -233,7 +181,7 @@ def test_a_client_that_never_follows_the_redirect_keeps_a_small_session_cookie(
     """Each success leaves a message for the next page in the session cookie; a script
     that posts again and again without reading them must not grow it past what browsers
     keep (4 KB), nor lose its session with it."""
-    token = csrf_token(client)
+    token = csrf_token(client, "/register")
     # Addresses that do not compress into each other, as a script's would not.
     addresses = [f"{secrets.token_hex(8)}@example.cn" for _ in range(12)]
     cookie_sizes = []

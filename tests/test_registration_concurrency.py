@@ -3,53 +3,20 @@ requests, and never a seat taken twice."""
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from sqlalchemy import func, select
 
 from summit.extensions import db
-from summit.models import Forum, MailMessage, Registration, Seat, SeatStatus
+from summit.models import Forum, MailMessage, Registration, SeatStatus
 from summit.registration import service
 
+from .helpers.accounts import PASSWORDS, email_of, make_accounts
+from .helpers.concurrency import all_at_once, forum_seats, registration_action
+from .helpers.database import database_url
+from .helpers.registrations import forum_id, set_capacity
 from .servers import Browser, gunicorn
-from .test_auth import PASSWORDS, email_of, make_accounts
-from .test_registration import form_fields, forum_id, set_capacity
 
 pytestmark = pytest.mark.slow
-
-
-def database_url() -> str:
-    return db.engine.url.render_as_string(hide_password=False)
-
-
-def all_at_once(actions: list) -> list:
-    """Run each action in its own thread; they prepare, wait for each other, then fire
-    together. Returns their results in order."""
-    barrier = threading.Barrier(len(actions))
-    results: list = [None] * len(actions)
-
-    def run(index: int, action) -> None:
-        fire = action()  # preparation (e.g. fetching the form's token)
-        barrier.wait()
-        results[index] = fire()
-
-    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=300)
-    return results
-
-
-def registration_action(base: str, email: str, forums: list[int]):
-    def prepare():
-        browser = Browser(base)
-        token = browser.csrf_token("/register")
-        fields = {**form_fields(email=email, full_name=f"并发{email[:6]}"), "forums": forums,
-                  "csrf_token": token}
-        return lambda: browser.request("POST", "/register", fields)[0]
-    return prepare
 
 
 def cancel_action(base: str, token: str):
@@ -59,15 +26,6 @@ def cancel_action(base: str, token: str):
         return lambda: browser.request(
             "POST", f"/r/{token}/cancel", {"csrf_token": csrf, "confirm": "y"})[0]
     return prepare
-
-
-def forum_seats(forum: int) -> dict[SeatStatus, list[Seat]]:
-    seats = db.session.scalars(
-        select(Seat).where(Seat.forum_id == forum).order_by(Seat.queued_at, Seat.id)).all()
-    grouped: dict[SeatStatus, list[Seat]] = {status: [] for status in SeatStatus}
-    for seat in seats:
-        grouped[seat.status].append(seat)
-    return grouped
 
 
 def test_200_simultaneous_registrations_for_100_seats_then_50_cancellations(

@@ -11,8 +11,8 @@ from summit.extensions import db
 from summit.models import MailMessage, Registration, RegistrationStatus
 from summit.registration.service import LINK_MAILS_PER_HOUR
 
-from .test_programme import page_text
-from .test_registration import csrf_token, form_fields, outbox_mails, post_registration
+from .helpers.pages import csrf_token, page_text
+from .helpers.registrations import form_fields, outbox_mails, post_registration
 
 VICTIM = "liu.yunjie@pml.example.cn"
 PRIVATE_LINK = re.compile(r"/r/([\w-]{20,})")

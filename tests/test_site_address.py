@@ -11,8 +11,9 @@ from summit.extensions import db
 from summit.models import MailMessage, Registration
 
 from .conftest import make_app
-from .test_production import database_url_of
-from .test_registration import CSRF_FIELD, form_fields, outbox_mails
+from .helpers.database import database_url_of
+from .helpers.pages import CSRF_FIELD
+from .helpers.registrations import form_fields, outbox_mails
 
 
 def post_with_host(client, host: str):

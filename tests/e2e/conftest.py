@@ -213,6 +213,14 @@ def browser_pages(chromium) -> Iterator[Callable]:
         page.context.close()
 
 
+def no_sideways_scrolling(page) -> None:
+    """Nothing sticks out to the right: the page is as wide as the window."""
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
+
+
 def sign_in(page, base_url: str, email: str, password: str) -> None:
     """Sign in through the login form, in whatever language the page is in."""
     page.goto(base_url + "/admin/login")

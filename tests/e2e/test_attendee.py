@@ -9,7 +9,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
-from .conftest import DESKTOP, PHONE
+from .conftest import DESKTOP, PHONE, no_sideways_scrolling
 
 try:
     from playwright.sync_api import expect
@@ -17,14 +17,6 @@ except ImportError:  # the chromium fixture skips (or fails in CI) and says why
     expect = None
 
 pytestmark = pytest.mark.e2e
-
-
-def no_sideways_scrolling(page) -> None:
-    """Nothing sticks out to the right: the page is as wide as the window."""
-    overflow = page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    )
-    assert overflow <= 0, f"{page.url} scrolls sideways by {overflow}px"
 
 
 def test_an_attendee_registers_in_chinese_and_changes_a_forum(

@@ -11,7 +11,7 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import ProgrammeSession, Role, Speaker
 
-from ..test_registration import register_directly
+from ..helpers.registrations import register_directly
 
 pytestmark = pytest.mark.e2e
 

@@ -14,8 +14,7 @@ from summit.models import Event
 from summit.registration import service
 from summit.registration.service import AttendeeDetails
 
-from .conftest import PHONE
-from .test_attendee import no_sideways_scrolling
+from .conftest import PHONE, no_sideways_scrolling
 
 try:
     from playwright.sync_api import expect

@@ -28,8 +28,8 @@ from summit.demo.seed import load_demo
 from summit.extensions import db
 
 from ..conftest import fresh_database_url, make_app
+from ..helpers.mail import Inbox, wait_for
 from ..servers import CSRF_FIELD, Browser, free_port, serving
-from ..test_mail import Inbox, wait_for
 from .conftest import DESKTOP
 
 try:

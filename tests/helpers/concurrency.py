@@ -1,0 +1,54 @@
+"""Many visitors at the same moment against a real server (see servers.py), and the seats
+they end up with."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+from summit.extensions import db
+from summit.models import Seat, SeatStatus
+
+from ..servers import Browser
+from .registrations import form_fields
+
+
+def all_at_once(actions: list) -> list:
+    """Run each action in its own thread; they prepare, wait for each other, then fire
+    together. Returns their results in order."""
+    barrier = threading.Barrier(len(actions))
+    results: list = [None] * len(actions)
+
+    def run(index: int, action) -> None:
+        fire = action()  # preparation (e.g. fetching the form's token)
+        barrier.wait()
+        results[index] = fire()
+
+    threads = [threading.Thread(target=run, args=(i, a)) for i, a in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    return results
+
+
+def registration_action(base: str, email: str, forums: list[int]):
+    """For all_at_once: a visitor who fetches the form, then posts a registration."""
+    def prepare():
+        browser = Browser(base)
+        token = browser.csrf_token("/register")
+        fields = {**form_fields(email=email, full_name=f"并发{email[:6]}"), "forums": forums,
+                  "csrf_token": token}
+        return lambda: browser.request("POST", "/register", fields)[0]
+    return prepare
+
+
+def forum_seats(forum: int) -> dict[SeatStatus, list[Seat]]:
+    """The forum's seats by status, each list in the order they were queued."""
+    seats = db.session.scalars(
+        select(Seat).where(Seat.forum_id == forum).order_by(Seat.queued_at, Seat.id)).all()
+    grouped: dict[SeatStatus, list[Seat]] = {status: [] for status in SeatStatus}
+    for seat in seats:
+        grouped[seat.status].append(seat)
+    return grouped

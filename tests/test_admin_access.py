@@ -21,6 +21,7 @@ from summit.models import (
 )
 from summit.registration import service as registration
 from summit.registration.service import AttendeeDetails
+from summit.urls import serving_at
 
 from .test_auth import make_accounts, password_hash, sign_in_as
 
@@ -61,9 +62,10 @@ def rows(app, demo_event) -> dict[str, object]:
     with app.app_context():
         event = db.session.get(Event, demo_event)
         forum = db.session.scalars(select(Forum).where(Forum.slug == "chip-machine")).one()
-        registered = registration.register(db.session, event, AttendeeDetails(
-            full_name="王小明", email="wang@example.org", organisation="示例单位"),
-            [forum.id], "http://summit.example").registration
+        with serving_at("http://summit.example"):
+            registered = registration.register(db.session, event, AttendeeDetails(
+                full_name="王小明", email="wang@example.org", organisation="示例单位"),
+                [forum.id]).registration
         spare = User(email="spare@example.org", role=Role.ORGANIZER,
                      password_hash=password_hash("spare-password"))
         db.session.add(spare)

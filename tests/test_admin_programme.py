@@ -28,6 +28,7 @@ from summit.models import (
 )
 from summit.registration import service as registration
 from summit.registration.service import AttendeeDetails
+from summit.urls import serving_at
 
 from .test_auth import csrf_token, email_of, make_accounts, sign_in_as
 from .test_programme import page_text
@@ -276,9 +277,10 @@ def test_a_session_needs_a_title_in_one_language_and_valid_times(app, organizer,
 
 def register(event_id: int, forum: Forum, number: int) -> None:
     event = db.session.get(Event, event_id)
-    registration.register(db.session, event, AttendeeDetails(
-        full_name=f"代表{number}", email=f"delegate{number}@example.org",
-        organisation="示例单位"), [forum.id], "http://summit.example")
+    with serving_at("http://summit.example"):
+        registration.register(db.session, event, AttendeeDetails(
+            full_name=f"代表{number}", email=f"delegate{number}@example.org",
+            organisation="示例单位"), [forum.id])
 
 
 def forum_fields(forum: Forum, **changes) -> dict:

@@ -28,8 +28,10 @@ from summit.models import (
     utcnow,
 )
 from summit.registration import service
+from summit.registration.seats import seats_taken
 from summit.registration.service import AttendeeDetails
 from summit.registration.tokens import new_checkin_code, new_token, token_digest
+from summit.urls import serving_at
 
 from .test_programme import page_text
 
@@ -71,7 +73,8 @@ def register(event_id: int, full_name: str, email: str, organisation: str = "东
     event = db.session.get(Event, event_id)
     details = AttendeeDetails(full_name=full_name, email=email, organisation=organisation,
                               latin_name=latin_name, category=category)
-    return service.register(db.session, event, details, list(forums), LINK_BASE).registration.id
+    with serving_at(LINK_BASE):
+        return service.register(db.session, event, details, list(forums)).registration.id
 
 
 def bulk_registrations(event_id: int, count: int, forum_ids=(), prefix: str = "参会者") -> None:
@@ -163,7 +166,8 @@ def test_filters_and_sorting(app, organizer, demo_event):
         c = register(demo_event, "Cao", "cao@x.example.org", "Mid Corp",
                      category=RegistrationCategory.STUDENT)
         register(demo_event, "Du", "du@x.example.org", "Beta Ltd")  # the 4th waits
-        service.cancel(db.session, db.session.get(Registration, c), LINK_BASE)  # Du moves up
+        with serving_at(LINK_BASE):
+            service.cancel(db.session, db.session.get(Registration, c))  # Du moves up
         register(demo_event, "Er", "er@x.example.org", "Omega")  # waits
         db.session.get(Registration, a).checked_in_at = utcnow()
         db.session.commit()
@@ -326,7 +330,7 @@ def test_promote_admits_beyond_capacity_and_seats_in_a_full_forum(app, organizer
     with app.app_context():
         assert db.session.get(Registration, waiting).seats[0].status == SeatStatus.CONFIRMED
         assert db.session.get(Registration, first).seats[0].status == SeatStatus.CONFIRMED
-        assert service.seats_taken(db.session, [iot])[iot] == 2
+        assert seats_taken(db.session, [iot])[iot] == 2
         assert [entry.after for entry in audit_entries("promote")] == [
             {"status": "confirmed"}, {"seats": {"chip-machine": "confirmed"}}]
         promotions = db.session.scalar(select(func.count()).select_from(MailMessage).where(

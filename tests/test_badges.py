@@ -35,6 +35,7 @@ from summit.extensions import db
 from summit.models import Event, Forum, RegistrationCategory, Role
 from summit.registration import service as registration
 from summit.registration.service import AttendeeDetails
+from summit.urls import serving_at
 
 from .test_auth import csrf_token, make_accounts, sign_in_as
 
@@ -376,9 +377,10 @@ def attend(event_id: int, name: str, email: str, forums=(), **details):
     event = db.session.get(Event, event_id)
     forum_ids = [db.session.scalars(select(Forum.id).where(Forum.slug == slug)).one()
                  for slug in forums]
-    created = registration.register(
-        db.session, event, AttendeeDetails(full_name=name, email=email, **details), forum_ids,
-        "http://summit.test").registration
+    with serving_at("http://summit.test"):
+        created = registration.register(
+            db.session, event, AttendeeDetails(full_name=name, email=email, **details), forum_ids,
+        ).registration
     return created.id, created.token, created.checkin_code
 
 
@@ -425,8 +427,8 @@ def test_cancelled_and_waitlisted_registrations_get_no_badge(app, client, attend
     with app.app_context():
         from summit.models import Registration, RegistrationStatus
 
-        registration.cancel(db.session, db.session.get(Registration, registration_id),
-                            "http://summit.test")
+        with serving_at("http://summit.test"):
+            registration.cancel(db.session, db.session.get(Registration, registration_id))
         waiting = db.session.get(Registration, attendees["he"][0])
         waiting.status = RegistrationStatus.WAITLISTED
         db.session.commit()

@@ -26,7 +26,14 @@ from summit.models import (
     utcnow,
 )
 from summit.registration import service
-from summit.registration.seats import event_position, seat_position, seats_left
+from summit.registration.seats import (
+    LockNotHeld,
+    event_position,
+    lock_registration,
+    seat_position,
+    seats_left,
+    withdraw,
+)
 from summit.registration.service import AttendeeDetails
 from summit.urls import serving_at
 
@@ -506,3 +513,14 @@ def test_tokens_never_reach_the_logs(app, client, demo_event, caplog):
     with caplog.at_level(logging.INFO):
         app.logger.info("visit %s", f"/r/{token}/calendar.ics")
     assert token not in caplog.text
+
+
+def test_a_lock_is_refused_once_its_transaction_has_ended(app, demo_event):
+    with app.app_context(), serving_at(LINK_BASE):
+        registration = register_directly(demo_event, "late@summit.example.org", [])
+        locked, registration = lock_registration(db.session, registration)
+        db.session.commit()
+        with pytest.raises(LockNotHeld):
+            withdraw(db.session, locked, registration)
+        db.session.rollback()
+        assert db.session.get(Registration, registration.id).status == RegistrationStatus.CONFIRMED

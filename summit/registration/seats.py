@@ -8,7 +8,8 @@ are the truth until commit, so two requests can never take the last seat twice, 
 a freed seat goes to the first person waiting in the same transaction.
 
 ``lock_event`` gives a ``LockedEvent``, and only it: every function here that takes
-or frees a place takes one, so a call without the lock is a type error at the call.
+or frees a place takes one, so a call without the lock is a type error at the call,
+and one after the lock's transaction ended (a commit) is refused (LockNotHeld).
 Nothing here commits. Whatever changes writes in the caller's transaction (which
 ``service`` or ``organizer`` begins, and ends with one commit).
 """
@@ -20,9 +21,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select, true
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
-from ..database import begin_write
+from ..database import begin_write, current_transaction
 from ..models import (
     Event,
     Forum,
@@ -50,12 +51,23 @@ from .forum_times import clashes
 from .tokens import new_checkin_code, new_token, token_digest
 
 
+class LockNotHeld(RuntimeError):
+    """A LockedEvent used after the transaction that took the lock ended."""
+
+
 @dataclass(frozen=True, slots=True)
 class LockedEvent:
-    """An event whose row this transaction holds locked until it ends, with its forums
+    """An event whose row a transaction holds locked until it ends, with its forums
     read under the lock. Only ``lock_event`` makes one."""
 
     event: Event
+    transaction: SessionTransaction
+
+    def held(self, session: Session) -> Event:
+        """The event, once sure that ``session`` is still in the transaction holding it."""
+        if current_transaction(session) is not self.transaction:
+            raise LockNotHeld(f"event {self.event.id}: its lock ended with its transaction")
+        return self.event
 
 
 def lock_event(session: Session, event_id: int) -> LockedEvent:
@@ -66,7 +78,7 @@ def lock_event(session: Session, event_id: int) -> LockedEvent:
     deadlock with those of other requests). Its forums are read in the same statement,
     under the lock."""
     event = session.execute(queries.LOCKED_EVENT, {"event_id": event_id}).unique().scalar_one()
-    return LockedEvent(event)
+    return LockedEvent(event, current_transaction(session))
 
 
 def lock_registration(
@@ -191,7 +203,7 @@ def chosen_forums(
     """The parallel forums with these ids, as they stand under the lock. Raises
     UnknownForum, and OverlappingForums for two that run at the same time unless the
     event allows it or an organizer overrides (``overlap_allowed``)."""
-    event = locked.event
+    event = locked.held(session)
     wanted = set(forum_ids)
     forums = [
         forum for forum in event.forums if forum.kind == ForumKind.PARALLEL and forum.id in wanted
@@ -246,6 +258,7 @@ def _take_seats(
 def fill_forums(session: Session, locked: LockedEvent, forums: list[Forum]) -> list[Seat]:
     """Give free seats in ``forums`` (the locked event's) to the first people waiting,
     in arrival order; returns the seats that moved up."""
+    locked.held(session)
     promoted: list[Seat] = []
     unique = {forum.id: forum for forum in forums}
     taken = seats_taken(session, list(unique))
@@ -269,7 +282,7 @@ def fill_forums(session: Session, locked: LockedEvent, forums: list[Forum]) -> l
 def fill_event(session: Session, locked: LockedEvent) -> list[Registration]:
     """Admit the first registrations on the event's waiting list while it has room;
     returns those admitted (their seats are ``fill_forums``'s to give)."""
-    event = locked.event
+    event = locked.held(session)
     waiting = (
         select(Registration)
         .where(
@@ -343,7 +356,7 @@ def enrol(
     now = now or utcnow()
     forums = chosen_forums(session, locked, forum_ids, overlap_allowed)
     email = normalise_email(details.email)
-    event_id = locked.event.id
+    event_id = locked.event.id  # chosen_forums has checked the lock
     registration = find_by_email(session, event_id, email)
     if registration is not None and registration.status != RegistrationStatus.CANCELLED:
         raise AlreadyRegistered(registration)
@@ -426,6 +439,7 @@ def withdraw(
 ) -> list[Registration]:
     """Cancel the registration: its place and seats go to the first in line, and it is
     mailed. Cancelling twice changes nothing. Returns who moved up."""
+    locked.held(session)
     if registration.status == RegistrationStatus.CANCELLED:
         return []
     was_confirmed = registration.status == RegistrationStatus.CONFIRMED
@@ -446,6 +460,7 @@ def promote_registration(
     """An organizer's override: admit a registration from the event's waiting list even
     when the event is full, seat it where its forums have room, and queue the promotion
     mail. Returns the seats that moved up (anyone's)."""
+    locked.held(session)
     if registration.status != RegistrationStatus.WAITLISTED:
         raise NotWaiting("not on the event's waiting list")
     registration.status = RegistrationStatus.CONFIRMED
@@ -464,6 +479,7 @@ def promote_seat(
 ) -> Seat:
     """An organizer's override: give a confirmed registration its seat in a forum whose
     waiting list it is on, even when the forum is full, and queue the promotion mail."""
+    locked.held(session)
     seat = next((seat for seat in registration.seats if seat.forum_id == forum_id), None)
     if (
         seat is None
@@ -499,7 +515,7 @@ def set_event_capacity(session: Session, locked: LockedEvent, capacity: int | No
     """An organizer changes how many the event admits: never fewer than are confirmed
     (CapacityBelowTaken); places it adds go to the first on the event's waiting list,
     who are seated in their forums where there is room and mailed."""
-    event = locked.event
+    event = locked.held(session)
     if capacity is not None and capacity < (taken := confirmed_count(session, event)):
         raise CapacityBelowTaken(taken)
     event.capacity = capacity
@@ -513,6 +529,7 @@ def set_forum_capacity(
     """An organizer changes the seats of one of the locked event's forums: never fewer
     than are taken (CapacityBelowTaken); seats it adds go to the first in its line, who
     are mailed."""
+    locked.held(session)
     taken = seats_taken(session, [forum.id])[forum.id] if forum.id is not None else 0
     if capacity is not None and capacity < taken:
         raise CapacityBelowTaken(taken)

@@ -253,6 +253,7 @@ def mail_link_on_request(
     (for a cancelled one, a link to register again), at most LINK_MAILS_PER_HOUR an hour.
     Returns whether a mail was queued. Under the event's lock, which makes the count
     exact for the event's requests."""
+    locked.held(session)
     now = now or utcnow()
     sent_lately = session.scalar(
         select(func.count()).select_from(MailMessage).where(

@@ -11,7 +11,7 @@ from flask import has_request_context, request
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 IMMEDIATE = "summit_sqlite_immediate"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -73,6 +73,12 @@ def begin_write(session: Session) -> None:
     if session.in_transaction():
         session.commit()
     session.connection(execution_options={IMMEDIATE: True})
+
+
+def current_transaction(session: Session | scoped_session) -> SessionTransaction | None:
+    """The session's transaction now (None between transactions): a lock taken in one
+    is held for as long as it is this."""
+    return _plain(session).get_transaction()
 
 
 def read_before_writing(session: Session) -> None:

@@ -42,6 +42,7 @@ from sqlalchemy.sql.base import ExecutableOption
 from .database import begin_write, release_session
 from .extensions import db
 from .models import MailMessage, MailStatus, utcnow
+from .urls import serving_at, site_address
 
 log = logging.getLogger(__name__)
 
@@ -75,10 +76,12 @@ RENDERERS = "summit.outbox"
 
 def enqueue(session: Session, mail: MailMessage) -> MailMessage:
     """Queue a mail (its kind, recipient and what it is about set) in the caller's
-    transaction. While serving a request, the first few are held for that request's
+    transaction, to be written at the site's address of this unit of work. While
+    serving a request, the first few are held for that request's
     ``deliver_after_response``: no other sender takes them unless that send never
     happens. Others are due at once."""
     now = utcnow()
+    mail.link_base = site_address()
     queued = session.info.setdefault(QUEUED_IN_SESSION, [])
     held = has_request_context() and len(queued) < HELD_PER_REQUEST
     mail.status = MailStatus.SENDING if held else MailStatus.PENDING
@@ -144,7 +147,8 @@ def _render(session: Session, mail_id: int) -> tuple[MailMessage, str, Message]:
     of the mail together."""
     renderers: _Renderers = current_app.extensions[RENDERERS]
     mail = session.execute(renderers.load_mail, {"mail_id": mail_id}).unique().scalar_one()
-    rendered = renderers.by_kind[mail.kind](session, mail)
+    with serving_at(mail.link_base):
+        rendered = renderers.by_kind[mail.kind](session, mail)
     message = rendered.message
     sender_name, sender_address = parseaddr(current_app.config["MAIL_FROM"])
     message["Subject"] = Header(rendered.subject, "utf-8")

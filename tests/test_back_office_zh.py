@@ -22,6 +22,7 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import AuditEntry, Event, Registration, RegistrationCategory, Role, User
 from summit.registration import service
+from summit.urls import serving_at
 
 from .helpers.accounts import sign_in
 from .helpers.csv_import import confirm_import, upload
@@ -214,10 +215,10 @@ def test_attendees_own_actions_are_in_the_audit_log(app, client, demo_event):
 def test_the_audit_page_speaks_the_organizers_language_in_the_events_time(
     app, organizer, demo_event  # noqa: F811
 ):
-    with app.app_context():
+    with app.app_context(), serving_at("http://summit.test"):
         liu = db.session.get(Registration, register(demo_event, "刘韵洁", "liu@pml.example.cn"))
-        service.change_forums(db.session, liu, [forum_id(CHIP)], "http://summit.test")
-        service.cancel(db.session, db.session.get(Registration, liu.id), "http://summit.test")
+        service.change_forums(db.session, liu, [forum_id(CHIP)])
+        service.cancel(db.session, db.session.get(Registration, liu.id))
         liu_id = liu.id
         assert db.session.get(Event, demo_event).timezone == "Asia/Shanghai"
         for entry in db.session.scalars(select(AuditEntry)):

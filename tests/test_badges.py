@@ -33,6 +33,7 @@ from summit.badges.render import STATIC, BadgeFacts, badges_html, write_badges
 from summit.extensions import db
 from summit.models import RegistrationCategory, Role
 from summit.registration import service as registration
+from summit.urls import serving_at
 
 from .helpers.accounts import make_accounts, sign_in_as
 from .helpers.badges import facts
@@ -406,8 +407,8 @@ def test_cancelled_and_waitlisted_registrations_get_no_badge(app, client, attend
     with app.app_context():
         from summit.models import Registration, RegistrationStatus
 
-        registration.cancel(db.session, db.session.get(Registration, registration_id),
-                            "http://summit.test")
+        with serving_at("http://summit.test"):
+            registration.cancel(db.session, db.session.get(Registration, registration_id))
         waiting = db.session.get(Registration, attendees["he"][0])
         waiting.status = RegistrationStatus.WAITLISTED
         db.session.commit()

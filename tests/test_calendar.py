@@ -24,6 +24,7 @@ from summit.models import Event, Forum, ProgrammeSession, Registration
 from summit.outbox import deliver_due
 from summit.registration import service as registration_service
 from summit.registration.service import AttendeeDetails
+from summit.urls import serving_at
 
 from .helpers.database import statements_of
 from .helpers.programme import forum_by_slug, session_by_title
@@ -68,13 +69,14 @@ def set_title(session_id: int, title_zh: str) -> None:
 
 def register(email: str, forum_slugs: list[str], locale: str = "zh") -> Registration:
     event = db.session.scalars(select(Event)).first()
-    result = registration_service.register(
-        db.session,
-        event,
-        AttendeeDetails(full_name="测试者", email=email, organisation="东南大学", locale=locale),
-        [forum_by_slug(slug).id for slug in forum_slugs],
-        LINK_BASE,
-    )
+    with serving_at(LINK_BASE):
+        result = registration_service.register(
+            db.session,
+            event,
+            AttendeeDetails(full_name="测试者", email=email, organisation="东南大学",
+                            locale=locale),
+            [forum_by_slug(slug).id for slug in forum_slugs],
+        )
     return result.registration
 
 
@@ -357,7 +359,8 @@ def test_a_personal_feed_holds_exactly_that_attendees_sessions(app, client, demo
 
     with app.app_context():
         registration = registration_service.find_by_token(db.session, tokens[0])
-        registration_service.cancel(db.session, registration, LINK_BASE)
+        with serving_at(LINK_BASE):
+            registration_service.cancel(db.session, registration)
         promoted = titles_of_forums({"main", "yrd-embedded-innovation", "chip-machine"})
     _, calendar, _ = get_feed(client, f"/r/{tokens[1]}/calendar.ics")
     # The seat freed by the cancellation went to the second attendee.
@@ -382,10 +385,10 @@ def test_other_events_tokens_and_bad_tokens_get_404(app, client, demo_event):
                       ends_on=datetime(2021, 5, 1).date(), timezone="Asia/Shanghai")
         db.session.add(other)
         db.session.commit()
-        elsewhere = registration_service.register(
-            db.session, other, AttendeeDetails(full_name="别处", email="x@example.cn"), [],
-            LINK_BASE,
-        ).registration.token
+        with serving_at(LINK_BASE):
+            elsewhere = registration_service.register(
+                db.session, other, AttendeeDetails(full_name="别处", email="x@example.cn"), [],
+            ).registration.token
         mine = register("mine@example.cn", []).token
     assert client.get(f"/r/{mine}/calendar.ics").status_code == 200
     for token in (elsewhere, mine[:-1] + ("A" if mine[-1] != "A" else "B"), "short", "../x"):
@@ -401,10 +404,10 @@ def test_the_confirmation_and_the_promotion_mails_attach_the_attendees_ics(
         first = register("first@example.cn", ["chip-machine"], locale="en")
         register("second@example.cn", ["chip-machine"])
         deliver_due(db.session)
-        registration_service.change_forums(
-            db.session, registration_service.find_by_token(db.session, first.token), [],
-            LINK_BASE,
-        )
+        with serving_at(LINK_BASE):
+            registration_service.change_forums(
+                db.session, registration_service.find_by_token(db.session, first.token), [],
+            )
         deliver_due(db.session)
         english = sorted(item.title_en for item in db.session.scalars(select(ProgrammeSession))
                          if item.forum.slug in {"main", "chip-machine"})

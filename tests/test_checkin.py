@@ -14,6 +14,7 @@ from summit.checkin.service import Outcome, check_in_code
 from summit.extensions import db
 from summit.models import Event, Registration, RegistrationStatus, Role, User
 from summit.registration import service
+from summit.urls import serving_at
 
 from .helpers.accounts import sign_in
 from .helpers.database import audit_entries
@@ -81,7 +82,8 @@ def test_cancelled_waitlisted_and_unknown_codes_are_refused_with_the_reason(
         register(demo_event, "甲", "jia@example.org")
         waiting = register(demo_event, "乙", "yi@example.org")
         cancelled = register(demo_event, "丙", "bing@example.org")
-        service.cancel(db.session, db.session.get(Registration, cancelled), LINK_BASE)
+        with serving_at(LINK_BASE):
+            service.cancel(db.session, db.session.get(Registration, cancelled))
         assert db.session.get(Registration, waiting).status == RegistrationStatus.WAITLISTED
         codes = {"cancelled": code_of(cancelled), "waitlisted": code_of(waiting)}
 

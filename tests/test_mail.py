@@ -19,6 +19,7 @@ from sqlalchemy import select
 from summit.extensions import db
 from summit.models import MailMessage, MailStatus, utcnow
 from summit.outbox import NEXT_DUE_CHECK, deliver_due
+from summit.urls import serving_at
 
 from .helpers.database import database_url_of
 from .helpers.mail import Inbox, wait_for
@@ -102,10 +103,10 @@ def test_a_mail_is_sent_once_even_when_two_senders_run(app, demo_event, smtp_ser
     from summit.registration import service
     from summit.registration.service import AttendeeDetails
 
-    with app.app_context():
+    with app.app_context(), serving_at("http://summit.test"):
         event = db.session.get(Event, demo_event)
         service.register(db.session, event, AttendeeDetails(full_name="一次", email="once@x.cn"),
-                         [], "http://summit.test")
+                         [])
         first = deliver_due(db.session)
         second = deliver_due(db.session)
     assert (first, second) == ((1, 0), (0, 0))
@@ -127,7 +128,7 @@ def test_a_request_holds_its_first_mails_for_itself_and_sends_a_bulk_of_them_too
         event = db.session.get(Event, demo_event)
         for number in range(count):
             details = AttendeeDetails(full_name="批量", email=f"bulk{number}@x.cn")
-            service.register(db.session, event, details, [], "http://summit.test")
+            service.register(db.session, event, details, [])
         statuses = db.session.scalars(select(MailMessage.status).order_by(MailMessage.id)).all()
         # Past the first few, cron may take them at once: they are not held for this request.
         assert statuses == ([MailStatus.SENDING] * HELD_PER_REQUEST + [MailStatus.PENDING] * 2)
@@ -154,7 +155,7 @@ def test_the_next_request_that_sends_mail_also_sends_one_whose_own_send_was_lost
         event = db.session.get(Event, demo_event)
         # Registered, but the worker died before its after-response send.
         details = AttendeeDetails(full_name="丢失", email="lost@x.cn")
-        service.register(db.session, event, details, [], "http://summit.test")
+        service.register(db.session, event, details, [])
         lost = db.session.execute(select(MailMessage)).scalars().one()
         # Held for that send, no other sender takes it (cron's `send-mail` neither) ...
         assert lost.status == MailStatus.SENDING

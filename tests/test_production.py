@@ -31,7 +31,7 @@ from summit.models import (
     SeatStatus,
     Speaker,
 )
-from summit.registration import service
+from summit.registration.seats import seat_position
 from summit.security import CONTENT_SECURITY_POLICY
 
 from .conftest import make_app
@@ -449,5 +449,5 @@ def test_two_servers_registering_at_once_for_one_forum_never_overbook_it(
         seats = forum_seats(chip)
         assert len(seats[SeatStatus.CONFIRMED]) == 20
         assert len(seats[SeatStatus.WAITLISTED]) == 40
-        waiting = [service.seat_position(db.session, seat) for seat in seats[SeatStatus.WAITLISTED]]
+        waiting = [seat_position(db.session, seat) for seat in seats[SeatStatus.WAITLISTED]]
         assert waiting == list(range(1, 41))

@@ -23,7 +23,16 @@ from summit.models import (
     utcnow,
 )
 from summit.registration import service
+from summit.registration.seats import (
+    LockNotHeld,
+    event_position,
+    lock_registration,
+    seat_position,
+    seats_left,
+    withdraw,
+)
 from summit.registration.service import AttendeeDetails
+from summit.urls import serving_at
 
 from .helpers.pages import csrf_token, page_text
 from .helpers.registrations import (
@@ -249,12 +258,12 @@ def test_a_full_forum_puts_people_on_its_waiting_list_in_arrival_order(app, demo
                   for n in range(5)]
         statuses = [p.seats[0].status for p in people]
         assert statuses == [SeatStatus.CONFIRMED] * 2 + [SeatStatus.WAITLISTED] * 3
-        assert [service.seat_position(db.session, p.seats[0]) for p in people[2:]] == [1, 2, 3]
-        assert service.seats_left(db.session, [db.session.get(Forum, chip)]) == {chip: 0}
+        assert [seat_position(db.session, p.seats[0]) for p in people[2:]] == [1, 2, 3]
+        assert seats_left(db.session, [db.session.get(Forum, chip)]) == {chip: 0}
 
 
 def test_dropping_a_forum_promotes_the_first_in_line_and_mails_them(app, demo_event):
-    with app.app_context():
+    with app.app_context(), serving_at(LINK_BASE):
         # Thursday afternoon and Friday morning: forums that do not run at the same time.
         chip, ai = forum_id("chip-machine"), forum_id("yrd-embedded-innovation")
         set_capacity(Forum, chip, 1)
@@ -264,14 +273,14 @@ def test_dropping_a_forum_promotes_the_first_in_line_and_mails_them(app, demo_ev
         db.session.query(MailMessage).delete()
         db.session.commit()
 
-        service.change_forums(db.session, seated, [ai], LINK_BASE)
+        service.change_forums(db.session, seated, [ai])
 
         seats = {r.email: r.seats[0] for r in (first, second)}
         db.session.refresh(seats["first@summit.example.org"])
         db.session.refresh(seats["second@summit.example.org"])
         assert seats["first@summit.example.org"].status == SeatStatus.CONFIRMED
         assert seats["second@summit.example.org"].status == SeatStatus.WAITLISTED
-        assert service.seat_position(db.session, seats["second@summit.example.org"]) == 1
+        assert seat_position(db.session, seats["second@summit.example.org"]) == 1
         kept = {s.forum_id: s.status for s in seated.seats}
         assert kept == {chip: SeatStatus.CANCELLED, ai: SeatStatus.CONFIRMED}
         mails = db.session.execute(select(MailMessage.kind, MailMessage.recipient)).all()
@@ -279,22 +288,22 @@ def test_dropping_a_forum_promotes_the_first_in_line_and_mails_them(app, demo_ev
 
 
 def test_a_forum_kept_keeps_its_place_in_line(app, demo_event):
-    with app.app_context():
+    with app.app_context(), serving_at(LINK_BASE):
         chip, edu = forum_id("chip-machine"), forum_id("yrd-education-talent")
         set_capacity(Forum, chip, 1)
         register_directly(demo_event, "holder@summit.example.org", [chip])
         waiting = register_directly(demo_event, "waiting@summit.example.org", [chip])
         later = register_directly(demo_event, "later@summit.example.org", [chip])
-        service.change_forums(db.session, waiting, [chip, edu], LINK_BASE)
-        positions = {s.forum_id: service.seat_position(db.session, s) for s in waiting.seats}
+        service.change_forums(db.session, waiting, [chip, edu])
+        positions = {s.forum_id: seat_position(db.session, s) for s in waiting.seats}
         assert positions == {chip: 1, edu: None}
-        assert service.seat_position(db.session, later.seats[0]) == 2
+        assert seat_position(db.session, later.seats[0]) == 2
 
 
 def test_the_event_capacity_waitlists_whole_registrations_and_cancel_admits_the_next(
     app, demo_event
 ):
-    with app.app_context():
+    with app.app_context(), serving_at(LINK_BASE):
         chip = forum_id("chip-machine")
         set_capacity(Event, demo_event, 2)
         a = register_directly(demo_event, "a@summit.example.org", [chip])
@@ -303,16 +312,16 @@ def test_the_event_capacity_waitlists_whole_registrations_and_cancel_admits_the_
         d = register_directly(demo_event, "d@summit.example.org", [])
         assert [r.status for r in (a, b, c, d)] == [RegistrationStatus.CONFIRMED] * 2 + [
             RegistrationStatus.WAITLISTED] * 2
-        assert service.event_position(db.session, d) == 2
+        assert event_position(db.session, d) == 2
         # Waiting for the event, c holds no seat yet but keeps its forum choice.
         assert c.seats[0].status == SeatStatus.WAITLISTED
 
-        service.cancel(db.session, a, LINK_BASE)
+        service.cancel(db.session, a)
 
         db.session.expire_all()
         assert db.session.get(Registration, c.id).status == RegistrationStatus.CONFIRMED
         assert db.session.get(Registration, c.id).seats[0].status == SeatStatus.CONFIRMED
-        assert service.event_position(db.session, db.session.get(Registration, d.id)) == 1
+        assert event_position(db.session, db.session.get(Registration, d.id)) == 1
         kinds = db.session.execute(
             select(MailMessage.recipient, MailMessage.kind).where(
                 MailMessage.kind.in_(["promotion", "cancellation"]))
@@ -322,7 +331,7 @@ def test_the_event_capacity_waitlists_whole_registrations_and_cancel_admits_the_
 
 
 def test_a_place_in_a_forums_line_counts_only_people_admitted_to_the_event(app, demo_event):
-    with app.app_context():
+    with app.app_context(), serving_at(LINK_BASE):
         chip = forum_id("chip-machine")
         set_capacity(Event, demo_event, 1)
         set_capacity(Forum, chip, 0)
@@ -332,22 +341,22 @@ def test_a_place_in_a_forums_line_counts_only_people_admitted_to_the_event(app, 
         assert waiting.seats[0].status == SeatStatus.WAITLISTED
 
         # Joining the forum's line after someone who is still waiting for the event.
-        service.change_forums(db.session, admitted, [chip], LINK_BASE)
+        service.change_forums(db.session, admitted, [chip])
 
-        assert service.seat_position(db.session, admitted.seats[0]) == 1
+        assert seat_position(db.session, admitted.seats[0]) == 1
 
 
 def test_a_cancelled_registration_comes_back_only_through_its_mail_with_a_new_link(
     app, demo_event
 ):
-    with app.app_context():
+    with app.app_context(), serving_at(LINK_BASE):
         first = register_directly(demo_event, "again@summit.example.org", [])
         token = first.token
-        service.cancel(db.session, first, LINK_BASE)
+        service.cancel(db.session, first)
         event = db.session.get(Event, demo_event)
         typed = service.register(
             db.session, event,
-            AttendeeDetails(full_name="回来了", email="Again@summit.example.org"), [], LINK_BASE,
+            AttendeeDetails(full_name="回来了", email="Again@summit.example.org"), [],
         )
         assert not typed.created and typed.mailed
         assert typed.registration.status == RegistrationStatus.CANCELLED
@@ -355,7 +364,6 @@ def test_a_cancelled_registration_comes_back_only_through_its_mail_with_a_new_li
         found = service.find_by_register_again_key(db.session, app.secret_key, key, demo_event)
         result = service.register_again(
             db.session, found, AttendeeDetails(full_name="回来了", email="other@x.cn"), [],
-            LINK_BASE,
         )
         assert result.registration.status == RegistrationStatus.CONFIRMED
         assert result.registration.email == "again@summit.example.org"
@@ -452,3 +460,14 @@ def test_tokens_never_reach_the_logs(app, client, demo_event, caplog):
     with caplog.at_level(logging.INFO):
         app.logger.info("visit %s", f"/r/{token}/calendar.ics")
     assert token not in caplog.text
+
+
+def test_a_lock_is_refused_once_its_transaction_has_ended(app, demo_event):
+    with app.app_context(), serving_at(LINK_BASE):
+        registration = register_directly(demo_event, "late@summit.example.org", [])
+        locked, registration = lock_registration(db.session, registration)
+        db.session.commit()
+        with pytest.raises(LockNotHeld):
+            withdraw(db.session, locked, registration)
+        db.session.rollback()
+        assert db.session.get(Registration, registration.id).status == RegistrationStatus.CONFIRMED

@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from summit.extensions import db
 from summit.models import Forum, MailMessage, Registration, SeatStatus
 from summit.registration import service
+from summit.registration.seats import seat_position
 
 from .helpers.accounts import PASSWORDS, email_of, make_accounts
 from .helpers.concurrency import all_at_once, forum_seats, registration_action
@@ -48,7 +49,7 @@ def test_200_simultaneous_registrations_for_100_seats_then_50_cancellations(
             seats = forum_seats(chip)
             assert len(seats[SeatStatus.CONFIRMED]) == 100
             assert len(seats[SeatStatus.WAITLISTED]) == 100
-            positions = [service.seat_position(db.session, s) for s in seats[SeatStatus.WAITLISTED]]
+            positions = [seat_position(db.session, s) for s in seats[SeatStatus.WAITLISTED]]
             assert positions == list(range(1, 101))
             first_fifty_waiting = [s.registration_id for s in seats[SeatStatus.WAITLISTED][:50]]
             leaving = [s.registration.token for s in seats[SeatStatus.CONFIRMED][:50]]
@@ -65,7 +66,7 @@ def test_200_simultaneous_registrations_for_100_seats_then_50_cancellations(
         assert set(first_fifty_waiting) <= promoted
         still_waiting = seats[SeatStatus.WAITLISTED]
         assert len(still_waiting) == 50
-        assert [service.seat_position(db.session, s) for s in still_waiting] == list(range(1, 51))
+        assert [seat_position(db.session, s) for s in still_waiting] == list(range(1, 51))
         promotion_mails = db.session.scalar(select(func.count()).where(
             MailMessage.kind == "promotion"))
         assert promotion_mails == 50

@@ -5,10 +5,15 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from sqlalchemy import func, select
 
 from summit.extensions import db
-from summit.models import MailMessage, Registration
+from summit.models import Event, MailMessage, Registration
+from summit.outbox import deliver_due
+from summit.registration import service
+from summit.registration.details import AttendeeDetails
+from summit.urls import NoSiteAddress
 
 from .conftest import make_app
 from .helpers.database import database_url_of
@@ -61,3 +66,28 @@ def test_a_trusted_host_gives_the_links(app, demo_event):
     body = outbox_mails(site)[0].get_body(("plain",)).get_content()
     assert re.search(r"http://summit\.example\.org/r/[\w-]+", body)
     assert post_with_host(client, "localhost").status_code == 400
+
+
+def test_outside_a_request_without_base_url_nothing_is_queued_with_a_guessed_address(
+    app, demo_event
+):
+    with app.app_context():
+        event = db.session.get(Event, demo_event)
+        with pytest.raises(NoSiteAddress):
+            service.register(db.session, event,
+                             AttendeeDetails(full_name="命令", email="cli@example.org"), [])
+        db.session.rollback()
+        assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+        assert db.session.scalar(select(func.count()).select_from(MailMessage)) == 0
+
+
+def test_a_command_with_base_url_mails_links_under_it(app, demo_event):
+    site = make_app(database_url_of(app), INSTANCE_PATH=app.instance_path,
+                    BASE_URL="https://summit.example.org")
+    with site.app_context():
+        event = db.session.get(Event, demo_event)
+        service.register(db.session, event,
+                         AttendeeDetails(full_name="命令", email="cli@example.org"), [])
+        deliver_due(db.session)
+    body = outbox_mails(site)[0].get_body(("plain",)).get_content()
+    assert re.search(r"https://summit\.example\.org/r/[\w-]+", body)

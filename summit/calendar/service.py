@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ..caching import LRUCache, Validators, programme_key, programme_validators
-from ..events.service import EventVersion
+from ..events.queries import EventVersion
 from ..i18n import LANGUAGES, localized
 from ..models import (
     Event,
@@ -33,7 +33,7 @@ from ..models import (
     SeatStatus,
 )
 from ..programme.service import programme_sessions
-from ..urls import url_builder
+from ..urls import site_address, url_builder
 from . import frab, ical, spreadsheet
 
 # Enough for every feed of a large programme in both languages, a few times over.
@@ -148,19 +148,19 @@ def last_modified(event: Event | EventVersion, feed: Feed) -> datetime:
     return max(event.programme_updated_at, feed.changed_at)
 
 
-def validators(event: Event | EventVersion, feed: Feed, form: Format, lang: str, base: str,
+def validators(event: Event | EventVersion, feed: Feed, form: Format, lang: str,
                gzipped: bool = False) -> Validators:
     changed = last_modified(event, feed)
     return programme_validators(
-        event, form.value, feed.key, lang, base, changed, gzipped, last_modified=changed
+        event, form.value, feed.key, lang, site_address(), changed, gzipped, last_modified=changed
     )
 
 
-def build(session: Session, event: Event | EventVersion, feed: Feed, form: Format, lang: str,
-          base: str) -> bytes:
-    """The feed's content in ``form`` and ``lang``, with links under ``base`` (the
-    site's public address): from the cache when this programme version was built
-    before in this process."""
+def build(session: Session, event: Event | EventVersion, feed: Feed, form: Format,
+          lang: str) -> bytes:
+    """The feed's content in ``form`` and ``lang``, with links under the site's address:
+    from the cache when this programme version was built before in this process."""
+    base = site_address()
     # Not keyed on an attendee's own changes: the content depends only on which forums
     # the feed holds, so every attendee with the same seats shares one build.
     key = (*programme_key(event), form.value, feed.key, lang, base)
@@ -171,7 +171,7 @@ def build(session: Session, event: Event | EventVersion, feed: Feed, form: Forma
 def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
            base: str) -> bytes:
     sessions = sessions_in(session, event, feed)
-    link = url_builder(base)
+    link = url_builder()
 
     def session_url(item: ProgrammeSession) -> str:
         return link("programme.session_detail", session_id=item.id, lang=lang)
@@ -205,8 +205,7 @@ def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
         return frab.to_xml(plan) if form is Format.XML else frab.to_json(plan)
 
 
-def attendee_ics(session: Session, registration: Registration, base: str) -> bytes:
+def attendee_ics(session: Session, registration: Registration) -> bytes:
     """The attendee's own agenda as an .ics file, in their language: for mails."""
     lang = registration.locale if registration.locale in LANGUAGES else "zh"
-    return build(session, registration.event, attendee_feed(registration), Format.ICS,
-                 lang, base)
+    return build(session, registration.event, attendee_feed(registration), Format.ICS, lang)

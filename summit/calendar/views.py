@@ -16,13 +16,13 @@ from flask import Blueprint, Response, abort, request
 
 from ..caching import cache_control, conditional
 from ..events.current import require_event_version
-from ..events.service import EventVersion
+from ..events.queries import EventVersion
 from ..extensions import db
 from ..i18n import LANGUAGES, current_language, localized
 from ..models import ProgrammeSession
 from ..programme import service as programme
 from ..registration.service import find_by_token
-from ..urls import current_link_base, external_url
+from ..urls import external_url
 from . import service
 from .content import location_of
 from .service import Feed, Format
@@ -48,11 +48,10 @@ def feed_language(default: str) -> str:
 def _serve(event: EventVersion, feed: Feed, form: Format, filename: str, private: bool = False,
            language: str | None = None):
     lang = feed_language(language or event.default_locale)
-    base = current_link_base()
     gzipped = request.accept_encodings["gzip"] > 0
 
     def produce() -> Response:
-        body = service.build(db.session, event, feed, form, lang, base)
+        body = service.build(db.session, event, feed, form, lang)
         if gzipped:
             # A feed of a large programme shrinks about tenfold: less to send on every poll.
             body = gzip.compress(body, mtime=0)
@@ -62,7 +61,7 @@ def _serve(event: EventVersion, feed: Feed, form: Format, filename: str, private
             response.headers["Content-Encoding"] = "gzip"
         return response
 
-    validators = service.validators(event, feed, form, lang, base, gzipped)
+    validators = service.validators(event, feed, form, lang, gzipped)
     headers = [("Vary", "Accept-Encoding")]
     if private:
         headers += [("Referrer-Policy", "no-referrer"), ("X-Robots-Tag", "noindex")]
@@ -132,7 +131,7 @@ class CalendarLinks:
 def calendar_links(endpoint: str, **values) -> CalendarLinks:
     """A feed's addresses in the reader's language: to download once, to subscribe
     to (webcal://, which calendar apps open), and to add to Google Calendar."""
-    url = external_url(current_link_base(), endpoint, lang=current_language(), **values)
+    url = external_url(endpoint, lang=current_language(), **values)
     subscribe = "webcal://" + url.split("://", 1)[1]
     return CalendarLinks(url, subscribe, f"{GOOGLE_CALENDAR}?cid={quote(subscribe, safe='')}")
 
@@ -147,8 +146,7 @@ def google_event_link(item: ProgrammeSession) -> str:
         "text": localized(item, "title", lang),
         "dates": "/".join(moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
                           for moment in (item.starts_at, item.ends_at)),
-        "details": external_url(current_link_base(), "programme.session_detail",
-                                session_id=item.id, lang=lang),
+        "details": external_url("programme.session_detail", session_id=item.id, lang=lang),
         "location": location_of(item, localized(event, "venue", lang), lang),
         "ctz": event.timezone,
     }

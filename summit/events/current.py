@@ -6,7 +6,8 @@ from flask import abort, current_app, g
 
 from ..extensions import db
 from ..models import Event
-from .service import EventVersion, find_event, find_event_version
+from .queries import EventVersion
+from .service import find_event, find_event_version
 
 
 def current_event() -> Event | None:

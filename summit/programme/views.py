@@ -12,7 +12,7 @@ from ..events.current import require_event
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Event
-from ..urls import current_link_base
+from ..urls import site_address
 from . import service
 
 bp = Blueprint("programme", __name__)
@@ -36,7 +36,7 @@ def _page(event: Event, template: str, **context) -> Response:
     user = current_user.get_id() if current_user.is_authenticated else None
     validators = programme_validators(
         event, "page", request.path, sorted(request.args.items(multi=True)),
-        current_language(), current_link_base(), user,
+        current_language(), site_address(), user,
     )
     # Browsers check back on every view (a cheap 304); a signed-in organizer's copy
     # stays in their own browser.

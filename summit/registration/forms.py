@@ -11,6 +11,7 @@ from wtforms.validators import DataRequired, Email, InputRequired, Length, Optio
 from ..forms import CheckboxListField, clean_text, latin_letters, phone_number, printable
 from ..labels import CATEGORIES
 from ..models import RegistrationCategory
+from .details import AttendeeDetails
 
 # What attendees may choose themselves; speakers, VIPs and staff are set by organizers.
 SELF_SERVICE_CATEGORIES = (
@@ -101,3 +102,19 @@ class CancelForm(FlaskForm):
 
 class ResendForm(FlaskForm):
     """Only the CSRF token: the address is the registration's own."""
+
+
+def attendee_details(form, category: RegistrationCategory, locale: str) -> AttendeeDetails:
+    """What the person's fields of ``form`` say (this registration form's, which the
+    organizers' forms and the guest import reuse), with the category and the language
+    of mails that each form decides in its own way."""
+    return AttendeeDetails(
+        full_name=form.full_name.data,
+        email=form.email.data,
+        latin_name=form.latin_name.data or "",
+        phone=form.phone.data or "",
+        organisation=form.organisation.data or "",
+        job_title=form.job_title.data or "",
+        category=category,
+        locale=locale,
+    )

@@ -14,18 +14,11 @@ from itertools import combinations
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from ..i18n import current_language, localized
-from ..models import Forum, ProgrammeSession
-
-_SESSION_TIMES = select(
-    ProgrammeSession.forum_id, ProgrammeSession.starts_at, ProgrammeSession.ends_at
-).where(
-    ProgrammeSession.forum_id.in_(bindparam("forum_ids", expanding=True)),
-    ProgrammeSession.cancelled.is_(False),
-)
+from ..models import Forum
+from .queries import SESSION_TIMES
 
 
 @dataclass(frozen=True)
@@ -44,7 +37,7 @@ def forum_spans(session: Session, forum_ids: list[int], timezone: str) -> dict[i
     """Each forum's spans, day by day in order (one query); forums without sessions have none."""
     zone = ZoneInfo(timezone)
     by_day: dict[tuple[int, date], list[datetime]] = {}
-    for forum_id, starts_at, ends_at in session.execute(_SESSION_TIMES, {"forum_ids": forum_ids}):
+    for forum_id, starts_at, ends_at in session.execute(SESSION_TIMES, {"forum_ids": forum_ids}):
         key = (forum_id, starts_at.astimezone(zone).date())
         if key in by_day:
             first, last = by_day[key]

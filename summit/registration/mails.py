@@ -17,7 +17,8 @@ from ..i18n import LANGUAGES, localized
 from ..models import Event, MailKind, MailMessage, Registration, RegistrationStatus, Seat
 from ..outbox import Rendered, mime_boundary, register_renderer
 from ..urls import url_builder
-from .service import attendee_summary, register_again_key
+from .seats import attendee_summary
+from .service import register_again_key
 
 
 def register_renderers(app: Flask) -> None:
@@ -44,13 +45,13 @@ def _subjects() -> dict[MailKind, str]:
 
 def render(session: Session, mail: MailMessage) -> Rendered:
     """A registration's mail in the attendee's language, from the registration as it
-    stands now."""
+    stands now; its links under the address it was queued at (the outbox's unit of work)."""
     registration = mail.registration
     event = registration.event
     # The pages' templates show the site's event: for a mail, the one it is about.
     use_event(event)
     kind = MailKind(mail.kind)
-    link = url_builder(mail.link_base)
+    link = url_builder()
     with force_locale(LANGUAGES.get(registration.locale, LANGUAGES["zh"])):
         context = {
             "kind": kind,
@@ -73,9 +74,7 @@ def render(session: Session, mail: MailMessage) -> Rendered:
     confirmed = registration.status == RegistrationStatus.CONFIRMED
     if confirmed and kind in (MailKind.CONFIRMATION, MailKind.PROMOTION):
         # The attendee's own agenda, from the same builder as their calendar feed.
-        agenda = MIMEText(
-            attendee_ics(session, registration, mail.link_base).decode(), "calendar", "utf-8"
-        )
+        agenda = MIMEText(attendee_ics(session, registration).decode(), "calendar", "utf-8")
         agenda.set_param("method", "PUBLISH")
         agenda.add_header("Content-Disposition", "attachment", filename=f"{event.slug}.ics")
         message = MIMEMultipart("mixed", boundary=mime_boundary())

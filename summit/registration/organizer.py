@@ -1,9 +1,11 @@
 """What organizers change on registrations, each change with its audit entry in the
 same transaction: edit, cancel, promote, resend the link, add by hand.
 
-The seat and waiting-list rules stay in ``summit.registration.service``; this
-module takes the event's lock through it, applies the rule, records who did it
-with the registration as it was before and after, and commits once.
+Each function here owns its transaction (the rule in ``service``'s docstring): it
+takes the event's lock (``seats.lock_event`` or ``lock_registration``), applies the
+seat and waiting-list rules of ``seats``, records who did it with the registration as
+it was before and after, and commits once. ``enrol_and_record`` alone takes a
+``LockedEvent`` and leaves the commit to its caller.
 """
 
 from __future__ import annotations
@@ -15,8 +17,10 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..database import begin_write
 from ..models import Event, Registration, SeatStatus, User
-from . import service
-from .service import AlreadyRegistered, AttendeeDetails
+from . import seats, service
+from .details import AttendeeDetails, find_by_email, normalise_email
+from .errors import AlreadyRegistered
+from .seats import LockedEvent
 
 OBJECT_TYPE = "registration"
 
@@ -75,7 +79,6 @@ def update_registration(
     registration: Registration,
     details: AttendeeDetails,
     forum_ids: list[int] | None,
-    link_base: str,
     overlap_allowed: bool = False,
 ) -> bool:
     """Change the details and (for a registration that is not cancelled) the forums,
@@ -83,17 +86,17 @@ def update_registration(
     AlreadyRegistered when the new address belongs to another registration, UnknownForum,
     OverlappingForums for forums that run at the same time unless ``overlap_allowed``.
     Returns whether anything changed (nothing is recorded otherwise)."""
-    event, registration = service.lock_registration(session, registration)
+    locked, registration = seats.lock_registration(session, registration)
     before = snapshot(registration)
-    other = service.find_by_email(session, event.id, details.email)
+    other = find_by_email(session, locked.event.id, details.email)
     if other is not None and other.id != registration.id:
         raise AlreadyRegistered(other)
     for name in DETAIL_FIELDS:
         value = getattr(details, name)
-        setattr(registration, name, service.normalise_email(value) if name == "email" else value)
+        setattr(registration, name, normalise_email(value) if name == "email" else value)
     if forum_ids is not None and set(forum_ids) != active_forum_ids(registration):
-        service.apply_forum_choice(session, event, registration, forum_ids, link_base,
-                                   overlap_allowed=overlap_allowed)
+        seats.apply_forum_choice(session, locked, registration, forum_ids,
+                                 overlap_allowed=overlap_allowed)
     session.flush()
     if snapshot(registration) == before:
         session.rollback()
@@ -103,14 +106,12 @@ def update_registration(
     return True
 
 
-def cancel(
-    session: Session, actor: User, registration: Registration, link_base: str
-) -> list[Registration]:
+def cancel(session: Session, actor: User, registration: Registration) -> list[Registration]:
     """Cancel as the attendee could; the place and seats go to the first in line.
     Returns who moved up."""
-    event, registration = service.lock_registration(session, registration)
+    locked, registration = seats.lock_registration(session, registration)
     before = snapshot(registration)
-    moved_up = service.withdraw(session, event, registration, link_base)
+    moved_up = seats.withdraw(session, locked, registration)
     _record(session, actor, "cancel", registration, before)
     session.commit()
     return moved_up
@@ -120,22 +121,21 @@ def promote(
     session: Session,
     actor: User,
     registration: Registration,
-    link_base: str,
     forum_id: int | None = None,
 ) -> None:
     """Admit from the event's waiting list (``forum_id`` None) or seat in one forum,
     even beyond capacity. Raises NotWaiting when there is nothing to promote."""
-    _event, registration = service.lock_registration(session, registration)
+    locked, registration = seats.lock_registration(session, registration)
     before = snapshot(registration)
     if forum_id is None:
-        service.promote_registration(session, registration, link_base)
+        seats.promote_registration(session, locked, registration)
     else:
-        service.promote_seat(session, registration, forum_id, link_base)
+        seats.promote_seat(session, locked, registration, forum_id)
     _record(session, actor, "promote", registration, before)
     session.commit()
 
 
-def resend_link(session: Session, actor: User, registration: Registration, link_base: str) -> None:
+def resend_link(session: Session, actor: User, registration: Registration) -> None:
     audit.record(
         session,
         actor,
@@ -144,24 +144,23 @@ def resend_link(session: Session, actor: User, registration: Registration, link_
         registration.id,
         summary=f"{registration.full_name} <{registration.email}>",
     )
-    service.queue_link(session, registration, link_base)
+    service.queue_link(session, registration)
     session.commit()
 
 
 def enrol_and_record(
     session: Session,
     actor: User,
-    event: Event,
+    locked: LockedEvent,
     details: AttendeeDetails,
     forum_ids: list[int],
-    link_base: str,
     beyond_capacity: bool,
     action: str,
     overlap_allowed: bool = False,
 ) -> Registration:
-    """``service.enrol`` with its audit entry; the caller holds the event's lock and commits."""
-    registration = service.enrol(
-        session, event, details, forum_ids, link_base, beyond_capacity=beyond_capacity,
+    """``seats.enrol`` with its audit entry, in the caller's transaction."""
+    registration = seats.enrol(
+        session, locked, details, forum_ids, beyond_capacity=beyond_capacity,
         overlap_allowed=overlap_allowed,
     )
     _record(session, actor, action, registration, None)
@@ -174,17 +173,15 @@ def add(
     event: Event,
     details: AttendeeDetails,
     forum_ids: list[int],
-    link_base: str,
     beyond_capacity: bool = False,
     overlap_allowed: bool = False,
 ) -> Registration:
     """Register someone by hand (a VIP, a walk-in), whether or not registration is open.
     Raises AlreadyRegistered, UnknownForum, OverlappingForums (unless ``overlap_allowed``)."""
     begin_write(session)
-    event = service.lock_event(session, event.id)
+    locked = seats.lock_event(session, event.id)
     registration = enrol_and_record(
-        session, actor, event, details, forum_ids, link_base, beyond_capacity, "create",
-        overlap_allowed,
+        session, actor, locked, details, forum_ids, beyond_capacity, "create", overlap_allowed,
     )
     session.commit()
     return registration

@@ -21,9 +21,18 @@ from ..extensions import db, limiter
 from ..i18n import current_language, localized
 from ..models import Registration, RegistrationCategory, SeatStatus
 from ..outbox import deliver_after_response
-from ..urls import current_link_base
-from . import service
-from .forms import CancelForm, ForumChoiceForm, RegistrationForm, ResendForm
+from . import seats, service
+from .details import AttendeeDetails
+from .errors import (
+    AlreadyRegistered,
+    OverlappingForums,
+    RegistrationCancelled,
+    RegistrationClosed,
+    RegistrationError,
+    UnknownForum,
+    WindowState,
+)
+from .forms import CancelForm, ForumChoiceForm, RegistrationForm, ResendForm, attendee_details
 from .forum_times import describe_clashes, timetable
 
 bp = Blueprint("registration", __name__)
@@ -40,15 +49,15 @@ def _forums_on_offer(form: ForumChoiceForm, event) -> dict:
     form.forums.choices = [SelectChoice(forum.id, localized(forum, "name")) for forum in forums]
     return {
         "forums": forums,
-        "seats_left": service.seats_left(db.session, forums),
+        "seats_left": seats.seats_left(db.session, forums),
         "timetable": timetable(db.session, forums, event.timezone),
         "choose_one": not event.allow_overlapping_forums,
     }
 
 
-def _refuse_forums(form: ForumChoiceForm, refused: service.RegistrationError) -> None:
+def _refuse_forums(form: ForumChoiceForm, refused: RegistrationError) -> None:
     """Say under the forums why the choice was refused."""
-    if isinstance(refused, service.OverlappingForums):
+    if isinstance(refused, OverlappingForums):
         form.forums.errors = [describe_clashes(refused.pairs, _("Choose one of them."))]
     else:
         form.forums.errors = [_("One of the chosen forums no longer exists.")]
@@ -82,18 +91,16 @@ def register():
     event = require_event()
     form = RegistrationForm()
     state = service.window_state(event)
-    if state is not service.WindowState.OPEN:
+    if state is not WindowState.OPEN:
         return _register_page(event, form, state, 403 if form.is_submitted() else 200)
     if not form.validate_on_submit():
         return _register_page(event, form, state, 422 if form.is_submitted() else 200)
 
     try:
-        result = service.register(
-            db.session, event, _details(form), form.forums.data or [], current_link_base()
-        )
-    except service.RegistrationClosed as closed:
+        result = service.register(db.session, event, _details(form), form.forums.data or [])
+    except RegistrationClosed as closed:
         return _register_page(event, form, closed.state, 403)
-    except (service.UnknownForum, service.OverlappingForums) as refused:
+    except (UnknownForum, OverlappingForums) as refused:
         _refuse_forums(form, refused)
         return _register_page(event, form, state, 422)
     if not result.created:
@@ -106,17 +113,8 @@ def register():
     return _registered(result)
 
 
-def _details(form: RegistrationForm) -> service.AttendeeDetails:
-    return service.AttendeeDetails(
-        full_name=form.full_name.data,
-        latin_name=form.latin_name.data or "",
-        email=form.email.data,
-        phone=form.phone.data or "",
-        organisation=form.organisation.data,
-        job_title=form.job_title.data or "",
-        category=RegistrationCategory(form.category.data),
-        locale=current_language(),
-    )
+def _details(form: RegistrationForm) -> AttendeeDetails:
+    return attendee_details(form, RegistrationCategory(form.category.data), current_language())
 
 
 def _registered(result: service.RegistrationResult):
@@ -148,7 +146,7 @@ def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, stat
             "registration/attendee.html",
             event=event,
             registration=registration,
-            summary=service.attendee_summary(db.session, registration),
+            summary=seats.attendee_summary(db.session, registration),
             forum_form=forum_form,
             resend_form=ResendForm(),
             held_together=describe_clashes(held_together, _(
@@ -174,11 +172,10 @@ def change_forums(token: str):
     if not form.validate_on_submit():
         return _attendee_page(registration, form, status=422)
     try:
-        service.change_forums(db.session, registration, form.forums.data or [],
-                              current_link_base())
-    except service.RegistrationCancelled:
+        service.change_forums(db.session, registration, form.forums.data or [])
+    except RegistrationCancelled:
         flash(_("This registration is cancelled; register again to choose forums."), "error")
-    except (service.UnknownForum, service.OverlappingForums) as refused:
+    except (UnknownForum, OverlappingForums) as refused:
         _refuse_forums(form, refused)
         return _attendee_page(registration, form, status=422)
     else:
@@ -191,7 +188,7 @@ def cancel(token: str):
     registration = _registration_or_404(token)
     form = CancelForm()
     if form.validate_on_submit():
-        moved_up = service.cancel(db.session, registration, current_link_base())
+        moved_up = service.cancel(db.session, registration)
         flash(_("Your registration is cancelled. Your place has gone to the next person waiting.")
               if moved_up else _("Your registration is cancelled."), "success")
         return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))
@@ -218,7 +215,7 @@ def register_again(key: str):
     form = RegistrationForm(obj=None if request.method == "POST" else registration)
     form.email.data = registration.email
     again = {"again": True, "action": url_for(".register_again", key=key)}
-    if state is not service.WindowState.OPEN:
+    if state is not WindowState.OPEN:
         return _private(_register_page(event, form, state, 403 if form.is_submitted() else 200,
                                        **again))
     if not form.validate_on_submit():
@@ -226,13 +223,13 @@ def register_again(key: str):
                                        **again))
     try:
         result = service.register_again(db.session, registration, _details(form),
-                                        form.forums.data or [], current_link_base())
-    except service.RegistrationClosed as closed:
+                                        form.forums.data or [])
+    except RegistrationClosed as closed:
         return _private(_register_page(event, form, closed.state, 403, **again))
-    except (service.UnknownForum, service.OverlappingForums) as refused:
+    except (UnknownForum, OverlappingForums) as refused:
         _refuse_forums(form, refused)
         return _private(_register_page(event, form, state, 422, **again))
-    except service.AlreadyRegistered:
+    except AlreadyRegistered:
         abort(404)  # brought back a moment ago with this very mail
     return _registered(result)
 
@@ -242,7 +239,7 @@ def register_again(key: str):
 def resend(token: str):
     registration = _registration_or_404(token)
     if ResendForm().validate_on_submit():
-        if service.ask_for_link(db.session, registration, current_link_base()):
+        if service.ask_for_link(db.session, registration):
             flash(_("We have sent your private link to %(email)s again.",
                     email=registration.email), "success")
         else:

@@ -13,6 +13,7 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import Event, Role
 from summit.registration import service
+from summit.urls import serving_at
 
 from .conftest import DESKTOP, PHONE, sign_in
 
@@ -39,13 +40,13 @@ AXE_RUN = """async () => {
 def attendee(live_server) -> tuple[str, str]:
     """A new attendee's own page and badge code, registered directly so the audit needs
     no form filling (and each audit has someone to check in)."""
-    with live_server.app.app_context():
+    with live_server.app.app_context(), serving_at(live_server.url):
         event = db.session.query(Event).one()
         details = service.AttendeeDetails(
             full_name="李雷", email=f"li.lei.{secrets.token_hex(4)}@example.cn",
             organisation="南京大学",
         )
-        registration = service.register(db.session, event, details, [], live_server.url)\
+        registration = service.register(db.session, event, details, [])\
             .registration
         db.session.commit()
         return f"/r/{registration.token}", registration.checkin_code

@@ -14,6 +14,7 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import Event, Forum, Role, User
 from summit.registration import service
+from summit.urls import serving_at
 
 from .conftest import sign_in
 
@@ -62,7 +63,7 @@ MEASURE = """() => {
 @pytest.fixture
 def organizer_email(live_server, backend) -> str:
     email = f"layout.{backend}@summit.example.org"
-    with live_server.app.app_context():
+    with live_server.app.app_context(), serving_at(live_server.url):
         if db.session.scalars(select(User).where(User.email == email)).first() is not None:
             return email  # the server lives for the session; its data too
         create_user(db.session, email, PASSWORD, Role.ADMIN, "")  # the longest menu
@@ -72,7 +73,7 @@ def organizer_email(live_server, backend) -> str:
             Forum.slug.in_(("5g-ai-big-data", "yrd-education-talent"))))
         service.register(db.session, event, service.AttendeeDetails(
             full_name="欧阳娜娜", latin_name="Ouyang Nana", email=LONG_EMAIL,
-            organisation="东南大学"), list(forums), live_server.url)
+            organisation="东南大学"), list(forums))
         db.session.commit()
     return email
 

@@ -11,6 +11,7 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import Event, Role
 from summit.registration import service
+from summit.urls import serving_at
 
 from .conftest import DESKTOP, sign_in
 
@@ -30,13 +31,13 @@ def test_an_organizer_sees_and_fixes_a_name_the_badge_cannot_print(
     live_server, browser_pages, screenshots, backend
 ):
     email = f"printing.{backend}@summit.example.org"
-    with live_server.app.app_context():
+    with live_server.app.app_context(), serving_at(live_server.url):
         create_user(db.session, email, PASSWORD, Role.ORGANIZER, "李印务")
         event = db.session.scalars(select(Event)).one()
         for name, address in ((BROKEN_NAME, "wang.fang"), ("陈🐉龙", "chen.long")):
             details = service.AttendeeDetails(
                 full_name=name, email=f"{address}.{backend}@example.cn", organisation="东南大学")
-            service.register(db.session, event, details, [], live_server.url)
+            service.register(db.session, event, details, [])
         db.session.commit()
     page = browser_pages(locale="zh-CN", viewport=DESKTOP)
     sign_in(page, live_server.url, email, PASSWORD)

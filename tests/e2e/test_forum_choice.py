@@ -13,6 +13,7 @@ from summit.extensions import db
 from summit.models import Event
 from summit.registration import service
 from summit.registration.service import AttendeeDetails
+from summit.urls import serving_at
 
 from .conftest import PHONE, no_sideways_scrolling
 
@@ -85,13 +86,13 @@ def test_without_javascript_the_server_refuses_both_on_the_same_page(
 def test_the_attendees_page_groups_the_alternatives(
     live_server, browser_pages, screenshots, backend, lang, viewport, group
 ):
-    with live_server.app.app_context():
+    with live_server.app.app_context(), serving_at(live_server.url):
         event = db.session.scalars(db.select(Event)).one()
         token = service.register(
             db.session, event,
             AttendeeDetails(full_name="韩梅梅", email=f"han.{lang}.{backend}@example.cn",
                             organisation="东南大学"),
-            [], live_server.url,
+            [],
         ).token
     page = browser_pages(locale="zh-CN" if lang == "zh" else "en-US", viewport=viewport)
     page.goto(f"{live_server.url}/r/{token}?lang={lang}")

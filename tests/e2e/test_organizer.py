@@ -13,6 +13,7 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import Event, Role
 from summit.registration import service
+from summit.urls import serving_at
 
 from .conftest import DESKTOP
 
@@ -36,12 +37,12 @@ def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
     live_server, browser_pages, screenshots, backend
 ):
     email = f"organizer.{backend}@summit.example.org"
-    with live_server.app.app_context():
+    with live_server.app.app_context(), serving_at(live_server.url):
         create_user(db.session, email, PASSWORD, Role.ORGANIZER, "张会务")
         event = db.session.scalars(select(Event)).one()
         details = service.AttendeeDetails(full_name="陈静", email=f"chen.jing.{backend}@example.cn",
                                           organisation="东南大学")
-        registration = service.register(db.session, event, details, [], live_server.url)
+        registration = service.register(db.session, event, details, [])
         code = registration.registration.checkin_code
         db.session.commit()
     page = browser_pages(locale="zh-CN", viewport=DESKTOP)

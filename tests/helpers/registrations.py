@@ -24,6 +24,7 @@ from summit.models import (
 from summit.registration import service
 from summit.registration.service import AttendeeDetails
 from summit.registration.tokens import new_checkin_code, new_token, token_digest
+from summit.urls import serving_at
 
 from .pages import csrf_token
 
@@ -80,7 +81,8 @@ def register_directly(event_id: int, email_address: str, forums: list[int], name
     event = db.session.get(Event, event_id)
     attendee = AttendeeDetails(full_name=name, email=email_address, organisation=organisation,
                                **details)
-    return service.register(db.session, event, attendee, forums, LINK_BASE).registration
+    with serving_at(LINK_BASE):
+        return service.register(db.session, event, attendee, forums).registration
 
 
 def bulk_registrations(event_id: int, count: int, forum_ids=(), prefix: str = "参会者") -> None:

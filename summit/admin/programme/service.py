@@ -26,7 +26,8 @@ from ...models import (
     Speaker,
     User,
 )
-from ...registration import service as registration
+from ...registration import seats
+from ...registration.errors import CapacityBelowTaken
 from . import rules
 from .rules import Problem
 
@@ -116,7 +117,7 @@ def _capacity_problem(field: str, taken: int) -> Problem:
 
 
 def save_event(
-    session: Session, actor: User, event: Event | None, values: dict[str, Any], link_base: str
+    session: Session, actor: User, event: Event | None, values: dict[str, Any]
 ) -> Event:
     """Create the event or change its settings. Its sessions must stay within its
     dates; its capacity cannot drop below the confirmed registrations, and places it
@@ -131,7 +132,8 @@ def save_event(
         _save(session, actor, event, None)
         return event
     begin_write(session)
-    event = registration.lock_event(session, event.id)
+    locked = seats.lock_event(session, event.id)
+    event = locked.event
     outside = rules.sessions_outside(session, event, values["starts_on"], values["ends_on"],
                                      values["timezone"])
     if outside:
@@ -141,8 +143,8 @@ def save_event(
     before = _state(event)
     _apply(event, values)
     try:
-        registration.set_event_capacity(session, event, capacity, link_base)
-    except registration.CapacityBelowTaken as refused:
+        seats.set_event_capacity(session, locked, capacity)
+    except CapacityBelowTaken as refused:
         _refuse(session, _capacity_problem("capacity", refused.taken))
     _save(session, actor, event, before)
     return event
@@ -176,7 +178,6 @@ def save_forum(
     event: Event,
     forum: Forum | None,
     values: dict[str, Any],
-    link_base: str,
 ) -> Forum:
     """Short names are unique within the event; the capacity cannot drop below the
     seats taken, and seats it adds go to the first in line (who are mailed)."""
@@ -184,7 +185,8 @@ def save_forum(
     capacity = values.pop("capacity")
     forum_id = forum.id if forum is not None else None
     begin_write(session)
-    event = registration.lock_event(session, event.id)
+    locked = seats.lock_event(session, event.id)
+    event = locked.event
     clash = select(Forum.id).where(Forum.event_id == event.id, Forum.slug == values["slug"])
     if forum_id is not None:
         clash = clash.where(Forum.id != forum_id)
@@ -199,8 +201,8 @@ def save_forum(
         before = _state(forum)
     _apply(forum, values)
     try:
-        registration.set_forum_capacity(session, forum, capacity, link_base)
-    except registration.CapacityBelowTaken as refused:
+        seats.set_forum_capacity(session, locked, forum, capacity)
+    except CapacityBelowTaken as refused:
         _refuse(session, _capacity_problem("capacity", refused.taken))
     _save(session, actor, forum, before)
     return forum
@@ -247,7 +249,7 @@ def save_session(
     change raises the session's SEQUENCE (see models), so calendars update."""
     item_id = item.id if item is not None else None
     begin_write(session)
-    event = registration.lock_event(session, event.id)
+    event = seats.lock_event(session, event.id).event
     forum = session.get(Forum, values["forum_id"])
     speakers = {
         speaker.id: speaker

@@ -39,8 +39,7 @@ from ...models import (
 )
 from ...outbox import deliver_after_response
 from ...programme import service as programme
-from ...registration.service import seats_taken
-from ...urls import current_link_base
+from ...registration.seats import seats_taken
 from ...user_input import database_int
 from .. import bp
 from ..navigation import add_entry
@@ -85,8 +84,7 @@ def _save_co_host(form, event, co_host):
 
 
 def _save_forum(form, event, forum):
-    return service.save_forum(db.session, current_user, event, forum, form.values(event),
-                              current_link_base())
+    return service.save_forum(db.session, current_user, event, forum, form.values(event))
 
 
 def _save_speaker(form, event, speaker):
@@ -309,8 +307,7 @@ def event_settings():
             form.load(event)
     if form.validate_on_submit():
         try:
-            service.save_event(db.session, current_user, event, form.values(event),
-                               current_link_base())
+            service.save_event(db.session, current_user, event, form.values(event))
         except service.Rejected as rejected:
             _show_problems(form, rejected.problems)
         else:

@@ -43,10 +43,11 @@ from ...models import (
     SeatStatus,
     User,
 )
-from ...registration import listing, service
+from ...registration import listing, seats, service
+from ...registration.details import AttendeeDetails, normalise_email
+from ...registration.forms import attendee_details
 from ...registration.forum_times import describe_clashes, forum_spans, overlapping_pairs
 from ...registration.organizer import enrol_and_record
-from ...registration.service import AttendeeDetails
 from .forms import LOCALES, GuestRowForm
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -330,16 +331,7 @@ def _check_row(row: GuestRow, default_category: RegistrationCategory, default_lo
         elif forum_id not in row.forum_ids:
             row.forum_ids.append(forum_id)
     if not row.errors:
-        row.details = AttendeeDetails(
-            full_name=form.full_name.data,
-            email=form.email.data,
-            latin_name=form.latin_name.data or "",
-            phone=form.phone.data or "",
-            organisation=form.organisation.data or "",
-            job_title=form.job_title.data or "",
-            category=category,
-            locale=locale,
-        )
+        row.details = attendee_details(form, category, locale)
 
 
 def _registered_already(session: Session, event: Event, emails: list[str]) -> set[str]:
@@ -411,14 +403,14 @@ def plan_import(
         _check_row(row, default_category, default_locale, forums)
         if row.details is None:
             continue
-        email = service.normalise_email(row.details.email)
+        email = normalise_email(row.details.email)
         if email in first_line_of:
             row.errors.append(_("The same email as line %(line)d.", line=first_line_of[email]))
         else:
             first_line_of[email] = row.line
     known = _registered_already(session, event, list(first_line_of))
     for row in rows:
-        if not row.errors and service.normalise_email(row.details.email) in known:
+        if not row.errors and normalise_email(row.details.email) in known:
             row.errors.append(_("This address is registered already."))
     _check_overlaps(session, event, choosable, rows, overlap_allowed)
     return ImportPlan(rows=rows, ignored_columns=ignored)
@@ -430,7 +422,6 @@ def import_guests(
     event: Event,
     text: str,
     default_category: RegistrationCategory,
-    link_base: str,
     beyond_capacity: bool = False,
     overlap_allowed: bool = False,
 ) -> tuple[ImportPlan, list[Registration]]:
@@ -438,9 +429,9 @@ def import_guests(
     transaction, each with its audit entry and confirmation mail; when any row fails,
     write nothing and return the plan with its errors."""
     begin_write(session)
-    event = service.lock_event(session, event.id)
+    locked = seats.lock_event(session, event.id)
     try:
-        plan = plan_import(session, event, text, default_category, overlap_allowed)
+        plan = plan_import(session, locked.event, text, default_category, overlap_allowed)
     except ImportFileError:
         session.rollback()
         raise
@@ -448,8 +439,8 @@ def import_guests(
         session.rollback()
         return plan, []
     registrations = [
-        enrol_and_record(session, actor, event, row.details, row.forum_ids, link_base,
-                         beyond_capacity, "import", overlap_allowed)
+        enrol_and_record(session, actor, locked, row.details, row.forum_ids, beyond_capacity,
+                         "import", overlap_allowed)
         for row in plan.rows
     ]
     session.commit()

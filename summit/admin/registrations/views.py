@@ -25,17 +25,17 @@ from ...models import (
     Role,
 )
 from ...outbox import deliver_after_response
-from ...registration import listing, service
+from ...registration import listing, seats, service
 from ...registration import organizer as changes
-from ...registration.forum_times import ForumTimetable, describe_clashes, timetable
-from ...registration.service import (
+from ...registration.details import AttendeeDetails
+from ...registration.errors import (
     AlreadyRegistered,
-    AttendeeDetails,
     NotWaiting,
     OverlappingForums,
     UnknownForum,
 )
-from ...urls import current_link_base
+from ...registration.forms import attendee_details
+from ...registration.forum_times import ForumTimetable, describe_clashes, timetable
 from ...user_input import database_int
 from .. import bp
 from ..navigation import add_entry
@@ -174,16 +174,7 @@ def _registration_or_404(event, registration_id: int) -> Registration:
 
 
 def _details(form: RegistrationDetailsForm) -> AttendeeDetails:
-    return AttendeeDetails(
-        full_name=form.full_name.data,
-        email=form.email.data,
-        latin_name=form.latin_name.data or "",
-        phone=form.phone.data or "",
-        organisation=form.organisation.data or "",
-        job_title=form.job_title.data or "",
-        category=RegistrationCategory(form.category.data),
-        locale=form.locale.data,
-    )
+    return attendee_details(form, RegistrationCategory(form.category.data), form.locale.data)
 
 
 def _already_registered_message(existing: Registration) -> str:
@@ -208,7 +199,7 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
         "admin/registrations_detail.html",
         event=event,
         registration=registration,
-        summary=service.attendee_summary(db.session, registration),
+        summary=seats.attendee_summary(db.session, registration),
         form=form,
         reprint_form=ReprintForm(formdata=None),
         history=history,
@@ -238,7 +229,7 @@ def registration_detail(registration_id: int):
     )
     try:
         changed = changes.update_registration(
-            db.session, _actor(), registration, _details(form), forum_ids, current_link_base(),
+            db.session, _actor(), registration, _details(form), forum_ids,
             overlap_allowed=form.hold_overlapping.data,
         )
     except AlreadyRegistered as taken:
@@ -271,7 +262,7 @@ def registration_cancel(registration_id: int):
         return redirect(url_for(".registration_detail", registration_id=registration_id))
     form = ConfirmCancelForm()
     if form.validate_on_submit():
-        moved_up = changes.cancel(db.session, _actor(), registration, current_link_base())
+        moved_up = changes.cancel(db.session, _actor(), registration)
         flash(_("The registration is cancelled; its place and seats went to the next in line.")
               if moved_up else _("The registration is cancelled; nobody was waiting for it."),
               "success")
@@ -296,7 +287,7 @@ def registration_promote(registration_id: int):
     except ValueError:
         abort(400)
     try:
-        changes.promote(db.session, _actor(), registration, current_link_base(), forum_id)
+        changes.promote(db.session, _actor(), registration, forum_id)
     except NotWaiting:
         db.session.rollback()
         flash(_("There was nothing to promote: it is not on that waiting list any more."),
@@ -314,7 +305,7 @@ def registration_resend(registration_id: int):
     registration = _registration_or_404(event, registration_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    changes.resend_link(db.session, _actor(), registration, current_link_base())
+    changes.resend_link(db.session, _actor(), registration)
     flash(_("The private link is on its way to %(email)s.", email=registration.email), "success")
     return deliver_after_response(redirect(url_for(".registration_detail",
                                                    registration_id=registration_id)))
@@ -332,7 +323,7 @@ def registration_new():
     if form.validate_on_submit():
         try:
             registration = changes.add(db.session, _actor(), event, _details(form),
-                                       form.forums.data or [], current_link_base(),
+                                       form.forums.data or [],
                                        beyond_capacity=form.beyond_capacity.data,
                                        overlap_allowed=form.hold_overlapping.data)
         except AlreadyRegistered as taken:
@@ -409,7 +400,7 @@ def registration_import_confirm():
     try:
         plan, registrations = csv_io.import_guests(
             db.session, _actor(), event, payload["text"],
-            RegistrationCategory(payload["category"]), current_link_base(),
+            RegistrationCategory(payload["category"]),
             beyond_capacity=payload["beyond_capacity"],
             overlap_allowed=payload.get("hold_overlapping", False),
         )

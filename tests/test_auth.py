@@ -14,7 +14,7 @@ from werkzeug.security import generate_password_hash
 
 from summit.auth import service
 from summit.extensions import db
-from summit.models import AuditEntry, LoginAttempt, Role, User, utcnow
+from summit.models import AuditEntry, Event, EventRole, LoginAttempt, Role, User, utcnow
 
 from .test_programme import page_text
 
@@ -38,10 +38,14 @@ def password_hash(password: str) -> str:
 
 
 def make_accounts(app) -> dict[Role, int]:
-    """One active account per role; returns their ids."""
+    """One active account per role, the organizer and check-in staff holding their role
+    at every event there is; returns their ids."""
     with app.app_context():
+        events = db.session.scalars(select(Event)).all()
         users = {role: User(email=email_of(role), role=role,
-                            password_hash=password_hash(password))
+                            password_hash=password_hash(password),
+                            event_roles=[] if role == Role.ADMIN else [
+                                EventRole(event=event, role=role) for event in events])
                  for role, password in PASSWORDS.items()}
         db.session.add_all(users.values())
         db.session.commit()

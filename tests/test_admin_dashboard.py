@@ -12,6 +12,7 @@ from summit.badges.fonts import FontStatus
 from summit.extensions import db
 from summit.models import Event, Forum, MailMessage, MailStatus, Registration, utcnow
 
+from .admin_pages import ADMIN
 from .test_admin_registrations import AI, CHIP, audit_entries, forum_id, register, sign_in
 from .test_programme import page_text
 
@@ -62,7 +63,7 @@ def test_the_dashboard_numbers_match_the_data(app, client, demo_event):
                                    next_attempt_at=utcnow() + timedelta(hours=1)))
         db.session.commit()
 
-    response = client.get("/admin/dashboard")
+    response = client.get(f"{ADMIN}/dashboard")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     text = page_text(response)
@@ -88,9 +89,9 @@ def test_retry_now_sends_a_failed_mail_and_is_audited(app, client, demo_event):
         mail.next_attempt_at = utcnow() + timedelta(minutes=5)
         db.session.commit()
         mail_id = mail.id
-    page = client.get("/admin/dashboard").get_data(as_text=True)
+    page = client.get(f"{ADMIN}/dashboard").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post(f"/admin/dashboard/mails/{mail_id}/retry",
+    response = client.post(f"{ADMIN}/dashboard/mails/{mail_id}/retry",
                            data={"csrf_token": token}, follow_redirects=True)
     assert "Sent 1 mail(s); 0 failed again." in page_text(response)
     assert "No mail has failed." in page_text(response)
@@ -106,9 +107,9 @@ def test_a_missing_chinese_font_is_pointed_out(app, client, demo_event, monkeypa
     found = FontStatus("Noto Sans CJK SC", "/usr/share/fonts/NotoSansCJK.ttc", "DejaVu Sans", True)
     missing = FontStatus(None, None, "DejaVu Sans", True)
     monkeypatch.setattr(dashboard_view, "cjk_font_status", lambda: found)
-    assert "No Chinese font" not in page_text(client.get("/admin/dashboard"))
+    assert "No Chinese font" not in page_text(client.get(f"{ADMIN}/dashboard"))
     monkeypatch.setattr(dashboard_view, "cjk_font_status", lambda: missing)
-    assert "No Chinese font is installed" in page_text(client.get("/admin/dashboard"))
+    assert "No Chinese font is installed" in page_text(client.get(f"{ADMIN}/dashboard"))
 
 
 def test_the_dashboard_counts_queued_stuck_and_failed_mail(app, client, demo_event):
@@ -130,7 +131,7 @@ def test_the_dashboard_counts_queued_stuck_and_failed_mail(app, client, demo_eve
                                        claimed_at=claimed_at,
                                        next_attempt_at=now + timedelta(minutes=5)))
         db.session.commit()
-    text = page_text(client.get("/admin/dashboard?lang=en"))
+    text = page_text(client.get(f"{ADMIN}/dashboard?lang=en"))
     assert "In the queue 3" in text
     assert "Stuck (sending for over a minute) 1" in text
     assert "Failed 1" in text

@@ -31,6 +31,7 @@ from summit.registration import service
 from summit.registration.service import AttendeeDetails
 from summit.registration.tokens import new_checkin_code, new_token, token_digest
 
+from .admin_pages import ADMIN, hold_role_at_every_event
 from .test_programme import page_text
 
 CSRF_FIELD = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
@@ -45,8 +46,9 @@ CHIP, AI = "chip-machine", "5g-ai-big-data"
 def sign_in(app, client, role: Role = Role.ORGANIZER, email: str | None = None) -> int:
     """Create an account and log the client in as it (flask-login's session keys)."""
     with app.app_context():
-        user = create_user(db.session, email or f"{role.value}@summit.example.org",
-                           "correct horse battery staple", role)
+        user = hold_role_at_every_event(db.session, create_user(
+            db.session, email or f"{role.value}@summit.example.org",
+            "correct horse battery staple", role))
         db.session.commit()
         user_id, session_id = user.id, user.get_id()
     with client.session_transaction() as session:
@@ -111,7 +113,7 @@ def bulk_registrations(event_id: int, count: int, forum_ids=(), prefix: str = "�
 def listed_names(response) -> list[str]:
     """The names in the list's table, in order."""
     html = response.get_data(as_text=True)
-    return re.findall(r'href="/admin/registrations/\d+">([^<]+)</a>', html)
+    return re.findall(fr'href="{ADMIN}/registrations/\d+">([^<]+)</a>', html)
 
 
 def audit_entries(action: str) -> list[AuditEntry]:
@@ -136,7 +138,7 @@ def test_search_finds_chinese_names_latin_names_and_parts_of_emails(app, organiz
         register(demo_event, "Anna 100%", "anna_b@example.org", "Percent & Co")
 
     def found(search: str) -> list[str]:
-        return listed_names(organizer.get("/admin/registrations", query_string={"q": search}))
+        return listed_names(organizer.get(f"{ADMIN}/registrations", query_string={"q": search}))
 
     assert found("韵洁") == ["刘韵洁"]
     assert found("pml.EXAMPLE") == ["刘韵洁"]
@@ -150,7 +152,7 @@ def test_search_finds_chinese_names_latin_names_and_parts_of_emails(app, organiz
     assert found("%") == ["Anna 100%"]
     assert found("nobody") == []
     assert "No registration matches." in page_text(
-        organizer.get("/admin/registrations?q=nobody"))
+        organizer.get(f"{ADMIN}/registrations?q=nobody"))
 
 
 def test_filters_and_sorting(app, organizer, demo_event):
@@ -169,7 +171,7 @@ def test_filters_and_sorting(app, organizer, demo_event):
         db.session.commit()
 
     def names(**arguments) -> list[str]:
-        return listed_names(organizer.get("/admin/registrations", query_string=arguments))
+        return listed_names(organizer.get(f"{ADMIN}/registrations", query_string=arguments))
 
     assert names(status="waitlisted") == ["Er"]
     assert names(status="cancelled") == ["Cao"]
@@ -184,7 +186,7 @@ def test_filters_and_sorting(app, organizer, demo_event):
     assert names(sort="status", order="asc")[-2:] == ["Er", "Cao"]
     assert names(status="confirmed", sort="name", order="asc") == ["Ai", "Bai", "Du"]
     # A value that does not fit is explained and ignored, never a 500.
-    response = organizer.get("/admin/registrations?status=bogus&page=x&sort=evil")
+    response = organizer.get(f"{ADMIN}/registrations?status=bogus&page=x&sort=evil")
     assert response.status_code == 200
     assert len(listed_names(response)) == 5
 
@@ -192,16 +194,16 @@ def test_filters_and_sorting(app, organizer, demo_event):
 def test_pages(app, organizer, demo_event):
     with app.app_context():
         bulk_registrations(demo_event, 60)
-    first = organizer.get("/admin/registrations?per_page=25&sort=name&order=asc")
+    first = organizer.get(f"{ADMIN}/registrations?per_page=25&sort=name&order=asc")
     assert listed_names(first)[:2] == ["参会者00000", "参会者00001"]
     assert len(listed_names(first)) == 25
     assert "1–25 of 60" in page_text(first)
-    third = organizer.get("/admin/registrations?per_page=25&sort=name&order=asc&page=3")
+    third = organizer.get(f"{ADMIN}/registrations?per_page=25&sort=name&order=asc&page=3")
     assert listed_names(third) == [f"参会者{n:05d}" for n in range(50, 60)]
     assert "Page 3 of 3" in page_text(third)
     # Past the end: the last page, not an empty one.
     assert listed_names(organizer.get(
-        "/admin/registrations?per_page=25&sort=name&order=asc&page=99")) == listed_names(third)
+        f"{ADMIN}/registrations?per_page=25&sort=name&order=asc&page=99")) == listed_names(third)
 
 
 def statements_of(app, client, url: str, **request_options) -> tuple[list[str], object]:
@@ -226,13 +228,13 @@ def test_a_page_of_ten_thousand_costs_the_same_few_queries_whatever_its_size(
 ):
     with app.app_context():
         bulk_registrations(demo_event, 10_000, forum_ids=[forum_id(CHIP), forum_id(AI)])
-    small, response = statements_of(app, organizer, "/admin/registrations?per_page=25")
+    small, response = statements_of(app, organizer, f"{ADMIN}/registrations?per_page=25")
     assert len(listed_names(response)) == 25
-    large, response = statements_of(app, organizer, "/admin/registrations?per_page=200")
+    large, response = statements_of(app, organizer, f"{ADMIN}/registrations?per_page=200")
     assert len(listed_names(response)) == 200
     assert "Chip–Machine Co-design" in page_text(response)
     searched, response = statements_of(
-        app, organizer, "/admin/registrations?per_page=200&q=单位3&sort=name&checked_in=no"
+        app, organizer, f"{ADMIN}/registrations?per_page=200&q=单位3&sort=name&checked_in=no"
     )
     assert len(listed_names(response)) == 200
     assert len(small) == len(large) == len(searched)
@@ -250,7 +252,7 @@ def test_an_organizer_edits_details_category_and_forums_with_an_audit_entry(
         rid = register(demo_event, "刘韵洁", "liu@pml.example.cn", forums=[forum_id(CHIP)])
         register(demo_event, "何积丰", "he@ecnu.example.cn")
         iot, ai = forum_id(CHIP), forum_id(AI)
-    path = f"/admin/registrations/{rid}"
+    path = f"{ADMIN}/registrations/{rid}"
     page = organizer.get(path)
     assert "刘韵洁" in page_text(page)
     fields = {
@@ -289,7 +291,7 @@ def test_cancel_asks_for_confirmation_and_gives_the_place_to_the_next(app, organ
         db.session.commit()
         first = register(demo_event, "甲", "jia@example.org")
         second = register(demo_event, "乙", "yi@example.org")
-    path = f"/admin/registrations/{first}/cancel"
+    path = f"{ADMIN}/registrations/{first}/cancel"
     token = csrf_token(organizer, path)
     assert organizer.post(path, data={"csrf_token": token}).status_code == 422
     with app.app_context():
@@ -314,7 +316,7 @@ def test_promote_admits_beyond_capacity_and_seats_in_a_full_forum(app, organizer
         first = register(demo_event, "甲", "jia@example.org", forums=[iot])
         waiting = register(demo_event, "乙", "yi@example.org", forums=[iot])
         assert db.session.get(Registration, waiting).status == RegistrationStatus.WAITLISTED
-    path = f"/admin/registrations/{waiting}"
+    path = f"{ADMIN}/registrations/{waiting}"
     token = csrf_token(organizer, path)
     organizer.post(f"{path}/promote", data={"csrf_token": token})
     with app.app_context():
@@ -339,7 +341,7 @@ def test_promote_admits_beyond_capacity_and_seats_in_a_full_forum(app, organizer
 def test_resend_link_queues_the_mail_and_is_audited(app, organizer, demo_event):
     with app.app_context():
         rid = register(demo_event, "甲", "jia@example.org")
-    path = f"/admin/registrations/{rid}"
+    path = f"{ADMIN}/registrations/{rid}"
     response = organizer.post(f"{path}/resend", data={"csrf_token": csrf_token(organizer, path)})
     response.close()
     with app.app_context():
@@ -356,12 +358,12 @@ def test_an_organizer_adds_a_vip_while_registration_is_closed(app, organizer, de
         db.session.commit()
         ai = forum_id(AI)
     fields = {
-        "csrf_token": csrf_token(organizer, "/admin/registrations/new"),
+        "csrf_token": csrf_token(organizer, f"{ADMIN}/registrations/new"),
         "full_name": "张贵宾", "latin_name": "Zhang Guibin", "email": "VIP@Example.org",
         "organisation": "工业和信息化部", "category": "vip", "locale": "zh", "forums": [str(ai)],
         "beyond_capacity": "y",
     }
-    response = organizer.post("/admin/registrations/new", data=fields)
+    response = organizer.post(f"{ADMIN}/registrations/new", data=fields)
     assert response.status_code == 302
     with app.app_context():
         registration = db.session.scalars(select(Registration)).one()
@@ -371,7 +373,7 @@ def test_an_organizer_adds_a_vip_while_registration_is_closed(app, organizer, de
         assert registration.seats[0].status == SeatStatus.CONFIRMED
         (entry,) = audit_entries("create")
         assert entry.before is None and entry.after["full_name"] == "张贵宾"
-    again = organizer.post("/admin/registrations/new", data=fields)
+    again = organizer.post(f"{ADMIN}/registrations/new", data=fields)
     assert again.status_code == 422
     assert "This address is registered already" in page_text(again)
     with app.app_context():
@@ -380,8 +382,8 @@ def test_an_organizer_adds_a_vip_while_registration_is_closed(app, organizer, de
 
 def test_check_in_staff_may_not_open_registrations(app, client, demo_event):
     sign_in(app, client, Role.CHECKIN)
-    assert client.get("/admin/registrations").status_code == 403
-    assert client.get("/admin/registrations/export.csv").status_code == 403
+    assert client.get(f"{ADMIN}/registrations").status_code == 403
+    assert client.get(f"{ADMIN}/registrations/export.csv").status_code == 403
 
 
 # --- CSV export ---------------------------------------------------------------------
@@ -395,7 +397,7 @@ def test_csv_export_has_a_bom_keeps_chinese_and_neutralises_formulas(app, organi
         register(demo_event, "@SUM(A1)", "at@example.org", "-2+3")
         register(demo_event, "Tab", "tab@example.org", "\tcmd")
         register(demo_event, "Other", "other@elsewhere.org", "Not exported")
-    response = organizer.get("/admin/registrations/export.csv?q=example.org&sort=name&codes=1")
+    response = organizer.get(f"{ADMIN}/registrations/export.csv?q=example.org&sort=name&codes=1")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -414,7 +416,7 @@ def test_csv_export_has_a_bom_keeps_chinese_and_neutralises_formulas(app, organi
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
 
-    chinese = organizer.get("/admin/registrations/export.csv?q=韵洁&codes=1").get_data()
+    chinese = organizer.get(f"{ADMIN}/registrations/export.csv?q=韵洁&codes=1").get_data()
     (row,) = list(csv.DictReader(io.StringIO(chinese.decode("utf-8-sig"), newline="")))
     assert (row["full_name"], row["organisation"], row["forums"]) == ("刘韵洁", "紫金山实验室",
                                                                      "chip-machine")
@@ -425,8 +427,8 @@ def test_csv_export_has_a_bom_keeps_chinese_and_neutralises_formulas(app, organi
 
 
 def upload(client, content: bytes, category: str = "vip", **extra):
-    token = csrf_token(client, "/admin/registrations/import")
-    return client.post("/admin/registrations/import", data={
+    token = csrf_token(client, f"{ADMIN}/registrations/import")
+    return client.post(f"{ADMIN}/registrations/import", data={
         "csrf_token": token, "category": category,
         "file": (io.BytesIO(content), "guests.csv"), **extra,
     }, content_type="multipart/form-data")
@@ -440,7 +442,7 @@ def sealed_field(response) -> str:
 def confirm_import(client, preview):
     """Press "Import" on an import's preview page."""
     token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
-    return client.post("/admin/registrations/import/confirm",
+    return client.post(f"{ADMIN}/registrations/import/confirm",
                        data={"csrf_token": token, "sealed": sealed_field(preview)})
 
 
@@ -535,7 +537,7 @@ def test_a_tampered_preview_imports_nothing(app, organizer, demo_event):
     token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
     sealed = sealed_field(preview)
     forged = sealed[:-3] + ("AAA" if not sealed.endswith("AAA") else "BBB")
-    response = organizer.post("/admin/registrations/import/confirm",
+    response = organizer.post(f"{ADMIN}/registrations/import/confirm",
                               data={"csrf_token": token, "sealed": forged},
                               follow_redirects=True)
     assert "expired or was altered" in page_text(response)
@@ -567,10 +569,10 @@ def test_the_printing_screen_selects_links_the_pdf_and_notes_badges_as_printed(
         register(demo_event, "乙", "yi@example.org")
         register(demo_event, "丙", "bing@example.org", forums=[chip],
                  category=RegistrationCategory.VIP)
-    page = organizer.get("/admin/printing")
+    page = organizer.get(f"{ADMIN}/printing")
     assert page.status_code == 200 and "Show the selection" in page_text(page)
     query = {"show": "1", "forum": CHIP, "category": "delegate", "layout": "a4-4up"}
-    selection = organizer.get("/admin/printing", query_string=query)
+    selection = organizer.get(f"{ADMIN}/printing", query_string=query)
     html = selection.get_data(as_text=True)
     assert "1 badge matches." in page_text(selection)
     pdf_url = re.search(r'href="(/admin/badges\.pdf\?[^"]+)"', html).group(1)
@@ -578,10 +580,11 @@ def test_the_printing_screen_selects_links_the_pdf_and_notes_badges_as_printed(
         "category=delegate", f"forum={CHIP}", "layout=a4-4up"]
     ids = re.search(r'name="ids" type="hidden" value="([^"]+)"', html).group(1)
     assert ids == str(seated)
-    action = re.search(r'action="(/admin/printing/mark[^"]*)"', html).group(1).replace("&amp;", "&")
+    action = re.search(fr'action="({ADMIN}/printing/mark[^"]*)"', html).group(1)
+    action = action.replace("&amp;", "&")
     response = organizer.post(action, data={
         "csrf_token": CSRF_FIELD.search(html).group(1), "ids": ids})
-    assert response.status_code == 302 and "/admin/printing?" in response.location
+    assert response.status_code == 302 and f"{ADMIN}/printing?" in response.location
     again = organizer.get(response.location)
     assert "1 of them was printed before." in page_text(again)
     with app.app_context():
@@ -589,15 +592,15 @@ def test_the_printing_screen_selects_links_the_pdf_and_notes_badges_as_printed(
             select(Registration.id).where(Registration.badge_printed_at.is_not(None))).all()
         assert printed == [seated]
         assert [entry.object_id for entry in audit_entries("badge_printed")] == [str(seated)]
-    not_printed = organizer.get("/admin/registrations?printed=no&sort=name&order=asc")
+    not_printed = organizer.get(f"{ADMIN}/registrations?printed=no&sort=name&order=asc")
     assert listed_names(not_printed) == ["丙", "乙"]
-    assert organizer.get("/admin/printing?show=1&status=cancelled").status_code == 400
+    assert organizer.get(f"{ADMIN}/printing?show=1&status=cancelled").status_code == 400
 
 
 def test_one_badge_is_printed_again_from_the_registration_page(app, organizer, demo_event):
     with app.app_context():
         registration_id = register(demo_event, "刘韵洁", "liu@pml.example.cn")
-    path = f"/admin/registrations/{registration_id}"
+    path = f"{ADMIN}/registrations/{registration_id}"
     response = organizer.post(f"{path}/badge.pdf", data={
         "csrf_token": csrf_token(organizer, path), "layout": "a6"})
     assert response.status_code == 200

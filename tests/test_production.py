@@ -34,6 +34,7 @@ from summit.models import (
 from summit.registration import service
 from summit.security import CONTENT_SECURITY_POLICY
 
+from .admin_pages import hold_role_at_every_event
 from .conftest import make_app
 from .servers import GUNICORN, PROJECT_ROOT, Browser, gunicorn
 from .test_registration import form_fields, forum_id, register_directly, set_capacity
@@ -374,8 +375,9 @@ def test_a_page_carrying_a_one_time_message_is_never_a_304_nor_stored(app, clien
 
 def test_a_signed_in_organizers_pages_are_theirs_alone(app, client, demo_event):
     with app.app_context():
-        user = create_user(db.session, "organizer@cache.example.cn", "long-enough-password",
-                           Role.ORGANIZER, "组织者")
+        user = hold_role_at_every_event(db.session, create_user(
+            db.session, "organizer@cache.example.cn", "long-enough-password", Role.ORGANIZER,
+            "组织者"))
         db.session.commit()
         session_id = user.get_id()
     anonymous = client.get("/agenda").headers["ETag"]

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user
 from sqlalchemy import select
 
+from .. import labels
 from ..auth import roles, service
 from ..auth.access import role_required
 from ..auth.forms import (
@@ -22,7 +23,6 @@ from ..auth.forms import (
 from ..extensions import db
 from ..i18n import localized
 from ..models import Event, Role, User
-from .. import labels
 from . import bp
 from .navigation import add_entry
 

@@ -4,10 +4,8 @@
 
 from __future__ import annotations
 
-import re
-
 from flask import abort, current_app, g, redirect, request, url_for
-from werkzeug.routing import BuildError
+from werkzeug.routing import BaseConverter, BuildError
 
 from ..events.current import current_event, use_event
 from ..events.service import find_event
@@ -15,16 +13,28 @@ from ..extensions import db
 from ..models import Event
 from . import bp
 
+# The site's own admin pages, /admin/<word>: no event's address.
+SITE_PAGES = ("login", "logout", "accounts", "audit", "events")
+
+
+class AdminEventConverter(BaseConverter):
+    """An event's slug in an admin address (EventForm's rule: lower-case letters, digits
+    and hyphens), never one of the site's own pages, so that /admin/logout stays
+    itself. Anything else names no event and never reaches the database."""
+
+    regex = (r"(?!(?:" + "|".join(SITE_PAGES) + r")(?![a-z0-9-]))"
+             r"[a-z0-9]{1,64}(?:-[a-z0-9]+){0,31}")
+
+
+# Before any rule of the blueprint is added to the app's map.
+bp.record_once(lambda state: state.app.url_map.converters.setdefault(
+    "admin_event", AdminEventConverter))
+
 # The start of every per-event admin rule: /admin/<event>/…
-EVENT = "/<event>"
+EVENT = "/<admin_event:event>"
 # Addresses whose first part was a page of the only event, before there were several.
 FIRST_VERSION_PAGES = ("dashboard", "registrations", "checkin", "printing", "badges.pdf",
                        "sessions", "speakers", "forums", "co-hosts", "event")
-# What an event's slug can be (EventForm's rule); anything else names no event, and
-# never reaches the database.
-_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-
-
 def addressed_event() -> Event | None:
     """The event this admin page's address names; None on the site's own pages."""
     return g.get("admin_event")
@@ -37,8 +47,7 @@ def take_the_event(endpoint: str | None, values: dict | None) -> None:
     if not values or "event" not in values:
         return
     slug = values["event"]
-    event = find_event(db.session, slug) if _SLUG.fullmatch(slug) and len(slug) <= 64 \
-        else None
+    event = find_event(db.session, slug) if len(slug) <= 64 else None
     if event is None:
         abort(404)
     values["event"] = g.admin_event = event

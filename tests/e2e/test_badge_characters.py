@@ -12,6 +12,7 @@ from summit.extensions import db
 from summit.models import Event, Role
 from summit.registration import service
 
+from ..admin_pages import ADMIN, hold_role_at_every_event
 from .conftest import DESKTOP, sign_in
 
 try:
@@ -31,7 +32,7 @@ def test_an_organizer_sees_and_fixes_a_name_the_badge_cannot_print(
 ):
     email = f"printing.{backend}@summit.example.org"
     with live_server.app.app_context():
-        create_user(db.session, email, PASSWORD, Role.ORGANIZER, "李印务")
+        hold_role_at_every_event(db.session, create_user(db.session, email, PASSWORD, Role.ORGANIZER, "李印务"))
         event = db.session.scalars(select(Event)).one()
         for name, address in ((BROKEN_NAME, "wang.fang"), ("陈🐉龙", "chen.long")):
             details = service.AttendeeDetails(
@@ -41,7 +42,7 @@ def test_an_organizer_sees_and_fixes_a_name_the_badge_cannot_print(
     page = browser_pages(locale="zh-CN", viewport=DESKTOP)
     sign_in(page, live_server.url, email, PASSWORD)
 
-    page.goto(live_server.url + "/admin/printing")
+    page.goto(live_server.url + f"{ADMIN}/printing")
     page.get_by_role("button", name="显示所选胸卡").click()
     lost = page.get_by_role("table", name="胸卡字体缺少的字符")
     expect(lost).to_contain_text("U+0378")
@@ -54,7 +55,7 @@ def test_an_organizer_sees_and_fixes_a_name_the_badge_cannot_print(
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("王芳")
 
-    page.goto(live_server.url + "/admin/printing?show=1")
+    page.goto(live_server.url + f"{ADMIN}/printing?show=1")
     expect(page.get_by_role("heading", name="所选胸卡")).to_be_visible()
     expect(page.get_by_role("table", name="胸卡字体缺少的字符")).to_have_count(0)
     screenshots(page, "fixed")

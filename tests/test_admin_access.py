@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from summit.demo.seed import load_demo
 from summit.extensions import db
 from summit.models import (
     AuditEntry,
@@ -29,6 +28,7 @@ from summit.models import (
 from summit.registration import service as registration
 from summit.registration.service import AttendeeDetails
 
+from .admin_pages import load_edition
 from .test_auth import PASSWORDS, csrf_token, password_hash, sign_in
 from .test_programme import page_text
 
@@ -43,15 +43,6 @@ DESK = {"admin.checkin", "admin.checkin_scan", "admin.checkin_registration",
 LANDINGS = {"admin.index", "admin.event_home"}
 A, B = "edition-a", "edition-b"
 PEOPLE = ["admin", "organizer of A", "organizer of B", "check-in staff of A", "anonymous"]
-
-
-def load_edition(slug: str) -> int:
-    """The demo event under another slug and name: a full event with its programme."""
-    event = load_demo(db.session)
-    event.slug, event.name_en = slug, f"Edition {slug[-1].upper()}"
-    event.name_zh = f"{event.name_zh}（{slug[-1].upper()}）"
-    db.session.commit()
-    return event.id
 
 
 def account(email: str, role: Role, held: dict[int, Role]) -> User:

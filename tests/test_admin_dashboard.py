@@ -12,7 +12,7 @@ from summit.badges.fonts import FontStatus
 from summit.extensions import db
 from summit.models import Event, Forum, MailMessage, MailStatus, Registration, utcnow
 
-from .admin_pages import ADMIN
+from .admin_pages import ADMIN, load_edition
 from .test_admin_registrations import AI, CHIP, audit_entries, forum_id, register, sign_in
 from .test_programme import page_text
 
@@ -56,7 +56,8 @@ def test_the_dashboard_numbers_match_the_data(app, client, demo_event):
             db.session.get(Registration, registration_id).created_at = moment
         for registration_id in ids[:2]:
             db.session.get(Registration, registration_id).checked_in_at = utcnow()
-        db.session.add(MailMessage(registration_id=ids[0], kind="link", recipient="a@example.org",
+        db.session.add(MailMessage(registration_id=ids[0], event_id=demo_event, kind="link",
+                                   recipient="a@example.org",
                                    status=MailStatus.FAILED, attempts=3,
                                    last_error="SMTPServerDisconnected: Connection unexpectedly "
                                               "closed",
@@ -102,6 +103,29 @@ def test_retry_now_sends_a_failed_mail_and_is_audited(app, client, demo_event):
         assert entry.object_type == "mail" and entry.object_id == str(mail_id)
 
 
+def test_another_events_mail_is_neither_shown_nor_retried_here(app, client, demo_event):
+    sign_in(app, client)
+    with app.app_context():
+        other = db.session.get(Event, load_edition("edition-b"))
+        register(other.id, "乙", "b@example.org")
+        mail = db.session.scalars(select(MailMessage)).one()
+        assert mail.event_id == other.id
+        mail.status, mail.last_error = MailStatus.FAILED, "SMTPDataError: elsewhere"
+        db.session.commit()
+        mail_id = mail.id
+    page = client.get(f"{ADMIN}/dashboard?lang=en")
+    assert "No mail has failed." in page_text(page) and "elsewhere" not in page_text(page)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    for retry in (f"{ADMIN}/dashboard/mails/{mail_id}/retry", f"{ADMIN}/dashboard/mails/retry"):
+        response = client.post(retry, data={"csrf_token": token}, follow_redirects=True)
+        assert "There was no failed mail to send again." in page_text(response)
+    with app.app_context():
+        assert db.session.get(MailMessage, mail_id).status == MailStatus.FAILED
+        assert audit_entries("retry") == []
+    # Nor is that event's dashboard this organizer's.
+    assert client.get("/admin/edition-b/dashboard").status_code == 403
+
+
 def test_a_missing_chinese_font_is_pointed_out(app, client, demo_event, monkeypatch):
     sign_in(app, client)
     found = FontStatus("Noto Sans CJK SC", "/usr/share/fonts/NotoSansCJK.ttc", "DejaVu Sans", True)
@@ -126,7 +150,8 @@ def test_the_dashboard_counts_queued_stuck_and_failed_mail(app, client, demo_eve
             (MailStatus.SENT, now - timedelta(minutes=7)),
         ]
         for status, claimed_at in states:
-            db.session.add(MailMessage(registration_id=registration_id, kind="link",
+            db.session.add(MailMessage(registration_id=registration_id, event_id=demo_event,
+                                       kind="link",
                                        recipient="a@example.org", status=status,
                                        claimed_at=claimed_at,
                                        next_attempt_at=now + timedelta(minutes=5)))

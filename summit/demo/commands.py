@@ -38,7 +38,8 @@ def seed(if_empty: bool) -> None:
 @summit_cli.command("demo-accounts")
 def demo_accounts() -> None:
     """Create the demo organizer and check-in accounts in a database without accounts
-    (the check-in desk's at every event it holds), and print their logins while they still have the demo passwords."""
+    (the check-in desk's at every event it holds), and print their logins while they
+    still have the demo passwords."""
     if current_app.config["SUMMIT_ENV"] == "production":
         raise click.ClickException("Demo accounts are never created in production.")
     if not has_any_user(db.session):

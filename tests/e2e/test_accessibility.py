@@ -56,7 +56,8 @@ def attendee(live_server) -> tuple[str, str]:
 def organizer_account(live_server) -> str:
     email = "organizer.audit@summit.example.org"
     with live_server.app.app_context():
-        hold_role_at_every_event(db.session, create_user(db.session, email, ORGANIZER_PASSWORD, Role.ORGANIZER, "会务"))
+        hold_role_at_every_event(db.session, create_user(
+            db.session, email, ORGANIZER_PASSWORD, Role.ORGANIZER, "会务"))
         db.session.commit()
     return email
 

@@ -32,7 +32,8 @@ def test_an_organizer_sees_and_fixes_a_name_the_badge_cannot_print(
 ):
     email = f"printing.{backend}@summit.example.org"
     with live_server.app.app_context():
-        hold_role_at_every_event(db.session, create_user(db.session, email, PASSWORD, Role.ORGANIZER, "李印务"))
+        hold_role_at_every_event(db.session, create_user(
+            db.session, email, PASSWORD, Role.ORGANIZER, "李印务"))
         event = db.session.scalars(select(Event)).one()
         for name, address in ((BROKEN_NAME, "wang.fang"), ("陈🐉龙", "chen.long")):
             details = service.AttendeeDetails(

@@ -38,7 +38,8 @@ def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
 ):
     email = f"organizer.{backend}@summit.example.org"
     with live_server.app.app_context():
-        hold_role_at_every_event(db.session, create_user(db.session, email, PASSWORD, Role.ORGANIZER, "张会务"))
+        hold_role_at_every_event(db.session, create_user(
+            db.session, email, PASSWORD, Role.ORGANIZER, "张会务"))
         event = db.session.scalars(select(Event)).one()
         details = service.AttendeeDetails(full_name="陈静", email=f"chen.jing.{backend}@example.cn",
                                           organisation="东南大学")

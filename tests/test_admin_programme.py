@@ -29,7 +29,7 @@ from summit.models import (
 from summit.registration import service as registration
 from summit.registration.service import AttendeeDetails
 
-from .admin_pages import ADMIN
+from .admin_pages import ADMIN, load_edition
 from .test_auth import csrf_token, email_of, make_accounts, sign_in_as
 from .test_programme import page_text
 
@@ -552,45 +552,55 @@ def test_the_event_capacity_cannot_drop_below_the_confirmed(
     assert "3 places are taken already" in page_text(response)
 
 
-def test_without_an_event_the_editor_asks_to_create_one(app, client, accounts):
-    sign_in_as(client, Role.ORGANIZER)
-    response = client.get(f"{ADMIN}/forums")
-    assert response.status_code == 302 and response.location == f"{ADMIN}/event"
-    created = post(client, f"{ADMIN}/event", {
-        "slug": "summit-2030", "name_en": "Summit 2030", "starts_on": "2030-05-01",
-        "ends_on": "2030-05-02", "timezone": "Europe/Berlin", "default_locale": "en",
-        "registration_opens_at": "2030-03-01T10:00"})
-    assert created.status_code == 302, page_text(created)
-    with app.app_context():
-        event = db.session.scalars(select(Event)).one()
-        assert (event.slug, event.timezone) == ("summit-2030", "Europe/Berlin")
-        assert event.registration_opens_at == datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
-    assert client.get(f"{ADMIN}/forums").status_code == 200
+def test_without_an_event_the_admin_says_so(app, client, accounts):
+    sign_in_as(client, Role.ADMIN)
+    assert "There is no event yet." in page_text(client.get("/admin/?lang=en"))
+    assert client.get(f"{ADMIN}/forums").status_code == 404
+    assert client.get("/admin/forums").status_code == 404  # no default event to lead to
 
 
 # --- the audit log view --------------------------------------------------------------------
 
 
-def test_the_audit_log_filters_and_pages(app, organizer, app_context):
+def test_the_audit_log_filters_and_pages(app, organizer, demo_event, app_context):
     admin = db.session.scalars(select(User).where(User.role == Role.ADMIN)).one()
     for number in range(60):
         audit.record(db.session, admin, "update", "forum", number, f"forum {number}",
-                     before={"capacity": number}, after={"capacity": number + 1})
-    audit.record(db.session, None, "create", "user", 1, "by the command line")
+                     before={"capacity": number}, after={"capacity": number + 1},
+                     event_id=demo_event)
+    audit.record(db.session, admin, "delete", "forum", 99, "forum elsewhere",
+                 event_id=load_edition("edition-b"))
+    audit.record(db.session, None, "create", "user", 1, "by the command line", event_id=None)
     db.session.commit()
 
+    # The event's log: its entries only.
     everything = page_text(organizer.get(f"{ADMIN}/audit"))
-    assert "61 entries" in everything and "Page 1 of 2" in everything
+    assert "60 entries" in everything and "Page 1 of 2" in everything
+    assert "elsewhere" not in everything and "command line" not in everything
     second = page_text(organizer.get(f"{ADMIN}/audit?page=2"))
     assert "Page 2 of 2" in second and "forum 0 " in second and "forum 59 " not in second
 
-    users = page_text(organizer.get(f"{ADMIN}/audit?object_type=user"))
-    assert "1 entry" in users and "by the command line" in users
     by_admin = page_text(organizer.get(f"{ADMIN}/audit?actor={admin.email}&action=update"))
     assert "60 entries" in by_admin
     none_yet = page_text(organizer.get(f"{ADMIN}/audit?until=2019-01-01"))
     assert "0 entries" in none_yet and "Nothing recorded for this filter." in none_yet
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    assert "61 entries" in page_text(organizer.get(f"{ADMIN}/audit?since={today}&until={today}"))
+    assert "60 entries" in page_text(organizer.get(f"{ADMIN}/audit?since={today}&until={today}"))
     bogus = organizer.get(f"{ADMIN}/audit?object_type=nonsense&page=99")
     assert bogus.status_code == 200
+    assert organizer.get("/admin/audit").status_code == 403  # the site's, below
+
+
+def test_the_sites_audit_log_holds_the_sites_own_changes_for_administrators(
+    app, client, demo_event, accounts
+):
+    with app.app_context():
+        admin = db.session.get(User, accounts[Role.ADMIN])
+        audit.record(db.session, admin, "delete", "forum", 99, "a forum", event_id=demo_event)
+        audit.record(db.session, None, "create", "user", 1, "by the command line",
+                     event_id=None)
+        db.session.commit()
+    sign_in_as(client, Role.ADMIN)
+    site = page_text(client.get("/admin/audit?lang=en"))
+    assert "Site audit log" in site and "1 entry" in site and "by the command line" in site
+    assert "a forum" not in site

@@ -18,7 +18,7 @@ from summit.extensions import db
 from summit.models import ProgrammeSession, Registration, Role, Speaker
 from summit.user_input import DatabaseIdConverter
 
-from .admin_pages import ADMIN
+from .admin_pages import ADMIN, SLUG
 from .conftest import make_app
 from .test_admin_registrations import CSRF_FIELD, listed_names, register, sign_in
 from .test_programme import page_text
@@ -45,7 +45,10 @@ def id_routes(app) -> list[tuple[str, str]]:
 
 
 def address(rule: str, number: int) -> str:
-    return ARGUMENT.sub(lambda found: str(number) if found.group(1) == "int" else "x", rule)
+    """``rule`` with ``number`` for every id, the demo event in an admin address, and "x"
+    for anything else."""
+    values = {"int": str(number), "admin_event": SLUG}
+    return ARGUMENT.sub(lambda found: values.get(found.group(1), "x"), rule)
 
 
 def test_the_app_reads_every_int_in_an_address_as_a_database_id(app):
@@ -53,7 +56,8 @@ def test_the_app_reads_every_int_in_an_address_as_a_database_id(app):
     # The public pages, their feeds and the admin's: all of them go through the converter.
     rules = {rule for rule, _method in routes}
     assert {"/sessions/<int:session_id>", "/sessions/<int:session_id>.ics",
-            "/speakers/<int:speaker_id>", f"{ADMIN}/registrations/<int:registration_id>",
+            "/speakers/<int:speaker_id>",
+            "/admin/<admin_event:event>/registrations/<int:registration_id>",
             "/admin/accounts/<int:user_id>/edit"} <= rules
     assert len(rules) > 20
 

@@ -20,6 +20,7 @@ from sqlalchemy.exc import InternalError
 
 from summit import create_app
 from summit.auth.service import create_user
+from summit.demo.seed import SLUG
 from summit.extensions import db
 from summit.log_redaction import RedactTokens
 from summit.models import (
@@ -150,6 +151,10 @@ def url_values(app, demo_event) -> dict[str, object]:
             "token": registration.token,
             "registration_id": registration.id,
             "filename": "css/summit.css",
+            "event": SLUG,
+            # An address of the first version, leading to the event's.
+            "page": "registrations",
+            "rest": "new",
         }
 
 

@@ -11,7 +11,7 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import ProgrammeSession, Role, Speaker
 
-from ..admin_pages import ADMIN, hold_role_at_every_event
+from ..admin_pages import ADMIN, SLUG, hold_role_at_every_event
 from ..test_registration import register_directly
 
 pytestmark = pytest.mark.e2e
@@ -59,9 +59,12 @@ def test_no_page_breaks_the_policy_and_the_check_in_desk_script_runs(
             hold_role_at_every_event(db.session,
                                      create_user(db.session, email, PASSWORD, role, "CSP"))
         db.session.commit()
+        # The site's own admin pages and the demo event's that take no id.
         admin_pages = sorted(
-            rule.rule for rule in app.url_map.iter_rules()
-            if rule.rule.startswith("/admin") and "GET" in rule.methods and not rule.arguments
+            rule.build({"event": SLUG}, append_unknown=False)[1]
+            for rule in app.url_map.iter_rules()
+            if rule.rule.startswith("/admin") and "GET" in rule.methods
+            and rule.arguments <= {"event"}
             and not rule.rule.endswith((".csv", ".pdf", ".json", "/logout", "/login"))
         )
 

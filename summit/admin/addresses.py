@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, g, redirect, request, url_for
-from werkzeug.routing import BaseConverter, BuildError
+from flask import abort, current_app, g, redirect, request
+from werkzeug.routing import BaseConverter
 
 from ..events.current import current_event, use_event
 from ..events.service import find_event
@@ -35,6 +35,8 @@ EVENT = "/<admin_event:event>"
 # Addresses whose first part was a page of the only event, before there were several.
 FIRST_VERSION_PAGES = ("dashboard", "registrations", "checkin", "printing", "badges.pdf",
                        "sessions", "speakers", "forums", "co-hosts", "event")
+
+
 def addressed_event() -> Event | None:
     """The event this admin page's address names; None on the site's own pages."""
     return g.get("admin_event")
@@ -45,6 +47,7 @@ def take_the_event(endpoint: str | None, values: dict | None) -> None:
     """/admin/<event>/…: the view's ``event`` argument becomes the event itself (for the
     role check), and the event every lookup and template of this request serves."""
     if not values or "event" not in values:
+        g.admin_event = None  # a page of the site's own
         return
     slug = values["event"]
     event = find_event(db.session, slug) if len(slug) <= 64 else None
@@ -61,14 +64,6 @@ def keep_the_event(endpoint: str, values: dict) -> None:
     if event is not None and "event" not in values \
             and current_app.url_map.is_endpoint_expecting(endpoint, "event"):
         values["event"] = event.slug
-
-
-def event_url(endpoint: str, event: Event, **values) -> str | None:
-    """The address of ``endpoint`` at ``event``, or None where this app has no such page."""
-    try:
-        return url_for(endpoint, event=event.slug, **values)
-    except BuildError:
-        return None
 
 
 def _first_version_address(page: str, rest: str = ""):

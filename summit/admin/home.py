@@ -6,7 +6,7 @@ changes."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, redirect, render_template
+from flask import abort, current_app, redirect, render_template, url_for
 from flask_login import current_user
 
 from ..auth.access import ArchivedEvent, current_roles, may_current_user_open, role_required
@@ -15,7 +15,7 @@ from ..errors import error_response
 from ..extensions import db
 from ..models import Event
 from . import bp
-from .addresses import EVENT, addressed_event, event_url
+from .addresses import EVENT, addressed_event
 from .navigation import entries_for_current_user
 
 # In order of preference; whichever exist in this app and admit the account at the event.
@@ -27,7 +27,7 @@ def landing(event: Event) -> str | None:
     for endpoint in LANDINGS:
         view = current_app.view_functions.get(endpoint)
         if view is not None and may_current_user_open(view.allowed_roles, event):
-            return event_url(endpoint, event)
+            return url_for(endpoint, event=event.slug)
     return None
 
 

@@ -5,6 +5,7 @@ from flask_babel import lazy_pgettext
 
 from .models import (
     CoHostRole,
+    EventStatus,
     ForumKind,
     MailKind,
     MailStatus,
@@ -87,6 +88,12 @@ SEAT_STATUSES = {
     SeatStatus.CANCELLED: _l("Dropped"),
 }
 
+EVENT_STATUSES = {
+    EventStatus.DRAFT: lazy_pgettext("event status", "Draft"),
+    EventStatus.PUBLISHED: lazy_pgettext("event status", "Published"),
+    EventStatus.ARCHIVED: lazy_pgettext("event status", "Archived"),
+}
+
 ROLES = {
     Role.ADMIN: _l("Administrator"),
     Role.ORGANIZER: _l("Organizer"),
@@ -123,6 +130,8 @@ AUDIT_ACTIONS = {
     "resend_link": lazy_pgettext("audit action", "Private link sent again"),
     "check_in": lazy_pgettext("audit action", "Checked in"),
     "undo_check_in": lazy_pgettext("audit action", "Check-in undone"),
+    "grant_role": lazy_pgettext("audit action", "Role at an event given"),
+    "remove_role": lazy_pgettext("audit action", "Role at an event taken away"),
     "badge_printed": lazy_pgettext("audit action", "Badge printed"),
     "retry": lazy_pgettext("audit action", "Mail sent again"),
     "reset_password": lazy_pgettext("audit action", "Password set"),

@@ -134,8 +134,9 @@ def demo_event(app: Flask):
 
 
 @pytest.fixture
-def accounts(app) -> dict:
-    """One account per role (see helpers.accounts.PASSWORDS): role -> id."""
+def accounts(app, demo_event) -> dict:
+    """One account per role (see helpers.accounts.PASSWORDS) over the demo event, the
+    event of their admin pages: role -> id."""
     return make_accounts(app)
 
 

@@ -1,5 +1,9 @@
 """Who may open what under /admin, and CSRF on every POST, both generated from the
-app's URL map: a route added later is checked without anyone listing it here."""
+app's URL map: a route added later is checked without anyone listing it here.
+
+The authorization matrix runs every admin rule, at two events A and B, as a site
+administrator, an organizer of A, an organizer of B, check-in staff of A and an
+anonymous visitor."""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from summit.extensions import db
 from summit.models import (
     AuditEntry,
     CoHost,
+    Event,
+    EventRole,
+    EventStatus,
     Forum,
     MailMessage,
     ProgrammeSession,
@@ -18,25 +25,94 @@ from summit.models import (
     Speaker,
     User,
 )
-from summit.registration import service as registration
+from summit.registration.service import register_again_key
 
-from .helpers.accounts import make_accounts, password_hash, sign_in_as
+from .helpers.accounts import PASSWORDS, password_hash
+from .helpers.accounts import sign_in_with_the_form as sign_in
+from .helpers.admin_pages import load_edition
+from .helpers.pages import csrf_token, page_text
 from .helpers.registrations import register_directly
 
 # Open to everyone: signing in and out.
 PUBLIC = {"auth.login", "auth.logout"}
-ALL_ROLES = frozenset(Role)
-ORGANIZERS = frozenset({Role.ADMIN, Role.ORGANIZER})
+# The first version's addresses: they only lead to the default event's.
+FIRST_VERSION = "admin.first_version_page"
+# The desk: check-in staff's pages.
+DESK = {"admin.checkin", "admin.checkin_scan", "admin.checkin_registration",
+        "admin.checkin_undo", "admin.event_home"}
+# Pages that send on to another page of the event the account may open.
+LANDINGS = {"admin.index", "admin.event_home"}
+A, B = "edition-a", "edition-b"
+PEOPLE = ["admin", "organizer of A", "organizer of B", "check-in staff of A", "anonymous"]
 
 
-def expected_roles(endpoint: str) -> frozenset[Role]:
-    """The policy: the check-in desk (and the landing page that leads there) for every
-    role, accounts for administrators, everything else for organizers and administrators."""
-    if endpoint == "admin.index" or endpoint.startswith("admin.checkin"):
-        return ALL_ROLES
-    if endpoint.startswith("admin.account"):
-        return frozenset({Role.ADMIN})
-    return ORGANIZERS
+def account(email: str, role: Role, held: dict[int, Role]) -> User:
+    user = User(email=email, role=role, password_hash=password_hash(PASSWORDS[role]),
+                event_roles=[EventRole(event_id=event_id, role=held_role)
+                             for event_id, held_role in held.items()])
+    db.session.add(user)
+    return user
+
+
+def rows_of(event_id: int, app) -> dict[str, object]:
+    """A real row of the event for every kind of id an admin URL takes."""
+    event = db.session.get(Event, event_id)
+    forum = db.session.scalars(select(Forum).where(Forum.event_id == event_id,
+                                                   Forum.slug == "chip-machine")).one()
+    registered = register_directly(event_id, "wang@example.org", [forum.id], "王小明",
+                                   organisation="示例单位")
+    of_event = {"event_id": event_id}
+    return {
+        "event": event.slug,
+        "co_host_id": db.session.scalars(select(CoHost.id).filter_by(**of_event)).first(),
+        "forum_id": forum.id,
+        "session_id": db.session.scalars(select(ProgrammeSession.id).filter_by(**of_event)
+                                         ).first(),
+        "speaker_id": db.session.scalars(select(Speaker.id).filter_by(**of_event)).first(),
+        "registration_id": registered.id,
+        "mail_id": db.session.scalars(select(MailMessage.id).where(
+            MailMessage.registration_id == registered.id)).first(),
+        "token": registered.token,
+        "key": register_again_key(app.secret_key, registered),
+        "slug": forum.slug,
+        "page": "registrations",
+        "rest": "new",
+    }
+
+
+@pytest.fixture
+def editions(app) -> dict[str, object]:
+    """Events A and B with their programmes and a registration each; the five people's
+    accounts (email → None for the anonymous visitor); a real row per URL argument."""
+    with app.app_context():
+        a, b = load_edition(A), load_edition(B)
+        spare = account("spare@example.org", Role.ORGANIZER, {})
+        people = {
+            "admin": account("admin@example.org", Role.ADMIN, {}),
+            "organizer of A": account("organizer.a@example.org", Role.ORGANIZER,
+                                      {a: Role.ORGANIZER}),
+            "organizer of B": account("organizer.b@example.org", Role.ORGANIZER,
+                                      {b: Role.ORGANIZER}),
+            "check-in staff of A": account("desk.a@example.org", Role.CHECKIN,
+                                           {a: Role.CHECKIN}),
+        }
+        db.session.commit()
+        return {
+            "ids": {A: a, B: b},
+            "emails": {name: user.email for name, user in people.items()},
+            "roles": {name: user.role for name, user in people.items()},
+            "rows": {A: {**rows_of(a, app), "user_id": spare.id, "event_id": a},
+                     B: {**rows_of(b, app), "user_id": spare.id, "event_id": b}},
+        }
+
+
+def signed_in(app, editions, person: str):
+    client = app.test_client()
+    if person != "anonymous":
+        response = sign_in(client, editions["emails"][person],
+                           PASSWORDS[editions["roles"][person]])
+        assert response.status_code == 302, page_text(response)
+    return client
 
 
 def admin_rules(app) -> list:
@@ -46,42 +122,9 @@ def admin_rules(app) -> list:
     return sorted(rules, key=lambda rule: rule.rule)
 
 
-def test_every_admin_view_declares_the_roles_the_policy_expects(app):
-    for rule in admin_rules(app):
-        view = app.view_functions[rule.endpoint]
-        declared = getattr(view, "allowed_roles", None)
-        assert declared is not None, f"{rule.rule} ({rule.endpoint}) has no role_required"
-        assert declared == expected_roles(rule.endpoint), rule.endpoint
-
-
-@pytest.fixture
-def rows(app, demo_event) -> dict[str, object]:
-    """A real row for every kind of id an admin URL takes."""
-    with app.app_context():
-        forum = db.session.scalars(select(Forum).where(Forum.slug == "chip-machine")).one()
-        registered = register_directly(demo_event, "wang@example.org", [forum.id], "王小明",
-                                       organisation="示例单位")
-        spare = User(email="spare@example.org", role=Role.ORGANIZER,
-                     password_hash=password_hash("spare-password"))
-        db.session.add(spare)
-        db.session.commit()
-        return {
-            "co_host_id": db.session.scalars(select(CoHost.id)).first(),
-            "forum_id": forum.id,
-            "session_id": db.session.scalars(select(ProgrammeSession.id)).first(),
-            "speaker_id": db.session.scalars(select(Speaker.id)).first(),
-            "user_id": spare.id,
-            "registration_id": registered.id,
-            "mail_id": db.session.scalars(select(MailMessage.id)).first(),
-            "token": registered.token,
-            "key": registration.register_again_key(app.secret_key, registered),
-            "slug": forum.slug,
-        }
-
-
 def build_url(rule, rows: dict[str, object]) -> str:
     missing = set(rule.arguments) - set(rows)
-    assert not missing, f"give {sorted(missing)} a real row in the rows fixture ({rule.rule})"
+    assert not missing, f"give {sorted(missing)} a real row in the editions fixture ({rule.rule})"
     return rule.build({name: rows[name] for name in rule.arguments}, append_unknown=False)[1]
 
 
@@ -90,74 +133,154 @@ def request_as(client, rule, url: str):
     return client.get(url) if "GET" in rule.methods else client.post(url, data={})
 
 
-@pytest.mark.parametrize("role", [None, Role.CHECKIN, Role.ORGANIZER, Role.ADMIN],
-                         ids=["anonymous", "checkin", "organizer", "admin"])
-def test_every_admin_route_answers_each_role_as_its_view_declares(
-    app, client, rows, monkeypatch, role
-):
-    make_accounts(app)
-    if role is not None:
-        sign_in_as(client, role)
+def may_open(person: str, endpoint: str, at: str | None) -> bool:
+    """The policy. Administrators: everything. At an event: its organizers every page,
+    its check-in staff the desk. The site's own pages: administrators only, except
+    /admin/ itself, which leads anyone with a role somewhere to their events."""
+    if person == "admin":
+        return True
+    if at is None:
+        return endpoint == "admin.index"
+    if person == f"organizer of {at[-1].upper()}":
+        return True
+    return person == f"check-in staff of {at[-1].upper()}" and endpoint in DESK
+
+
+def test_every_admin_view_declares_its_roles_and_every_event_page_names_its_event(app):
+    for rule in admin_rules(app):
+        if rule.endpoint == FIRST_VERSION:
+            continue
+        view = app.view_functions[rule.endpoint]
+        declared = getattr(view, "allowed_roles", None)
+        assert declared is not None, f"{rule.rule} ({rule.endpoint}) has no role_required"
+        site_wide = "event" not in rule.arguments
+        if site_wide and rule.endpoint != "admin.index":
+            # A page of the site's own that more than administrators may open would let
+            # them see beyond their events.
+            assert declared == {Role.ADMIN}, rule.endpoint
+        else:
+            assert Role.ORGANIZER in declared, rule.endpoint
+
+
+@pytest.mark.parametrize("person", PEOPLE)
+def test_the_authorization_matrix(app, editions, monkeypatch, person):
+    """Every admin rule at A and at B: 200 (or the landing's 302) where the person may
+    open it, 403 where not, the login page for the anonymous visitor."""
+    client = signed_in(app, editions, person)
     # The role check must be what answers, not the CSRF check (tested below).
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     problems = []
     for rule in admin_rules(app):
-        url = build_url(rule, rows)
-        response = request_as(client, rule, url)
-        allowed = app.view_functions[rule.endpoint].allowed_roles
-        if role is None:
-            ok = response.status_code == 302 and response.location.startswith(
-                "/admin/login?next=")
-        elif role not in allowed:
-            ok = response.status_code == 403
-        else:
-            ok = response.status_code < 500 and response.status_code != 403 and not (
-                response.location or "").startswith("/admin/login")
-        if not ok:
-            problems.append(f"{rule.endpoint} {url}: {response.status_code} {response.location}")
+        if rule.endpoint == FIRST_VERSION:
+            continue
+        for at in ((A, B) if "event" in rule.arguments else (None,)):
+            url = build_url(rule, editions["rows"][at or A])
+            response = request_as(client, rule, url)
+            status, location = response.status_code, response.location or ""
+            if person == "anonymous":
+                ok = status == 302 and location.startswith("/admin/login?next=")
+            elif not may_open(person, rule.endpoint, at):
+                ok = status == 403
+            elif rule.endpoint == "admin.index" and person == "admin":
+                ok = status == 200  # the list of both events
+            elif rule.endpoint in LANDINGS:
+                ok = status == 302 and location.startswith(f"/admin/{at or ''}")
+            elif "GET" in rule.methods:
+                ok = status == 200
+            else:  # an empty form: refused as such, never as forbidden
+                ok = status < 500 and status != 403 and not location.startswith("/admin/login")
+            if not ok:
+                problems.append(f"{person} {rule.endpoint} {url}: {status} {location}")
     assert problems == []
 
 
-def test_each_role_lands_on_its_first_page(app, rows):
-    """The dashboard for organizers (the programme until there is one), the desk for staff."""
-    make_accounts(app)
-    views = app.view_functions
-    desk = "/admin/checkin" if "admin.checkin" in views else None
-    start = "/admin/dashboard" if "admin.dashboard" in views else "/admin/sessions"
-    for role, landing in ((Role.CHECKIN, desk), (Role.ORGANIZER, start), (Role.ADMIN, start)):
-        client = app.test_client()
-        sign_in_as(client, role)
-        response = client.get("/admin/")
-        if landing is None:
-            assert response.status_code == 403
-        else:
-            assert (response.status_code, response.location) == (302, landing)
+def test_admin_sends_each_account_to_its_events(app, editions):
+    cases = {"organizer of A": f"/admin/{A}/dashboard", "organizer of B": f"/admin/{B}/dashboard",
+             "check-in staff of A": f"/admin/{A}/checkin"}
+    for person, landing in cases.items():
+        response = signed_in(app, editions, person).get("/admin/")
+        assert (response.status_code, response.location) == (302, landing), person
+    listing = signed_in(app, editions, "admin").get("/admin/?lang=en")
+    assert listing.status_code == 200
+    assert f'href="/admin/{A}/"' in listing.text and f'href="/admin/{B}/"' in listing.text
+    nobody = signed_in(app, editions, "admin")
+    with app.app_context():
+        db.session.execute(EventRole.__table__.delete())
+        db.session.commit()
+    # An account without any role anywhere.
+    assert signed_in(app, editions, "organizer of A").get("/admin/").status_code == 403
+    assert nobody.get("/admin/").status_code == 200
 
 
-def test_navigation_shows_each_role_only_what_it_may_open(app, rows):
-    make_accounts(app)
-    for role in (Role.ORGANIZER, Role.ADMIN):
-        client = app.test_client()
-        sign_in_as(client, role)
-        html = client.get("/admin/audit").get_data(as_text=True)
-        assert ('href="/admin/accounts"' in html) == (role == Role.ADMIN)
-        assert 'href="/admin/sessions"' in html and 'href="/admin/audit"' in html
-    if "admin.checkin" in app.view_functions:
-        client = app.test_client()
-        sign_in_as(client, Role.CHECKIN)
-        html = client.get("/admin/checkin").get_data(as_text=True)
-        assert 'href="/admin/checkin"' in html
-        assert 'href="/admin/sessions"' not in html and 'href="/admin/audit"' not in html
+def test_check_in_staff_of_one_event_cannot_scan_at_anothers_desk(app, editions):
+    desk = signed_in(app, editions, "check-in staff of A")
+    with app.app_context():
+        code = db.session.scalars(select(Registration.checkin_code).where(
+            Registration.event_id == editions["ids"][B])).one()
+    page = f"/admin/{B}/checkin"
+    token = csrf_token(desk, f"/admin/{A}/checkin")
+    assert desk.get(page).status_code == 403
+    assert desk.post(page, data={"csrf_token": token, "code": code}).status_code == 403
+    assert desk.post(f"{page}/scan.json", data={"csrf_token": token, "code": code},
+                     headers={"Accept": "application/json"}).status_code == 403
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Registration).where(
+            Registration.checked_in_at.is_not(None))) == 0
+    scanned = desk.post(f"/admin/{A}/checkin", data={"csrf_token": token, "code": code})
+    # At A's own desk, B's badge is no badge of A.
+    assert scanned.status_code == 200 and "scan-result--bad" in scanned.text
+
+
+def test_the_navigation_and_the_switcher_show_only_what_the_account_may_open(app, editions):
+    with app.app_context():
+        db.session.get(Event, editions["ids"][B]).status = EventStatus.DRAFT
+        db.session.commit()
+    admin = signed_in(app, editions, "admin").get(f"/admin/{A}/registrations?lang=en").text
+    assert f'href="/admin/{A}/sessions"' in admin and f'href="/admin/{A}/audit"' in admin
+    assert f'href="/admin/{B}/"' in admin and "Draft" in admin  # B in the switcher, marked
+    assert 'href="/admin/accounts"' in admin and 'href="/admin/audit"' in admin
+
+    organizer = signed_in(app, editions, "organizer of A").get(f"/admin/{A}/registrations").text
+    assert f'href="/admin/{A}/sessions"' in organizer
+    assert f"/admin/{B}/" not in organizer and 'href="/admin/accounts"' not in organizer
+
+    desk = signed_in(app, editions, "check-in staff of A").get(f"/admin/{A}/checkin").text
+    assert f'href="/admin/{A}/checkin"' in desk
+    assert "/sessions" not in desk and "/audit" not in desk and "/registrations" not in desk
+
+
+def test_the_first_versions_addresses_lead_to_the_default_events(app, editions):
+    client = signed_in(app, editions, "admin")
+    for old, new in (("/admin/registrations?q=wang", f"/admin/{A}/registrations?q=wang"),
+                     ("/admin/dashboard", f"/admin/{A}/dashboard"),
+                     ("/admin/checkin", f"/admin/{A}/checkin"),
+                     ("/admin/badges.pdf?layout=a4-4up", f"/admin/{A}/badges.pdf?layout=a4-4up"),
+                     ("/admin/forums/3/edit", f"/admin/{A}/forums/3/edit"),
+                     ("/admin/event", f"/admin/{A}/event")):
+        response = client.get(old)
+        assert (response.status_code, response.location) == (302, new), old
+    # A form sent from a page loaded before the upgrade stays a POST.
+    posted = client.post("/admin/checkin/scan.json",
+                         data={"csrf_token": csrf_token(client, "/admin/accounts"), "code": "X"})
+    assert (posted.status_code, posted.location) == (307, f"/admin/{A}/checkin/scan.json")
+    assert client.get("/admin/registrations", follow_redirects=True).status_code == 200
+
+
+def test_an_unknown_event_is_not_found(app, editions):
+    client = signed_in(app, editions, "admin")
+    for url in ("/admin/no-such-event/dashboard", "/admin/Edition-A/dashboard",
+                "/admin/%E4%B8%AD/checkin", f"/admin/{'x' * 65}/registrations"):
+        assert client.get(url).status_code == 404, url
 
 
 def post_routes(app) -> list:
-    return sorted((rule for rule in app.url_map.iter_rules() if "POST" in rule.methods),
+    return sorted((rule for rule in app.url_map.iter_rules()
+                   if "POST" in rule.methods and rule.endpoint != FIRST_VERSION),
                   key=lambda rule: rule.rule)
 
 
-def test_every_post_without_a_valid_csrf_token_is_refused(app, client, rows):
-    make_accounts(app)
-    sign_in_as(client, Role.ADMIN)
+def test_every_post_without_a_valid_csrf_token_is_refused(app, editions):
+    client = signed_in(app, editions, "admin")
     with app.app_context():
         before = [db.session.scalar(select(func.count()).select_from(model))
                   for model in (AuditEntry, Registration, MailMessage, Forum, ProgrammeSession)]
@@ -166,7 +289,7 @@ def test_every_post_without_a_valid_csrf_token_is_refused(app, client, rows):
         rule.endpoint for rule in routes}
     problems = []
     for rule in routes:
-        url = build_url(rule, rows)
+        url = build_url(rule, editions["rows"][A])
         for data in ({}, {"csrf_token": "forged"}):
             response = client.post(url, data=data)
             if response.status_code != 400:
@@ -178,3 +301,27 @@ def test_every_post_without_a_valid_csrf_token_is_refused(app, client, rows):
     assert after == before
     # Still signed in: the refused logout did not sign anyone out.
     assert client.get("/admin/audit").status_code == 200
+
+
+def test_an_archived_event_is_read_only_in_the_admin(app, editions, monkeypatch):
+    with app.app_context():
+        db.session.get(Event, editions["ids"][B]).status = EventStatus.ARCHIVED
+        db.session.commit()
+        before = db.session.scalar(select(func.count()).select_from(AuditEntry))
+    client = signed_in(app, editions, "admin")
+    page = client.get(f"/admin/{B}/registrations?lang=en")
+    assert page.status_code == 200 and "This edition is archived" in page.text
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    problems = []
+    for rule in post_routes(app):
+        if "event" not in rule.arguments:
+            continue
+        response = client.post(build_url(rule, editions["rows"][B]) + "?lang=en", data={})
+        if response.status_code != 409 or "can no longer be changed" not in response.text \
+                and "no longer changed" not in response.text:
+            problems.append(f"{rule.endpoint}: {response.status_code}")
+    assert problems == []
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(AuditEntry)) == before
+    # The other event goes on as before.
+    assert client.post(f"/admin/{A}/checkin?lang=en", data={"code": "NOPE"}).status_code == 200

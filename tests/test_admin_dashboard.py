@@ -13,6 +13,7 @@ from summit.extensions import db
 from summit.models import Event, Forum, MailMessage, MailStatus, Registration, utcnow
 
 from .helpers.accounts import sign_in
+from .helpers.admin_pages import ADMIN, load_edition
 from .helpers.database import audit_entries
 from .helpers.pages import page_text, table_rows
 from .helpers.registrations import AI, CHIP, forum_id, register
@@ -46,14 +47,15 @@ def test_the_dashboard_numbers_match_the_data(app, client, demo_event):
             db.session.get(Registration, registration_id).created_at = moment
         for registration_id in ids[:2]:
             db.session.get(Registration, registration_id).checked_in_at = utcnow()
-        db.session.add(MailMessage(registration_id=ids[0], kind="link", recipient="a@example.org",
+        db.session.add(MailMessage(registration_id=ids[0], event_id=demo_event, kind="link",
+                                   recipient="a@example.org",
                                    status=MailStatus.FAILED, attempts=3,
                                    last_error="SMTPServerDisconnected: Connection unexpectedly "
                                               "closed",
                                    next_attempt_at=utcnow() + timedelta(hours=1)))
         db.session.commit()
 
-    response = client.get("/admin/dashboard")
+    response = client.get(f"{ADMIN}/dashboard")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     text = page_text(response)
@@ -79,9 +81,9 @@ def test_retry_now_sends_a_failed_mail_and_is_audited(app, client, demo_event):
         mail.next_attempt_at = utcnow() + timedelta(minutes=5)
         db.session.commit()
         mail_id = mail.id
-    page = client.get("/admin/dashboard").get_data(as_text=True)
+    page = client.get(f"{ADMIN}/dashboard").get_data(as_text=True)
     token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-    response = client.post(f"/admin/dashboard/mails/{mail_id}/retry",
+    response = client.post(f"{ADMIN}/dashboard/mails/{mail_id}/retry",
                            data={"csrf_token": token}, follow_redirects=True)
     assert "Sent 1 mail(s); 0 failed again." in page_text(response)
     assert "No mail has failed." in page_text(response)
@@ -92,14 +94,37 @@ def test_retry_now_sends_a_failed_mail_and_is_audited(app, client, demo_event):
         assert entry.object_type == "mail" and entry.object_id == str(mail_id)
 
 
+def test_another_events_mail_is_neither_shown_nor_retried_here(app, client, demo_event):
+    sign_in(app, client)
+    with app.app_context():
+        other = db.session.get(Event, load_edition("edition-b"))
+        register(other.id, "乙", "b@example.org")
+        mail = db.session.scalars(select(MailMessage)).one()
+        assert mail.event_id == other.id
+        mail.status, mail.last_error = MailStatus.FAILED, "SMTPDataError: elsewhere"
+        db.session.commit()
+        mail_id = mail.id
+    page = client.get(f"{ADMIN}/dashboard?lang=en")
+    assert "No mail has failed." in page_text(page) and "elsewhere" not in page_text(page)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)
+    for retry in (f"{ADMIN}/dashboard/mails/{mail_id}/retry", f"{ADMIN}/dashboard/mails/retry"):
+        response = client.post(retry, data={"csrf_token": token}, follow_redirects=True)
+        assert "There was no failed mail to send again." in page_text(response)
+    with app.app_context():
+        assert db.session.get(MailMessage, mail_id).status == MailStatus.FAILED
+        assert audit_entries("retry") == []
+    # Nor is that event's dashboard this organizer's.
+    assert client.get("/admin/edition-b/dashboard").status_code == 403
+
+
 def test_a_missing_chinese_font_is_pointed_out(app, client, demo_event, monkeypatch):
     sign_in(app, client)
     found = FontStatus("Noto Sans CJK SC", "/usr/share/fonts/NotoSansCJK.ttc", "DejaVu Sans", True)
     missing = FontStatus(None, None, "DejaVu Sans", True)
     monkeypatch.setattr(dashboard_view, "cjk_font_status", lambda: found)
-    assert "No Chinese font" not in page_text(client.get("/admin/dashboard"))
+    assert "No Chinese font" not in page_text(client.get(f"{ADMIN}/dashboard"))
     monkeypatch.setattr(dashboard_view, "cjk_font_status", lambda: missing)
-    assert "No Chinese font is installed" in page_text(client.get("/admin/dashboard"))
+    assert "No Chinese font is installed" in page_text(client.get(f"{ADMIN}/dashboard"))
 
 
 def test_the_dashboard_counts_queued_stuck_and_failed_mail(app, client, demo_event):
@@ -116,12 +141,13 @@ def test_the_dashboard_counts_queued_stuck_and_failed_mail(app, client, demo_eve
             (MailStatus.SENT, now - timedelta(minutes=7)),
         ]
         for status, claimed_at in states:
-            db.session.add(MailMessage(registration_id=registration_id, kind="link",
+            db.session.add(MailMessage(registration_id=registration_id, event_id=demo_event,
+                                       kind="link",
                                        recipient="a@example.org", status=status,
                                        claimed_at=claimed_at,
                                        next_attempt_at=now + timedelta(minutes=5)))
         db.session.commit()
-    text = page_text(client.get("/admin/dashboard?lang=en"))
+    text = page_text(client.get(f"{ADMIN}/dashboard?lang=en"))
     assert "In the queue 3" in text
     assert "Stuck (sending for over a minute) 1" in text
     assert "Failed 1" in text

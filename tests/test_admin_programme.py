@@ -27,7 +27,8 @@ from summit.models import (
     User,
 )
 
-from .helpers.accounts import email_of, sign_in_as
+from .helpers.accounts import email_of, make_accounts, sign_in_as
+from .helpers.admin_pages import ADMIN, load_edition
 from .helpers.database import count_rows
 from .helpers.pages import csrf_token, page_text
 from .helpers.programme import (
@@ -71,7 +72,7 @@ def test_moving_a_keynote_into_a_taken_room_shows_the_conflict_and_saves_nothing
 ):
     keynote = session_by_title(KEYNOTE_HE)
     before = (keynote.starts_at, keynote.room_en, keynote.sequence)
-    path = f"/admin/sessions/{keynote.id}/edit"
+    path = f"{ADMIN}/sessions/{keynote.id}/edit"
     response = post(organizer, path, session_fields(
         keynote, room_zh="分会场A", room_en="Room A",
         starts_at="2020-11-26T13:45", ends_at="2020-11-26T14:30"))
@@ -91,14 +92,14 @@ def test_a_forums_room_is_the_room_of_its_sessions_and_names_match_in_either_lan
 ):
     ai_forum, chip_forum = forum_by_slug("5g-ai-big-data"), forum_by_slug("chip-machine")
     sessions_before = count_rows(ProgrammeSession)
-    in_forum_room = post(organizer, "/admin/sessions/new", session_fields(
+    in_forum_room = post(organizer, f"{ADMIN}/sessions/new", session_fields(
         title_en="Extra talk", forum_id=ai_forum.id,
         starts_at="2020-11-26T14:00", ends_at="2020-11-26T14:30"))
     assert in_forum_room.status_code == 422
     assert "Room A is taken at that time" in page_text(in_forum_room)
 
     # Another forum's session that names the same room (in English, other case) clashes too.
-    same_name = post(organizer, "/admin/sessions/new", session_fields(
+    same_name = post(organizer, f"{ADMIN}/sessions/new", session_fields(
         title_zh="加场", forum_id=chip_forum.id, room_en="room a",
         starts_at="2020-11-26T13:00", ends_at="2020-11-26T13:45"))
     assert same_name.status_code == 422
@@ -106,7 +107,7 @@ def test_a_forums_room_is_the_room_of_its_sessions_and_names_match_in_either_lan
     assert count_rows(ProgrammeSession) == sessions_before
 
     # Back to back is no clash.
-    adjacent = post(organizer, "/admin/sessions/new", session_fields(
+    adjacent = post(organizer, f"{ADMIN}/sessions/new", session_fields(
         title_en="Before NanoDet", forum_id=ai_forum.id,
         starts_at="2020-11-26T13:00", ends_at="2020-11-26T13:30"))
     assert adjacent.status_code == 302
@@ -116,7 +117,7 @@ def test_a_forums_room_is_the_room_of_its_sessions_and_names_match_in_either_lan
 def test_one_speaker_in_two_overlapping_sessions_is_refused(app, organizer, app_context):
     demo_a = speaker_by_name("Demo Speaker A")
     sessions_before = count_rows(ProgrammeSession)
-    response = post(organizer, "/admin/sessions/new", session_fields(
+    response = post(organizer, f"{ADMIN}/sessions/new", session_fields(
         title_en="Second talk", forum_id=forum_by_slug("chip-machine").id,
         room_en="Studio 9", starts_at="2020-11-26T14:00", ends_at="2020-11-26T14:30",
         speakers=[demo_a.id]))
@@ -137,7 +138,7 @@ def test_sessions_happen_during_the_event_and_end_after_they_start(
     app, organizer, app_context, starts, ends, message
 ):
     sessions_before = count_rows(ProgrammeSession)
-    response = post(organizer, "/admin/sessions/new", session_fields(
+    response = post(organizer, f"{ADMIN}/sessions/new", session_fields(
         title_en="Misplaced", forum_id=forum_by_slug("chip-machine").id, room_en="Studio 9",
         starts_at=starts, ends_at=ends))
     assert response.status_code == 422
@@ -146,7 +147,7 @@ def test_sessions_happen_during_the_event_and_end_after_they_start(
 
 
 def test_ending_at_midnight_of_the_last_day_is_within_the_event(app, organizer, app_context):
-    response = post(organizer, "/admin/sessions/new", session_fields(
+    response = post(organizer, f"{ADMIN}/sessions/new", session_fields(
         title_en="Late show", forum_id=forum_by_slug("chip-machine").id, room_en="Studio 9",
         starts_at="2020-11-27T23:00", ends_at="2020-11-28T00:00"))
     assert response.status_code == 302
@@ -155,14 +156,14 @@ def test_ending_at_midnight_of_the_last_day_is_within_the_event(app, organizer, 
 def test_cancelled_sessions_do_not_clash(app, organizer, app_context):
     nanodet = session_by_title(NANODET)
     # A cancelled session may stay where it is, whatever else is there.
-    cancelled_copy = post(organizer, "/admin/sessions/new", session_fields(
+    cancelled_copy = post(organizer, f"{ADMIN}/sessions/new", session_fields(
         nanodet, title_en="Old slot", cancelled="y"))
     assert cancelled_copy.status_code == 302
     # And once NanoDet is cancelled, its room is free for the keynote.
-    assert post(organizer, f"/admin/sessions/{nanodet.id}/edit",
+    assert post(organizer, f"{ADMIN}/sessions/{nanodet.id}/edit",
                 session_fields(nanodet, cancelled="y")).status_code == 302
     keynote = session_by_title(KEYNOTE_HE)
-    moved = post(organizer, f"/admin/sessions/{keynote.id}/edit", session_fields(
+    moved = post(organizer, f"{ADMIN}/sessions/{keynote.id}/edit", session_fields(
         keynote, room_en="Room A", starts_at="2020-11-26T13:30", ends_at="2020-11-26T14:15"))
     assert moved.status_code == 302
 
@@ -174,10 +175,10 @@ def test_an_edit_is_stored_in_utc_raises_the_sequence_and_is_audited(app, organi
     nanodet = session_by_title(NANODET)
     sequence, version = nanodet.sequence, nanodet.event.programme_version
     old_start, old_end = nanodet.starts_at.isoformat(), nanodet.ends_at.isoformat()
-    response = post(organizer, f"/admin/sessions/{nanodet.id}/edit", session_fields(
+    response = post(organizer, f"{ADMIN}/sessions/{nanodet.id}/edit", session_fields(
         nanodet, title_en="NanoDet, updated", starts_at="2020-11-26T17:00",
         ends_at="2020-11-26T17:45"))
-    assert response.status_code == 302 and response.location == "/admin/sessions"
+    assert response.status_code == 302 and response.location == f"{ADMIN}/sessions"
 
     db.session.expire_all()
     nanodet = db.session.get(ProgrammeSession, nanodet.id)
@@ -193,7 +194,7 @@ def test_an_edit_is_stored_in_utc_raises_the_sequence_and_is_audited(app, organi
                            "starts_at": "2020-11-26T09:00:00+00:00",
                            "ends_at": "2020-11-26T09:45:00+00:00"}
     # The form shows the time back in Nanjing time.
-    page = organizer.get(f"/admin/sessions/{nanodet.id}/edit").get_data(as_text=True)
+    page = organizer.get(f"{ADMIN}/sessions/{nanodet.id}/edit").get_data(as_text=True)
     assert 'value="2020-11-26T17:00"' in page
 
 
@@ -204,7 +205,7 @@ def test_speakers_are_chosen_and_ordered(app, organizer, app_context):
     assert [link.speaker_id for link in panel.speaker_links] == [he.id, liu.id, demo_a.id]
     sequence = panel.sequence
 
-    response = post(organizer, f"/admin/sessions/{panel.id}/edit",
+    response = post(organizer, f"{ADMIN}/sessions/{panel.id}/edit",
                     session_fields(panel, speakers=[demo_a.id, 0, he.id]))
     assert response.status_code == 302
     db.session.expire_all()
@@ -217,13 +218,13 @@ def test_speakers_are_chosen_and_ordered(app, organizer, app_context):
     assert entry.after == {"speakers": ["示例讲者A", "何积丰"]}
     assert [s.name_en for s in panel.speakers] == ["Demo Speaker A", "He Jifeng"]
 
-    twice = post(organizer, f"/admin/sessions/{panel.id}/edit",
+    twice = post(organizer, f"{ADMIN}/sessions/{panel.id}/edit",
                  session_fields(panel, speakers=[he.id, he.id]))
     assert twice.status_code == 422 and "A speaker is listed twice." in page_text(twice)
 
 
 def test_a_session_needs_a_title_in_one_language_and_valid_times(app, organizer, app_context):
-    response = post(organizer, "/admin/sessions/new", session_fields(
+    response = post(organizer, f"{ADMIN}/sessions/new", session_fields(
         forum_id=forum_by_slug("main").id, starts_at="tomorrow", ends_at=""))
     assert response.status_code == 422
     text = page_text(response)
@@ -260,7 +261,7 @@ def test_raising_a_forums_capacity_seats_the_first_waiting_and_mails_them(
         select(Seat).where(Seat.forum_id == forum.id).order_by(Seat.id))]
     assert statuses() == [SeatStatus.CONFIRMED, SeatStatus.WAITLISTED, SeatStatus.WAITLISTED]
 
-    response = post(organizer, f"/admin/forums/{forum.id}/edit", forum_fields(forum, capacity=2))
+    response = post(organizer, f"{ADMIN}/forums/{forum.id}/edit", forum_fields(forum, capacity=2))
     assert response.status_code == 302
     db.session.expire_all()
     assert statuses() == [SeatStatus.CONFIRMED, SeatStatus.CONFIRMED, SeatStatus.WAITLISTED]
@@ -270,7 +271,7 @@ def test_raising_a_forums_capacity_seats_the_first_waiting_and_mails_them(
     (entry,) = audit_entries("forum")
     assert (entry.before, entry.after) == ({"capacity": 1}, {"capacity": 2})
 
-    lowered = post(organizer, f"/admin/forums/{forum.id}/edit?lang=en",
+    lowered = post(organizer, f"{ADMIN}/forums/{forum.id}/edit?lang=en",
                    forum_fields(forum, capacity=1))
     assert lowered.status_code == 422
     assert "2 places are taken already; the capacity cannot be lower." in page_text(lowered)
@@ -279,7 +280,7 @@ def test_raising_a_forums_capacity_seats_the_first_waiting_and_mails_them(
     assert len(audit_entries("forum")) == 1
 
     # No limit: everyone waiting is seated.
-    assert post(organizer, f"/admin/forums/{forum.id}/edit",
+    assert post(organizer, f"{ADMIN}/forums/{forum.id}/edit",
                 forum_fields(forum, capacity="")).status_code == 302
     db.session.expire_all()
     assert statuses() == [SeatStatus.CONFIRMED] * 3
@@ -298,7 +299,7 @@ def test_raising_a_forums_capacity_seats_the_first_waiting_and_mails_them(
 def test_forum_values_are_checked(app, organizer, app_context, changes, message):
     forum = forum_by_slug("chip-machine")
     before = forum_fields(forum)
-    response = post(organizer, f"/admin/forums/{forum.id}/edit", forum_fields(forum, **changes))
+    response = post(organizer, f"{ADMIN}/forums/{forum.id}/edit", forum_fields(forum, **changes))
     assert response.status_code == 422
     assert message in page_text(response)
     db.session.expire_all()
@@ -306,7 +307,7 @@ def test_forum_values_are_checked(app, organizer, app_context, changes, message)
 
 
 def test_a_new_forum_goes_last_and_forums_reorder(app, organizer, app_context, demo_event):
-    response = post(organizer, "/admin/forums/new", {
+    response = post(organizer, f"{ADMIN}/forums/new", {
         "name_zh": "新论坛", "name_en": "New forum", "slug": "new-forum", "kind": "parallel",
         "room_en": "Room E", "capacity": "50", "colour": "#AA00cc"})
     assert response.status_code == 302
@@ -314,8 +315,8 @@ def test_a_new_forum_goes_last_and_forums_reorder(app, organizer, app_context, d
     assert new.colour == "#aa00cc" and new.capacity == 50
     assert [f.slug for f in db.session.get(Event, demo_event).forums][-1] == "new-forum"
 
-    moved = post(organizer, f"/admin/forums/{new.id}/move", {"direction": "up"},
-                 page="/admin/forums")
+    moved = post(organizer, f"{ADMIN}/forums/{new.id}/move", {"direction": "up"},
+                 page=f"{ADMIN}/forums")
     assert moved.status_code == 302
     db.session.expire_all()
     slugs = [f.slug for f in db.session.get(Event, demo_event).forums]
@@ -327,19 +328,19 @@ def test_a_new_forum_goes_last_and_forums_reorder(app, organizer, app_context, d
 
 
 def test_co_hosts_take_only_web_addresses_and_reorder(app, organizer, app_context, demo_event):
-    bad = post(organizer, "/admin/co-hosts/new", {
+    bad = post(organizer, f"{ADMIN}/co-hosts/new", {
         "name_zh": "某单位", "role": "supporter", "website": "javascript:alert(1)"})
     assert bad.status_code == 422
     assert "Enter a web address starting with https:// or http://." in page_text(bad)
-    good = post(organizer, "/admin/co-hosts/new", {
+    good = post(organizer, f"{ADMIN}/co-hosts/new", {
         "name_zh": "某单位", "role": "supporter", "website": "https://example.org/"})
     assert good.status_code == 302
 
     hosts = db.session.get(Event, demo_event).co_hosts
     second = hosts[1]
     old_position = second.position
-    assert post(organizer, f"/admin/co-hosts/{second.id}/move", {"direction": "up"},
-                page="/admin/co-hosts").status_code == 302
+    assert post(organizer, f"{ADMIN}/co-hosts/{second.id}/move", {"direction": "up"},
+                page=f"{ADMIN}/co-hosts").status_code == 302
     db.session.expire_all()
     hosts = db.session.get(Event, demo_event).co_hosts
     assert hosts[0].id == second.id and hosts[-1].name_zh == "某单位"
@@ -351,7 +352,7 @@ def test_co_hosts_take_only_web_addresses_and_reorder(app, organizer, app_contex
 
 def test_deleting_asks_first_and_is_audited(app, organizer, app_context):
     speaker = speaker_by_name("Demo Speaker A")
-    path = f"/admin/speakers/{speaker.id}/delete"
+    path = f"{ADMIN}/speakers/{speaker.id}/delete"
     confirmation = organizer.get(path)
     assert confirmation.status_code == 200
     assert "They are taken off 3 sessions." in page_text(confirmation)
@@ -366,7 +367,7 @@ def test_deleting_asks_first_and_is_audited(app, organizer, app_context):
     assert entry.before["name_en"] == "Demo Speaker A"
 
     forum = forum_by_slug("chip-machine")
-    page = page_text(organizer.get(f"/admin/forums/{forum.id}/delete"))
+    page = page_text(organizer.get(f"{ADMIN}/forums/{forum.id}/delete"))
     assert "Its 4 sessions are deleted with it." in page
 
 
@@ -376,7 +377,7 @@ def test_another_events_rows_are_not_found(app, organizer, app_context, demo_eve
     other.co_hosts = [CoHost(name_en="Theirs")]
     db.session.add(other)
     db.session.commit()
-    assert organizer.get(f"/admin/co-hosts/{other.co_hosts[0].id}/edit").status_code == 404
+    assert organizer.get(f"{ADMIN}/co-hosts/{other.co_hosts[0].id}/edit").status_code == 404
 
 
 # --- speaker photos -------------------------------------------------------------------------------
@@ -397,7 +398,7 @@ def speaker_fields(speaker: Speaker, **changes) -> dict:
 
 
 def upload(client, speaker: Speaker, data: bytes, filename: str, content_type: str):
-    path = f"/admin/speakers/{speaker.id}/edit"
+    path = f"{ADMIN}/speakers/{speaker.id}/edit"
     fields = speaker_fields(speaker, photo=(io.BytesIO(data), filename, content_type))
     return post(client, path, fields, content_type="multipart/form-data")
 
@@ -420,7 +421,7 @@ def test_a_real_photo_is_stored_shrunk_and_without_its_metadata(app, organizer, 
     (entry,) = audit_entries("speaker")
     assert (entry.before, entry.after) == ({"photo_type": ""}, {"photo_type": "image/jpeg"})
 
-    removed = post(organizer, f"/admin/speakers/{speaker.id}/edit",
+    removed = post(organizer, f"{ADMIN}/speakers/{speaker.id}/edit",
                    speaker_fields(speaker, remove_photo="y"))
     assert removed.status_code == 302
     db.session.expire_all()
@@ -463,7 +464,7 @@ def test_event_settings_take_local_times_and_keep_sessions_inside_the_dates(
     app, organizer, app_context, demo_event
 ):
     event = db.session.get(Event, demo_event)
-    response = post(organizer, "/admin/event", event_fields(
+    response = post(organizer, f"{ADMIN}/event", event_fields(
         event, registration_opens_at="2020-10-01T09:00",
         registration_closes_at="2020-11-20T18:00"))
     assert response.status_code == 302
@@ -475,10 +476,10 @@ def test_event_settings_take_local_times_and_keep_sessions_inside_the_dates(
     assert entry.after == {"registration_opens_at": "2020-10-01T01:00:00+00:00",
                            "registration_closes_at": "2020-11-20T10:00:00+00:00"}
 
-    shorter = post(organizer, "/admin/event", event_fields(event, ends_on="2020-11-26"))
+    shorter = post(organizer, f"{ADMIN}/event", event_fields(event, ends_on="2020-11-26"))
     assert shorter.status_code == 422
     assert "sessions would fall outside these dates" in page_text(shorter)
-    backwards = post(organizer, "/admin/event", event_fields(event, ends_on="2020-11-01"))
+    backwards = post(organizer, f"{ADMIN}/event", event_fields(event, ends_on="2020-11-01"))
     assert "The last day cannot come before the first." in page_text(backwards)
     db.session.expire_all()
     assert db.session.get(Event, demo_event).ends_on == date(2020, 11, 27)
@@ -491,50 +492,61 @@ def test_the_event_capacity_cannot_drop_below_the_confirmed(
     for number in range(3):
         register(demo_event, forum, number)
     event = db.session.get(Event, demo_event)
-    response = post(organizer, "/admin/event", event_fields(event, capacity=2))
+    response = post(organizer, f"{ADMIN}/event", event_fields(event, capacity=2))
     assert response.status_code == 422
     assert "3 places are taken already" in page_text(response)
 
 
-def test_without_an_event_the_editor_asks_to_create_one(app, client, accounts):
-    sign_in_as(client, Role.ORGANIZER)
-    response = client.get("/admin/forums")
-    assert response.status_code == 302 and response.location == "/admin/event"
-    created = post(client, "/admin/event", {
-        "slug": "summit-2030", "name_en": "Summit 2030", "starts_on": "2030-05-01",
-        "ends_on": "2030-05-02", "timezone": "Europe/Berlin", "default_locale": "en",
-        "registration_opens_at": "2030-03-01T10:00"})
-    assert created.status_code == 302, page_text(created)
-    with app.app_context():
-        event = db.session.scalars(select(Event)).one()
-        assert (event.slug, event.timezone) == ("summit-2030", "Europe/Berlin")
-        assert event.registration_opens_at == datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
-    assert client.get("/admin/forums").status_code == 200
+def test_without_an_event_the_admin_says_so(app, client):
+    make_accounts(app)
+    sign_in_as(client, Role.ADMIN)
+    assert "There is no event yet." in page_text(client.get("/admin/?lang=en"))
+    assert client.get(f"{ADMIN}/forums").status_code == 404
+    assert client.get("/admin/forums").status_code == 404  # no default event to lead to
 
 
 # --- the audit log view --------------------------------------------------------------------
 
 
-def test_the_audit_log_filters_and_pages(app, organizer, app_context):
+def test_the_audit_log_filters_and_pages(app, organizer, demo_event, app_context):
     admin = db.session.scalars(select(User).where(User.role == Role.ADMIN)).one()
     for number in range(60):
         audit.record(db.session, admin, "update", "forum", number, f"forum {number}",
-                     before={"capacity": number}, after={"capacity": number + 1})
-    audit.record(db.session, None, "create", "user", 1, "by the command line")
+                     before={"capacity": number}, after={"capacity": number + 1},
+                     event_id=demo_event)
+    audit.record(db.session, admin, "delete", "forum", 99, "forum elsewhere",
+                 event_id=load_edition("edition-b"))
+    audit.record(db.session, None, "create", "user", 1, "by the command line", event_id=None)
     db.session.commit()
 
-    everything = page_text(organizer.get("/admin/audit"))
-    assert "61 entries" in everything and "Page 1 of 2" in everything
-    second = page_text(organizer.get("/admin/audit?page=2"))
+    # The event's log: its entries only.
+    everything = page_text(organizer.get(f"{ADMIN}/audit"))
+    assert "60 entries" in everything and "Page 1 of 2" in everything
+    assert "elsewhere" not in everything and "command line" not in everything
+    second = page_text(organizer.get(f"{ADMIN}/audit?page=2"))
     assert "Page 2 of 2" in second and "forum 0 " in second and "forum 59 " not in second
 
-    users = page_text(organizer.get("/admin/audit?object_type=user"))
-    assert "1 entry" in users and "by the command line" in users
-    by_admin = page_text(organizer.get(f"/admin/audit?actor={admin.email}&action=update"))
+    by_admin = page_text(organizer.get(f"{ADMIN}/audit?actor={admin.email}&action=update"))
     assert "60 entries" in by_admin
-    none_yet = page_text(organizer.get("/admin/audit?until=2019-01-01"))
+    none_yet = page_text(organizer.get(f"{ADMIN}/audit?until=2019-01-01"))
     assert "0 entries" in none_yet and "Nothing recorded for this filter." in none_yet
     today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
-    assert "61 entries" in page_text(organizer.get(f"/admin/audit?since={today}&until={today}"))
-    bogus = organizer.get("/admin/audit?object_type=nonsense&page=99")
+    assert "60 entries" in page_text(organizer.get(f"{ADMIN}/audit?since={today}&until={today}"))
+    bogus = organizer.get(f"{ADMIN}/audit?object_type=nonsense&page=99")
     assert bogus.status_code == 200
+    assert organizer.get("/admin/audit").status_code == 403  # the site's, below
+
+
+def test_the_sites_audit_log_holds_the_sites_own_changes_for_administrators(
+    app, client, demo_event, accounts
+):
+    with app.app_context():
+        admin = db.session.get(User, accounts[Role.ADMIN])
+        audit.record(db.session, admin, "delete", "forum", 99, "a forum", event_id=demo_event)
+        audit.record(db.session, None, "create", "user", 1, "by the command line",
+                     event_id=None)
+        db.session.commit()
+    sign_in_as(client, Role.ADMIN)
+    site = page_text(client.get("/admin/audit?lang=en"))
+    assert "Site audit log" in site and "1 entry" in site and "by the command line" in site
+    assert "a forum" not in site

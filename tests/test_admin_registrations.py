@@ -28,6 +28,7 @@ from summit.registration.seats import seats_taken
 from summit.urls import serving_at
 
 from .helpers.accounts import sign_in
+from .helpers.admin_pages import ADMIN
 from .helpers.csv_import import confirm_import, sealed_field, upload
 from .helpers.database import audit_entries, statements_of
 from .helpers.pages import CSRF_FIELD, csrf_token, listed_names, page_text
@@ -51,7 +52,7 @@ def test_search_finds_chinese_names_latin_names_and_parts_of_emails(app, organiz
         register(demo_event, "Anna 100%", "anna_b@example.org", "Percent & Co")
 
     def found(search: str) -> list[str]:
-        return listed_names(organizer.get("/admin/registrations", query_string={"q": search}))
+        return listed_names(organizer.get(f"{ADMIN}/registrations", query_string={"q": search}))
 
     assert found("韵洁") == ["刘韵洁"]
     assert found("pml.EXAMPLE") == ["刘韵洁"]
@@ -65,7 +66,7 @@ def test_search_finds_chinese_names_latin_names_and_parts_of_emails(app, organiz
     assert found("%") == ["Anna 100%"]
     assert found("nobody") == []
     assert "No registration matches." in page_text(
-        organizer.get("/admin/registrations?q=nobody"))
+        organizer.get(f"{ADMIN}/registrations?q=nobody"))
 
 
 def test_filters_and_sorting(app, organizer, demo_event):
@@ -85,7 +86,7 @@ def test_filters_and_sorting(app, organizer, demo_event):
         db.session.commit()
 
     def names(**arguments) -> list[str]:
-        return listed_names(organizer.get("/admin/registrations", query_string=arguments))
+        return listed_names(organizer.get(f"{ADMIN}/registrations", query_string=arguments))
 
     assert names(status="waitlisted") == ["Er"]
     assert names(status="cancelled") == ["Cao"]
@@ -100,7 +101,7 @@ def test_filters_and_sorting(app, organizer, demo_event):
     assert names(sort="status", order="asc")[-2:] == ["Er", "Cao"]
     assert names(status="confirmed", sort="name", order="asc") == ["Ai", "Bai", "Du"]
     # A value that does not fit is explained and ignored, never a 500.
-    response = organizer.get("/admin/registrations?status=bogus&page=x&sort=evil")
+    response = organizer.get(f"{ADMIN}/registrations?status=bogus&page=x&sort=evil")
     assert response.status_code == 200
     assert len(listed_names(response)) == 5
 
@@ -108,16 +109,16 @@ def test_filters_and_sorting(app, organizer, demo_event):
 def test_pages(app, organizer, demo_event):
     with app.app_context():
         bulk_registrations(demo_event, 60)
-    first = organizer.get("/admin/registrations?per_page=25&sort=name&order=asc")
+    first = organizer.get(f"{ADMIN}/registrations?per_page=25&sort=name&order=asc")
     assert listed_names(first)[:2] == ["参会者00000", "参会者00001"]
     assert len(listed_names(first)) == 25
     assert "1–25 of 60" in page_text(first)
-    third = organizer.get("/admin/registrations?per_page=25&sort=name&order=asc&page=3")
+    third = organizer.get(f"{ADMIN}/registrations?per_page=25&sort=name&order=asc&page=3")
     assert listed_names(third) == [f"参会者{n:05d}" for n in range(50, 60)]
     assert "Page 3 of 3" in page_text(third)
     # Past the end: the last page, not an empty one.
     assert listed_names(organizer.get(
-        "/admin/registrations?per_page=25&sort=name&order=asc&page=99")) == listed_names(third)
+        f"{ADMIN}/registrations?per_page=25&sort=name&order=asc&page=99")) == listed_names(third)
 
 
 def test_a_page_of_ten_thousand_costs_the_same_few_queries_whatever_its_size(
@@ -125,18 +126,19 @@ def test_a_page_of_ten_thousand_costs_the_same_few_queries_whatever_its_size(
 ):
     with app.app_context():
         bulk_registrations(demo_event, 10_000, forum_ids=[forum_id(CHIP), forum_id(AI)])
-    small, response = statements_of(app, organizer, "/admin/registrations?per_page=25")
+    small, response = statements_of(app, organizer, f"{ADMIN}/registrations?per_page=25")
     assert len(listed_names(response)) == 25
-    large, response = statements_of(app, organizer, "/admin/registrations?per_page=200")
+    large, response = statements_of(app, organizer, f"{ADMIN}/registrations?per_page=200")
     assert len(listed_names(response)) == 200
     assert "Chip–Machine Co-design" in page_text(response)
     searched, response = statements_of(
-        app, organizer, "/admin/registrations?per_page=200&q=单位3&sort=name&checked_in=no"
+        app, organizer, f"{ADMIN}/registrations?per_page=200&q=单位3&sort=name&checked_in=no"
     )
     assert len(listed_names(response)) == 200
     assert len(small) == len(large) == len(searched)
-    # The account, the event, the forums for the filter, the count, the rows, their seats.
-    assert len(large) <= 8
+    # The account, its roles at events, the event, the forums for the filter, the count,
+    # the rows, their seats.
+    assert len(large) <= 9
 
 
 # --- one registration -------------------------------------------------------------
@@ -149,7 +151,7 @@ def test_an_organizer_edits_details_category_and_forums_with_an_audit_entry(
         rid = register(demo_event, "刘韵洁", "liu@pml.example.cn", forums=[forum_id(CHIP)])
         register(demo_event, "何积丰", "he@ecnu.example.cn")
         iot, ai = forum_id(CHIP), forum_id(AI)
-    path = f"/admin/registrations/{rid}"
+    path = f"{ADMIN}/registrations/{rid}"
     page = organizer.get(path)
     assert "刘韵洁" in page_text(page)
     fields = {
@@ -188,7 +190,7 @@ def test_cancel_asks_for_confirmation_and_gives_the_place_to_the_next(app, organ
         db.session.commit()
         first = register(demo_event, "甲", "jia@example.org")
         second = register(demo_event, "乙", "yi@example.org")
-    path = f"/admin/registrations/{first}/cancel"
+    path = f"{ADMIN}/registrations/{first}/cancel"
     token = csrf_token(organizer, path)
     assert organizer.post(path, data={"csrf_token": token}).status_code == 422
     with app.app_context():
@@ -213,7 +215,7 @@ def test_promote_admits_beyond_capacity_and_seats_in_a_full_forum(app, organizer
         first = register(demo_event, "甲", "jia@example.org", forums=[iot])
         waiting = register(demo_event, "乙", "yi@example.org", forums=[iot])
         assert db.session.get(Registration, waiting).status == RegistrationStatus.WAITLISTED
-    path = f"/admin/registrations/{waiting}"
+    path = f"{ADMIN}/registrations/{waiting}"
     token = csrf_token(organizer, path)
     organizer.post(f"{path}/promote", data={"csrf_token": token})
     with app.app_context():
@@ -238,7 +240,7 @@ def test_promote_admits_beyond_capacity_and_seats_in_a_full_forum(app, organizer
 def test_resend_link_queues_the_mail_and_is_audited(app, organizer, demo_event):
     with app.app_context():
         rid = register(demo_event, "甲", "jia@example.org")
-    path = f"/admin/registrations/{rid}"
+    path = f"{ADMIN}/registrations/{rid}"
     response = organizer.post(f"{path}/resend", data={"csrf_token": csrf_token(organizer, path)})
     response.close()
     with app.app_context():
@@ -255,12 +257,12 @@ def test_an_organizer_adds_a_vip_while_registration_is_closed(app, organizer, de
         db.session.commit()
         ai = forum_id(AI)
     fields = {
-        "csrf_token": csrf_token(organizer, "/admin/registrations/new"),
+        "csrf_token": csrf_token(organizer, f"{ADMIN}/registrations/new"),
         "full_name": "张贵宾", "latin_name": "Zhang Guibin", "email": "VIP@Example.org",
         "organisation": "工业和信息化部", "category": "vip", "locale": "zh", "forums": [str(ai)],
         "beyond_capacity": "y",
     }
-    response = organizer.post("/admin/registrations/new", data=fields)
+    response = organizer.post(f"{ADMIN}/registrations/new", data=fields)
     assert response.status_code == 302
     with app.app_context():
         registration = db.session.scalars(select(Registration)).one()
@@ -270,7 +272,7 @@ def test_an_organizer_adds_a_vip_while_registration_is_closed(app, organizer, de
         assert registration.seats[0].status == SeatStatus.CONFIRMED
         (entry,) = audit_entries("create")
         assert entry.before is None and entry.after["full_name"] == "张贵宾"
-    again = organizer.post("/admin/registrations/new", data=fields)
+    again = organizer.post(f"{ADMIN}/registrations/new", data=fields)
     assert again.status_code == 422
     assert "This address is registered already" in page_text(again)
     with app.app_context():
@@ -279,8 +281,8 @@ def test_an_organizer_adds_a_vip_while_registration_is_closed(app, organizer, de
 
 def test_check_in_staff_may_not_open_registrations(app, client, demo_event):
     sign_in(app, client, Role.CHECKIN)
-    assert client.get("/admin/registrations").status_code == 403
-    assert client.get("/admin/registrations/export.csv").status_code == 403
+    assert client.get(f"{ADMIN}/registrations").status_code == 403
+    assert client.get(f"{ADMIN}/registrations/export.csv").status_code == 403
 
 
 # --- CSV export ---------------------------------------------------------------------
@@ -294,7 +296,7 @@ def test_csv_export_has_a_bom_keeps_chinese_and_neutralises_formulas(app, organi
         register(demo_event, "@SUM(A1)", "at@example.org", "-2+3")
         register(demo_event, "Tab", "tab@example.org", "\tcmd")
         register(demo_event, "Other", "other@elsewhere.org", "Not exported")
-    response = organizer.get("/admin/registrations/export.csv?q=example.org&sort=name&codes=1")
+    response = organizer.get(f"{ADMIN}/registrations/export.csv?q=example.org&sort=name&codes=1")
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -313,7 +315,7 @@ def test_csv_export_has_a_bom_keeps_chinese_and_neutralises_formulas(app, organi
         for value in row.values():
             assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
 
-    chinese = organizer.get("/admin/registrations/export.csv?q=韵洁&codes=1").get_data()
+    chinese = organizer.get(f"{ADMIN}/registrations/export.csv?q=韵洁&codes=1").get_data()
     (row,) = list(csv.DictReader(io.StringIO(chinese.decode("utf-8-sig"), newline="")))
     assert (row["full_name"], row["organisation"], row["forums"]) == ("刘韵洁", "紫金山实验室",
                                                                      "chip-machine")
@@ -410,7 +412,7 @@ def test_a_tampered_preview_imports_nothing(app, organizer, demo_event):
     token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
     sealed = sealed_field(preview)
     forged = sealed[:-3] + ("AAA" if not sealed.endswith("AAA") else "BBB")
-    response = organizer.post("/admin/registrations/import/confirm",
+    response = organizer.post(f"{ADMIN}/registrations/import/confirm",
                               data={"csrf_token": token, "sealed": forged},
                               follow_redirects=True)
     assert "expired or was altered" in page_text(response)
@@ -442,21 +444,22 @@ def test_the_printing_screen_selects_links_the_pdf_and_notes_badges_as_printed(
         register(demo_event, "乙", "yi@example.org")
         register(demo_event, "丙", "bing@example.org", forums=[chip],
                  category=RegistrationCategory.VIP)
-    page = organizer.get("/admin/printing")
+    page = organizer.get(f"{ADMIN}/printing")
     assert page.status_code == 200 and "Show the selection" in page_text(page)
     query = {"show": "1", "forum": CHIP, "category": "delegate", "layout": "a4-4up"}
-    selection = organizer.get("/admin/printing", query_string=query)
+    selection = organizer.get(f"{ADMIN}/printing", query_string=query)
     html = selection.get_data(as_text=True)
     assert "1 badge matches." in page_text(selection)
-    pdf_url = re.search(r'href="(/admin/badges\.pdf\?[^"]+)"', html).group(1)
+    pdf_url = re.search(fr'href="({ADMIN}/badges\.pdf\?[^"]+)"', html).group(1)
     assert sorted(pdf_url.split("?", 1)[1].replace("&amp;", "&").split("&")) == [
         "category=delegate", f"forum={CHIP}", "layout=a4-4up"]
     ids = re.search(r'name="ids" type="hidden" value="([^"]+)"', html).group(1)
     assert ids == str(seated)
-    action = re.search(r'action="(/admin/printing/mark[^"]*)"', html).group(1).replace("&amp;", "&")
+    action = re.search(fr'action="({ADMIN}/printing/mark[^"]*)"', html).group(1)
+    action = action.replace("&amp;", "&")
     response = organizer.post(action, data={
         "csrf_token": CSRF_FIELD.search(html).group(1), "ids": ids})
-    assert response.status_code == 302 and "/admin/printing?" in response.location
+    assert response.status_code == 302 and f"{ADMIN}/printing?" in response.location
     again = organizer.get(response.location)
     assert "1 of them was printed before." in page_text(again)
     with app.app_context():
@@ -464,15 +467,15 @@ def test_the_printing_screen_selects_links_the_pdf_and_notes_badges_as_printed(
             select(Registration.id).where(Registration.badge_printed_at.is_not(None))).all()
         assert printed == [seated]
         assert [entry.object_id for entry in audit_entries("badge_printed")] == [str(seated)]
-    not_printed = organizer.get("/admin/registrations?printed=no&sort=name&order=asc")
+    not_printed = organizer.get(f"{ADMIN}/registrations?printed=no&sort=name&order=asc")
     assert listed_names(not_printed) == ["丙", "乙"]
-    assert organizer.get("/admin/printing?show=1&status=cancelled").status_code == 400
+    assert organizer.get(f"{ADMIN}/printing?show=1&status=cancelled").status_code == 400
 
 
 def test_one_badge_is_printed_again_from_the_registration_page(app, organizer, demo_event):
     with app.app_context():
         registration_id = register(demo_event, "刘韵洁", "liu@pml.example.cn")
-    path = f"/admin/registrations/{registration_id}"
+    path = f"{ADMIN}/registrations/{registration_id}"
     response = organizer.post(f"{path}/badge.pdf", data={
         "csrf_token": csrf_token(organizer, path), "layout": "a6"})
     assert response.status_code == 200

@@ -11,8 +11,9 @@ import pytest
 from sqlalchemy import select, update
 
 from summit.auth import service
+from summit.demo.seed import SLUG
 from summit.extensions import db
-from summit.models import AuditEntry, LoginAttempt, Role, User, utcnow
+from summit.models import AuditEntry, Event, LoginAttempt, Role, User, utcnow
 
 from .helpers.accounts import (
     PASSWORDS,
@@ -20,6 +21,7 @@ from .helpers.accounts import (
     sign_in_as,
 )
 from .helpers.accounts import sign_in_with_the_form as sign_in
+from .helpers.admin_pages import ADMIN
 from .helpers.pages import csrf_token, page_text, post_form
 
 
@@ -30,18 +32,18 @@ def set_cookies(response) -> dict[str, str]:
 # --- signing in and out ---------------------------------------------------------------
 
 
-def test_an_admin_page_sends_a_visitor_to_the_login_page_and_back(app, client, accounts,
-                                                                  demo_event):
-    response = client.get("/admin/forums?lang=en")
+def test_an_admin_page_sends_a_visitor_to_the_login_page_and_back(app, client, demo_event,
+                                                                  accounts):
+    response = client.get(f"{ADMIN}/forums?lang=en")
     assert response.status_code == 302
     assert response.location.startswith("/admin/login?next=")
     login_page = client.get(response.location)
     assert "Please sign in to open this page." in page_text(login_page)
 
     response = sign_in(client, email_of(Role.ORGANIZER), PASSWORDS[Role.ORGANIZER],
-                       next_url="/admin/forums")
-    assert response.status_code == 302 and response.location == "/admin/forums"
-    assert client.get("/admin/forums").status_code == 200
+                       next_url=f"{ADMIN}/forums")
+    assert response.status_code == 302 and response.location == f"{ADMIN}/forums"
+    assert client.get(f"{ADMIN}/forums").status_code == 200
 
 
 def test_signing_in_without_a_next_page_lands_on_the_admin(app, client, accounts):
@@ -49,7 +51,7 @@ def test_signing_in_without_a_next_page_lands_on_the_admin(app, client, accounts
     assert response.location == "/admin/"
     landing = client.get("/admin/")
     assert landing.status_code == 302
-    assert landing.location in ("/admin/dashboard", "/admin/sessions")
+    assert landing.location in (f"{ADMIN}/dashboard", f"{ADMIN}/sessions")
 
 
 @pytest.mark.parametrize("target", [
@@ -68,7 +70,7 @@ def test_a_wrong_password_or_unknown_email_says_so_and_signs_nobody_in(app, clie
         response = sign_in(client, email, password)
         assert response.status_code == 422
         assert "The email address or the password is not right" in page_text(response)
-        assert client.get("/admin/sessions").status_code == 302
+        assert client.get(f"{ADMIN}/sessions").status_code == 302
 
 
 def test_email_is_matched_whatever_its_case(app, client, accounts):
@@ -82,13 +84,13 @@ def test_logout_is_a_post_that_clears_the_session(app, client, accounts):
         session["left_over"] = "from before"
     assert client.get("/admin/logout").status_code == 405
 
-    token = csrf_token(client, "/admin/audit")
+    token = csrf_token(client, f"{ADMIN}/audit")
     response = client.post("/admin/logout?lang=en", data={"csrf_token": token})
     assert response.status_code == 302 and response.location == "/admin/login"
     with client.session_transaction() as session:
         assert "left_over" not in session and "_user_id" not in session
     assert "You have signed out." in page_text(client.get("/admin/login?lang=en"))
-    assert client.get("/admin/sessions").status_code == 302
+    assert client.get(f"{ADMIN}/sessions").status_code == 302
 
 
 def test_remember_me_is_off_unless_ticked(app, client, accounts):
@@ -105,7 +107,7 @@ def test_remember_me_is_off_unless_ticked(app, client, accounts):
     cookie = set_cookies(remembered)["remember_token"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
     # Logging out deletes the remember-me cookie as well.
-    token = csrf_token(other, "/admin/audit")
+    token = csrf_token(other, f"{ADMIN}/audit")
     logout = other.post("/admin/logout", data={"csrf_token": token})
     assert set_cookies(logout)["remember_token"].startswith("remember_token=;")
 
@@ -130,27 +132,27 @@ def test_a_deactivated_account_is_signed_out_and_cannot_sign_in(app, client, acc
         db.session.execute(update(User).where(User.id == accounts[Role.ORGANIZER])
                            .values(active=False))
         db.session.commit()
-    assert client.get("/admin/sessions").status_code == 302
+    assert client.get(f"{ADMIN}/sessions").status_code == 302
     response = sign_in(client, email_of(Role.ORGANIZER), PASSWORDS[Role.ORGANIZER])
     assert response.status_code == 422
 
 
 def test_a_new_password_signs_out_the_sessions_opened_with_the_old_one(
-    app, client, accounts, demo_event
+    app, client, demo_event, accounts
 ):
     sign_in_as(client, Role.ORGANIZER)
     other_device = app.test_client()
     sign_in_as(other_device, Role.ORGANIZER)
-    assert other_device.get("/admin/sessions").status_code == 200
+    assert other_device.get(f"{ADMIN}/sessions").status_code == 200
     with app.app_context():
         organizer = db.session.get(User, accounts[Role.ORGANIZER])
         admin = db.session.get(User, accounts[Role.ADMIN])
         service.set_password(db.session, admin, organizer, "a-brand-new-password")
         db.session.commit()
     for device in (client, other_device):
-        assert device.get("/admin/sessions").status_code == 302
+        assert device.get(f"{ADMIN}/sessions").status_code == 302
     sign_in(client, email_of(Role.ORGANIZER), "a-brand-new-password")
-    assert client.get("/admin/sessions").status_code == 200
+    assert client.get(f"{ADMIN}/sessions").status_code == 200
 
 
 # --- ending sessions: a copied cookie opens nothing once its session is ended -------------
@@ -170,7 +172,7 @@ def replay(app, name: str, value: str):
     """Open an admin page from a browser that holds nothing but this copied cookie."""
     browser = app.test_client()
     browser.set_cookie(name, value)
-    return browser.get("/admin/audit")
+    return browser.get(f"{ADMIN}/audit")
 
 
 def assert_copies_open_nothing(app, copies: dict[str, str]) -> None:
@@ -186,14 +188,14 @@ def test_copied_cookies_work_until_signing_out_and_never_after(app, accounts):
         assert replay(app, name, value).status_code == 200, name
     other_device, _ = signed_in_cookies(app, Role.ORGANIZER)
 
-    token = csrf_token(device, "/admin/audit")
+    token = csrf_token(device, f"{ADMIN}/audit")
     assert device.post("/admin/logout", data={"csrf_token": token}).status_code == 302
     assert_copies_open_nothing(app, copies)
     # Signing out ends the account's sessions on every device.
-    assert other_device.get("/admin/audit").status_code == 302
+    assert other_device.get(f"{ADMIN}/audit").status_code == 302
     # Signing in again opens a new session that works.
     assert sign_in(device, email_of(Role.ORGANIZER), PASSWORDS[Role.ORGANIZER]).status_code == 302
-    assert device.get("/admin/audit").status_code == 200
+    assert device.get(f"{ADMIN}/audit").status_code == 200
 
 
 def test_a_session_from_before_a_deactivation_stays_ended_after_reactivation(
@@ -273,17 +275,17 @@ def test_five_failures_for_an_account_pause_signing_in_whatever_the_password(
 ):
     email = email_of(Role.ADMIN)
     fail(client, email, 5)
-    right = post_form(client, "/admin/login?lang=en", "/admin/login", email=email,
-                      password=PASSWORDS[Role.ADMIN])
-    wrong = post_form(client, "/admin/login?lang=en", "/admin/login", email=email,
-                      password="wrong-password-000")
+    right = client.post("/admin/login?lang=en", data={
+        "csrf_token": csrf_token(client, "/admin/login"), "email": email, "password": PASSWORDS[Role.ADMIN]})
+    wrong = client.post("/admin/login?lang=en", data={
+        "csrf_token": csrf_token(client, "/admin/login"), "email": email, "password": "wrong-password-000"})
     # The refusal is the same for the right and a wrong password: it is no oracle.
     assert right.status_code == wrong.status_code == 429
     assert page_text(right) == page_text(wrong)
     assert "Too many failed sign-in attempts" in page_text(right)
     assert "try again in 15 minutes" in page_text(right)
     assert int(right.headers["Retry-After"]) == 15 * 60
-    assert client.get("/admin/sessions").status_code == 302
+    assert client.get(f"{ADMIN}/sessions").status_code == 302
 
     # From another address too: the account is what is paused.
     elsewhere = app.test_client()
@@ -389,33 +391,82 @@ def test_create_admin_prompts_for_the_password_and_takes_a_role(app, monkeypatch
 def test_an_admin_creates_an_account_that_can_sign_in(app, client, accounts):
     sign_in_as(client, Role.ADMIN)
     response = post_form(client, "/admin/accounts/new", email="Volunteer@Example.org",
-                         name="张志愿", role="checkin", password="volunteer-pass",
-                         confirm="volunteer-pass")
-    assert response.status_code == 302
+                         name="张志愿", password="volunteer-pass", confirm="volunteer-pass")
+    with app.app_context():
+        volunteer_id = service.find_user(db.session, "volunteer@example.org").id
+    # On to the page where it gets its roles at events.
+    assert (response.status_code, response.location) == (
+        302, f"/admin/accounts/{volunteer_id}/edit")
     duplicate = post_form(client, "/admin/accounts/new?lang=en", email="volunteer@example.org",
-                          role="organizer", password="volunteer-pass", confirm="volunteer-pass")
+                          password="volunteer-pass", confirm="volunteer-pass")
     assert duplicate.status_code == 422
     assert "An account with this email exists already." in page_text(duplicate)
     mismatch = post_form(client, "/admin/accounts/new?lang=en", email="x@example.org",
-                         role="organizer", password="volunteer-pass", confirm="other-pass!")
+                         password="volunteer-pass", confirm="other-pass!")
     assert mismatch.status_code == 422 and "The two passwords differ." in page_text(mismatch)
 
     volunteer = app.test_client()
     assert sign_in(volunteer, "volunteer@example.org", "volunteer-pass").status_code == 302
-    assert volunteer.get("/admin/sessions").status_code == 403
+    # No role at any event yet: nothing to open.
+    assert volunteer.get(f"{ADMIN}/sessions").status_code == 403
+    assert volunteer.get(f"{ADMIN}/checkin").status_code == 403
     with app.app_context():
         entry = db.session.scalars(select(AuditEntry).where(AuditEntry.object_type == "user")
                                    ).one()
         assert entry.action == "create" and entry.actor == email_of(Role.ADMIN)
+        assert entry.event_id is None  # the site's own log
         assert entry.after == {"email": "volunteer@example.org", "name": "张志愿",
-                               "role": "checkin", "active": True}
+                               "role": "organizer", "active": True}
 
 
-def test_an_admin_changes_a_role_resets_a_password_and_deactivates(app, client, accounts):
+def test_an_admin_gives_and_takes_away_roles_at_events(app, client, accounts):
+    sign_in_as(client, Role.ADMIN)
+    with app.app_context():
+        volunteer = service.create_user(db.session, "volunteer@example.org", "volunteer-pass")
+        db.session.commit()
+        volunteer_id = volunteer.id
+        event_id = db.session.scalars(select(Event.id)).one()
+    edit = f"/admin/accounts/{volunteer_id}/edit"
+    roles = f"/admin/accounts/{volunteer_id}/roles"
+    person = app.test_client()
+    sign_in(person, "volunteer@example.org", "volunteer-pass")
+
+    unchosen = post_form(client, f"{roles}?lang=en", page=edit, event="", role="checkin")
+    assert unchosen.status_code == 422 and "Choose an event." in page_text(unchosen)
+    assert post_form(client, roles, page=edit, event=str(event_id), role="checkin"
+                     ).status_code == 302
+    assert "Check-in staff" in page_text(client.get("/admin/accounts?lang=en"))
+    assert person.get(f"{ADMIN}/checkin").status_code == 200
+    assert person.get(f"{ADMIN}/registrations").status_code == 403
+
+    # A role given replaces the one held there.
+    assert post_form(client, roles, page=edit, event=str(event_id), role="organizer"
+                     ).status_code == 302
+    assert person.get(f"{ADMIN}/registrations").status_code == 200
+
+    removed = post_form(client, f"{roles}/{event_id}/remove", page=edit)
+    assert removed.status_code == 302
+    assert person.get(f"{ADMIN}/registrations").status_code == 403
+    assert person.get(f"{ADMIN}/checkin").status_code == 403
+    with app.app_context():
+        entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
+        assert [(e.action, e.before, e.after, e.event_id) for e in entries] == [
+            ("grant_role", None, {"event": SLUG, "role": "checkin"}, None),
+            ("grant_role", {"event": SLUG, "role": "checkin"},
+             {"event": SLUG, "role": "organizer"}, None),
+            ("remove_role", {"event": SLUG, "role": "organizer"}, None, None),
+        ]
+    site_log = page_text(client.get("/admin/audit?lang=en"))
+    assert "Role at an event given" in site_log and "Role at an event taken away" in site_log
+
+
+def test_an_admin_makes_an_account_administrator_resets_a_password_and_deactivates(
+    app, client, accounts
+):
     sign_in_as(client, Role.ADMIN)
     organizer_id = accounts[Role.ORGANIZER]
     edit = f"/admin/accounts/{organizer_id}/edit"
-    assert post_form(client, edit, name="Org", role="checkin").status_code == 302
+    assert post_form(client, edit, name="Org", administrator="y").status_code == 302
     response = post_form(client, f"/admin/accounts/{organizer_id}/password", page=edit,
                          password="brand-new-password", confirm="brand-new-password")
     assert response.status_code == 302
@@ -424,11 +475,11 @@ def test_an_admin_changes_a_role_resets_a_password_and_deactivates(app, client, 
 
     with app.app_context():
         user = db.session.get(User, organizer_id)
-        assert (user.role, user.name, user.active) == (Role.CHECKIN, "Org", False)
+        assert (user.role, user.name, user.active) == (Role.ADMIN, "Org", False)
         assert service.password_matches(user, "brand-new-password")
         entries = db.session.scalars(select(AuditEntry).order_by(AuditEntry.id)).all()
         assert [(e.action, e.before, e.after) for e in entries] == [
-            ("update", {"name": "", "role": "organizer"}, {"name": "Org", "role": "checkin"}),
+            ("update", {"name": "", "role": "organizer"}, {"name": "Org", "role": "admin"}),
             ("reset_password", None, None),
             ("deactivate", {"active": True}, {"active": False}),
         ]
@@ -438,14 +489,20 @@ def test_an_admin_changes_a_role_resets_a_password_and_deactivates(app, client, 
 
     assert post_form(client, f"/admin/accounts/{organizer_id}/active", page="/admin/accounts",
                      active="1").status_code == 302
-    assert sign_in(app.test_client(), email_of(Role.ORGANIZER),
+    administrator = app.test_client()
+    assert sign_in(administrator, email_of(Role.ORGANIZER),
                    "brand-new-password").status_code == 302
+    assert administrator.get("/admin/accounts").status_code == 200
+    # And back: an account that is no administrator keeps only its roles at events.
+    assert post_form(client, edit, name="Org").status_code == 302
+    assert administrator.get("/admin/accounts").status_code == 403
+    assert administrator.get(f"{ADMIN}/registrations").status_code == 200
 
 
 def test_an_admin_cannot_lock_themselves_out(app, client, accounts):
     sign_in_as(client, Role.ADMIN)
     own = accounts[Role.ADMIN]
-    demoted = post_form(client, f"/admin/accounts/{own}/edit?lang=en", role="organizer")
+    demoted = post_form(client, f"/admin/accounts/{own}/edit?lang=en", name="Me")
     assert demoted.status_code == 422
     assert "You cannot change your own role." in page_text(demoted)
     response = post_form(client, f"/admin/accounts/{own}/active", page="/admin/accounts",

@@ -25,6 +25,7 @@ from summit.registration import service
 from summit.urls import serving_at
 
 from .helpers.accounts import sign_in
+from .helpers.admin_pages import ADMIN
 from .helpers.csv_import import confirm_import, upload
 from .helpers.pages import csrf_token, listed_names, page_text
 from .helpers.registrations import (
@@ -67,7 +68,7 @@ def test_the_list_sorts_names_in_pinyin_order_across_pages(app, organizer, demo_
         register_people(demo_event)
 
     def names(**arguments) -> list[str]:
-        return listed_names(organizer.get("/admin/registrations", query_string=arguments))
+        return listed_names(organizer.get(f"{ADMIN}/registrations", query_string=arguments))
 
     assert names(sort="name", order="asc") == PINYIN_ORDER
     assert names(sort="name", order="desc") == PINYIN_ORDER[::-1]
@@ -87,14 +88,14 @@ def test_the_list_sorts_organisations_in_pinyin_order(app, organizer, demo_event
     with app.app_context():
         for number, organisation in enumerate(["紫金山实验室", "东南大学", "Apple", "上海科学院"]):
             register(demo_event, f"人{number}", f"org{number}@example.org", organisation)
-    response = organizer.get("/admin/registrations?sort=organisation&order=asc")
+    response = organizer.get(f"{ADMIN}/registrations?sort=organisation&order=asc")
     assert listed_names(response) == ["人2", "人1", "人3", "人0"]
 
 
 def test_the_csv_export_keeps_the_pinyin_order(app, organizer, demo_event):  # noqa: F811
     with app.app_context():
         register_people(demo_event)
-    rows = csv_rows(organizer.get("/admin/registrations/export.csv?sort=name&order=asc&codes=1"))
+    rows = csv_rows(organizer.get(f"{ADMIN}/registrations/export.csv?sort=name&order=asc&codes=1"))
     assert [row["full_name"] for row in rows] == PINYIN_ORDER
 
 
@@ -106,7 +107,7 @@ def test_the_csv_export_speaks_chinese_to_a_chinese_organizer(app, organizer, de
         register(demo_event, "刘韵洁", "liu@pml.example.cn", "紫金山实验室", "Liu Yunjie",
                  forums=[forum_id(AI), forum_id(EDUCATION)])
     organizer.set_cookie("lang", "zh")
-    (row,) = csv_rows(organizer.get("/admin/registrations/export.csv"))
+    (row,) = csv_rows(organizer.get(f"{ADMIN}/registrations/export.csv"))
     assert row["姓名"] == "刘韵洁"
     assert row["电子邮箱"] == "liu@pml.example.cn"
     assert row["类别"] == "参会代表"
@@ -116,7 +117,7 @@ def test_the_csv_export_speaks_chinese_to_a_chinese_organizer(app, organizer, de
     assert "full_name" not in row
 
     organizer.set_cookie("lang", "en")
-    (row,) = csv_rows(organizer.get("/admin/registrations/export.csv"))
+    (row,) = csv_rows(organizer.get(f"{ADMIN}/registrations/export.csv"))
     assert (row["Name"], row["Category"], row["Status"]) == ("刘韵洁", "Delegate", "Confirmed")
     assert row["Forums (seat confirmed)"] == (
         "Convergence of 5G, AI and Big Data; "
@@ -127,9 +128,9 @@ def test_the_codes_export_keeps_machine_codes(app, organizer, demo_event):  # no
     with app.app_context():
         register(demo_event, "刘韵洁", "liu@pml.example.cn", forums=[forum_id(CHIP)])
     organizer.set_cookie("lang", "zh")
-    page = organizer.get("/admin/registrations?sort=name")
-    assert "/admin/registrations/export.csv?sort=name&amp;codes=1" in page.get_data(as_text=True)
-    (row,) = csv_rows(organizer.get("/admin/registrations/export.csv?codes=1"))
+    page = organizer.get(f"{ADMIN}/registrations?sort=name")
+    assert f"{ADMIN}/registrations/export.csv?sort=name&amp;codes=1" in page.get_data(as_text=True)
+    (row,) = csv_rows(organizer.get(f"{ADMIN}/registrations/export.csv?codes=1"))
     assert (row["full_name"], row["category"], row["status"], row["forums"], row["locale"]) == (
         "刘韵洁", "delegate", "confirmed", "chip-machine", "zh")
 
@@ -162,20 +163,20 @@ EXPECTED_GUEST = ("欧阳娜娜", "Ouyang Nana", "东南大学", RegistrationCat
 def test_the_codes_export_imports_again(app, organizer, demo_event):  # noqa: F811
     organizer.set_cookie("lang", "zh")
     assert exported_and_imported_again(
-        app, organizer, demo_event, "/admin/registrations/export.csv?codes=1") == EXPECTED_GUEST
+        app, organizer, demo_event, f"{ADMIN}/registrations/export.csv?codes=1") == EXPECTED_GUEST
 
 
 def test_the_chinese_export_imports_again(app, organizer, demo_event):  # noqa: F811
     organizer.set_cookie("lang", "zh")
     assert exported_and_imported_again(
-        app, organizer, demo_event, "/admin/registrations/export.csv") == EXPECTED_GUEST
+        app, organizer, demo_event, f"{ADMIN}/registrations/export.csv") == EXPECTED_GUEST
 
 
 def test_the_english_export_imports_again_forum_names_with_commas_and_all(
     app, organizer, demo_event  # noqa: F811
 ):
     assert exported_and_imported_again(
-        app, organizer, demo_event, "/admin/registrations/export.csv") == EXPECTED_GUEST
+        app, organizer, demo_event, f"{ADMIN}/registrations/export.csv") == EXPECTED_GUEST
 
 
 # --- the audit log ------------------------------------------------------------------
@@ -224,7 +225,7 @@ def test_the_audit_page_speaks_the_organizers_language_in_the_events_time(
         for entry in db.session.scalars(select(AuditEntry)):
             entry.at = datetime(2020, 11, 25, 6, 3, tzinfo=UTC)
         db.session.commit()
-    chinese = page_text(organizer.get("/admin/audit?lang=zh"))
+    chinese = page_text(organizer.get(f"{ADMIN}/audit?lang=zh"))
     assert "2020年11月25日" in chinese and "14:03" in chinese
     assert "06:03" not in chinese and "2020-11-25" not in chinese
     assert "参会者 liu@pml.example.cn" in chinese
@@ -232,15 +233,15 @@ def test_the_audit_page_speaks_the_organizers_language_in_the_events_time(
     # The fields and their values in words too, not codes.
     assert "状态 已确认" in chinese and "confirmed" not in chinese
     assert "分论坛 ∅ 芯机联动专题：座位已确认" in chinese
-    english = page_text(organizer.get("/admin/audit?lang=en"))
+    english = page_text(organizer.get(f"{ADMIN}/audit?lang=en"))
     assert "25 Nov 2020, 14:03" in english
     assert "Attendee liu@pml.example.cn" in english and "Registered" in english
     # The registration's own history says the same.
-    history = page_text(organizer.get(f"/admin/registrations/{liu_id}?lang=zh"))
+    history = page_text(organizer.get(f"{ADMIN}/registrations/{liu_id}?lang=zh"))
     assert "参会者 liu@pml.example.cn" in history
     assert "分论坛：∅ → 芯机联动专题：座位已确认" in history
     # One choice of the "By" filter for all attendees, which finds their three actions.
-    only_attendees = organizer.get("/admin/audit?lang=en&actor=attendees")
+    only_attendees = organizer.get(f"{ADMIN}/audit?lang=en&actor=attendees")
     assert only_attendees.status_code == 200
     assert "3 entries" in page_text(only_attendees)
 
@@ -320,7 +321,7 @@ def test_already_checked_in_says_the_day_and_time_and_is_not_a_refusal(app, clie
         registration.checked_in_at = datetime(2020, 11, 26, 1, 5, tzinfo=UTC)  # 09:05 in Nanjing
         db.session.commit()
         code = registration.checkin_code
-    desk = "/admin/checkin?lang=zh"
+    desk = f"{ADMIN}/checkin?lang=zh"
     response = client.post(desk, data={"csrf_token": csrf_token(client, desk), "code": code})
     text = page_text(response)
     assert "已于2020年11月26日" in text and "09:05签到" in text
@@ -328,12 +329,12 @@ def test_already_checked_in_says_the_day_and_time_and_is_not_a_refusal(app, clie
     assert "scan-result--already" in html and "scan-result--bad" not in html
     assert "↻" in html and "已签到过" in text and "不予入场" not in text
 
-    answer = client.post("/admin/checkin/scan.json?lang=en", data={
+    answer = client.post(f"{ADMIN}/checkin/scan.json?lang=en", data={
         "csrf_token": csrf_token(client, desk), "code": code},
         headers={"Accept": "application/json"}).get_json()
     assert answer["message"] == "Already checked in on Thu 26 Nov 2020 at 09:05."
     assert (answer["tone"], answer["verdict"]) == ("already", "Already checked in")
-    refused = client.post("/admin/checkin/scan.json?lang=en", data={
+    refused = client.post(f"{ADMIN}/checkin/scan.json?lang=en", data={
         "csrf_token": csrf_token(client, desk), "code": "ZZZZZZZZZZZZ"},
         headers={"Accept": "application/json"}).get_json()
     assert (refused["tone"], refused["icon"], refused["verdict"]) == ("bad", "✕", "Not admitted")
@@ -352,7 +353,7 @@ def test_the_home_page_calls_the_six_co_hosts_co_hosts(client, demo_event):
 
 
 def test_forums_and_co_hosts_head_their_name_column_mingcheng(app, organizer, demo_event):  # noqa: F811
-    for path in ("/admin/forums?lang=zh", "/admin/co-hosts?lang=zh"):
+    for path in (f"{ADMIN}/forums?lang=zh", f"{ADMIN}/co-hosts?lang=zh"):
         html = organizer.get(path).get_data(as_text=True)
         headings = re.findall(r'<th scope="col">([^<]*)</th>', html)
         assert "名称" in headings and "姓名" not in headings, (path, headings)

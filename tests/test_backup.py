@@ -66,7 +66,8 @@ def fill_with_a_running_event(event_id: int) -> None:
     create_user(db.session, "desk@backup.example.cn", "another-password", Role.CHECKIN, "前台")
     db.session.flush()
     first.checked_in_at = utcnow()
-    audit.record(db.session, admin, "check_in", "registration", first.id, "王一")
+    audit.record(db.session, admin, "check_in", "registration", first.id, "王一",
+                 event_id=event_id)
     mail = db.session.scalars(select(MailMessage).order_by(MailMessage.id)).first()
     mail.status, mail.sent_at, mail.message = MailStatus.SENT, utcnow(), b"Subject: hi\r\n\r\n"
     failed = db.session.scalars(select(MailMessage).order_by(MailMessage.id.desc())).first()
@@ -252,7 +253,7 @@ def test_a_hostile_file_is_refused_whole_with_its_first_bad_place_named(
 ):
     with app.app_context():
         audit.record(db.session, None, "update", "event", demo_event, "demo",
-                     before={"capacity": 1}, after={"capacity": 2})
+                     before={"capacity": 1}, after={"capacity": 2}, event_id=demo_event)
         db.session.commit()
     data = export(app, tmp_path / "backup.json")
     change(data)

@@ -36,6 +36,7 @@ from summit.registration import service as registration
 from summit.urls import serving_at
 
 from .helpers.accounts import make_accounts, sign_in_as
+from .helpers.admin_pages import ADMIN
 from .helpers.badges import facts
 from .helpers.pages import csrf_token
 from .helpers.registrations import forum_id, register_directly
@@ -421,29 +422,29 @@ def test_cancelled_and_waitlisted_registrations_get_no_badge(app, client, attend
 
 def test_the_batch_print_needs_an_organizer(app, client, attendees):
     make_accounts(app)
-    anonymous = client.get("/admin/badges.pdf")
+    anonymous = client.get(f"{ADMIN}/badges.pdf")
     assert anonymous.status_code in (302, 401)
     if anonymous.status_code == 302:
         assert anonymous.location.startswith("/admin/login")
     sign_in_as(client, Role.CHECKIN)
-    assert client.get("/admin/badges.pdf").status_code == 403
+    assert client.get(f"{ADMIN}/badges.pdf").status_code == 403
 
 
 def test_organizers_print_sheets_in_the_order_of_the_filter(app, client, attendees):
     make_accounts(app)
     sign_in_as(client, Role.ORGANIZER)
-    response = client.get("/admin/badges.pdf?layout=a4-4up&order=organisation")
+    response = client.get(f"{ADMIN}/badges.pdf?layout=a4-4up&order=organisation")
     assert response.status_code == 200 and response.mimetype == "application/pdf"
     assert "attachment" in response.headers["Content-Disposition"]
     (page,) = pdf_pages(response.data)
     # Acme… < 上海… < 紫金山… by organisation.
     assert page.index("AnnaSchmidt") < page.index("何积丰") < page.index("刘韵洁")
 
-    speakers = pdf_pages(client.get("/admin/badges.pdf?category=speaker").data)
+    speakers = pdf_pages(client.get(f"{ADMIN}/badges.pdf?category=speaker").data)
     assert len(speakers) == 2
     assert "AnnaSchmidt" in speakers[0] and "刘韵洁" in speakers[1]  # by name
 
-    chip = pdf_pages(client.get("/admin/badges.pdf?forum=chip-machine&layout=a4-8up").data)
+    chip = pdf_pages(client.get(f"{ADMIN}/badges.pdf?forum=chip-machine&layout=a4-8up").data)
     assert len(chip) == 1 and "何积丰" in chip[0] and "刘韵洁" not in chip[0]
 
 
@@ -453,7 +454,7 @@ def test_badges_by_name_come_in_pinyin_order(app, client, demo_event):
             attend(demo_event, name, f"person{number}@example.org", [])
     make_accounts(app)
     sign_in_as(client, Role.ORGANIZER)
-    pages = pdf_pages(client.get("/admin/badges.pdf?order=name").data)
+    pages = pdf_pages(client.get(f"{ADMIN}/badges.pdf?order=name").data)
     # 李 lǐ, 欧阳 ōuyáng, 张 zhāng, then Zoe: not the characters' code points (张 < 李 < 欧).
     names = ["李明", "欧阳娜娜", "张伟", "ZoeAdams"]
     assert [next(name for name in names if name in page) for page in pages] == names
@@ -465,20 +466,20 @@ def test_late_registrants_badges_are_printed_apart_from_those_printed_before(
     make_accounts(app)
     sign_in_as(client, Role.ORGANIZER)
     # The first run: He Jifeng's badge is printed and noted as printed on the screen.
-    screen = client.get("/admin/printing?show=1&category=vip&lang=en").get_data(as_text=True)
+    screen = client.get(f"{ADMIN}/printing?show=1&category=vip&lang=en").get_data(as_text=True)
     assert "1 badge matches." in screen
     ids = re.search(r'name="ids" type="hidden" value="([\d,]+)"', screen).group(1)
-    noted = client.post("/admin/printing/mark", data={
-        "csrf_token": csrf_token(client, "/admin/printing"), "ids": ids})
+    noted = client.post(f"{ADMIN}/printing/mark", data={
+        "csrf_token": csrf_token(client, f"{ADMIN}/printing"), "ids": ids})
     assert noted.status_code == 302
 
-    late = pdf_pages(client.get("/admin/badges.pdf?printed=no").data)
+    late = pdf_pages(client.get(f"{ADMIN}/badges.pdf?printed=no").data)
     assert len(late) == 2 and not any("何积丰" in page for page in late)
-    (before,) = pdf_pages(client.get("/admin/badges.pdf?printed=yes").data)
+    (before,) = pdf_pages(client.get(f"{ADMIN}/badges.pdf?printed=yes").data)
     assert "何积丰" in before
-    screen = client.get("/admin/printing?show=1&printed=no&lang=en").get_data(as_text=True)
+    screen = client.get(f"{ADMIN}/printing?show=1&printed=no&lang=en").get_data(as_text=True)
     assert "2 badges match." in screen
-    assert "/admin/badges.pdf?printed=no" in screen
+    assert f"{ADMIN}/badges.pdf?printed=no" in screen
 
 
 def test_the_printing_screen_and_the_command_list_attendees_whose_badge_leaves_characters_out(
@@ -490,20 +491,20 @@ def test_the_printing_screen_and_the_command_list_attendees_whose_badge_leaves_c
         attend(demo_event, DRAGON_NAME, "dragon@example.org", organisation="🎓 Academy")
     make_accounts(app)
     sign_in_as(client, Role.ORGANIZER)
-    response = client.get("/admin/printing?show=1&lang=en")
+    response = client.get(f"{ADMIN}/printing?show=1&lang=en")
     assert response.status_code == 200
     screen = response.get_data(as_text=True)
     assert "1 badge leaves out characters that no installed font can print." in screen
     lost = screen[screen.index("Characters no badge font has"):]
-    assert f'href="/admin/registrations/{lost_id}"' in lost
+    assert f'href="{ADMIN}/registrations/{lost_id}"' in lost
     assert "U+0378" in lost and "U+F0000" in lost
     # Emoji print; Chinese and Latin names print whole.
     assert DRAGON_NAME not in lost and "刘韵洁" not in lost and "Anna Schmidt" not in lost
-    (page,) = [page for page in pdf_pages(client.get("/admin/badges.pdf").data)
+    (page,) = [page for page in pdf_pages(client.get(f"{ADMIN}/badges.pdf").data)
                if "Zoë" in page]
     assert "ZoëLi" in page and not any(char in page for char in NO_FONT_HAS)
 
-    clean = client.get("/admin/printing?show=1&category=speaker&lang=en").get_data(as_text=True)
+    clean = client.get(f"{ADMIN}/printing?show=1&category=speaker&lang=en").get_data(as_text=True)
     assert "Characters no badge font has" not in clean
 
     result = app.test_cli_runner().invoke(args=["summit", "badges", "--out",
@@ -520,7 +521,7 @@ def test_the_printing_screen_and_the_command_list_attendees_whose_badge_leaves_c
 def test_bad_filters_are_a_clear_400(app, client, attendees, query, complaint):
     make_accounts(app)
     sign_in_as(client, Role.ADMIN)
-    response = client.get(f"/admin/badges.pdf?{query}&lang=en")
+    response = client.get(f"{ADMIN}/badges.pdf?{query}&lang=en")
     assert response.status_code == 400
     assert complaint in response.get_json()["error"]
 

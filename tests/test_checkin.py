@@ -17,6 +17,7 @@ from summit.registration import service
 from summit.urls import serving_at
 
 from .helpers.accounts import sign_in
+from .helpers.admin_pages import ADMIN, hold_role_at_every_event
 from .helpers.database import audit_entries
 from .helpers.pages import csrf_token, page_text
 from .helpers.registrations import LINK_BASE, register
@@ -35,8 +36,8 @@ def code_of(registration_id: int) -> str:
 
 
 def scan(client, code: str):
-    return client.post("/admin/checkin/scan.json", data={
-        "csrf_token": csrf_token(client, "/admin/checkin"), "code": code,
+    return client.post(f"{ADMIN}/checkin/scan.json", data={
+        "csrf_token": csrf_token(client, f"{ADMIN}/checkin"), "code": code,
     }, headers={"Accept": "application/json"})
 
 
@@ -107,17 +108,17 @@ def test_cancelled_waitlisted_and_unknown_codes_are_refused_with_the_reason(
 def test_without_javascript_the_form_posts_and_the_page_answers(app, desk, demo_event):
     with app.app_context():
         code = code_of(register(demo_event, "何积丰", "he@ecnu.example.cn"))
-    page = desk.get("/admin/checkin")
+    page = desk.get(f"{ADMIN}/checkin")
     assert 'src="/static/js/checkin.js"' in page.get_data(as_text=True)
     assert "0 of 1 checked in" in page_text(page)
-    response = desk.post("/admin/checkin", data={"csrf_token": csrf_token(desk, "/admin/checkin"),
-                                                  "code": code})
+    response = desk.post(f"{ADMIN}/checkin",
+                         data={"csrf_token": csrf_token(desk, f"{ADMIN}/checkin"), "code": code})
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "scan-result--ok" in html
     assert "Welcome! Checked in." in page_text(response) and "何积丰" in page_text(response)
     assert "1 of 1 checked in" in page_text(response)
-    again = desk.post("/admin/checkin", data={"csrf_token": csrf_token(desk, "/admin/checkin"),
+    again = desk.post(f"{ADMIN}/checkin", data={"csrf_token": csrf_token(desk, f"{ADMIN}/checkin"),
                                                "code": code})
     assert "scan-result--already" in again.get_data(as_text=True)
     assert "Already checked in on" in page_text(again)
@@ -126,7 +127,7 @@ def test_without_javascript_the_form_posts_and_the_page_answers(app, desk, demo_
 def test_a_scan_without_csrf_token_is_refused(app, desk, demo_event):
     with app.app_context():
         code = code_of(register(demo_event, "甲", "jia@example.org"))
-    response = desk.post("/admin/checkin/scan.json", data={"code": code})
+    response = desk.post(f"{ADMIN}/checkin/scan.json", data={"code": code})
     assert response.status_code == 400
     assert response.is_json
     with app.app_context():
@@ -138,16 +139,16 @@ def test_undo_takes_the_check_in_back_and_is_audited(app, desk, demo_event):
         registration_id = register(demo_event, "甲", "jia@example.org")
         code = code_of(registration_id)
     answer = scan(desk, code).get_json()
-    assert answer["undo_url"] == f"/admin/checkin/{registration_id}/undo"
+    assert answer["undo_url"] == f"{ADMIN}/checkin/{registration_id}/undo"
     response = desk.post(answer["undo_url"], data={
-        "csrf_token": csrf_token(desk, "/admin/checkin"), "back": "desk"})
-    assert response.status_code == 302 and response.location.endswith("/admin/checkin")
+        "csrf_token": csrf_token(desk, f"{ADMIN}/checkin"), "back": "desk"})
+    assert response.status_code == 302 and response.location.endswith(f"{ADMIN}/checkin")
     with app.app_context():
         assert db.session.get(Registration, registration_id).checked_in_at is None
         (entry,) = audit_entries("undo_check_in")
         assert entry.after == {"checked_in_at": None} and entry.before["checked_in_at"]
     twice = desk.post(answer["undo_url"], data={
-        "csrf_token": csrf_token(desk, "/admin/checkin"), "back": "desk"}, follow_redirects=True)
+        "csrf_token": csrf_token(desk, f"{ADMIN}/checkin"), "back": "desk"}, follow_redirects=True)
     assert "甲 was not checked in." in page_text(twice)
     assert scan(desk, code).get_json()["outcome"] == "checked_in"
     with app.app_context():
@@ -160,27 +161,28 @@ def test_manual_search_by_name_and_check_in(app, desk, demo_event):
         registration_id = register(demo_event, "刘韵洁", "liu@pml.example.cn",
                                    latin_name="Liu Yunjie")
         register(demo_event, "何积丰", "he@ecnu.example.cn")
-    found = desk.get("/admin/checkin", query_string={"q": "韵洁"})
+    found = desk.get(f"{ADMIN}/checkin", query_string={"q": "韵洁"})
     assert "刘韵洁" in page_text(found) and "何积丰" not in page_text(found)
-    assert "Liu Yunjie" in page_text(desk.get("/admin/checkin?q=yunjie"))
-    assert "Nobody found." in page_text(desk.get("/admin/checkin?q=nobody"))
-    response = desk.post(f"/admin/checkin/{registration_id}",
-                         data={"csrf_token": csrf_token(desk, "/admin/checkin")})
+    assert "Liu Yunjie" in page_text(desk.get(f"{ADMIN}/checkin?q=yunjie"))
+    assert "Nobody found." in page_text(desk.get(f"{ADMIN}/checkin?q=nobody"))
+    response = desk.post(f"{ADMIN}/checkin/{registration_id}",
+                         data={"csrf_token": csrf_token(desk, f"{ADMIN}/checkin")})
     assert "Welcome! Checked in." in page_text(response)
     with app.app_context():
         assert db.session.get(Registration, registration_id).checked_in_at is not None
 
 
 def test_check_in_staff_cannot_open_the_rest_of_the_admin(app, desk, demo_event):
-    assert desk.get("/admin/checkin").status_code == 200
-    for path in ("/admin/dashboard", "/admin/registrations", "/admin/registrations/new"):
+    assert desk.get(f"{ADMIN}/checkin").status_code == 200
+    for path in (f"{ADMIN}/dashboard", f"{ADMIN}/registrations", f"{ADMIN}/registrations/new"):
         assert desk.get(path).status_code == 403, path
 
 
 def test_concurrent_scans_of_one_badge_record_one_check_in(app, demo_event):
     with app.app_context():
         code = code_of(register(demo_event, "甲", "jia@example.org"))
-        user = User(email="desk@example.org", password_hash="x", role=Role.CHECKIN)
+        user = hold_role_at_every_event(db.session, User(
+            email="desk@example.org", password_hash="x", role=Role.CHECKIN))
         db.session.add(user)
         db.session.commit()
         user_id = user.id

@@ -13,6 +13,7 @@ from summit.extensions import db
 from summit.models import Event, MailMessage, ProgrammeSession, Registration, SeatStatus
 
 from .helpers.accounts import sign_in
+from .helpers.admin_pages import ADMIN
 from .helpers.csv_import import confirm_import, upload
 from .helpers.database import audit_entries
 from .helpers.pages import csrf_token, page_text, table_rows
@@ -170,19 +171,19 @@ def test_an_organizer_adding_someone_is_warned_and_may_hold_both_anyway(
     sign_in(app, client)
     with app.app_context():
         chosen = [forum_id(AI), forum_id(CHIP)]
-    form = page_text(client.get("/admin/registrations/new"))
+    form = page_text(client.get(f"{ADMIN}/registrations/new"))
     assert "Thursday afternoon: choose one" in form and "Hold both anyway" in form
 
-    warned = client.post("/admin/registrations/new",
-                         data=admin_fields(client, "/admin/registrations/new", chosen))
+    warned = client.post(f"{ADMIN}/registrations/new",
+                         data=admin_fields(client, f"{ADMIN}/registrations/new", chosen))
     assert warned.status_code == 422
     assert (f"“{AI_EN}” and “{CHIP_EN}” run at the same time. Tick “Hold both anyway” to "
             "keep them all.") in page_text(warned)
     with app.app_context():
         assert registrations() == []
 
-    held = client.post("/admin/registrations/new", data=admin_fields(
-        client, "/admin/registrations/new", chosen, hold_overlapping="y"))
+    held = client.post(f"{ADMIN}/registrations/new", data=admin_fields(
+        client, f"{ADMIN}/registrations/new", chosen, hold_overlapping="y"))
     assert held.status_code == 302
     with app.app_context():
         (registration,) = registrations()
@@ -197,7 +198,7 @@ def test_an_organizer_changing_forums_is_warned_and_may_hold_both_anyway(
     with app.app_context():
         ai, chip = forum_id(AI), forum_id(CHIP)
         registration_id = register_directly(demo_event, "vip@example.org", [ai], name="张贵宾").id
-    path = f"/admin/registrations/{registration_id}"
+    path = f"{ADMIN}/registrations/{registration_id}"
     warned = client.post(path, data=admin_fields(client, path, [ai, chip]))
     assert warned.status_code == 422
     assert f"“{AI_EN}” and “{CHIP_EN}” run at the same time." in page_text(warned)
@@ -261,22 +262,22 @@ def test_after_a_session_moves_the_dashboard_lists_who_holds_both_and_nothing_ch
         both_id, token, one_id = both.id, both.token, one.id
         tinygrad = db.session.scalars(select(ProgrammeSession).where(
             ProgrammeSession.title_en.like("tinygrad%"))).one()
-        path = f"/admin/sessions/{tinygrad.id}/edit"
+        path = f"{ADMIN}/sessions/{tinygrad.id}/edit"
         fields = session_fields(tinygrad, starts_at="2020-11-26T14:15",
                                 ends_at="2020-11-26T15:00")
-    dashboard = page_text(client.get("/admin/dashboard"))
+    dashboard = page_text(client.get(f"{ADMIN}/dashboard"))
     assert "Attendees in forums that run at the same time" not in dashboard
 
     # Friday morning's tinygrad talk moves to Thursday afternoon, beside the AI forum.
     moved = client.post(path, data={"csrf_token": csrf_token(client, path), **fields})
     assert moved.status_code == 302
 
-    html = client.get("/admin/dashboard").get_data(as_text=True)
+    html = client.get(f"{ADMIN}/dashboard").get_data(as_text=True)
     rows = table_rows(html, "together-heading")
     assert rows == [["王两场", "both@example.org",
                      f"{AI_EN} · 2020 Yangtze River Delta Embedded Systems Innovation and "
                      "Development"]]
-    assert f'href="/admin/registrations/{both_id}"' in html
+    assert f'href="{ADMIN}/registrations/{both_id}"' in html
     with app.app_context():
         assert seats_of(both_id) == {ai: SeatStatus.CONFIRMED, innovation: SeatStatus.CONFIRMED}
         assert seats_of(one_id) == {innovation: SeatStatus.CONFIRMED}
@@ -291,7 +292,7 @@ def test_an_event_that_allows_overlap_lists_nobody(app, client, demo_event):
         allow_overlap(demo_event)
         register_directly(demo_event, "both@example.org", [forum_id(AI), forum_id(CHIP)])
     assert "Attendees in forums that run at the same time" not in page_text(
-        client.get("/admin/dashboard"))
+        client.get(f"{ADMIN}/dashboard"))
 
 
 def test_organizers_allow_overlap_in_the_events_settings(app, client, demo_event):
@@ -299,9 +300,9 @@ def test_organizers_allow_overlap_in_the_events_settings(app, client, demo_event
     with app.app_context():
         fields = event_fields(db.session.get(Event, demo_event),
                               allow_overlapping_forums="y")
-    form = page_text(client.get("/admin/event"))
+    form = page_text(client.get(f"{ADMIN}/event"))
     assert "Let attendees choose parallel forums that run at the same time" in form
-    saved = client.post("/admin/event", data={"csrf_token": csrf_token(client, "/admin/event"),
+    saved = client.post(f"{ADMIN}/event", data={"csrf_token": csrf_token(client, f"{ADMIN}/event"),
                                               **fields})
     assert saved.status_code == 302
     with app.app_context():
@@ -337,8 +338,8 @@ def test_the_dashboard_shows_the_first_hundred_and_counts_them_all(app, client, 
     sign_in(app, client)
     with app.app_context():
         bulk_registrations(demo_event, 101, [forum_id(AI), forum_id(CHIP)])
-    html = client.get("/admin/dashboard").get_data(as_text=True)
+    html = client.get(f"{ADMIN}/dashboard").get_data(as_text=True)
     assert len(table_rows(html, "together-heading")) == 100
-    text = page_text(client.get("/admin/dashboard"))
+    text = page_text(client.get(f"{ADMIN}/dashboard"))
     assert "101 attendees hold seats in forums that now run at the same time" in text
     assert "The first 100 are shown, by name." in text

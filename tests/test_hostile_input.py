@@ -20,6 +20,7 @@ from summit.user_input import DatabaseIdConverter
 
 from .conftest import make_app
 from .helpers.accounts import sign_in, sign_in_with_the_form
+from .helpers.admin_pages import ADMIN, SLUG
 from .helpers.pages import CSRF_FIELD, listed_names, page_text, post_form
 from .helpers.registrations import register
 
@@ -45,7 +46,10 @@ def id_routes(app) -> list[tuple[str, str]]:
 
 
 def address(rule: str, number: int) -> str:
-    return ARGUMENT.sub(lambda found: str(number) if found.group(1) == "int" else "x", rule)
+    """``rule`` with ``number`` for every id, the demo event in an admin address, and "x"
+    for anything else."""
+    values = {"int": str(number), "admin_event": SLUG}
+    return ARGUMENT.sub(lambda found: values.get(found.group(1), "x"), rule)
 
 
 def test_the_app_reads_every_int_in_an_address_as_a_database_id(app):
@@ -53,7 +57,8 @@ def test_the_app_reads_every_int_in_an_address_as_a_database_id(app):
     # The public pages, their feeds and the admin's: all of them go through the converter.
     rules = {rule for rule, _method in routes}
     assert {"/sessions/<int:session_id>", "/sessions/<int:session_id>.ics",
-            "/speakers/<int:speaker_id>", "/admin/registrations/<int:registration_id>",
+            "/speakers/<int:speaker_id>",
+            "/admin/<admin_event:event>/registrations/<int:registration_id>",
             "/admin/accounts/<int:user_id>/edit"} <= rules
     assert len(rules) > 20
 
@@ -69,7 +74,7 @@ def test_every_id_route_answers_404_for_ids_beyond_the_database(app, admin):
 
 def test_the_largest_id_is_simply_not_found(app, admin):
     for path in ("/sessions/2147483647", "/sessions/2147483647.ics",
-                 "/speakers/2147483647", "/admin/registrations/2147483647"):
+                 "/speakers/2147483647", f"{ADMIN}/registrations/2147483647"):
         assert admin.get(path).status_code == 404, path
     with app.app_context():
         session_id = db.session.scalars(select(ProgrammeSession.id)).first()
@@ -81,12 +86,12 @@ def test_the_largest_id_is_simply_not_found(app, admin):
 @pytest.mark.parametrize("page", ["9223372036854775808", "18446744073709551616",
                                   "2147483647", "2147483648", "-3", "0", " ", "x", "１"])
 def test_the_audit_log_takes_any_page_number(app, admin, page):
-    assert admin.get("/admin/audit", query_string={"page": page}).status_code == 200
+    assert admin.get(f"{ADMIN}/audit", query_string={"page": page}).status_code == 200
 
 
 @pytest.mark.parametrize("value", ["9223372036854775808", "-1", " "])
 def test_the_programme_list_takes_any_forum_filter(app, admin, value):
-    assert admin.get("/admin/sessions", query_string={"forum": value}).status_code == 200
+    assert admin.get(f"{ADMIN}/sessions", query_string={"forum": value}).status_code == 200
 
 
 @pytest.mark.parametrize("name", ["forum", "status", "category", "per_page", "page", "printed",
@@ -96,19 +101,19 @@ def test_registration_filters_that_mean_nothing_are_ignored(app, admin, demo_eve
                                                             value):
     with app.app_context():
         register(demo_event, "刘韵洁", "liu@pml.example.cn")
-    listing = admin.get("/admin/registrations", query_string={name: value})
+    listing = admin.get(f"{ADMIN}/registrations", query_string={name: value})
     assert listing.status_code == 200
     assert listed_names(listing) == ["刘韵洁"]
-    export = admin.get("/admin/registrations/export.csv", query_string={name: value})
+    export = admin.get(f"{ADMIN}/registrations/export.csv", query_string={name: value})
     assert export.status_code == 200
     rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 2 and "刘韵洁" in rows[1]
 
 
 @pytest.mark.parametrize("path", ["/forums/%00", "/forums/chip-machine?lang=%00",
-                                  "/agenda?forum=%00", "/admin/registrations?q=%00",
-                                  "/admin/checkin?q=a%00", "/admin/printing?show=1&forum=%00",
-                                  "/admin/audit?actor=%00", "/r/%00"])
+                                  "/agenda?forum=%00", f"{ADMIN}/registrations?q=%00",
+                                  f"{ADMIN}/checkin?q=a%00", f"{ADMIN}/printing?show=1&forum=%00",
+                                  f"{ADMIN}/audit?actor=%00", "/r/%00"])
 def test_a_nul_character_anywhere_is_refused(app, admin, path):
     # PostgreSQL cannot compare text holding one: a lookup failed there with a 500.
     assert admin.get(path).status_code == 400
@@ -117,14 +122,14 @@ def test_a_nul_character_anywhere_is_refused(app, admin, path):
 @pytest.mark.parametrize(("since", "until"), [("0001-01-01", ""), ("", "9999-12-31"),
                                               ("0001-01-01", "9999-12-31")])
 def test_the_audit_log_takes_the_first_and_last_days_of_the_calendar(app, admin, since, until):
-    response = admin.get("/admin/audit", query_string={"since": since, "until": until})
+    response = admin.get(f"{ADMIN}/audit", query_string={"since": since, "until": until})
     assert response.status_code == 200
 
 
 def printing_screen(admin) -> tuple[str, str, str]:
     """The printing screen's selection: (the mark form's address, its CSRF token, ids)."""
-    html = admin.get("/admin/printing?show=1").get_data(as_text=True)
-    action = re.search(r'action="(/admin/printing/mark[^"]*)"', html).group(1)
+    html = admin.get(f"{ADMIN}/printing?show=1").get_data(as_text=True)
+    action = re.search(fr'action="({ADMIN}/printing/mark[^"]*)"', html).group(1)
     ids = re.search(r'name="ids" type="hidden" value="([^"]+)"', html).group(1)
     return action.replace("&amp;", "&"), CSRF_FIELD.search(html).group(1), ids
 
@@ -136,9 +141,9 @@ def printed_badges(app) -> list[int]:
 
 
 @pytest.mark.parametrize("back", [
-    "/admin/printing?show=1%0d%0aSet-Cookie:%20x=y", "/admin/printing?show=1%0aX",
-    "https://evil.example/admin/printing?show=1", "//evil.example/admin/printing?x",
-    "/admin/registrations",
+    f"{ADMIN}/printing?show=1%0d%0aSet-Cookie:%20x=y", f"{ADMIN}/printing?show=1%0aX",
+    f"https://evil.example{ADMIN}/printing?show=1", f"//evil.example{ADMIN}/printing?x",
+    f"{ADMIN}/registrations",
 ])
 def test_a_bad_address_to_go_back_to_is_refused_before_badges_are_noted(
     app, admin, demo_event, back
@@ -146,7 +151,7 @@ def test_a_bad_address_to_go_back_to_is_refused_before_badges_are_noted(
     with app.app_context():
         register(demo_event, "刘韵洁", "liu@pml.example.cn")
     _action, token, ids = printing_screen(admin)
-    response = admin.post(f"/admin/printing/mark?back={back}",
+    response = admin.post(f"{ADMIN}/printing/mark?back={back}",
                           data={"csrf_token": token, "ids": ids})
     assert response.status_code == 400
     assert printed_badges(app) == []
@@ -154,10 +159,10 @@ def test_a_bad_address_to_go_back_to_is_refused_before_badges_are_noted(
     # The screen's own address still works, and one without "back" goes to the screen.
     action, token, ids = printing_screen(admin)
     response = admin.post(action, data={"csrf_token": token, "ids": ids})
-    assert response.status_code == 302 and response.location.startswith("/admin/printing?")
+    assert response.status_code == 302 and response.location.startswith(f"{ADMIN}/printing?")
     assert printed_badges(app) == [int(ids)]
-    response = admin.post("/admin/printing/mark", data={"csrf_token": token, "ids": ids})
-    assert response.status_code == 302 and response.location == "/admin/printing"
+    response = admin.post(f"{ADMIN}/printing/mark", data={"csrf_token": token, "ids": ids})
+    assert response.status_code == 302 and response.location == f"{ADMIN}/printing"
 
 
 @pytest.mark.parametrize("ids", ["9223372036854775808", "1,18446744073709551616", "0", "1,,2",
@@ -227,7 +232,7 @@ def test_a_nul_character_in_a_biography_is_explained_next_to_the_field(app, admi
     with app.app_context():
         speaker = db.session.scalars(select(Speaker)).first()
         speaker_id, before = speaker.id, speaker.bio_en
-    page = f"/admin/speakers/{speaker_id}/edit"
+    page = f"{ADMIN}/speakers/{speaker_id}/edit"
     html = admin.get(page).get_data(as_text=True)
     fields = dict(re.findall(r'<input[^>]*name="(\w+)"[^>]*value="([^"]*)"', html))
     fields.pop("csrf_token", None)
@@ -242,7 +247,7 @@ def test_a_nul_character_in_a_biography_is_explained_next_to_the_field(app, admi
 def test_promoting_into_a_forum_beyond_the_database_is_refused(app, admin, demo_event, forum):
     with app.app_context():
         registration_id = register(demo_event, "刘韵洁", "liu@pml.example.cn")
-    path = f"/admin/registrations/{registration_id}"
+    path = f"{ADMIN}/registrations/{registration_id}"
     token = CSRF_FIELD.search(admin.get(path).get_data(as_text=True)).group(1)
     response = admin.post(f"{path}/promote", data={"csrf_token": token, "forum_id": forum})
     assert response.status_code == 400

@@ -25,6 +25,7 @@ from summit.models import (
 
 from .catalogs import ensure_compiled, read_catalog
 from .helpers.accounts import sign_in
+from .helpers.admin_pages import ADMIN
 from .helpers.pages import csrf_token
 from .helpers.registrations import outbox_mails, register_directly
 
@@ -321,20 +322,20 @@ def test_chinese_admin_pages_have_no_untranslated_ui_text(app, client, demo_even
         # in addresses, the time zone's name, the demo accounts.
         content = content_values() + [event.slug, event.timezone, "东南大学", "测试者"]
     # A check-in, so that the desk, the audit log and the registration's history have one.
-    scanned = client.post("/admin/checkin", data={
-        "csrf_token": csrf_token(client, "/admin/checkin"), "code": code})
+    scanned = client.post(f"{ADMIN}/checkin", data={
+        "csrf_token": csrf_token(client, f"{ADMIN}/checkin"), "code": code})
     assert "欢迎！签到成功。" in scanned.get_data(as_text=True)
 
     paths = [
-        "/admin/dashboard", "/admin/registrations", f"/admin/registrations/{registration_id}",
-        f"/admin/registrations/{registration_id}/cancel", "/admin/registrations/new",
-        "/admin/registrations/import", "/admin/checkin", "/admin/checkin?q=王",
-        "/admin/sessions", "/admin/sessions/new", f"/admin/sessions/{session_id}/edit",
-        f"/admin/sessions/{session_id}/delete", "/admin/speakers",
-        f"/admin/speakers/{speaker_id}/edit", "/admin/forums", f"/admin/forums/{forum.id}/edit",
-        "/admin/co-hosts", f"/admin/co-hosts/{co_host_id}/edit", "/admin/event",
-        "/admin/audit", "/admin/accounts", "/admin/accounts/new",
-        f"/admin/accounts/{admin_id}/edit", "/admin/printing", "/admin/printing?show=1",
+        f"{ADMIN}/dashboard", f"{ADMIN}/registrations", f"{ADMIN}/registrations/{registration_id}",
+        f"{ADMIN}/registrations/{registration_id}/cancel", f"{ADMIN}/registrations/new",
+        f"{ADMIN}/registrations/import", f"{ADMIN}/checkin", f"{ADMIN}/checkin?q=王",
+        f"{ADMIN}/sessions", f"{ADMIN}/sessions/new", f"{ADMIN}/sessions/{session_id}/edit",
+        f"{ADMIN}/sessions/{session_id}/delete", f"{ADMIN}/speakers",
+        f"{ADMIN}/speakers/{speaker_id}/edit", f"{ADMIN}/forums", f"{ADMIN}/forums/{forum.id}/edit",
+        f"{ADMIN}/co-hosts", f"{ADMIN}/co-hosts/{co_host_id}/edit", f"{ADMIN}/event",
+        f"{ADMIN}/audit", "/admin/accounts", "/admin/accounts/new",
+        f"/admin/accounts/{admin_id}/edit", f"{ADMIN}/printing", f"{ADMIN}/printing?show=1",
     ]
     pages = {path: client.get(path) for path in paths}
     pages["desk after a scan"] = scanned
@@ -342,8 +343,8 @@ def test_chinese_admin_pages_have_no_untranslated_ui_text(app, client, demo_even
     # Names that stay Latin in Chinese: file formats, the time zones' IANA names in the
     # event's settings, the guest list's English column names and language codes.
     also_allowed = {
-        "/admin/event": latin_words(*available_timezones()),
-        "/admin/registrations/import": latin_words(*IMPORT_COLUMNS, "zh", "en"),
+        f"{ADMIN}/event": latin_words(*available_timezones()),
+        f"{ADMIN}/registrations/import": latin_words(*IMPORT_COLUMNS, "zh", "en"),
     }
     left = {
         path: words for path, response in pages.items()
@@ -352,7 +353,7 @@ def test_chinese_admin_pages_have_no_untranslated_ui_text(app, client, demo_even
     }
     assert left == {}, "\n".join(f"{path}: {' '.join(sorted(w))}" for path, w in left.items())
 
-    client.post("/admin/logout", data={"csrf_token": csrf_token(client, "/admin/checkin")})
+    client.post("/admin/logout", data={"csrf_token": csrf_token(client, f"{ADMIN}/checkin")})
     login = client.get("/admin/login")
     assert "<h1>登录</h1>" in login.get_data(as_text=True)
     assert untranslated_words(login.get_data(as_text=True), content) == set()

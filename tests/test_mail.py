@@ -21,6 +21,7 @@ from summit.models import MailMessage, MailStatus, utcnow
 from summit.outbox import NEXT_DUE_CHECK, deliver_due
 from summit.urls import serving_at
 
+from .helpers.admin_pages import ADMIN
 from .helpers.database import database_url_of
 from .helpers.mail import Inbox, wait_for
 from .helpers.pages import page_text
@@ -124,7 +125,7 @@ def test_a_request_holds_its_first_mails_for_itself_and_sends_a_bulk_of_them_too
     from summit.registration.service import AttendeeDetails
 
     count = HELD_PER_REQUEST + 2
-    with app.test_request_context("/admin/registrations/import", method="POST"):
+    with app.test_request_context(f"{ADMIN}/registrations/import", method="POST"):
         event = db.session.get(Event, demo_event)
         for number in range(count):
             details = AttendeeDetails(full_name="批量", email=f"bulk{number}@x.cn")

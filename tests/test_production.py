@@ -20,6 +20,7 @@ from sqlalchemy.exc import InternalError
 
 from summit import create_app
 from summit.auth.service import create_user
+from summit.demo.seed import SLUG
 from summit.extensions import db
 from summit.log_redaction import RedactTokens
 from summit.models import (
@@ -35,6 +36,7 @@ from summit.registration.seats import seat_position
 from summit.security import CONTENT_SECURITY_POLICY
 
 from .conftest import make_app
+from .helpers.admin_pages import hold_role_at_every_event
 from .helpers.concurrency import all_at_once, forum_seats, registration_action
 from .helpers.database import database_url, database_url_of
 from .helpers.registrations import form_fields, forum_id, register_directly, set_capacity
@@ -141,6 +143,10 @@ def url_values(app, demo_event) -> dict[str, object]:
             "token": registration.token,
             "registration_id": registration.id,
             "filename": "css/summit.css",
+            "event": SLUG,
+            # An address of the first version, leading to the event's.
+            "page": "registrations",
+            "rest": "new",
         }
 
 
@@ -366,8 +372,9 @@ def test_a_page_carrying_a_one_time_message_is_never_a_304_nor_stored(app, clien
 
 def test_a_signed_in_organizers_pages_are_theirs_alone(app, client, demo_event):
     with app.app_context():
-        user = create_user(db.session, "organizer@cache.example.cn", "long-enough-password",
-                           Role.ORGANIZER, "组织者")
+        user = hold_role_at_every_event(db.session, create_user(
+            db.session, "organizer@cache.example.cn", "long-enough-password", Role.ORGANIZER,
+            "组织者"))
         db.session.commit()
         session_id = user.get_id()
     anonymous = client.get("/agenda").headers["ETag"]

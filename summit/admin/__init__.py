@@ -1,14 +1,14 @@
-"""The organizers' admin UI under /admin. Each module adds its views to ``bp`` and
-its entry to the navigation."""
+"""The organizers' admin UI under /admin: the site's own pages (accounts, the site's
+audit log) and each event's pages under /admin/<event>/. Each module adds its views to
+``bp`` and its entry to the navigation."""
 
 from flask import Blueprint
 
-from .navigation import entries_for_current_user
-
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-# The menu of every admin page: the entries the signed-in account may open.
-bp.add_app_template_global(entries_for_current_user, "admin_nav")
 
+from . import addresses  # noqa: E402,F401  (the event of an address; before any view)
+
+# isort: split
 from . import accounts, audit_log, home, programme  # noqa: E402,F401  (register their views)
 
 # isort: split

@@ -1,4 +1,5 @@
-"""/admin/audit: who changed what and when, filterable and paginated."""
+"""Who changed what and when, filterable and paginated: /admin/<event>/audit for an
+event's data, /admin/audit for the site's own (accounts, events, roles)."""
 
 from __future__ import annotations
 
@@ -18,20 +19,22 @@ from wtforms.validators import Optional
 from .. import audit as audit_trail
 from .. import labels
 from ..auth.access import role_required
-from ..events.current import current_event
+from ..events.current import current_event, require_event
 from ..extensions import db
 from ..forms import QueryForm, within_the_calendar
 from ..i18n import format_moment, localized
-from ..models import AuditEntry, Role
+from ..models import AuditEntry, Event, Role
 from ..user_input import database_int
 from . import bp
+from .addresses import EVENT
 from .navigation import add_entry
 
 PER_PAGE = 50
 # The "By" filter's choice for every attendee's own actions (one choice, not one per person).
 ATTENDEES = "attendees"
 
-add_entry("admin.audit", _l("Audit log"), roles=(Role.ORGANIZER,), order=80)
+add_entry("admin.event_audit", _l("Audit log"), roles=(Role.ORGANIZER,), order=80)
+add_entry("admin.audit", _l("Site audit log"), roles=(), order=90)
 
 
 class AuditFilterForm(QueryForm):
@@ -106,18 +109,32 @@ def _local_midnight(day, zone: ZoneInfo) -> datetime:
 
 
 @bp.get("/audit")
-@role_required(Role.ORGANIZER)
+@role_required()
 def audit():
+    """The site's own changes: accounts, events, roles."""
+    return _audit_page(None, ".audit")
+
+
+@bp.get(f"{EVENT}/audit")
+@role_required(Role.ORGANIZER)
+def event_audit():
+    """The changes to one event's data."""
+    return _audit_page(require_event(), ".event_audit")
+
+
+def _audit_page(event: Event | None, endpoint: str):
+    of_this_log = AuditEntry.event_id == event.id if event else AuditEntry.event_id.is_(None)
     form = AuditFilterForm(request.args)
-    form.object_type.choices = _distinct(AuditEntry.object_type, labels.AUDIT_OBJECTS)
-    form.action.choices = _distinct(AuditEntry.action, labels.AUDIT_ACTIONS)
-    form.actor.choices = _distinct(AuditEntry.actor, None, ~_by_attendee()) + [
+    form.object_type.choices = _distinct(AuditEntry.object_type, labels.AUDIT_OBJECTS,
+                                         of_this_log)
+    form.action.choices = _distinct(AuditEntry.action, labels.AUDIT_ACTIONS, of_this_log)
+    form.actor.choices = _distinct(AuditEntry.actor, None, of_this_log, ~_by_attendee()) + [
         SelectChoice(ATTENDEES, _l("Attendees (their own actions)"))]
     form.validate()
-    event = current_event()
     zone = ZoneInfo(event.timezone if event else "UTC")
 
-    query = select(AuditEntry).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    query = select(AuditEntry).where(of_this_log).order_by(AuditEntry.at.desc(),
+                                                           AuditEntry.id.desc())
     if form.actor.data == ATTENDEES:
         query = query.where(_by_attendee())
     for field, column in ((form.object_type, AuditEntry.object_type),
@@ -135,9 +152,9 @@ def audit():
     arguments = {key: value for key, value in request.args.items() if key != "page" and value}
 
     def page_url(number: int) -> str:
-        return url_for(".audit", page=number, **arguments)
+        return url_for(endpoint, page=number, **arguments)
 
     forum_names = {forum.slug: str(localized(forum, "name"))
                    for forum in (event.forums if event else [])}
     return render_template("admin/audit.html", form=form, page=page, page_url=page_url,
-                           forum_names=forum_names)
+                           forum_names=forum_names, event=event, endpoint=endpoint)

@@ -14,6 +14,7 @@ from ..extensions import db
 from ..models import Role
 from ..outbox import deliver_due
 from . import bp
+from .addresses import EVENT
 from .dashboard_service import dashboard as dashboard_figures
 from .dashboard_service import retry_failed_mails
 from .navigation import add_entry
@@ -26,7 +27,7 @@ RETRY_NOW_LIMIT = 10
 add_entry("admin.dashboard", _l("Dashboard"), roles=ORGANIZERS, order=20)
 
 
-@bp.get("/dashboard")
+@bp.get(f"{EVENT}/dashboard")
 @role_required(*ORGANIZERS)
 def dashboard():
     event = require_event()
@@ -39,14 +40,14 @@ def dashboard():
     )
 
 
-@bp.post("/dashboard/mails/retry")
+@bp.post(f"{EVENT}/dashboard/mails/retry")
 @role_required(*ORGANIZERS)
 def dashboard_retry_mails():
     """Make every failed mail due and send the first RETRY_NOW_LIMIT of them now."""
     return _retry(None)
 
 
-@bp.post("/dashboard/mails/<int:mail_id>/retry")
+@bp.post(f"{EVENT}/dashboard/mails/<int:mail_id>/retry")
 @role_required(*ORGANIZERS)
 def dashboard_retry_mail(mail_id: int):
     """Try one failed mail again now."""
@@ -56,7 +57,8 @@ def dashboard_retry_mail(mail_id: int):
 def _retry(mail_id: int | None):
     if not ActionForm().validate_on_submit():
         abort(400)
-    retried = retry_failed_mails(db.session, current_user._get_current_object(), mail_id)
+    retried = retry_failed_mails(db.session, current_user._get_current_object(),
+                                 require_event(), mail_id)
     if not retried:
         flash(_("There was no failed mail to send again."), "error")
         return redirect(url_for(".dashboard"))

@@ -48,6 +48,7 @@ def create_admin(email: str, role: str, name: str, update: bool) -> None:
     db.session.flush()
     audit.record(db.session, None, "create" if existing is None else "update", "user", user.id,
                  f"{user.email} (flask summit create-admin)",
-                 after={"email": user.email, "role": user.role.value, "active": user.active})
+                 after={"email": user.email, "role": user.role.value, "active": user.active},
+                 event_id=None)
     db.session.commit()
     click.echo(f"{verb} the {user.role.value} account {user.email}.")

@@ -11,9 +11,10 @@ from wtforms.validators import AnyOf, Email, EqualTo, InputRequired, Length, Val
 from ..forms import clean_text, printable
 from ..labels import ROLES
 from ..models import Role
+from .roles import EVENT_ROLES
 from .service import PASSWORD_MIN_LENGTH
 
-ROLE_CHOICES = [SelectChoice(role.value, label) for role, label in ROLES.items()]
+EVENT_ROLE_CHOICES = [SelectChoice(role.value, ROLES[role]) for role in EVENT_ROLES]
 
 
 def _email_field(label) -> EmailField:
@@ -69,7 +70,7 @@ class AccountEditForm(FlaskForm):
         filters=[clean_text],
         validators=[Length(max=100, message=_l("At most %(max)d characters.")), printable],
     )
-    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default=Role.ORGANIZER.value)
+    administrator = BooleanField(_l("Administrator of the site"), default=False)
 
 
 class AccountForm(AccountEditForm, PasswordForm):
@@ -86,3 +87,18 @@ class ActiveForm(FlaskForm):
     def validate_confirm(self, field) -> None:
         if self.active.data == "0" and not field.data:
             raise ValidationError(_l("Tick the box to confirm the deactivation."))
+
+
+class EventRoleForm(FlaskForm):
+    """Give an account a role at one event (it replaces the role it held there)."""
+
+    event = SelectField(_l("Event"), validators=[InputRequired(message=_l("Choose an event."))])
+    role = SelectField(_l("Role"), choices=EVENT_ROLE_CHOICES, default=Role.ORGANIZER.value)
+
+    def offer(self, events: list[tuple[int, str]]) -> None:
+        self.event.choices = [SelectChoice("", "—")] + [
+            SelectChoice(str(event_id), name) for event_id, name in events]
+
+
+class RemoveRoleForm(FlaskForm):
+    """Only the CSRF token: the button says which role goes."""

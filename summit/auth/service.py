@@ -137,26 +137,38 @@ def _account_state(user: User) -> dict:
             "active": user.active}
 
 
+def site_role(administrator: bool) -> Role:
+    """``User.role`` for an administrator of the site or not: an account that is not one
+    holds its rights at events only (``EventRole``)."""
+    return Role.ADMIN if administrator else Role.ORGANIZER
+
+
 def add_account(
-    session: Session, actor: User, email: str, password: str, role: Role, name: str = ""
+    session: Session, actor: User, email: str, password: str, administrator: bool,
+    name: str = "",
 ) -> User:
     """Create an account. Commits."""
     if find_user(session, email) is not None:
         raise AccountError(_l("An account with this email exists already."))
-    user = create_user(session, email, password, role, name)
+    user = create_user(session, email, password, site_role(administrator), name)
     session.flush()
     audit.record(session, actor, "create", "user", user.id, user.email,
-                 after=_account_state(user))
+                 after=_account_state(user), event_id=None)
     session.commit()
     return user
 
 
-def change_account(session: Session, actor: User, user: User, name: str, role: Role) -> None:
-    """Rename an account or change its role. Commits. Nobody demotes themselves
-    (there must stay someone who can manage accounts)."""
-    if user.id == actor.id and role != user.role:
+def change_account(
+    session: Session, actor: User, user: User, name: str, administrator: bool
+) -> None:
+    """Rename an account, make it an administrator of the site or no longer. Commits.
+    Nobody demotes themselves (there must stay someone who can manage accounts)."""
+    if administrator == (user.role == Role.ADMIN):
+        _apply(session, actor, user, "update", name=name)
+        return
+    if user.id == actor.id:
         raise AccountError(_l("You cannot change your own role."))
-    _apply(session, actor, user, "update", name=name, role=role)
+    _apply(session, actor, user, "update", name=name, role=site_role(administrator))
 
 
 def set_active(session: Session, actor: User, user: User, active: bool) -> None:
@@ -174,7 +186,7 @@ def set_password(session: Session, actor: User, user: User, password: str) -> No
     it changed, not to what."""
     user.password_hash = generate_password_hash(password)
     end_sessions(session, user)
-    audit.record(session, actor, "reset_password", "user", user.id, user.email)
+    audit.record(session, actor, "reset_password", "user", user.id, user.email, event_id=None)
     session.commit()
 
 
@@ -185,5 +197,5 @@ def _apply(session: Session, actor: User, user: User, action: str, **values) -> 
     changed_before, changed_after = audit.changes(before, _account_state(user))
     if changed_after:
         audit.record(session, actor, action, "user", user.id, user.email,
-                     before=changed_before, after=changed_after)
+                     before=changed_before, after=changed_after, event_id=None)
     session.commit()

@@ -129,6 +129,7 @@ def _check_in(
             summary=registration.full_name,
             before={"checked_in_at": None},
             after={"checked_in_at": now.isoformat()},
+            event_id=event_id,
         )
         session.commit()
         return Scan(Outcome.CHECKED_IN, attendee)
@@ -168,6 +169,7 @@ def undo_check_in(
             summary=registration.full_name,
             before={"checked_in_at": previous.isoformat()},
             after={"checked_in_at": None},
+            event_id=event_id,
         )
     attendee = Attendee.of(registration)
     session.commit()

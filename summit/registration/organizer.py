@@ -66,6 +66,7 @@ def _record(
         summary=f"{registration.full_name} <{registration.email}>",
         before=before,
         after=after,
+        event_id=registration.event_id,
     )
 
 
@@ -143,6 +144,7 @@ def resend_link(session: Session, actor: User, registration: Registration) -> No
         OBJECT_TYPE,
         registration.id,
         summary=f"{registration.full_name} <{registration.email}>",
+        event_id=registration.event_id,
     )
     service.queue_link(session, registration)
     session.commit()

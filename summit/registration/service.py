@@ -358,4 +358,4 @@ def record_attendee_action(
         session.flush()
     audit.record(session, audit.attendee(registration.email), action, "registration",
                  registration.id, summary=f"{registration.full_name} <{registration.email}>",
-                 before=before, after=after)
+                 before=before, after=after, event_id=registration.event_id)

@@ -16,6 +16,7 @@ from summit.models import Event, Forum, Role, User
 from summit.registration import service
 from summit.urls import serving_at
 
+from ..helpers.admin_pages import ADMIN
 from .conftest import sign_in
 
 try:
@@ -84,7 +85,7 @@ def test_at_1366_px_the_header_is_one_row_and_the_list_reads_whole(
 ):
     page = browser_pages(locale="zh-CN" if lang == "zh" else "en-GB", viewport=LAPTOP)
     sign_in(page, live_server.url, organizer_email, PASSWORD)
-    page.goto(f"{live_server.url}/admin/registrations?lang={lang}&q=ouyang")
+    page.goto(f"{live_server.url}{ADMIN}/registrations?lang={lang}&q=ouyang")
     expect(page.locator(".admin-table__email")).to_have_text(LONG_EMAIL)
     screenshots(page, f"registrations-{lang}")
     measured = page.evaluate(MEASURE)
@@ -102,7 +103,7 @@ def test_on_a_375_px_phone_the_desks_answer_shows_without_scrolling(
 ):
     page = browser_pages(locale="zh-CN" if lang == "zh" else "en-GB", viewport=SMALL_PHONE)
     sign_in(page, live_server.url, organizer_email, PASSWORD)
-    page.goto(f"{live_server.url}/admin/checkin?lang={lang}")
+    page.goto(f"{live_server.url}{ADMIN}/checkin?lang={lang}")
     page.locator("input[name=code]").fill("ZZZZ-ZZZZ-ZZZZ")
     page.keyboard.press("Enter")
     answer = page.locator("#scan-result")

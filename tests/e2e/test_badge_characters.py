@@ -11,8 +11,8 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import Event, Role
 from summit.registration import service
-from summit.urls import serving_at
 
+from ..helpers.admin_pages import ADMIN, hold_role_at_every_event
 from .conftest import DESKTOP, sign_in
 
 try:
@@ -31,8 +31,9 @@ def test_an_organizer_sees_and_fixes_a_name_the_badge_cannot_print(
     live_server, browser_pages, screenshots, backend
 ):
     email = f"printing.{backend}@summit.example.org"
-    with live_server.app.app_context(), serving_at(live_server.url):
-        create_user(db.session, email, PASSWORD, Role.ORGANIZER, "李印务")
+    with live_server.app.app_context():
+        hold_role_at_every_event(db.session, create_user(
+            db.session, email, PASSWORD, Role.ORGANIZER, "李印务"))
         event = db.session.scalars(select(Event)).one()
         for name, address in ((BROKEN_NAME, "wang.fang"), ("陈🐉龙", "chen.long")):
             details = service.AttendeeDetails(
@@ -42,7 +43,7 @@ def test_an_organizer_sees_and_fixes_a_name_the_badge_cannot_print(
     page = browser_pages(locale="zh-CN", viewport=DESKTOP)
     sign_in(page, live_server.url, email, PASSWORD)
 
-    page.goto(live_server.url + "/admin/printing")
+    page.goto(live_server.url + f"{ADMIN}/printing")
     page.get_by_role("button", name="显示所选胸卡").click()
     lost = page.get_by_role("table", name="胸卡字体缺少的字符")
     expect(lost).to_contain_text("U+0378")
@@ -55,7 +56,7 @@ def test_an_organizer_sees_and_fixes_a_name_the_badge_cannot_print(
     page.get_by_role("button", name="保存", exact=True).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("王芳")
 
-    page.goto(live_server.url + "/admin/printing?show=1")
+    page.goto(live_server.url + f"{ADMIN}/printing?show=1")
     expect(page.get_by_role("heading", name="所选胸卡")).to_be_visible()
     expect(page.get_by_role("table", name="胸卡字体缺少的字符")).to_have_count(0)
     screenshots(page, "fixed")

@@ -13,8 +13,8 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import Event, Role
 from summit.registration import service
-from summit.urls import serving_at
 
+from ..helpers.admin_pages import ADMIN, hold_role_at_every_event
 from .conftest import DESKTOP
 
 try:
@@ -37,8 +37,9 @@ def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
     live_server, browser_pages, screenshots, backend
 ):
     email = f"organizer.{backend}@summit.example.org"
-    with live_server.app.app_context(), serving_at(live_server.url):
-        create_user(db.session, email, PASSWORD, Role.ORGANIZER, "张会务")
+    with live_server.app.app_context():
+        hold_role_at_every_event(db.session, create_user(
+            db.session, email, PASSWORD, Role.ORGANIZER, "张会务"))
         event = db.session.scalars(select(Event)).one()
         details = service.AttendeeDetails(full_name="陈静", email=f"chen.jing.{backend}@example.cn",
                                           organisation="东南大学")
@@ -78,7 +79,7 @@ def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
 
     # The desk: the code field has the focus, as a scanner needs; the scanner types the
     # QR payload and presses Enter.
-    page.goto(live_server.url + "/admin/checkin")
+    page.goto(live_server.url + f"{ADMIN}/checkin")
     expect(page.get_by_role("heading", level=1)).to_have_text("签到台")
     expect(page.get_by_label("签到码")).to_be_focused()
     count = page.locator(".checkin-progress")

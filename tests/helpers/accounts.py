@@ -11,6 +11,7 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import Role, User
 
+from .admin_pages import hold_role_at_every_event
 from .pages import csrf_token, page_text
 
 PASSWORDS = {
@@ -32,10 +33,11 @@ def password_hash(password: str) -> str:
 
 
 def make_accounts(app) -> dict[Role, int]:
-    """One active account per role, with the passwords of PASSWORDS; returns their ids."""
+    """One active account per role, with the passwords of PASSWORDS, the organizer and
+    check-in staff holding their role at every event there is; returns their ids."""
     with app.app_context():
-        users = {role: User(email=email_of(role), role=role,
-                            password_hash=password_hash(password))
+        users = {role: hold_role_at_every_event(db.session, User(
+                     email=email_of(role), role=role, password_hash=password_hash(password)))
                  for role, password in PASSWORDS.items()}
         db.session.add_all(users.values())
         db.session.commit()
@@ -63,8 +65,9 @@ def sign_in(app, client, role: Role = Role.ORGANIZER, email: str | None = None) 
     """Create an account and log the client in as it (flask-login's session keys), reading
     English; returns the account's id."""
     with app.app_context():
-        user = create_user(db.session, email or f"{role.value}@summit.example.org",
-                           "correct horse battery staple", role)
+        user = hold_role_at_every_event(db.session, create_user(
+            db.session, email or f"{role.value}@summit.example.org",
+            "correct horse battery staple", role))
         db.session.commit()
         user_id, session_id = user.id, user.get_id()
     with client.session_transaction() as session:

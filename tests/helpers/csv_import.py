@@ -5,13 +5,14 @@ from __future__ import annotations
 import io
 import re
 
+from .admin_pages import ADMIN
 from .pages import CSRF_FIELD, csrf_token
 
 
 def upload(client, content: bytes, category: str = "vip", **extra):
     """Send ``content`` as guests.csv; returns the preview (or the form with its errors)."""
-    token = csrf_token(client, "/admin/registrations/import")
-    return client.post("/admin/registrations/import", data={
+    token = csrf_token(client, f"{ADMIN}/registrations/import")
+    return client.post(f"{ADMIN}/registrations/import", data={
         "csrf_token": token, "category": category,
         "file": (io.BytesIO(content), "guests.csv"), **extra,
     }, content_type="multipart/form-data")
@@ -25,5 +26,5 @@ def sealed_field(response) -> str:
 def confirm_import(client, preview):
     """Press "Import" on an import's preview page."""
     token = CSRF_FIELD.search(preview.get_data(as_text=True)).group(1)
-    return client.post("/admin/registrations/import/confirm",
+    return client.post(f"{ADMIN}/registrations/import/confirm",
                        data={"csrf_token": token, "sealed": sealed_field(preview)})

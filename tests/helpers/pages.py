@@ -40,4 +40,4 @@ def table_rows(html: str, caption_id: str) -> list[list[str]]:
 def listed_names(response) -> list[str]:
     """The names in the organizers' list of registrations, in order."""
     html = response.get_data(as_text=True)
-    return re.findall(r'href="/admin/registrations/\d+">([^<]+)</a>', html)
+    return re.findall(r'href="/admin/[^/"]+/registrations/\d+">([^<]+)</a>', html)

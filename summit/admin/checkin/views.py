@@ -13,7 +13,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from ...auth.access import role_required
+from ...auth.access import may_current_user_open, role_required
 from ...checkin.service import (
     Outcome,
     Scan,
@@ -29,6 +29,7 @@ from ...labels import CATEGORIES
 from ...models import Role
 from ...registration.listing import checked_in_progress
 from .. import bp
+from ..addresses import EVENT
 from ..navigation import add_entry
 from .forms import CheckInForm, DeskSearchForm, ScanForm, UndoForm
 
@@ -104,7 +105,7 @@ def _actor():
     return current_user._get_current_object()
 
 
-@bp.route("/checkin", methods=["GET", "POST"])
+@bp.route(f"{EVENT}/checkin", methods=["GET", "POST"])
 @role_required(*DESK)
 def checkin():
     """The desk; a POST is a scan from a browser without JavaScript."""
@@ -118,7 +119,7 @@ def checkin():
     return _desk_page(event, result=answer(scan, event))
 
 
-@bp.post("/checkin/scan.json")
+@bp.post(f"{EVENT}/checkin/scan.json")
 @role_required(*DESK)
 def checkin_scan():
     """A scan from checkin.js: the same rules, answered in JSON, with the desk's count."""
@@ -131,7 +132,7 @@ def checkin_scan():
     return {**answer(scan, event), "progress": progress(event)}
 
 
-@bp.post("/checkin/<int:registration_id>")
+@bp.post(f"{EVENT}/checkin/<int:registration_id>")
 @role_required(*DESK)
 def checkin_registration(registration_id: int):
     """Check in a person found by name."""
@@ -144,7 +145,7 @@ def checkin_registration(registration_id: int):
     return _desk_page(event, result=answer(scan, event))
 
 
-@bp.post("/checkin/<int:registration_id>/undo")
+@bp.post(f"{EVENT}/checkin/<int:registration_id>/undo")
 @role_required(*DESK)
 def checkin_undo(registration_id: int):
     event = require_event()
@@ -159,6 +160,6 @@ def checkin_undo(registration_id: int):
         flash(_("The check-in of %(name)s is undone.", name=person.full_name), "success")
     else:
         flash(_("%(name)s was not checked in.", name=person.full_name), "error")
-    if form.back.data == "registration" and current_user.role != Role.CHECKIN:
+    if form.back.data == "registration" and may_current_user_open((Role.ORGANIZER,), event):
         return redirect(url_for(".registration_detail", registration_id=registration_id))
     return redirect(url_for(".checkin"))

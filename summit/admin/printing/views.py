@@ -24,6 +24,7 @@ from ...registration.listing import with_seats
 from ...registration.service import choosable_forums
 from ...user_input import database_ids, local_path
 from .. import bp
+from ..addresses import EVENT
 from ..navigation import add_entry
 from .forms import BadgePrintForm, MarkPrintedForm, ReprintForm
 
@@ -40,7 +41,7 @@ def _actor():
     return current_user._get_current_object()
 
 
-@bp.get("/printing")
+@bp.get(f"{EVENT}/printing")
 @role_required(*ORGANIZERS)
 def badge_printing():
     event = require_event()
@@ -84,7 +85,7 @@ def _back_to_the_screen(back: str | None) -> str | None:
     return path if path is not None and path.startswith(screen + "?") else None
 
 
-@bp.post("/printing/mark")
+@bp.post(f"{EVENT}/printing/mark")
 @role_required(*ORGANIZERS)
 def badge_printing_mark():
     """Note the badges the screen listed as printed now."""
@@ -105,7 +106,7 @@ def badge_printing_mark():
     return redirect(target)
 
 
-@bp.post("/registrations/<int:registration_id>/badge.pdf")
+@bp.post(f"{EVENT}/registrations/<int:registration_id>/badge.pdf")
 @role_required(*ORGANIZERS)
 def registration_badge(registration_id: int):
     """Print one badge again (a lost or misprinted one) and note it as printed."""
@@ -129,7 +130,7 @@ def registration_badge(registration_id: int):
                      download_name=f"badge-{event.slug}-{registration_id}.pdf", max_age=0)
 
 
-@bp.get("/badges.pdf")
+@bp.get(f"{EVENT}/badges.pdf")
 @role_required(*ORGANIZERS)
 def badges_pdf():
     """Every badge the filter selects, in its order, on the chosen layout:

@@ -87,18 +87,24 @@ def _refuse(session: Session, *problems: Problem) -> NoReturn:
     raise Rejected(list(problems))
 
 
+def _event_id(obj: object) -> int:
+    """The event an edited object belongs to (the event itself, or its ``event_id``)."""
+    return obj.id if isinstance(obj, Event) else obj.event_id
+
+
 def _save(session: Session, actor: User, obj: object, before: dict | None) -> None:
     """Write the audit entry of a created or changed object, and commit."""
     session.flush()
     after = _state(obj)
     object_type = OBJECT_TYPES[type(obj)]
     if before is None:
-        audit.record(session, actor, "create", object_type, obj.id, _label(obj), after=after)
+        audit.record(session, actor, "create", object_type, obj.id, _label(obj), after=after,
+                     event_id=_event_id(obj))
     else:
         changed_before, changed_after = audit.changes(before, after)
         if changed_after:
             audit.record(session, actor, "update", object_type, obj.id, _label(obj),
-                         before=changed_before, after=changed_after)
+                         before=changed_before, after=changed_after, event_id=_event_id(obj))
     session.commit()
 
 
@@ -297,8 +303,10 @@ def delete(session: Session, actor: User, obj: object) -> None:
     """Delete a co-host, forum, speaker or session (a forum with its sessions)."""
     before = _state(obj)
     object_type, object_id, label = OBJECT_TYPES[type(obj)], obj.id, _label(obj)
+    event_id = _event_id(obj)
     session.delete(obj)
-    audit.record(session, actor, "delete", object_type, object_id, label, before=before)
+    audit.record(session, actor, "delete", object_type, object_id, label, before=before,
+                 event_id=event_id)
     session.commit()
 
 
@@ -317,5 +325,6 @@ def move(session: Session, actor: User, obj: CoHost | Forum, step: int) -> None:
     for position, sibling in enumerate(siblings):
         sibling.position = position
     audit.record(session, actor, "move", OBJECT_TYPES[model], obj.id, _label(obj),
-                 before={"position": before}, after={"position": obj.position})
+                 before={"position": before}, after={"position": obj.position},
+                 event_id=obj.event_id)
     session.commit()

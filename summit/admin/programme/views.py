@@ -23,7 +23,7 @@ from wtforms import HiddenField
 from wtforms.validators import AnyOf
 
 from ...auth.access import role_required
-from ...events.current import current_event
+from ...events.current import require_event
 from ...extensions import db
 from ...models import (
     CoHost,
@@ -42,6 +42,7 @@ from ...programme import service as programme
 from ...registration.seats import seats_taken
 from ...user_input import database_int
 from .. import bp
+from ..addresses import EVENT
 from ..navigation import add_entry
 from . import photos, service
 from .forms import CoHostForm, EventForm, ForumForm, ProgrammeForm, SessionForm, SpeakerForm
@@ -61,7 +62,7 @@ class MoveForm(FlaskForm):
 @dataclass(frozen=True)
 class Section:
     name: str  # endpoint stem and audit object type: forum → admin.forum_edit
-    plural: str  # the list's endpoint and address: admin.forums, /admin/forums
+    plural: str  # the list's endpoint and address: admin.forums, /admin/<event>/forums
     model: type
     form: type[ProgrammeForm]
     title: Any  # what one of them is called, e.g. "Forum"
@@ -72,7 +73,7 @@ class Section:
 
     @property
     def url(self) -> str:
-        return "/" + self.plural.replace("_", "-")
+        return f"{EVENT}/" + self.plural.replace("_", "-")
 
     @property
     def id_arg(self) -> str:
@@ -121,15 +122,6 @@ add_entry("admin.speakers", _l("Speakers"), roles=(Role.ORGANIZER,), order=11)
 add_entry("admin.forums", _l("Forums"), roles=(Role.ORGANIZER,), order=12)
 add_entry("admin.co_hosts", _l("Co-hosts"), roles=(Role.ORGANIZER,), order=13)
 add_entry("admin.event_settings", _l("Event"), roles=(Role.ORGANIZER,), order=14)
-
-
-def require_event():
-    """The event being edited; without one, the organizer is sent to create it."""
-    event = current_event()
-    if event is None:
-        flash(_("There is no event yet: create it first."), "info")
-        abort(redirect(url_for(".event_settings")))
-    return event
 
 
 def _page(template, status: int = 200, **context):
@@ -195,7 +187,7 @@ def _move(section: Section, obj_id: int):
 
 
 def _register(section: Section) -> None:
-    """/admin/<plural>/new, …/<id>/edit, …/<id>/delete and, when orderable, …/<id>/move."""
+    """/admin/<event>/<plural>/new, …/<id>/edit, …/<id>/delete and, when orderable, …/<id>/move."""
     item = f"{section.url}/<int:{section.id_arg}>"
 
     def new():
@@ -251,7 +243,7 @@ def _deletion_effects(obj) -> list[str]:
 # --- the lists -----------------------------------------------------------------------
 
 
-@bp.get("/sessions")
+@bp.get(f"{EVENT}/sessions")
 @guard
 def sessions():
     event = require_event()
@@ -263,7 +255,7 @@ def sessions():
                            forum_id=forum_id)
 
 
-@bp.get("/speakers")
+@bp.get(f"{EVENT}/speakers")
 @guard
 def speakers():
     event = require_event()
@@ -276,7 +268,7 @@ def speakers():
     return render_template("admin/programme/speakers.html", event=event, speakers=found)
 
 
-@bp.get("/forums")
+@bp.get(f"{EVENT}/forums")
 @guard
 def forums():
     event = require_event()
@@ -285,7 +277,7 @@ def forums():
                            taken=taken, move_form=MoveForm())
 
 
-@bp.get("/co-hosts")
+@bp.get(f"{EVENT}/co-hosts")
 @guard
 def co_hosts():
     event = require_event()
@@ -296,15 +288,14 @@ def co_hosts():
 # --- the event itself ---------------------------------------------------------------
 
 
-@bp.route("/event", methods=["GET", "POST"])
+@bp.route(f"{EVENT}/event", methods=["GET", "POST"])
 @guard
 def event_settings():
-    event = current_event()
+    event = require_event()
     form = EventForm()
-    if event is not None:
-        form.for_existing_event()
-        if not form.is_submitted():
-            form.load(event)
+    form.for_existing_event()
+    if not form.is_submitted():
+        form.load(event)
     if form.validate_on_submit():
         try:
             service.save_event(db.session, current_user, event, form.values(event))

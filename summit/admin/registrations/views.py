@@ -38,6 +38,7 @@ from ...registration.forms import attendee_details
 from ...registration.forum_times import ForumTimetable, describe_clashes, timetable
 from ...user_input import database_int
 from .. import bp
+from ..addresses import EVENT
 from ..navigation import add_entry
 from ..printing.forms import ReprintForm
 from . import csv_io
@@ -129,7 +130,7 @@ def _sort_url(key: str, query: listing.RegistrationQuery) -> str:
     return _list_url(sort=key, order="desc" if descending else "asc", page=None)
 
 
-@bp.get("/registrations")
+@bp.get(f"{EVENT}/registrations")
 @role_required(*ORGANIZERS)
 def registrations():
     event = require_event()
@@ -151,7 +152,7 @@ def registrations():
     )
 
 
-@bp.get("/registrations/export.csv")
+@bp.get(f"{EVENT}/registrations/export.csv")
 @role_required(*ORGANIZERS)
 def registration_export():
     event = require_event()
@@ -211,7 +212,7 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
     return page, status
 
 
-@bp.route("/registrations/<int:registration_id>", methods=["GET", "POST"])
+@bp.route(f"{EVENT}/registrations/<int:registration_id>", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def registration_detail(registration_id: int):
     event = require_event()
@@ -252,7 +253,7 @@ def registration_detail(registration_id: int):
                                                    registration_id=registration_id)))
 
 
-@bp.route("/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
+@bp.route(f"{EVENT}/registrations/<int:registration_id>/cancel", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def registration_cancel(registration_id: int):
     event = require_event()
@@ -273,7 +274,7 @@ def registration_cancel(registration_id: int):
     return page, 422 if form.is_submitted() else 200
 
 
-@bp.post("/registrations/<int:registration_id>/promote")
+@bp.post(f"{EVENT}/registrations/<int:registration_id>/promote")
 @role_required(*ORGANIZERS)
 def registration_promote(registration_id: int):
     event = require_event()
@@ -298,7 +299,7 @@ def registration_promote(registration_id: int):
                                                    registration_id=registration_id)))
 
 
-@bp.post("/registrations/<int:registration_id>/resend")
+@bp.post(f"{EVENT}/registrations/<int:registration_id>/resend")
 @role_required(*ORGANIZERS)
 def registration_resend(registration_id: int):
     event = require_event()
@@ -311,7 +312,7 @@ def registration_resend(registration_id: int):
                                                    registration_id=registration_id)))
 
 
-@bp.route("/registrations/new", methods=["GET", "POST"])
+@bp.route(f"{EVENT}/registrations/new", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def registration_new():
     event = require_event()
@@ -354,7 +355,7 @@ def _import_page(event, form: ImportUploadForm, status: int = 200, **preview):
     return page, status
 
 
-@bp.route("/registrations/import", methods=["GET", "POST"])
+@bp.route(f"{EVENT}/registrations/import", methods=["GET", "POST"])
 @role_required(*ORGANIZERS)
 def registration_import():
     """Upload a guest list and see what importing it would do; nothing is written here."""
@@ -384,7 +385,7 @@ def registration_import():
     return _import_page(event, form, 200 if plan.valid else 422, plan=plan, confirm=confirm)
 
 
-@bp.post("/registrations/import/confirm")
+@bp.post(f"{EVENT}/registrations/import/confirm")
 @role_required(*ORGANIZERS)
 def registration_import_confirm():
     """Import the previewed list: every guest, or, if any row fails now, nobody."""

@@ -1,0 +1,95 @@
+"""Roles per event: what an account may open. Site administrators (``User.role`` ADMIN)
+may open everything; any other account only what its roles at an event (``EventRole``)
+allow there. ``User.role`` of a non-administrator grants nothing by itself."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, contains_eager
+
+from .. import audit
+from ..models import Event, EventRole, Role, User
+
+# What may be held at one event (the site's administrators hold every event).
+EVENT_ROLES = (Role.ORGANIZER, Role.CHECKIN)
+
+
+def roles_held(session: Session, user: User) -> dict[int, Role]:
+    """The account's role at each event, by event id."""
+    rows = session.execute(select(EventRole.event_id, EventRole.role)
+                           .where(EventRole.user_id == user.id))
+    return {event_id: role for event_id, role in rows}
+
+
+def may_open(user: User, held: Mapping[int, Role], roles: Collection[Role],
+             event: Event | None) -> bool:
+    """The one role check: may ``user``, holding ``held``, open a page for ``roles`` at
+    ``event``? Without an event (a page of the site's own) a role held at any event
+    counts; a page for no role is for administrators only."""
+    if user.role == Role.ADMIN:
+        return True
+    if event is None:
+        return any(role in roles for role in held.values())
+    return held.get(event.id) in roles
+
+
+def events_open_to(session: Session, user: User, held: Mapping[int, Role]) -> list[Event]:
+    """The events whose admin ``user`` may open, the latest first."""
+    if user.role == Role.ADMIN:
+        return all_events(session)
+    return list(session.scalars(select(Event).where(Event.id.in_(list(held)))
+                                .order_by(Event.starts_on.desc(), Event.id.desc())))
+
+
+def _record(session: Session, actor: User, action: str, user: User, event: Event,
+            before: dict | None, after: dict | None) -> None:
+    # In the site's log, with the accounts' other changes.
+    audit.record(session, actor, action, "user", user.id, f"{user.email} @ {event.slug}",
+                 before=before, after=after, event_id=None)
+
+
+def grant_event_role(session: Session, actor: User, user: User, event: Event, role: Role) -> None:
+    """Give ``user`` ``role`` at ``event``, instead of the role it held there. Commits."""
+    if role not in EVENT_ROLES:
+        raise ValueError(f"not a role held at an event: {role}")
+    held = session.get(EventRole, (user.id, event.id))
+    if held is not None and held.role == role:
+        return
+    before = {"event": event.slug, "role": held.role.value} if held else None
+    if held is None:
+        session.add(EventRole(user_id=user.id, event_id=event.id, role=role))
+    else:
+        held.role = role
+    _record(session, actor, "grant_role", user, event, before,
+            {"event": event.slug, "role": role.value})
+    session.commit()
+
+
+def remove_event_role(session: Session, actor: User, user: User, event: Event) -> None:
+    """Take away what ``user`` held at ``event`` (nothing happens if it held nothing).
+    Commits."""
+    held = session.get(EventRole, (user.id, event.id))
+    if held is None:
+        return
+    _record(session, actor, "remove_role", user, event,
+            {"event": event.slug, "role": held.role.value}, None)
+    session.delete(held)
+    session.commit()
+
+
+def roles_by_account(session: Session) -> dict[int, list[EventRole]]:
+    """Every account's roles at events (with the events loaded), by account id, the
+    latest event first."""
+    found: dict[int, list[EventRole]] = {}
+    for held in session.scalars(select(EventRole).join(EventRole.event)
+                                .options(contains_eager(EventRole.event))
+                                .order_by(Event.starts_on.desc(), Event.id.desc())):
+        found.setdefault(held.user_id, []).append(held)
+    return found
+
+
+def all_events(session: Session) -> list[Event]:
+    """Every event, the latest first: what a role can be given at."""
+    return list(session.scalars(select(Event).order_by(Event.starts_on.desc(), Event.id.desc())))

@@ -40,12 +40,16 @@ def record(
     summary: str = "",
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
+    *,
+    event_id: int | None,
 ) -> None:
     """Add an entry in the caller's transaction, so it commits or rolls back with the change.
     ``actor`` is an account, or someone without one such as ``attendee(email)``, or
-    None for the system."""
+    None for the system. ``event_id``: the event whose data changed, None for the site's
+    own (accounts, the events themselves)."""
     account = actor if isinstance(actor, User) else None
     session.execute(_INSERT, {
+        "event_id": event_id,
         "at": utcnow(),
         "user_id": account.id if account is not None else None,
         "actor": (account.email if account is not None else actor or "")[:254],

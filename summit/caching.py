@@ -37,7 +37,7 @@ from .config import PROJECT_ROOT
 from .models import Event
 
 if TYPE_CHECKING:  # annotations only: at run time, caching needs nothing of the programme
-    from .events.service import EventVersion
+    from .events.queries import EventVersion
 
 
 def _release_fingerprint() -> str:

@@ -56,7 +56,8 @@ def dashboard_retry_mail(mail_id: int):
 def _retry(mail_id: int | None):
     if not ActionForm().validate_on_submit():
         abort(400)
-    retried = retry_failed_mails(db.session, current_user._get_current_object(), mail_id)
+    retried = retry_failed_mails(db.session, current_user._get_current_object(),
+                                 require_event(), mail_id)
     if not retried:
         flash(_("There was no failed mail to send again."), "error")
         return redirect(url_for(".dashboard"))

@@ -198,15 +198,16 @@ def held_together(session: Session, event: Event) -> tuple[list[HeldTogether], i
     return list(found.values())[:HELD_TOGETHER_SHOWN], total
 
 
-def failed_mails(session: Session) -> list[MailMessage]:
-    """The mails whose last attempt failed, oldest first, at most FAILED_MAILS_SHOWN."""
+def failed_mails(session: Session, event: Event) -> list[MailMessage]:
+    """The event's mails whose last attempt failed, oldest first, at most FAILED_MAILS_SHOWN."""
     return list(session.scalars(
-        select(MailMessage).where(MailMessage.status == MailStatus.FAILED)
+        select(MailMessage)
+        .where(MailMessage.event_id == event.id, MailMessage.status == MailStatus.FAILED)
         .order_by(MailMessage.created_at, MailMessage.id).limit(FAILED_MAILS_SHOWN)
     ))
 
 
-def mail_queue(session: Session) -> MailQueue:
+def mail_queue(session: Session, event: Event) -> MailQueue:
     sending = MailMessage.status == MailStatus.SENDING
     # Rows claimed before claims were dated count as stuck.
     held_long = or_(MailMessage.claimed_at.is_(None),
@@ -217,7 +218,7 @@ def mail_queue(session: Session) -> MailQueue:
                                     and_(sending, ~held_long))),
             func.count().filter(and_(sending, held_long)),
             func.count().filter(MailMessage.status == MailStatus.FAILED),
-        ).where(MailMessage.status != MailStatus.SENT)
+        ).where(MailMessage.event_id == event.id, MailMessage.status != MailStatus.SENT)
     ).one()
     return MailQueue(queued=queued, stuck=stuck, failed=failed)
 
@@ -232,17 +233,19 @@ def dashboard(session: Session, event: Event) -> Dashboard:
         forums=forum_loads(session, event),
         checked_in=checked_in,
         expected=expected,
-        mail_queue=mail_queue(session),
-        failed_mails=failed_mails(session),
+        mail_queue=mail_queue(session, event),
+        failed_mails=failed_mails(session, event),
         held_together=holding_both,
         held_together_total=holding_both_total,
     )
 
 
-def retry_failed_mails(session: Session, actor: User, mail_id: int | None = None) -> int:
-    """Make failed mails (all, or the one with ``mail_id``) due now, so that the next
-    delivery run tries them again; returns how many. Commits."""
-    condition = [MailMessage.status == MailStatus.FAILED]
+def retry_failed_mails(
+    session: Session, actor: User, event: Event, mail_id: int | None = None
+) -> int:
+    """Make the event's failed mails (all, or the one with ``mail_id``) due now, so that
+    the next delivery run tries them again; returns how many. Commits."""
+    condition = [MailMessage.event_id == event.id, MailMessage.status == MailStatus.FAILED]
     if mail_id is not None:
         condition.append(MailMessage.id == mail_id)
     retried = session.execute(
@@ -259,6 +262,7 @@ def retry_failed_mails(session: Session, actor: User, mail_id: int | None = None
             "mail",
             mail_id if mail_id is not None else "",
             summary=f"{retried} failed mail(s) made due",
+            event_id=event.id,
         )
     session.commit()
     return retried

@@ -16,10 +16,12 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
-from ..models import Role, User, utcnow
+from ..models import Event, EventRole, Role, User, utcnow
 from . import throttle
 
 PASSWORD_MIN_LENGTH = 10
+# The roles an account holds per event; an administrator's (Role.ADMIN) is the site's.
+EVENT_ROLES = (Role.ORGANIZER, Role.CHECKIN)
 
 
 @functools.cache
@@ -146,7 +148,7 @@ def add_account(
     user = create_user(session, email, password, role, name)
     session.flush()
     audit.record(session, actor, "create", "user", user.id, user.email,
-                 after=_account_state(user))
+                 after=_account_state(user), event_id=None)
     session.commit()
     return user
 
@@ -174,7 +176,7 @@ def set_password(session: Session, actor: User, user: User, password: str) -> No
     it changed, not to what."""
     user.password_hash = generate_password_hash(password)
     end_sessions(session, user)
-    audit.record(session, actor, "reset_password", "user", user.id, user.email)
+    audit.record(session, actor, "reset_password", "user", user.id, user.email, event_id=None)
     session.commit()
 
 
@@ -185,5 +187,25 @@ def _apply(session: Session, actor: User, user: User, action: str, **values) -> 
     changed_before, changed_after = audit.changes(before, _account_state(user))
     if changed_after:
         audit.record(session, actor, action, "user", user.id, user.email,
-                     before=changed_before, after=changed_after)
+                     before=changed_before, after=changed_after, event_id=None)
     session.commit()
+
+
+def grant_event_role(
+    session: Session, actor: User | None, user: User, event: Event, role: Role
+) -> None:
+    """Let ``user`` organize ``event``, or check people in at its desk (replacing the
+    role the account held there). The caller commits."""
+    if role not in EVENT_ROLES:
+        raise AccountError(_l("An account holds only the organizer or check-in role at an "
+                              "event."))
+    held = session.get(EventRole, (user.id, event.id))
+    if held is not None and held.role == role:
+        return
+    before = {"event": event.slug, "role": held.role.value} if held is not None else None
+    if held is None:
+        session.add(EventRole(user_id=user.id, event_id=event.id, role=role))
+    else:
+        held.role = role
+    audit.record(session, actor, "update", "user", user.id, user.email, before=before,
+                 after={"event": event.slug, "role": role.value}, event_id=None)

@@ -172,6 +172,7 @@ def mark_badges_printed(
             "registration",
             registration_id,
             after={"badge_printed_at": now.isoformat()},
+            event_id=event.id,
         )
     session.commit()
     return len(ids)

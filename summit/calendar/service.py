@@ -21,7 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from ..caching import LRUCache, Validators, programme_key, programme_validators
-from ..events.service import EventVersion
+from ..events.queries import EventVersion
 from ..i18n import LANGUAGES, localized
 from ..models import (
     Event,

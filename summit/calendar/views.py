@@ -16,7 +16,7 @@ from flask import Blueprint, Response, abort, request
 
 from ..caching import cache_control, conditional
 from ..events.current import require_event_version
-from ..events.service import EventVersion
+from ..events.queries import EventVersion
 from ..extensions import db
 from ..i18n import LANGUAGES, current_language, localized
 from ..models import ProgrammeSession

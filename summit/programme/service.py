@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
-from ..events.service import EventVersion
+from ..events.queries import EventVersion
 from ..models import Event, Forum, ProgrammeSession, SessionSpeaker, Speaker
 
 

@@ -62,6 +62,7 @@ def _record(
         summary=f"{registration.full_name} <{registration.email}>",
         before=before,
         after=after,
+        event_id=registration.event_id,
     )
 
 
@@ -143,6 +144,7 @@ def resend_link(session: Session, actor: User, registration: Registration, link_
         OBJECT_TYPE,
         registration.id,
         summary=f"{registration.full_name} <{registration.email}>",
+        event_id=registration.event_id,
     )
     service.queue_link(session, registration, link_base)
     session.commit()

@@ -797,7 +797,8 @@ def _queue_mail(
     """Queue a mail of this kind to the registration's address, in the caller's
     transaction (registration.mails writes it when it is sent)."""
     enqueue(session, MailMessage(registration=registration, kind=kind.value,
-                                 recipient=registration.email, link_base=link_base))
+                                 recipient=registration.email, link_base=link_base),
+            event_id=registration.event_id)
 
 
 def queue_link(session: Session, registration: Registration, link_base: str) -> None:
@@ -928,4 +929,4 @@ def record_attendee_action(
         session.flush()
     audit.record(session, audit.attendee(registration.email), action, "registration",
                  registration.id, summary=f"{registration.full_name} <{registration.email}>",
-                 before=before, after=after)
+                 before=before, after=after, event_id=registration.event_id)

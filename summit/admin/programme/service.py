@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ... import audit
 from ...database import begin_write
+from ...events.service import EventError, check_new_slug
 from ...models import (
     CoHost,
     Event,
@@ -86,18 +87,23 @@ def _refuse(session: Session, *problems: Problem) -> NoReturn:
     raise Rejected(list(problems))
 
 
+def _event_id(obj: object) -> int:
+    return obj.id if isinstance(obj, Event) else obj.event_id
+
+
 def _save(session: Session, actor: User, obj: object, before: dict | None) -> None:
     """Write the audit entry of a created or changed object, and commit."""
     session.flush()
     after = _state(obj)
     object_type = OBJECT_TYPES[type(obj)]
     if before is None:
-        audit.record(session, actor, "create", object_type, obj.id, _label(obj), after=after)
+        audit.record(session, actor, "create", object_type, obj.id, _label(obj), after=after,
+                     event_id=_event_id(obj))
     else:
         changed_before, changed_after = audit.changes(before, after)
         if changed_after:
             audit.record(session, actor, "update", object_type, obj.id, _label(obj),
-                         before=changed_before, after=changed_after)
+                         before=changed_before, after=changed_after, event_id=_event_id(obj))
     session.commit()
 
 
@@ -124,8 +130,10 @@ def save_event(
     values = dict(values)
     capacity = values.pop("capacity")
     if event is None:
-        if session.scalar(select(Event.id).where(Event.slug == values["slug"])) is not None:
-            _refuse(session, Problem("slug", _("Another event has this short name.")))
+        try:
+            check_new_slug(session, values["slug"])
+        except EventError as refused:
+            _refuse(session, Problem("slug", str(refused)))
         event = Event(**values, capacity=capacity)
         session.add(event)
         _save(session, actor, event, None)
@@ -295,8 +303,10 @@ def delete(session: Session, actor: User, obj: object) -> None:
     """Delete a co-host, forum, speaker or session (a forum with its sessions)."""
     before = _state(obj)
     object_type, object_id, label = OBJECT_TYPES[type(obj)], obj.id, _label(obj)
+    event_id = _event_id(obj)
     session.delete(obj)
-    audit.record(session, actor, "delete", object_type, object_id, label, before=before)
+    audit.record(session, actor, "delete", object_type, object_id, label, before=before,
+                 event_id=event_id)
     session.commit()
 
 
@@ -315,5 +325,6 @@ def move(session: Session, actor: User, obj: CoHost | Forum, step: int) -> None:
     for position, sibling in enumerate(siblings):
         sibling.position = position
     audit.record(session, actor, "move", OBJECT_TYPES[model], obj.id, _label(obj),
-                 before={"position": before}, after={"position": obj.position})
+                 before={"position": before}, after={"position": obj.position},
+                 event_id=obj.event_id)
     session.commit()

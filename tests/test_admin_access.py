@@ -28,14 +28,17 @@ from .test_auth import make_accounts, password_hash, sign_in_as
 PUBLIC = {"auth.login", "auth.logout"}
 ALL_ROLES = frozenset(Role)
 ORGANIZERS = frozenset({Role.ADMIN, Role.ORGANIZER})
+SITE_EVENT_ENDPOINTS = {"admin.events", "admin.event_new", "admin.event_clone",
+                        "admin.event_publish", "admin.event_archive", "admin.event_delete"}
 
 
 def expected_roles(endpoint: str) -> frozenset[Role]:
     """The policy: the check-in desk (and the landing page that leads there) for every
-    role, accounts for administrators, everything else for organizers and administrators."""
+    role, accounts and events for administrators, everything else for organizers and
+    administrators."""
     if endpoint == "admin.index" or endpoint.startswith("admin.checkin"):
         return ALL_ROLES
-    if endpoint.startswith("admin.account"):
+    if endpoint.startswith("admin.account") or endpoint in SITE_EVENT_ENDPOINTS:
         return frozenset({Role.ADMIN})
     return ORGANIZERS
 
@@ -79,6 +82,7 @@ def rows(app, demo_event) -> dict[str, object]:
             "token": registered.token,
             "key": registration.register_again_key(app.secret_key, registered),
             "slug": forum.slug,
+            "event_id": event.id,
         }
 
 

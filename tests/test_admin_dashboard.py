@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, select
 
@@ -55,7 +55,8 @@ def test_the_dashboard_numbers_match_the_data(app, client, demo_event):
             db.session.get(Registration, registration_id).created_at = moment
         for registration_id in ids[:2]:
             db.session.get(Registration, registration_id).checked_in_at = utcnow()
-        db.session.add(MailMessage(registration_id=ids[0], kind="link", recipient="a@example.org",
+        db.session.add(MailMessage(event_id=demo_event, registration_id=ids[0], kind="link",
+                                   recipient="a@example.org",
                                    status=MailStatus.FAILED, attempts=3,
                                    last_error="SMTPServerDisconnected: Connection unexpectedly "
                                               "closed",
@@ -125,10 +126,18 @@ def test_the_dashboard_counts_queued_stuck_and_failed_mail(app, client, demo_eve
             (MailStatus.SENT, now - timedelta(minutes=7)),
         ]
         for status, claimed_at in states:
-            db.session.add(MailMessage(registration_id=registration_id, kind="link",
-                                       recipient="a@example.org", status=status,
+            db.session.add(MailMessage(event_id=demo_event, registration_id=registration_id,
+                                       kind="link", recipient="a@example.org", status=status,
                                        claimed_at=claimed_at,
                                        next_attempt_at=now + timedelta(minutes=5)))
+        # Another event's mails are that event's dashboard's.
+        other = Event(slug="other", name_en="Other", starts_on=date(2019, 5, 1),
+                      ends_on=date(2019, 5, 1))
+        db.session.add(other)
+        db.session.flush()
+        for status in (MailStatus.PENDING, MailStatus.FAILED):
+            db.session.add(MailMessage(event_id=other.id, kind="link", recipient="z@example.org",
+                                       status=status))
         db.session.commit()
     text = page_text(client.get("/admin/dashboard?lang=en"))
     assert "In the queue 3" in text

@@ -406,11 +406,12 @@ def test_create_admin_reads_the_password_from_the_environment(app, monkeypatch):
     assert client.get("/admin/accounts").status_code == 200
 
 
-def test_create_admin_prompts_for_the_password_and_takes_a_role(app, monkeypatch):
+def test_create_admin_prompts_for_the_password_and_takes_a_role(app, demo_event, monkeypatch):
     monkeypatch.delenv("SUMMIT_ADMIN_PASSWORD", raising=False)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["summit", "create-admin", "desk2@example.org", "--role",
-                                 "checkin"], input="typed-password\ntyped-password\n")
+                                 "checkin", "--event", "embedded-china-2020"],
+                           input="typed-password\ntyped-password\n")
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = service.find_user(db.session, "desk2@example.org")

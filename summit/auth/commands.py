@@ -39,8 +39,8 @@ def create_admin(email: str, role: str, event_slug: str | None, name: str, updat
     is asked for, or read from $SUMMIT_ADMIN_PASSWORD for scripts; it is stored only as
     a scrypt hash."""
     role = Role(role)
-    event = _event_for(role, event_slug)
     existing = find_user(db.session, email)
+    event = _event_for(role, event_slug, new_account=existing is None)
     if existing is not None and not update:
         if event is None:
             raise click.ClickException(f"An account for {existing.email} exists already "
@@ -76,17 +76,17 @@ def create_admin(email: str, role: str, event_slug: str | None, name: str, updat
     click.echo(f"{verb} the {user.role.value} account {user.email}{where}.")
 
 
-def _event_for(role: Role, slug: str | None) -> Event | None:
-    """The event named by --event, which an organizer or check-in role needs and a site
-    administrator's refuses."""
-    if role not in EVENT_ROLES:
-        if slug:
-            raise click.UsageError("--role admin is the site's administrator, at every event: "
-                                   "leave out --event.")
-        return None
+def _event_for(role: Role, slug: str | None, new_account: bool) -> Event | None:
+    """The event named by --event: a site administrator's role refuses one, a new
+    organizer or check-in account needs one."""
+    if role not in EVENT_ROLES and slug:
+        raise click.UsageError("--role admin is the site's administrator, at every event: "
+                               "leave out --event.")
     if not slug:
-        raise click.UsageError(f"--role {role.value} is held at one event: name it with "
-                               "--event SLUG.")
+        if new_account and role in EVENT_ROLES:
+            raise click.UsageError(f"--role {role.value} is held at one event: name it with "
+                                   "--event SLUG.")
+        return None
     event = db.session.scalar(select(Event).where(Event.slug == slug))
     if event is None:
         known = ", ".join(db.session.scalars(select(Event.slug).order_by(Event.slug))) or "none"

@@ -193,9 +193,8 @@ def test_the_sites_own_paths_are_refused_as_slugs(app, demo_event, slug):
 @pytest.mark.parametrize("slug", ["", "Embedded", "two words", "ends-", "-starts", "a--b",
                                   "x" * 65, "中文", SOURCE])
 def test_malformed_or_taken_slugs_are_refused(app, demo_event, slug):
-    with app.app_context():
-        with pytest.raises(service.EventError):
-            service.check_new_slug(db.session, slug)
+    with app.app_context(), pytest.raises(service.EventError):
+        service.check_new_slug(db.session, slug)
 
 
 def test_every_first_segment_of_the_sites_addresses_is_reserved(app):

@@ -58,7 +58,8 @@ AT = datetime(2020, 11, 1, 8, 0, tzinfo=UTC)
 
 
 def insert_row(connection, table: str, **values) -> None:
-    """A row written with SQL, as the schema of that revision has it (no models)."""
+    """A row written with SQL, as the schema of that revision has it (no models). Rows
+    get their ids from the database, in the order they are written: 1, 2, 3…"""
     if connection.dialect.name == "sqlite":
         values = {name: value.replace(tzinfo=None) if isinstance(value, datetime) else value
                   for name, value in values.items()}
@@ -74,40 +75,40 @@ def one_event_database(connection) -> None:
     texts = dict.fromkeys(("name_zh", "name_en", "theme_zh", "theme_en", "description_zh",
                            "description_en", "city_zh", "city_en", "venue_zh", "venue_en",
                            "website", "contact_email"), "")
-    insert_row(connection, "event", id=1, slug="embedded-china-2020", **texts,
+    insert_row(connection, "event", slug="embedded-china-2020", **texts,
                starts_on=date(2020, 11, 25), ends_on=date(2020, 11, 27),
                timezone="Asia/Shanghai", default_locale="zh", show_both_languages=False,
                programme_version=3, programme_updated_at=AT, allow_overlapping_forums=False)
     forum_texts = dict.fromkeys(("name_zh", "name_en", "description_zh", "description_en",
                                  "room_zh", "room_en"), "")
-    for forum_id, slug in ((1, "main"), (2, "chip-machine")):
-        insert_row(connection, "forum", id=forum_id, event_id=1, slug=slug, kind="parallel",
-                   **forum_texts, colour="#1f6feb", position=forum_id)
+    for position, slug in enumerate(("main", "chip-machine")):
+        insert_row(connection, "forum", event_id=1, slug=slug, kind="parallel",
+                   **forum_texts, colour="#1f6feb", position=position)
     for number in (1, 2, 3):
-        insert_row(connection, "registration", id=number, event_id=1,
+        insert_row(connection, "registration", event_id=1,
                    full_name=f"参会者{number}", latin_name="", email=f"p{number}@example.org",
                    phone="", organisation="", job_title="", category="delegate",
                    status="cancelled" if number == 3 else "confirmed", token=f"token-{number}",
                    token_hash=f"hash-{number}", checkin_code=f"CODE{number}0000000",
                    locale="zh", queued_at=AT, created_at=AT, updated_at=AT,
                    checked_in_at=AT if number == 1 else None)
-        insert_row(connection, "seat", id=number, registration_id=number, forum_id=2,
+        insert_row(connection, "seat", registration_id=number, forum_id=2,
                    status="confirmed", queued_at=AT, updated_at=AT)
-        insert_row(connection, "mail_message", id=number, registration_id=number,
+        insert_row(connection, "mail_message", registration_id=number,
                    kind="confirmation", recipient=f"p{number}@example.org", subject="",
                    status="sent", attempts=1, last_error="", created_at=AT,
                    next_attempt_at=AT, link_base="http://summit.example")
-    insert_row(connection, "mail_message", id=4, registration_id=None, kind="link",
+    insert_row(connection, "mail_message", registration_id=None, kind="link",
                recipient="gone@example.org", subject="", status="failed", attempts=3,
                last_error="", created_at=AT, next_attempt_at=AT, link_base="")
-    for user_id, role in ((1, "admin"), (2, "organizer"), (3, "checkin")):
-        insert_row(connection, "user_account", id=user_id, email=f"{role}@example.org",
+    for role in ("admin", "organizer", "checkin"):
+        insert_row(connection, "user_account", email=f"{role}@example.org",
                    name="", password_hash="x", role=role, active=True, created_at=AT)
-    for entry_id, object_type, object_id, action in (
-        (1, "registration", "1", "check_in"), (2, "registration", "3", "cancel"),
-        (3, "forum", "2", "update"), (4, "mail", "", "retry"), (5, "user", "3", "create"),
+    for object_type, object_id, action in (
+        ("registration", "1", "check_in"), ("registration", "3", "cancel"),
+        ("forum", "2", "update"), ("mail", "", "retry"), ("user", "3", "create"),
     ):
-        insert_row(connection, "audit_entry", id=entry_id, at=AT, user_id=1,
+        insert_row(connection, "audit_entry", at=AT, user_id=1,
                    actor="admin@example.org", action=action, object_type=object_type,
                    object_id=object_id, summary="")
 

@@ -244,12 +244,13 @@ def _state(event: Event) -> dict[str, Any]:
 def _commit_new(session: Session, actor: User | None, action: str, event: Event,
                 summary: str = "", after: dict[str, Any] | None = None) -> None:
     """Write a new event and its audit entry; a slug taken meanwhile refuses it."""
+    slug = event.slug
     try:
         session.flush()
     except IntegrityError as error:
         session.rollback()
-        raise EventError(str(_l("Another event has the short name “%(slug)s”.",
-                                slug=event.slug))) from error
+        check_new_slug(session, slug)
+        raise error
     audit.record(session, actor, action, OBJECT_TYPE, event.id, summary or event.slug,
                  after=after, event_id=None)
     session.commit()

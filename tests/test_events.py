@@ -406,3 +406,12 @@ def test_admin_events_is_for_site_administrators_only(app, client, demo_event):
     sign_in(app, client, Role.ORGANIZER)
     assert client.get("/admin/events").status_code == 403
     assert client.get(f"/admin/events/{demo_event}/delete").status_code == 403
+
+
+def test_the_demo_desk_account_checks_in_at_the_demo_event(app, demo_event):
+    result = app.test_cli_runner().invoke(args=["summit", "demo-accounts"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        held = db.session.execute(select(User.email, EventRole.event_id, EventRole.role)
+                                  .join(EventRole.user)).all()
+        assert held == [("desk@example.com", demo_event, Role.CHECKIN)]

@@ -4,8 +4,16 @@ from __future__ import annotations
 
 import click
 from flask import current_app
+from sqlalchemy import select
 
-from ..auth.service import create_user, find_user, has_any_user, password_matches
+from ..auth.service import (
+    EVENT_ROLES,
+    create_user,
+    find_user,
+    grant_event_role,
+    has_any_user,
+    password_matches,
+)
 from ..cli import summit_cli
 from ..extensions import db
 from ..models import Event, Role
@@ -40,8 +48,12 @@ def demo_accounts() -> None:
     if current_app.config["SUMMIT_ENV"] == "production":
         raise click.ClickException("Demo accounts are never created in production.")
     if not has_any_user(db.session):
+        demo_event = db.session.scalar(select(Event).where(Event.slug == demo.SLUG))
         for email, password, role, name in DEMO_ACCOUNTS:
-            create_user(db.session, email, password, role, name)
+            user = create_user(db.session, email, password, role, name)
+            if role in EVENT_ROLES and demo_event is not None:
+                db.session.flush()
+                grant_event_role(db.session, None, user, demo_event, role)
         db.session.commit()
     for email, password, role, _name in DEMO_ACCOUNTS:
         user = find_user(db.session, email)

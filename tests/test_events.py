@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from flask_babel import force_locale
 from sqlalchemy import func, inspect, select
 
 from summit.checkin.service import Outcome, check_in_code
@@ -183,7 +184,7 @@ def test_a_clone_keeps_the_local_times_across_a_change_to_daylight_saving(app):
                                   "schedule.xml", "schedule.json", "schedule.csv",
                                   "favicon.ico", "robots.txt", "proposals", "login", "logout"])
 def test_the_sites_own_paths_are_refused_as_slugs(app, demo_event, slug):
-    with app.app_context():
+    with app.app_context(), force_locale("en"):
         source = db.session.get(Event, demo_event)
         with pytest.raises(service.EventError, match="one of the site's own addresses"):
             service.clone_event(db.session, None, source, slug, NEXT_YEAR)
@@ -207,7 +208,7 @@ def test_every_first_segment_of_the_sites_addresses_is_reserved(app):
 
 
 def test_an_event_with_registrations_is_archived_not_deleted(app, with_history):
-    with app.app_context():
+    with app.app_context(), force_locale("en"):
         source = find_event(db.session, SOURCE)
         with pytest.raises(service.EventError, match="archive it instead"):
             service.delete_event(db.session, None, source)

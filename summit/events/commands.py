@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import click
+from flask_babel import force_locale
 
 from ..cli import summit_cli
 from ..extensions import db
@@ -28,8 +29,10 @@ def clone_event_command(source: str, new_slug: str, starts_on: datetime,
     if original is None:
         raise click.UsageError(f"No event has the slug {source!r}.")
     try:
-        clone = clone_event(db.session, None, original, new_slug.strip().lower(),
-                            starts_on.date(), with_programme)
+        # In the language of the command's other messages.
+        with force_locale("en"):
+            clone = clone_event(db.session, None, original, new_slug.strip().lower(),
+                                starts_on.date(), with_programme)
     except EventError as refused:
         raise click.UsageError(str(refused)) from refused
     what = "with its speakers and sessions" if with_programme else "without its programme"

@@ -1,3 +1,4 @@
+import contextlib
 import logging
 from logging.config import fileConfig
 
@@ -98,8 +99,29 @@ def run_migrations_online():
             **conf_args
         )
 
-        with context.begin_transaction():
-            context.run_migrations()
+        with sqlite_foreign_keys_off(connection):
+            with context.begin_transaction():
+                context.run_migrations()
+
+
+@contextlib.contextmanager
+def sqlite_foreign_keys_off(connection):
+    """On SQLite, a batch migration rebuilds a table (copy, drop, rename): with foreign
+    keys enforced, dropping the old table would delete every row that refers to it
+    with ON DELETE CASCADE (an event's forums and registrations). They are off while
+    migrating (set outside any transaction, as SQLite wants) and checked afterwards."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    dbapi_connection = connection.connection.dbapi_connection
+    dbapi_connection.execute("PRAGMA foreign_keys=OFF")
+    try:
+        yield
+        broken = dbapi_connection.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise RuntimeError(f"The migration left rows without their parents: {broken[:10]}")
+    finally:
+        dbapi_connection.execute("PRAGMA foreign_keys=ON")
 
 
 if context.is_offline_mode():

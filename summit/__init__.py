@@ -126,6 +126,7 @@ def _register_commands(app: Flask) -> None:
     from .badges import commands as _badge_commands  # noqa: F401
     from .cli import summit_cli
     from .demo import commands as _demo_commands  # noqa: F401
+    from .events import commands as _event_commands  # noqa: F401
 
     app.cli.add_command(summit_cli)
 

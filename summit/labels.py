@@ -108,6 +108,12 @@ MAIL_KINDS = {
     MailKind.REGISTER_AGAIN: _l("Link to register again"),
 }
 
+EVENT_STATUSES = {
+    EventStatus.DRAFT: _l("Draft"),
+    EventStatus.PUBLISHED: _l("Published"),
+    EventStatus.ARCHIVED: _l("Archived"),
+}
+
 MAIL_STATUSES = {
     MailStatus.PENDING: _l("Waiting to be sent"),
     MailStatus.SENDING: _l("Sending"),
@@ -137,6 +143,9 @@ AUDIT_ACTIONS = {
     "reset_password": lazy_pgettext("audit action", "Password set"),
     "activate": lazy_pgettext("audit action", "Account reactivated"),
     "deactivate": lazy_pgettext("audit action", "Account deactivated"),
+    "clone": lazy_pgettext("audit action", "Cloned"),
+    "publish": lazy_pgettext("audit action", "Published"),
+    "archive": lazy_pgettext("audit action", "Archived"),
 }
 
 # The fields of an entry's before and after; a field missing here is shown as stored.

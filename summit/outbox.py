@@ -74,13 +74,14 @@ SENDER_THREAD = "summit-mail-after-commit"
 RENDERERS = "summit.outbox"
 
 
-def enqueue(session: Session, mail: MailMessage) -> MailMessage:
+def enqueue(session: Session, mail: MailMessage, *, event_id: int | None) -> MailMessage:
     """Queue a mail (its kind, recipient and what it is about set) in the caller's
-    transaction, to be written at the site's address of this unit of work. While
-    serving a request, the first few are held for that request's
-    ``deliver_after_response``: no other sender takes them unless that send never
-    happens. Others are due at once."""
+    transaction, as the event's (None: the site's own), to be written at the site's
+    address of this unit of work. While serving a request, the first few are held for
+    that request's ``deliver_after_response``: no other sender takes them unless that
+    send never happens. Others are due at once."""
     now = utcnow()
+    mail.event_id = event_id
     mail.link_base = site_address()
     queued = session.info.setdefault(QUEUED_IN_SESSION, [])
     held = has_request_context() and len(queued) < HELD_PER_REQUEST

@@ -250,6 +250,9 @@ def test_the_navigation_and_the_switcher_show_only_what_the_account_may_open(app
 
 
 def test_the_first_versions_addresses_lead_to_the_default_events(app, editions):
+    with app.app_context():  # B, a draft, is not the default event while A is published
+        db.session.get(Event, editions["ids"][B]).status = EventStatus.DRAFT
+        db.session.commit()
     client = signed_in(app, editions, "admin")
     for old, new in (("/admin/registrations?q=wang", f"/admin/{A}/registrations?q=wang"),
                      ("/admin/dashboard", f"/admin/{A}/dashboard"),

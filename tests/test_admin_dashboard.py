@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import delete, select
 
@@ -146,6 +146,14 @@ def test_the_dashboard_counts_queued_stuck_and_failed_mail(app, client, demo_eve
                                        recipient="a@example.org", status=status,
                                        claimed_at=claimed_at,
                                        next_attempt_at=now + timedelta(minutes=5)))
+        # Another event's mails are that event's dashboard's.
+        other = Event(slug="other", name_en="Other", starts_on=date(2019, 5, 1),
+                      ends_on=date(2019, 5, 1))
+        db.session.add(other)
+        db.session.flush()
+        for status in (MailStatus.PENDING, MailStatus.FAILED):
+            db.session.add(MailMessage(event_id=other.id, kind="link", recipient="z@example.org",
+                                       status=status))
         db.session.commit()
     text = page_text(client.get(f"{ADMIN}/dashboard?lang=en"))
     assert "In the queue 3" in text

@@ -275,10 +275,10 @@ def test_five_failures_for_an_account_pause_signing_in_whatever_the_password(
 ):
     email = email_of(Role.ADMIN)
     fail(client, email, 5)
-    right = client.post("/admin/login?lang=en", data={
-        "csrf_token": csrf_token(client, "/admin/login"), "email": email, "password": PASSWORDS[Role.ADMIN]})
-    wrong = client.post("/admin/login?lang=en", data={
-        "csrf_token": csrf_token(client, "/admin/login"), "email": email, "password": "wrong-password-000"})
+    right = post_form(client, "/admin/login?lang=en", "/admin/login", email=email,
+                      password=PASSWORDS[Role.ADMIN])
+    wrong = post_form(client, "/admin/login?lang=en", "/admin/login", email=email,
+                      password="wrong-password-000")
     # The refusal is the same for the right and a wrong password: it is no oracle.
     assert right.status_code == wrong.status_code == 429
     assert page_text(right) == page_text(wrong)
@@ -359,11 +359,12 @@ def test_create_admin_reads_the_password_from_the_environment(app, monkeypatch):
     assert client.get("/admin/accounts").status_code == 200
 
 
-def test_create_admin_prompts_for_the_password_and_takes_a_role(app, monkeypatch):
+def test_create_admin_prompts_for_the_password_and_takes_a_role(app, demo_event, monkeypatch):
     monkeypatch.delenv("SUMMIT_ADMIN_PASSWORD", raising=False)
     runner = app.test_cli_runner()
     result = runner.invoke(args=["summit", "create-admin", "desk2@example.org", "--role",
-                                 "checkin"], input="typed-password\ntyped-password\n")
+                                 "checkin", "--event", "embedded-china-2020"],
+                           input="typed-password\ntyped-password\n")
     assert result.exit_code == 0, result.output
     with app.app_context():
         user = service.find_user(db.session, "desk2@example.org")

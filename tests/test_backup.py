@@ -8,17 +8,19 @@ import json
 import os
 import stat
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from flask import Flask
 from flask_migrate import upgrade
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from summit import audit
+from summit.auth.roles import grant_event_role
 from summit.auth.service import create_user, password_matches
 from summit.backup import service as backup
 from summit.backup.service import FORMAT_VERSION
+from summit.events.service import clone_event
 from summit.extensions import db
 from summit.models import (
     Event,
@@ -285,3 +287,81 @@ def test_a_file_with_the_wrong_header_types_is_refused(app, demo_event, empty_ap
     path = tmp_path / "hostile.json"
     path.write_text(json.dumps({**data, "tables": []}), encoding="utf-8")
     assert_refused_and_nothing_written(empty_app, path, 'The file has no "tables".')
+
+
+# --- one event or all -------------------------------------------------------------------------
+
+
+def two_editions(app, demo_event) -> None:
+    """The demo with its history, a 2021 edition with a registration and an organizer of
+    its own, and a site-level audit entry."""
+    with app.app_context():
+        fill_with_a_running_event(demo_event)
+        source = db.session.get(Event, demo_event)
+        clone = clone_event(db.session, None, source, "embedded-china-2021", date(2021, 11, 24),
+                            with_programme=True)
+        register_directly(clone.id, "first@backup.example.cn", [], name="王一")
+        organizer = create_user(db.session, "org2021@backup.example.cn", "a-long-password",
+                                Role.ORGANIZER)
+        db.session.flush()
+        grant_event_role(db.session, None, organizer, clone, Role.ORGANIZER)
+        db.session.commit()
+
+
+def test_one_event_is_exported_alone_and_restores_alone(app, demo_event, empty_app, tmp_path):
+    two_editions(app, demo_event)
+    result = app.test_cli_runner().invoke(args=["summit", "export", str(tmp_path / "2021.json"),
+                                                "--event", "embedded-china-2021"])
+    assert result.exit_code == 0, result.output
+    data = json.loads((tmp_path / "2021.json").read_text(encoding="utf-8"))
+    assert data["events"] == ["embedded-china-2021"]
+    tables = data["tables"]
+    (event,) = tables["event"]
+    assert [row["email"] for row in tables["registration"]] == ["first@backup.example.cn"]
+    assert {row["event_id"] for name in ("forum", "programme_session", "mail_message",
+                                         "audit_entry", "event_role", "registration")
+            for row in tables[name]} == {event["id"]}
+    assert len(tables["session_speaker"]) > 20
+    # The accounts the event needs: its organizer; not the other edition's, nor the site's.
+    assert [row["email"] for row in tables["user_account"]] == ["org2021@backup.example.cn"]
+
+    assert import_file(empty_app, tmp_path / "2021.json").exit_code == 0
+    with empty_app.app_context():
+        assert db.session.scalars(select(Event.slug)).all() == ["embedded-china-2021"]
+        assert db.session.scalars(select(Registration.email)).all() == [
+            "first@backup.example.cn"]
+
+
+def test_one_event_of_a_whole_backup_is_imported_with_event(app, demo_event, empty_app,
+                                                             tmp_path):
+    two_editions(app, demo_event)
+    whole = export(app, tmp_path / "all.json")
+    assert whole["events"] == ["embedded-china-2020", "embedded-china-2021"]
+    runner = empty_app.test_cli_runner()
+    unknown = runner.invoke(args=["summit", "import", str(tmp_path / "all.json"),
+                                  "--event", "nothing"])
+    assert unknown.exit_code != 0
+    assert "There is no event 'nothing' here (events: embedded-china-2020, " \
+           "embedded-china-2021)" in unknown.output
+    result = runner.invoke(args=["summit", "import", str(tmp_path / "all.json"),
+                                 "--event", "embedded-china-2020"])
+    assert result.exit_code == 0, result.output
+    with empty_app.app_context():
+        assert db.session.scalars(select(Event.slug)).all() == ["embedded-china-2020"]
+        assert sorted(db.session.scalars(select(Registration.email))) == [
+            "first@backup.example.cn", "second@backup.example.cn"]
+        # The account that checked someone in came with the entry it wrote.
+        assert db.session.scalars(select(User.email)).all() == ["admin@backup.example.cn"]
+
+
+def test_a_file_of_format_1_still_imports(app, demo_event, empty_app, tmp_path):
+    with app.app_context():
+        fill_with_a_running_event(demo_event)
+    data = export(app, tmp_path / "backup.json")
+    del data["events"]
+    data["format_version"] = 1
+    (tmp_path / "old.json").write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    result = import_file(empty_app, tmp_path / "old.json")
+    assert result.exit_code == 0, result.output
+    with empty_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Registration)) == 2

@@ -1,11 +1,26 @@
 """The migrations build the schema from nothing on every database, and agree with the models."""
 
+from datetime import UTC, date, datetime
+
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import downgrade, upgrade
-from sqlalchemy import inspect
+from sqlalchemy import inspect, select, text
 
+from summit.events.current import find_event
+from summit.events.service import clone_event
 from summit.extensions import db
+from summit.models import (
+    AuditEntry,
+    Event,
+    EventRole,
+    EventStatus,
+    MailMessage,
+    Registration,
+    Role,
+    Seat,
+    User,
+)
 
 from .conftest import fresh_database_url, make_app
 
@@ -34,4 +49,104 @@ def test_downgrade_to_nothing_and_back(backend, tmp_path):
         assert set(inspect(db.engine).get_table_names()) <= {"alembic_version"}
         upgrade()
         assert schema_drift() == []
+        db.engine.dispose()
+
+
+# --- upgrading a database of one event to editions (0005 → 0006 and on) ----------------------
+
+AT = datetime(2020, 11, 1, 8, 0, tzinfo=UTC)
+
+
+def insert_row(connection, table: str, **values) -> None:
+    """A row written with SQL, as the schema of that revision has it (no models). Rows
+    get their ids from the database, in the order they are written: 1, 2, 3…"""
+    if connection.dialect.name == "sqlite":
+        values = {name: value.replace(tzinfo=None) if isinstance(value, datetime) else value
+                  for name, value in values.items()}
+    names = ", ".join(f'"{name}"' for name in values)
+    params = ", ".join(f":{name}" for name in values)
+    connection.execute(text(f'INSERT INTO "{table}" ({names}) VALUES ({params})'), values)
+
+
+def one_event_database(connection) -> None:
+    """The event, two forums, three registrations (seats, a check-in), their mails and one
+    not about anyone, audit entries of registrations, the programme and accounts, and
+    an administrator, an organizer and a check-in account."""
+    texts = dict.fromkeys(("name_zh", "name_en", "theme_zh", "theme_en", "description_zh",
+                           "description_en", "city_zh", "city_en", "venue_zh", "venue_en",
+                           "website", "contact_email"), "")
+    insert_row(connection, "event", slug="embedded-china-2020", **texts,
+               starts_on=date(2020, 11, 25), ends_on=date(2020, 11, 27),
+               timezone="Asia/Shanghai", default_locale="zh", show_both_languages=False,
+               programme_version=3, programme_updated_at=AT, allow_overlapping_forums=False)
+    forum_texts = dict.fromkeys(("name_zh", "name_en", "description_zh", "description_en",
+                                 "room_zh", "room_en"), "")
+    for position, slug in enumerate(("main", "chip-machine")):
+        insert_row(connection, "forum", event_id=1, slug=slug, kind="parallel",
+                   **forum_texts, colour="#1f6feb", position=position)
+    for number in (1, 2, 3):
+        insert_row(connection, "registration", event_id=1,
+                   full_name=f"参会者{number}", latin_name="", email=f"p{number}@example.org",
+                   phone="", organisation="", job_title="", category="delegate",
+                   status="cancelled" if number == 3 else "confirmed", token=f"token-{number}",
+                   token_hash=f"hash-{number}", checkin_code=f"CODE{number}0000000",
+                   locale="zh", queued_at=AT, created_at=AT, updated_at=AT,
+                   checked_in_at=AT if number == 1 else None)
+        insert_row(connection, "seat", registration_id=number, forum_id=2,
+                   status="confirmed", queued_at=AT, updated_at=AT)
+        insert_row(connection, "mail_message", registration_id=number,
+                   kind="confirmation", recipient=f"p{number}@example.org", subject="",
+                   status="sent", attempts=1, last_error="", created_at=AT,
+                   next_attempt_at=AT, link_base="http://summit.example")
+    insert_row(connection, "mail_message", registration_id=None, kind="link",
+               recipient="gone@example.org", subject="", status="failed", attempts=3,
+               last_error="", created_at=AT, next_attempt_at=AT, link_base="")
+    for role in ("admin", "organizer", "checkin"):
+        insert_row(connection, "user_account", email=f"{role}@example.org",
+                   name="", password_hash="x", role=role, active=True, created_at=AT)
+    for object_type, object_id, action in (
+        ("registration", "1", "check_in"), ("registration", "3", "cancel"),
+        ("forum", "2", "update"), ("mail", "", "retry"), ("user", "3", "create"),
+    ):
+        insert_row(connection, "audit_entry", at=AT, user_id=1,
+                   actor="admin@example.org", action=action, object_type=object_type,
+                   object_id=object_id, summary="")
+
+
+def test_upgrading_a_database_of_one_event_keeps_every_row_at_its_event(backend, tmp_path):
+    app = make_app(fresh_database_url(backend, tmp_path, "upgrade_with_data"))
+    with app.app_context():
+        upgrade(revision="0005")
+        with db.engine.begin() as connection:
+            one_event_database(connection)
+        upgrade()
+        assert schema_drift() == []
+
+        event = db.session.get(Event, 1)
+        assert (event.slug, event.status, event.programme_version) == (
+            "embedded-china-2020", EventStatus.PUBLISHED, 3)
+        assert find_event(db.session) == event  # the default event
+        registrations = db.session.scalars(select(Registration).order_by(Registration.id)).all()
+        assert [(r.event_id, r.email, r.status.value, r.checked_in_at) for r in registrations] == [
+            (1, "p1@example.org", "confirmed", AT), (1, "p2@example.org", "confirmed", None),
+            (1, "p3@example.org", "cancelled", None)]
+        assert db.session.execute(select(Seat.registration_id, Seat.forum_id)
+                                  .order_by(Seat.id)).all() == [(1, 2), (2, 2), (3, 2)]
+        assert db.session.execute(select(MailMessage.id, MailMessage.event_id)
+                                  .order_by(MailMessage.id)).all() == [
+            (1, 1), (2, 1), (3, 1), (4, 1)]
+        assert db.session.execute(select(AuditEntry.id, AuditEntry.event_id)
+                                  .order_by(AuditEntry.id)).all() == [
+            (1, 1), (2, 1), (3, 1), (4, 1), (5, None)]
+        assert db.session.execute(select(User.email, EventRole.event_id, EventRole.role)
+                                  .join(EventRole.user).order_by(User.email)).all() == [
+            ("checkin@example.org", 1, Role.CHECKIN), ("organizer@example.org", 1, Role.ORGANIZER)]
+
+        # Badge codes are unique per event now: next year's may repeat one.
+        clone = clone_event(db.session, None, event, "embedded-china-2021", date(2021, 11, 24))
+        db.session.add(Registration(event_id=clone.id, full_name="参会者1", email="p1@example.org",
+                                    token="token-2021", token_hash="hash-2021",
+                                    checkin_code="CODE10000000"))
+        db.session.commit()
+        db.session.remove()
         db.engine.dispose()

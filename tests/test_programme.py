@@ -13,6 +13,7 @@ from summit.extensions import db
 from summit.models import (
     CoHost,
     Event,
+    EventStatus,
     Forum,
     ForumKind,
     ProgrammeSession,
@@ -205,9 +206,11 @@ def test_summit_event_chooses_which_of_several_events_pages_and_feeds_serve(
     from datetime import date
 
     with app.app_context():
+        # A draft: without SUMMIT_EVENT, the published 2020 edition stays the default.
         db.session.add(Event(slug="embedded-china-2021", name_en="Embedded China 2021",
                              starts_on=date(2021, 11, 24), ends_on=date(2021, 11, 26),
-                             timezone="Asia/Shanghai", default_locale="en"))
+                             timezone="Asia/Shanghai", default_locale="en",
+                             status=EventStatus.DRAFT))
         db.session.commit()
     first_ics = client.get("/calendar.ics").get_data(as_text=True)
     assert "2020" in re.search(r"X-WR-CALNAME:(.*)", first_ics).group(1)

@@ -9,7 +9,7 @@ bp = Blueprint("admin", __name__, url_prefix="/admin")
 from . import addresses  # noqa: E402,F401  (the event of an address; before any view)
 
 # isort: split
-from . import accounts, audit_log, home, programme  # noqa: E402,F401  (register their views)
+from . import accounts, audit_log, events, home, programme  # noqa: E402,F401  (register their views)
 
 # isort: split
 from . import checkin, dashboard, printing, registrations  # noqa: E402,F401  (their views)

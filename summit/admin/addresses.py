@@ -7,8 +7,7 @@ from __future__ import annotations
 from flask import abort, current_app, g, redirect, request
 from werkzeug.routing import BaseConverter
 
-from ..events.current import current_event, use_event
-from ..events.service import find_event
+from ..events.current import current_event, find_event, use_event
 from ..extensions import db
 from ..models import Event
 from . import bp

@@ -20,6 +20,7 @@ from ..models import Role, User, utcnow
 from . import throttle
 
 PASSWORD_MIN_LENGTH = 10
+# The roles an account holds per event; an administrator's (Role.ADMIN) is the site's.
 
 
 @functools.cache

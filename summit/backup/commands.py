@@ -1,5 +1,5 @@
-"""`flask summit export FILE` and `flask summit import FILE`: the whole database as
-versioned JSON, and back into an empty database (see summit/backup.py)."""
+"""`flask summit export FILE` and `flask summit import FILE`: the whole database, or one
+event's rows, as versioned JSON, and back into an empty database (see service.py)."""
 
 from __future__ import annotations
 
@@ -14,12 +14,32 @@ from ..extensions import db
 from . import service as backup
 
 
+def event_options(command):
+    """--event SLUG (one event) or --all (every event, the default)."""
+    command = click.option("--all", "every_event", is_flag=True,
+                           help="Every event, the site's accounts and audit log (the default).")(
+        command)
+    return click.option("--event", "event_slug", default=None,
+                        help="Only this event (its slug), with the accounts it needs.")(command)
+
+
+def _one_event(event_slug: str | None, every_event: bool) -> str | None:
+    if event_slug and every_event:
+        raise click.UsageError("Name one event with --event, or --all, not both.")
+    return event_slug
+
+
 @summit_cli.command("export")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
-def export_command(file: Path) -> None:
+@event_options
+def export_command(file: Path, event_slug: str | None, every_event: bool) -> None:
     """Write every event, registration, check-in, mail's metadata, the audit log and the
-    accounts (without passwords) to FILE as JSON ('-' for standard output)."""
-    data = backup.export_data(db.session)
+    accounts (without passwords) to FILE as JSON ('-' for standard output); with --event,
+    one event's."""
+    try:
+        data = backup.export_data(db.session, _one_event(event_slug, every_event))
+    except backup.BackupError as error:
+        raise click.ClickException(str(error)) from error
     text = json.dumps(data, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     if str(file) == "-":
         click.echo(text, nl=False)
@@ -36,11 +56,14 @@ def export_command(file: Path) -> None:
 
 @summit_cli.command("import")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
-def import_command(file) -> None:
-    """Restore FILE (written by `flask summit export`) into this database, which must be
-    empty (after `flask db upgrade`). Imported accounts have no password until one is set."""
+@event_options
+def import_command(file, event_slug: str | None, every_event: bool) -> None:
+    """Restore FILE (written by `flask summit export`), or with --event one event of it,
+    into this database, which must be empty (after `flask db upgrade`). Imported accounts
+    have no password until one is set."""
     try:
-        restored = backup.import_data(db.session, backup.load_file(file))
+        restored = backup.import_data(db.session, backup.load_file(file),
+                                      _one_event(event_slug, every_event))
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
     counts = ", ".join(f"{count} {name}" for name, count in restored.items() if count)

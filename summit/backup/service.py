@@ -34,10 +34,26 @@ from sqlalchemy.orm import Session
 
 from ..database import begin_write
 from ..extensions import db
-from ..models import LoginAttempt, MailMessage, User, UTCDateTime, utcnow
+from ..models import (
+    AuditEntry,
+    Event,
+    EventRole,
+    LoginAttempt,
+    MailMessage,
+    ProgrammeSession,
+    Registration,
+    Seat,
+    SessionSpeaker,
+    User,
+    UTCDateTime,
+    utcnow,
+)
 from . import schema as backup_schema
 
-FORMAT_VERSION = 1
+# 2: the header names the events the file holds ("events"), one or all of them. A file of
+# format 1 holds every event; it has the same tables and imports the same way.
+FORMAT_VERSION = 2
+READABLE_FORMATS = (1, 2)
 # (table, column) pairs that never leave the database.
 LEFT_OUT_COLUMNS = {
     (User.__tablename__, "password_hash"),
@@ -65,9 +81,10 @@ def schema_revision(session: Session) -> str | None:
 # --- export --------------------------------------------------------------------
 
 
-def export_data(session: Session) -> dict[str, Any]:
-    """The whole database as a JSON-ready dict, read in one consistent snapshot (in a
-    transaction of its own: one the session had open is committed first)."""
+def export_data(session: Session, event_slug: str | None = None) -> dict[str, Any]:
+    """The whole database, or one event's rows (``event_slug``), as a JSON-ready dict,
+    read in one consistent snapshot (in a transaction of its own: one the session had
+    open is committed first)."""
     session.commit()
     if session.get_bind().dialect.name == "postgresql":
         # Every table as of one moment, even while registrations keep arriving.
@@ -81,17 +98,20 @@ def export_data(session: Session) -> dict[str, Any]:
             {column.name: _to_json(value) for column, value in zip(columns, row, strict=True)}
             for row in rows
         ]
-    data = {
+    revision = schema_revision(session)
+    session.rollback()  # a read-only transaction: end it
+    if event_slug is not None:
+        tables = only_event(tables, event_slug)
+    return {
         "format_version": FORMAT_VERSION,
         "application": "summit",
-        "schema_revision": schema_revision(session),
+        "events": [row["slug"] for row in tables[Event.__tablename__]],
+        "schema_revision": revision,
         "exported_at": _to_json(utcnow()),
         "left_out": sorted(f"{table}.{column}" for table, column in LEFT_OUT_COLUMNS)
         + sorted(LEFT_OUT_TABLES),
         "tables": tables,
     }
-    session.rollback()  # a read-only transaction: end it
-    return data
 
 
 def _to_json(value: Any) -> Any:
@@ -104,6 +124,45 @@ def _to_json(value: Any) -> Any:
     if isinstance(value, enum.Enum):
         return value.value
     return value
+
+
+# --- one event's rows -------------------------------------------------------------
+
+
+# The tables whose rows belong to an event through another table's: the column that
+# points there, and that table.
+THROUGH = {
+    Seat.__tablename__: ("registration_id", Registration.__tablename__),
+    SessionSpeaker.__tablename__: ("session_id", ProgrammeSession.__tablename__),
+}
+
+
+def only_event(tables: dict[str, list[dict]], slug: str) -> dict[str, list[dict]]:
+    """The rows of one event among ``tables`` (as a file holds them): the event, its
+    programme, registrations, seats, mails, audit entries and roles, and the accounts
+    that hold its roles or wrote its audit entries (never the site's own entries or
+    mails, nor other accounts). Raises BackupError when no event has ``slug``."""
+    events = [row for row in tables.get(Event.__tablename__, []) if row.get("slug") == slug]
+    if not events:
+        held = ", ".join(row.get("slug", "?") for row in tables.get(Event.__tablename__, []))
+        raise BackupError(f"There is no event {slug!r} here (events: {held or 'none'}).")
+    event_id = events[0]["id"]
+    kept = {Event.__tablename__: events}
+    for table in backed_up_tables():
+        rows = tables.get(table.name, [])
+        if table.name in kept or table.name in THROUGH or table.name == User.__tablename__:
+            continue
+        if "event_id" not in table.columns:
+            raise BackupError(f"No rule says which rows of {table.name} belong to an event.")
+        kept[table.name] = [row for row in rows if row.get("event_id") == event_id]
+    for name, (column, parent) in THROUGH.items():
+        parents = {row["id"] for row in kept[parent]}
+        kept[name] = [row for row in tables.get(name, []) if row.get(column) in parents]
+    users = {row["user_id"] for row in kept[EventRole.__tablename__]} | {
+        row["user_id"] for row in kept[AuditEntry.__tablename__] if row.get("user_id")}
+    kept[User.__tablename__] = [row for row in tables.get(User.__tablename__, [])
+                                if row.get("id") in users]
+    return kept
 
 
 # --- import --------------------------------------------------------------------
@@ -131,11 +190,15 @@ def row_counts(session: Session) -> dict[str, int]:
     }
 
 
-def import_data(session: Session, data: dict[str, Any]) -> dict[str, int]:
-    """Restore ``data`` (as written by ``export_data``) into this database, which must be
-    at the file's schema revision and hold no rows at all. All or nothing: one
-    transaction. Returns the number of rows restored per table."""
+def import_data(
+    session: Session, data: dict[str, Any], event_slug: str | None = None
+) -> dict[str, int]:
+    """Restore ``data`` (as written by ``export_data``), or only the rows of the event
+    ``event_slug`` in it, into this database, which must be at the file's schema
+    revision and hold no rows at all. All or nothing: one transaction. Returns the
+    number of rows restored per table."""
     _check_file(session, data)
+    tables = data["tables"] if event_slug is None else only_event(data["tables"], event_slug)
     begin_write(session)
     occupied = {name: count for name, count in row_counts(session).items() if count}
     if occupied:
@@ -148,7 +211,7 @@ def import_data(session: Session, data: dict[str, Any]) -> dict[str, int]:
     restored = {}
     try:
         for table in backed_up_tables():
-            rows = [_row_from_json(table, row) for row in data["tables"].get(table.name, [])]
+            rows = [_row_from_json(table, row) for row in tables.get(table.name, [])]
             if rows:
                 session.execute(insert(table), rows)
             restored[table.name] = len(rows)
@@ -164,10 +227,11 @@ def import_data(session: Session, data: dict[str, Any]) -> dict[str, int]:
 def _check_file(session: Session, data: Any) -> None:
     if not isinstance(data, dict) or data.get("application") != "summit":
         raise BackupError("This is not a Summit export (no \"application\": \"summit\").")
-    if data.get("format_version") != FORMAT_VERSION:
+    if data.get("format_version") not in READABLE_FORMATS:
+        readable = " and ".join(str(version) for version in READABLE_FORMATS)
         raise BackupError(
             f"This file has format_version {data.get('format_version')!r}; this Summit "
-            f"reads format_version {FORMAT_VERSION}."
+            f"reads format_version {readable}."
         )
     here = schema_revision(session)
     if here is None:

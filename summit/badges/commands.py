@@ -11,7 +11,7 @@ from flask import current_app
 from sqlalchemy import text
 
 from ..cli import summit_cli
-from ..events.service import find_event
+from ..events.current import find_event
 from ..extensions import db
 from . import service
 from .fonts import EMOJI_INSTALL_HINT, INSTALL_HINT, check_fonts
@@ -33,7 +33,7 @@ from .render import badge_facts, write_badges
               "never printed (default: both).")
 @click.option("--order", default="name", show_default=True, help="name or organisation.")
 @click.option("--event", "event_slug", default=None, help="The event's slug (default: the "
-              "SUMMIT_EVENT setting, else the first event).")
+              "SUMMIT_EVENT setting, else the next or latest event).")
 def badges(out_path: str, layout: str, category: str, forum: str, status: str, printed: str,
            order: str, event_slug: str | None) -> None:
     """Print badges to a PDF file, in the order of the filter."""

@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..database import begin_write
-from ..models import Registration, RegistrationCategory, RegistrationStatus, User, utcnow
+from ..models import (
+    Event,
+    Registration,
+    RegistrationCategory,
+    RegistrationStatus,
+    User,
+    utcnow,
+)
 from ..registration.listing import search_condition
 from ..registration.tokens import CHECKIN_ALPHABET, normalise_checkin_code
 
@@ -34,6 +41,8 @@ class Outcome(enum.StrEnum):
     CANCELLED = "cancelled"
     WAITLISTED = "waitlisted"
     UNKNOWN = "unknown"
+    # A badge of another event (last year's, say): not known at this desk.
+    OTHER_EVENT = "other_event"
 
 
 @dataclass(frozen=True)
@@ -66,6 +75,8 @@ class Attendee:
 class Scan:
     outcome: Outcome
     attendee: Attendee | None = None
+    # For OTHER_EVENT: the event the badge is for.
+    other_event: Event | None = None
 
     @property
     def admitted(self) -> bool:
@@ -80,7 +91,22 @@ def check_in_code(
     code = normalise_checkin_code(typed)
     if not _CODE_SHAPE.fullmatch(code):
         return Scan(Outcome.UNKNOWN)
-    return _check_in(session, event_id, Registration.checkin_code == code, actor, now)
+    scan = _check_in(session, event_id, Registration.checkin_code == code, actor, now)
+    if scan.outcome is Outcome.UNKNOWN:
+        other_event = _event_of_badge(session, event_id, code)
+        if other_event is not None:
+            return Scan(Outcome.OTHER_EVENT, other_event=other_event)
+    return scan
+
+
+def _event_of_badge(session: Session, event_id: int, code: str) -> Event | None:
+    """Another event whose badge carries ``code`` (codes are unique in an event only: the
+    latest such event)."""
+    return session.scalars(
+        select(Event).join(Registration, Registration.event_id == Event.id)
+        .where(Registration.checkin_code == code, Event.id != event_id)
+        .order_by(Event.starts_on.desc(), Event.id.desc()).limit(1)
+    ).first()
 
 
 def check_in_registration(

@@ -6,11 +6,11 @@ import click
 from flask import current_app
 from sqlalchemy import select
 
-from ..auth.roles import EVENT_ROLES
+from ..auth.roles import EVENT_ROLES, grant_event_role
 from ..auth.service import create_user, find_user, has_any_user, password_matches
 from ..cli import summit_cli
 from ..extensions import db
-from ..models import Event, EventRole, Role
+from ..models import Event, Role
 from . import seed as demo
 
 # Printed by `make run`; created only in a database that has no account at all.
@@ -38,16 +38,17 @@ def seed(if_empty: bool) -> None:
 @summit_cli.command("demo-accounts")
 def demo_accounts() -> None:
     """Create the demo organizer and check-in accounts in a database without accounts
-    (the check-in desk's at every event it holds), and print their logins while they
+    (the check-in desk's at the demo event), and print their logins while they
     still have the demo passwords."""
     if current_app.config["SUMMIT_ENV"] == "production":
         raise click.ClickException("Demo accounts are never created in production.")
     if not has_any_user(db.session):
-        events = db.session.scalars(select(Event)).all()
+        demo_event = db.session.scalar(select(Event).where(Event.slug == demo.SLUG))
         for email, password, role, name in DEMO_ACCOUNTS:
             user = create_user(db.session, email, password, role, name)
-            if role in EVENT_ROLES:
-                user.event_roles = [EventRole(event=event, role=role) for event in events]
+            if role in EVENT_ROLES and demo_event is not None:
+                db.session.flush()
+                grant_event_role(db.session, None, user, demo_event, role)
         db.session.commit()
     for email, password, role, _name in DEMO_ACCOUNTS:
         user = find_user(db.session, email)

@@ -1,22 +1,19 @@
-"""The statements every request runs to find its event, built once: building one
-anew cost as much Python as running it."""
+"""The statements that find an event, built once: every request asks for its event."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
 
-from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
+from sqlalchemy import Select, bindparam, case, select
 
-from ..models import Event
+from ..models import Event, EventStatus
 
 
 @dataclass(frozen=True)
 class EventVersion:
     """Which version of an event's programme stands: enough to answer for a feed from
-    the cache or with a 304, without loading the event itself. The row EVENT_VERSION
-    reads."""
+    the cache or with a 304, without loading the event itself."""
 
     id: int
     slug: str
@@ -26,17 +23,21 @@ class EventVersion:
 
 
 class OneEvent:
-    """A statement for the event named by a slug, and one for the first event."""
+    """A statement for the event named by a slug, and one for the default event."""
 
-    def __init__(self, query):
+    def __init__(self, query: Select):
         table = Event.__table__.c
         self.by_slug = query.where(table.slug == bindparam("slug")).limit(1)
-        self.first = query.order_by(table.id).limit(1)
-
-    def run(self, session: Session, slug: str | None):
-        if slug:
-            return session.execute(self.by_slug, {"slug": slug})
-        return session.execute(self.first)
+        coming = (table.status == EventStatus.PUBLISHED.value) & (
+            table.ends_on >= bindparam("today"))
+        # The next published event (ongoing or soonest upcoming), else the latest shown
+        # to the public, else the latest draft. With a single event, that event.
+        self.default = query.order_by(
+            case((coming, 0), (table.status != EventStatus.DRAFT.value, 1), else_=2),
+            case((coming, table.starts_on)),
+            table.starts_on.desc(),
+            table.id.desc(),
+        ).limit(1)
 
 
 EVENT = OneEvent(select(Event))
@@ -44,3 +45,4 @@ EVENT = OneEvent(select(Event))
 # more than the rest of a cached feed's answer.
 EVENT_VERSION = OneEvent(select(*(Event.__table__.c[column.name]
                                   for column in fields(EventVersion))))
+

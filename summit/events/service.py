@@ -1,18 +1,256 @@
-"""Events: which one a request or command serves, and what a feed needs to know of it."""
+"""Events and their editions: create one, clone last year's into this year's, publish,
+archive, delete. Each operation commits, and is noted in the site's audit log."""
 
 from __future__ import annotations
 
-from sqlalchemy.orm import Session
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from ..models import Event
-from .queries import EVENT, EVENT_VERSION, EventVersion
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, exists, func, inspect, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload, undefer
+
+from .. import audit
+from ..models import (
+    CoHost,
+    Event,
+    EventStatus,
+    Forum,
+    ProgrammeSession,
+    Registration,
+    SessionSpeaker,
+    Speaker,
+    User,
+)
+
+MAX_SLUG_LENGTH = 64
+SLUG_SHAPE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+# The site's own first path segments, now and planned: an event's pages live at
+# /<slug>/, so an event may not take one of these (tests check that every route's first
+# segment is here).
+RESERVED_SLUGS = frozenset({
+    "about", "accounts", "admin", "agenda", "api", "archive", "assets", "auth", "calendar",
+    "calendar.ics", "cfp", "docs", "events", "favicon.ico", "feeds", "forums", "health",
+    "healthz", "help", "login", "logout", "media", "new", "privacy", "proposals", "r",
+    "register", "robots.txt", "schedule", "schedule.csv", "schedule.json", "schedule.xml",
+    "search", "sessions", "sitemap.xml", "speakers", "static",
+})
+OBJECT_TYPE = "event"
+# Columns a copy never takes from its original: its own key and its event's.
+_OWN_KEYS = frozenset({"id", "event_id"})
 
 
-def find_event(session: Session, slug: str | None = None) -> Event | None:
-    """The event named by ``slug``, or else the first one."""
-    return EVENT.run(session, slug).scalars().first()
+class EventError(Exception):
+    """An event operation refused; the message says why and what to do instead."""
 
 
-def find_event_version(session: Session, slug: str | None = None) -> EventVersion | None:
-    row = EVENT_VERSION.run(session, slug).first()
-    return EventVersion(*row) if row else None
+@dataclass(frozen=True)
+class NewEvent:
+    slug: str
+    name_zh: str
+    name_en: str
+    starts_on: date
+    ends_on: date
+    timezone: str
+    default_locale: str = "zh"
+
+
+def slug_refusal(slug: str) -> str | None:
+    """Why ``slug`` cannot name an event whatever the database holds, or None."""
+    if slug in RESERVED_SLUGS:
+        return _l("“%(slug)s” is one of the site's own addresses; choose another short name.",
+                  slug=slug)
+    if len(slug) > MAX_SLUG_LENGTH:
+        return _l("At most %(max)d characters.", max=MAX_SLUG_LENGTH)
+    if not SLUG_SHAPE.fullmatch(slug):
+        return _l("Use lower-case letters, digits and hyphens only (such as "
+                  "embedded-china-2021).")
+    return None
+
+
+def check_new_slug(session: Session, slug: str) -> None:
+    """Raise EventError unless ``slug`` may name a new event."""
+    refusal = slug_refusal(slug)
+    if refusal is not None:
+        raise EventError(str(refusal))
+    if session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+        raise EventError(str(_l("Another event has the short name “%(slug)s”.", slug=slug)))
+
+
+def create_event(session: Session, actor: User | None, new: NewEvent) -> Event:
+    """A new event, as a draft for its organizers to fill in. Commits."""
+    if new.ends_on < new.starts_on:
+        raise EventError(str(_l("The last day cannot come before the first.")))
+    check_new_slug(session, new.slug)
+    event = Event(slug=new.slug, status=EventStatus.DRAFT, name_zh=new.name_zh,
+                  name_en=new.name_en, starts_on=new.starts_on, ends_on=new.ends_on,
+                  timezone=new.timezone, default_locale=new.default_locale)
+    session.add(event)
+    _commit_new(session, actor, "create", event, after=_state(event))
+    return event
+
+
+# --- cloning an edition ----------------------------------------------------------
+
+
+def clone_event(
+    session: Session,
+    actor: User | None,
+    source: Event,
+    slug: str,
+    starts_on: date,
+    with_programme: bool = False,
+) -> Event:
+    """A new edition of ``source`` under ``slug``, starting on ``starts_on``, as a
+    draft: its settings, co-hosts and forums (rooms, capacities), its registration
+    window moved by the difference in start dates, and with ``with_programme`` its
+    speakers and sessions at the same local times of the moved days. Never its
+    registrations, seats, mails, check-ins, roles or audit entries. Commits."""
+    check_new_slug(session, slug)
+    days = (starts_on - source.starts_on).days
+    zone = ZoneInfo(source.timezone)
+    clone = _copy(source, Event, skip={"programme_version", "programme_updated_at"},
+                  slug=slug, status=EventStatus.DRAFT, starts_on=starts_on,
+                  ends_on=source.ends_on + timedelta(days=days),
+                  name_zh=_with_year(source.name_zh, source.starts_on, starts_on),
+                  name_en=_with_year(source.name_en, source.starts_on, starts_on),
+                  registration_opens_at=moved(source.registration_opens_at, days, zone),
+                  registration_closes_at=moved(source.registration_closes_at, days, zone))
+    clone.co_hosts = [_copy(co_host, CoHost) for co_host in source.co_hosts]
+    forums = {forum.id: _copy(forum, Forum) for forum in source.forums}
+    clone.forums = list(forums.values())
+    if with_programme:
+        speakers = {speaker.id: _copy(speaker, Speaker) for speaker in _speakers(session, source)}
+        clone.speakers = list(speakers.values())
+        clone.sessions = [
+            _copy(item, ProgrammeSession, skip={"forum_id", "sequence", "created_at", "updated_at"},
+                  forum=forums[item.forum_id],
+                  starts_at=moved(item.starts_at, days, zone),
+                  ends_at=moved(item.ends_at, days, zone),
+                  speaker_links=[SessionSpeaker(speakers[link.speaker_id])
+                                 for link in item.speaker_links])
+            for item in _sessions(session, source)
+        ]
+    session.add(clone)
+    _commit_new(session, actor, "clone", clone,
+                summary=f"{clone.slug} ← {source.slug}",
+                after={"source": source.slug, "starts_on": starts_on.isoformat(),
+                       "with_programme": with_programme})
+    return clone
+
+
+def moved(moment: datetime | None, days: int, zone: ZoneInfo) -> datetime | None:
+    """``moment`` moved by ``days`` on the event's wall clock: a session at 09:00 stays at
+    09:00 local time across a change to or from daylight saving time."""
+    if moment is None:
+        return None
+    wall_clock = moment.astimezone(zone).replace(tzinfo=None) + timedelta(days=days)
+    return wall_clock.replace(tzinfo=zone).astimezone(UTC)
+
+
+def _with_year(name: str, source_day: date, target_day: date) -> str:
+    """The edition's name with the year of its first day: "2020中国…" becomes "2021中国…"."""
+    return re.sub(rf"(?<!\d){source_day.year}(?!\d)", str(target_day.year), name)
+
+
+def _copy(original: Any, model: type, skip: frozenset[str] | set[str] = frozenset(),
+          **values: Any) -> Any:
+    """A new ``model`` with every column of ``original`` but its keys, ``skip`` and
+    ``values``, then ``values``."""
+    taken = {column.key for column in inspect(model).column_attrs} - _OWN_KEYS - set(skip)
+    return model(**{key: getattr(original, key) for key in taken - values.keys()}, **values)
+
+
+def _speakers(session: Session, event: Event) -> list[Speaker]:
+    return list(session.scalars(
+        select(Speaker).where(Speaker.event_id == event.id).options(undefer(Speaker.photo))
+        .order_by(Speaker.id)))
+
+
+def _sessions(session: Session, event: Event) -> list[ProgrammeSession]:
+    return list(session.scalars(
+        select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
+        .options(selectinload(ProgrammeSession.speaker_links))
+        .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)))
+
+
+# --- an event's life: published, archived, deleted ------------------------------------
+
+
+def publish(session: Session, actor: User | None, event: Event) -> None:
+    """Show the event to the public (a draft, or an archived edition again). Commits."""
+    _set_status(session, actor, event, EventStatus.PUBLISHED, "publish")
+
+
+def archive(session: Session, actor: User | None, event: Event) -> None:
+    """Make the event a past edition: read-only, listed in the archive. Commits."""
+    _set_status(session, actor, event, EventStatus.ARCHIVED, "archive")
+
+
+def delete_event(session: Session, actor: User | None, event: Event) -> None:
+    """Delete the event with its programme. Refused once anyone has registered (archive
+    it instead): the registrations, their mails and check-ins are the event's record.
+    Commits."""
+    event_id, slug, before = event.id, event.slug, _state(event)
+    # One statement: a registration arriving meanwhile either keeps the event or is
+    # refused by its foreign key.
+    deleted = session.execute(
+        delete(Event)
+        .where(Event.id == event_id, ~exists().where(Registration.event_id == event_id))
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not deleted:
+        session.rollback()
+        raise EventError(str(_l("People have registered for %(slug)s, so it cannot be "
+                                "deleted: archive it instead.", slug=slug)))
+    audit.record(session, actor, "delete", OBJECT_TYPE, event_id, slug, before=before,
+                 event_id=None)
+    session.commit()
+    session.expunge(event)
+
+
+def all_events(session: Session) -> list[Event]:
+    """Every event, the latest first."""
+    return list(session.scalars(select(Event).order_by(Event.starts_on.desc(), Event.id.desc())))
+
+
+def registration_counts(session: Session) -> dict[int, int]:
+    """Event id → how many registrations it has (cancelled ones included)."""
+    return dict(session.execute(
+        select(Registration.event_id, func.count()).group_by(Registration.event_id)).all())
+
+
+def _set_status(
+    session: Session, actor: User | None, event: Event, status: EventStatus, action: str
+) -> None:
+    if event.status == status:
+        return
+    before = event.status.value
+    event.status = status
+    audit.record(session, actor, action, OBJECT_TYPE, event.id, event.slug,
+                 before={"status": before}, after={"status": status.value}, event_id=None)
+    session.commit()
+
+
+def _state(event: Event) -> dict[str, Any]:
+    return audit.snapshot(event, ("slug", "status", "name_zh", "name_en", "starts_on",
+                                  "ends_on", "timezone"))
+
+
+def _commit_new(session: Session, actor: User | None, action: str, event: Event,
+                summary: str = "", after: dict[str, Any] | None = None) -> None:
+    """Write a new event and its audit entry; a slug taken meanwhile refuses it."""
+    slug = event.slug
+    try:
+        session.flush()
+    except IntegrityError as error:
+        session.rollback()
+        check_new_slug(session, slug)
+        raise error
+    audit.record(session, actor, action, OBJECT_TYPE, event.id, summary or event.slug,
+                 after=after, event_id=None)
+    session.commit()

@@ -541,5 +541,6 @@ def set_forum_capacity(
 def queue_mail(session: Session, registration: Registration, kind: MailKind) -> None:
     """Queue a mail of this kind to the registration's address, in the caller's
     transaction (registration.mails writes it when it is sent)."""
-    enqueue(session, MailMessage(registration=registration, event_id=registration.event_id,
-                                 kind=kind.value, recipient=registration.email))
+    enqueue(session, MailMessage(registration=registration, kind=kind.value,
+                                 recipient=registration.email),
+            event_id=registration.event_id)

@@ -24,7 +24,7 @@ from ...checkin.service import (
 )
 from ...events.current import require_event
 from ...extensions import db
-from ...i18n import format_clock, format_day
+from ...i18n import format_clock, format_day, localized
 from ...labels import CATEGORIES
 from ...models import Role
 from ...registration.listing import checked_in_progress
@@ -53,6 +53,9 @@ def answer(scan: Scan, event) -> dict:
         message = _("Already checked in on %(day)s at %(time)s.",
                     day=format_day(person.checked_in_at, event.timezone),
                     time=format_clock(person.checked_in_at, event.timezone))
+    elif scan.outcome is Outcome.OTHER_EVENT:
+        message = _("Not admitted: this badge is for %(event)s.",
+                    event=localized(scan.other_event, "name"))
     else:
         message = {
             Outcome.CHECKED_IN: _("Welcome! Checked in."),

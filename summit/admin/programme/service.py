@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from ... import audit
 from ...database import begin_write
+from ...events.service import EventError, check_new_slug
 from ...models import (
     CoHost,
     Event,
@@ -131,8 +132,10 @@ def save_event(
     values = dict(values)
     capacity = values.pop("capacity")
     if event is None:
-        if session.scalar(select(Event.id).where(Event.slug == values["slug"])) is not None:
-            _refuse(session, Problem("slug", _("Another event has this short name.")))
+        try:
+            check_new_slug(session, values["slug"])
+        except EventError as refused:
+            _refuse(session, Problem("slug", str(refused)))
         event = Event(**values, capacity=capacity)
         session.add(event)
         _save(session, actor, event, None)

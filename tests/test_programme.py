@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select, text
@@ -69,7 +69,16 @@ def test_seed_command_is_idempotent_and_respects_if_empty(app):
     assert "already" in runner.invoke(args=["summit", "seed", "--if-empty"]).output
     assert "already loaded" in runner.invoke(args=["summit", "seed"]).output
     with app.app_context():
-        assert count_rows(Event) == 1
+        editions = db.session.execute(select(Event.slug, Event.status, Event.starts_on)
+                                      .order_by(Event.starts_on)).all()
+        assert editions == [(demo.SLUG, EventStatus.PUBLISHED, date(2020, 11, 25)),
+                            (demo.NEXT_EDITION_SLUG, EventStatus.DRAFT, date(2021, 11, 24))]
+        next_edition = db.session.scalars(
+            select(Event).where(Event.slug == demo.NEXT_EDITION_SLUG)).one()
+        assert [forum.slug for forum in next_edition.forums] == [
+            forum.slug for forum in db.session.scalars(
+                select(Event).where(Event.slug == demo.SLUG)).one().forums]
+        assert not next_edition.sessions
 
 
 # --- time ---------------------------------------------------------------------

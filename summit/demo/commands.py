@@ -23,7 +23,8 @@ DEMO_ACCOUNTS = [
 @summit_cli.command("seed")
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no event yet.")
 def seed(if_empty: bool) -> None:
-    """Load the Embedded China 2020 demo event (running it again changes nothing)."""
+    """Load the Embedded China 2020 demo event and a draft of its 2021 edition (running it
+    again changes nothing)."""
     if if_empty and db.session.query(Event.id).first() is not None:
         click.echo("The database already holds an event; the demo was not loaded.")
         return
@@ -31,8 +32,10 @@ def seed(if_empty: bool) -> None:
     db.session.commit()
     if event is None:
         click.echo(f"The demo event {demo.SLUG!r} is already loaded.")
-    else:
-        click.echo(f"Loaded the demo event {demo.SLUG!r}.")
+        return
+    click.echo(f"Loaded the demo event {demo.SLUG!r}.")
+    demo.start_next_edition(db.session, event)
+    click.echo(f"Cloned it into {demo.NEXT_EDITION_SLUG!r}, a draft only administrators see.")
 
 
 @summit_cli.command("demo-accounts")

@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..events.service import clone_event
 from ..models import (
     CoHost,
     CoHostRole,
@@ -27,6 +28,10 @@ from ..models import (
 )
 
 SLUG = "embedded-china-2020"
+# The next edition, as an organizer would start it: a draft cloned from 2020 (forums,
+# co-hosts, settings; no programme, no registrations), seen only in the admin.
+NEXT_EDITION_SLUG = "embedded-china-2021"
+NEXT_EDITION_STARTS_ON = date(2021, 11, 24)
 TIMEZONE = "Asia/Shanghai"
 ZONE = ZoneInfo(TIMEZONE)
 
@@ -297,3 +302,9 @@ def load_demo(session: Session) -> Event | None:
         event.sessions.append(item)
     session.add(event)
     return event
+
+
+def start_next_edition(session: Session, event: Event) -> Event:
+    """The 2021 edition as a draft cloned from ``event`` (commits): the archive at work
+    without inventing a history that did not happen."""
+    return clone_event(session, None, event, NEXT_EDITION_SLUG, NEXT_EDITION_STARTS_ON)

@@ -25,7 +25,8 @@ from ...registration.service import choosable_forums
 from ...user_input import database_ids, local_path
 from .. import bp
 from ..navigation import add_entry
-from .forms import BadgePrintForm, MarkPrintedForm, ReprintForm
+from ..registrations.forms import ReprintForm
+from .forms import BadgePrintForm, MarkPrintedForm
 
 ORGANIZERS = (Role.ORGANIZER,)
 # The query arguments that /admin/badges.pdf reads.

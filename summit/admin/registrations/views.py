@@ -39,7 +39,6 @@ from ...urls import current_link_base
 from ...user_input import database_int
 from .. import bp
 from ..navigation import add_entry
-from ..printing.forms import ReprintForm
 from . import csv_io
 from .forms import (
     ActionForm,
@@ -49,6 +48,7 @@ from .forms import (
     ImportUploadForm,
     RegistrationDetailsForm,
     RegistrationFilterForm,
+    ReprintForm,
 )
 
 ORGANIZERS = (Role.ORGANIZER,)

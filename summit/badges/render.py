@@ -22,6 +22,7 @@ from markupsafe import Markup
 from ..config import PROJECT_ROOT
 from ..i18n import LANGUAGES, localized
 from ..models import Registration, RegistrationCategory, SeatStatus
+from ..web import safe_colour
 from . import pdf
 from .fit import Fitted, fit, fit_list
 from .fonts import (
@@ -64,13 +65,6 @@ class BadgeFacts:
     checkin_code: str
 
 
-def _safe_colour(value: str) -> str:
-    # Imported here: templating imports the admin, whose print view imports this module.
-    from ..templating import DEFAULT_COLOUR, HEX_COLOUR
-
-    return value if value and HEX_COLOUR.fullmatch(value) else DEFAULT_COLOUR
-
-
 @functools.cache
 def _event_dates(starts_on, ends_on, city: str, lang: str) -> str:
     days = format_interval(starts_on, ends_on, "yMMMd", locale=LANGUAGES[lang])
@@ -99,7 +93,7 @@ def badge_facts(registration: Registration) -> BadgeFacts:
         else registration.latin_name,
         organisation=registration.organisation,
         category=registration.category,
-        forums=tuple((str(localized(forum, "name", lang)), _safe_colour(forum.colour))
+        forums=tuple((str(localized(forum, "name", lang)), safe_colour(forum.colour))
                      for forum in forums),
         checkin_code=registration.checkin_code,
     )

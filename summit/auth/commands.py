@@ -8,6 +8,7 @@ import click
 from werkzeug.security import generate_password_hash
 
 from .. import audit
+from ..audit import AuditAction
 from ..cli import summit_cli
 from ..extensions import db
 from ..models import Role
@@ -46,7 +47,8 @@ def create_admin(email: str, role: str, name: str, update: bool) -> None:
         user.name = name or user.name
         verb = "Updated"
     db.session.flush()
-    audit.record(db.session, None, "create" if existing is None else "update", "user", user.id,
+    action = AuditAction.CREATE if existing is None else AuditAction.UPDATE
+    audit.record(db.session, None, action, "user", user.id,
                  f"{user.email} (flask summit create-admin)",
                  after={"email": user.email, "role": user.role.value, "active": user.active})
     db.session.commit()

@@ -98,7 +98,7 @@ def update_registration(
     if snapshot(registration) == before:
         session.rollback()
         return False
-    _record(session, actor, "update", registration, before)
+    _record(session, actor, audit.AuditAction.UPDATE, registration, before)
     session.commit()
     return True
 
@@ -111,7 +111,7 @@ def cancel(
     event, registration = service.lock_registration(session, registration)
     before = snapshot(registration)
     moved_up = service.withdraw(session, event, registration, link_base)
-    _record(session, actor, "cancel", registration, before)
+    _record(session, actor, audit.AuditAction.CANCEL, registration, before)
     session.commit()
     return moved_up
 
@@ -131,7 +131,7 @@ def promote(
         service.promote_registration(session, registration, link_base)
     else:
         service.promote_seat(session, registration, forum_id, link_base)
-    _record(session, actor, "promote", registration, before)
+    _record(session, actor, audit.AuditAction.PROMOTE, registration, before)
     session.commit()
 
 
@@ -139,7 +139,7 @@ def resend_link(session: Session, actor: User, registration: Registration, link_
     audit.record(
         session,
         actor,
-        "resend_link",
+        audit.AuditAction.RESEND_LINK,
         OBJECT_TYPE,
         registration.id,
         summary=f"{registration.full_name} <{registration.email}>",
@@ -183,8 +183,8 @@ def add(
     begin_write(session)
     event = service.lock_event(session, event.id)
     registration = enrol_and_record(
-        session, actor, event, details, forum_ids, link_base, beyond_capacity, "create",
-        overlap_allowed,
+        session, actor, event, details, forum_ids, link_base, beyond_capacity,
+        audit.AuditAction.CREATE, overlap_allowed,
     )
     session.commit()
     return registration

@@ -571,7 +571,7 @@ def register(
                 session.commit()
                 return RegistrationResult(known, created=False, mailed=mailed)
             registration = enrol(session, event, details, forum_ids, link_base, now)
-            record_attendee_action(session, "register", registration)
+            record_attendee_action(session, audit.AuditAction.REGISTER, registration)
         else:
             registration = claimed
             _admit(session, event, registration, _chosen_forums(session, event, forum_ids), now)
@@ -605,7 +605,7 @@ def _claim_address(
     _queue_mail(session, registration, MailKind.CONFIRMATION, link_base)
     # Noted here, before the event's lock: every registration waits for that lock, so
     # it is held for nothing but the place and seats.
-    record_attendee_action(session, "register", registration)
+    record_attendee_action(session, audit.AuditAction.REGISTER, registration)
     return registration
 
 
@@ -718,7 +718,7 @@ def change_forums(
         raise
     session.flush()
     if held_seats(registration) != before:
-        record_attendee_action(session, "change_forums", registration,
+        record_attendee_action(session, audit.AuditAction.CHANGE_FORUMS, registration,
                                before={"seats": before}, after={"seats": held_seats(registration)})
     session.commit()
     return registration
@@ -761,7 +761,8 @@ def cancel(
     before = registration.status
     moved_up = withdraw(session, event, registration, link_base, now)
     if before != registration.status:
-        record_attendee_action(session, "cancel", registration, before={"status": before.value},
+        record_attendee_action(session, audit.AuditAction.CANCEL, registration,
+                               before={"status": before.value},
                                after={"status": registration.status.value})
     session.commit()
     return moved_up
@@ -834,7 +835,7 @@ def mail_link_on_request(
     cancelled = registration.status == RegistrationStatus.CANCELLED
     _queue_mail(session, registration,
                 MailKind.REGISTER_AGAIN if cancelled else MailKind.LINK, link_base)
-    record_attendee_action(session, "resend_link", registration)
+    record_attendee_action(session, audit.AuditAction.RESEND_LINK, registration)
     return True
 
 
@@ -896,7 +897,7 @@ def register_again(
     except (UnknownForum, OverlappingForums):
         session.rollback()
         raise
-    record_attendee_action(session, "register", registration)
+    record_attendee_action(session, audit.AuditAction.REGISTER, registration)
     result = RegistrationResult(registration, created=True, token=registration.token,
                                 email=registration.email)
     session.commit()

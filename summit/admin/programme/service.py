@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import audit
+from ...audit import AuditAction
 from ...database import begin_write
 from ...models import (
     CoHost,
@@ -92,11 +93,12 @@ def _save(session: Session, actor: User, obj: object, before: dict | None) -> No
     after = _state(obj)
     object_type = OBJECT_TYPES[type(obj)]
     if before is None:
-        audit.record(session, actor, "create", object_type, obj.id, _label(obj), after=after)
+        audit.record(session, actor, AuditAction.CREATE, object_type, obj.id, _label(obj),
+                     after=after)
     else:
         changed_before, changed_after = audit.changes(before, after)
         if changed_after:
-            audit.record(session, actor, "update", object_type, obj.id, _label(obj),
+            audit.record(session, actor, AuditAction.UPDATE, object_type, obj.id, _label(obj),
                          before=changed_before, after=changed_after)
     session.commit()
 
@@ -296,7 +298,7 @@ def delete(session: Session, actor: User, obj: object) -> None:
     before = _state(obj)
     object_type, object_id, label = OBJECT_TYPES[type(obj)], obj.id, _label(obj)
     session.delete(obj)
-    audit.record(session, actor, "delete", object_type, object_id, label, before=before)
+    audit.record(session, actor, AuditAction.DELETE, object_type, object_id, label, before=before)
     session.commit()
 
 
@@ -314,6 +316,6 @@ def move(session: Session, actor: User, obj: CoHost | Forum, step: int) -> None:
     before = obj.position
     for position, sibling in enumerate(siblings):
         sibling.position = position
-    audit.record(session, actor, "move", OBJECT_TYPES[model], obj.id, _label(obj),
+    audit.record(session, actor, AuditAction.MOVE, OBJECT_TYPES[model], obj.id, _label(obj),
                  before={"position": before}, after={"position": obj.position})
     session.commit()

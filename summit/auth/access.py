@@ -1,4 +1,4 @@
-"""The one role check that guards every admin view."""
+"""The one role check that guards every admin view, and who is acting in one."""
 
 from __future__ import annotations
 
@@ -9,7 +9,15 @@ from flask import abort
 from flask_login import current_user
 
 from ..extensions import login_manager
-from ..models import Role
+from ..models import Role, User
+
+# The role of most admin screens (administrators may do everything anyway).
+ORGANIZERS = (Role.ORGANIZER,)
+
+
+def acting_user() -> User:
+    """The signed-in account itself (not Flask-Login's proxy), for the audit log."""
+    return current_user._get_current_object()
 
 
 def role_required(*roles: Role) -> Callable:

@@ -40,8 +40,8 @@ log = logging.getLogger(__name__)
 TEMPLATES = PROJECT_ROOT / "templates"
 STATIC = PROJECT_ROOT / "static"
 # The most badges in one chunk of a long run. Each chunk is a WeasyPrint document that
-# subsets the CJK fonts anew (about 0.2 s), so chunks are not small; a worker rendering
-# 96 badges grows by about 100 MB.
+# subsets the CJK fonts anew, so chunks are not small; a worker's memory grows with its
+# chunk (bench/badges.py, bench/FINDINGS.md).
 CHUNK_BADGES = 96
 # Runs up to this size render in the calling process: starting workers costs more.
 IN_PROCESS_BADGES = 48

@@ -337,8 +337,8 @@ def to_json(plan: Schedule) -> bytes:
             },
         },
     }
-    # Not indented: only then does the json module use its C encoder (ten times faster
-    # on a large programme); schedule apps do not care, and people have jq.
+    # Not indented: only then does the json module use its C encoder (bench/FINDINGS.md);
+    # schedule apps do not care, and people have jq.
     return json.dumps(document, ensure_ascii=False).encode() + b"\n"
 
 

@@ -55,7 +55,7 @@ def serve_feed(event: EventVersion, feed: Feed, form: Format, filename: str,
     def produce() -> Response:
         body = service.build(db.session, event, feed, form, lang, base)
         if gzipped:
-            # A feed of a large programme shrinks about tenfold: less to send on every poll.
+            # A feed of a large programme shrinks many times over: less to send on every poll.
             body = gzip.compress(body, mtime=0)
         response = Response(body, mimetype=form.mimetype)
         response.headers.set("Content-Disposition", "inline", filename=filename)

@@ -37,8 +37,10 @@ DEFAULT_FORUM_COLOUR = "#1f6feb"
 HEX_COLOUR = re.compile(r"#[0-9a-f]{6}\Z", re.IGNORECASE)
 
 
-def private_response(response: Response) -> Response:
-    """``response`` with the headers of a private link's page or file."""
+def private_response(answer: Any) -> Response:
+    """What a view returns (a response, or a body and status), as a response with the
+    headers of a private link's page or file."""
+    response = make_response(answer)
     response.headers["Cache-Control"] = NOT_STORED
     for name, value in PRIVATE_LINK_HEADERS:
         response.headers[name] = value

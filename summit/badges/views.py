@@ -24,11 +24,11 @@ def attendee_badge(token: str):
     event = require_event()
     registration = registration_or_404(event, token)
     if registration.status == RegistrationStatus.CANCELLED:
-        return error_response(410, _("This registration is cancelled, so it has no badge."))
+        return private_response(
+            error_response(410, _("This registration is cancelled, so it has no badge.")))
     if registration.status != RegistrationStatus.CONFIRMED:
-        return error_response(
-            409, _("Your badge is ready as soon as your place at the conference is confirmed.")
-        )
+        return private_response(error_response(
+            409, _("Your badge is ready as soon as your place at the conference is confirmed.")))
     out = BytesIO()
     write_badges([badge_facts(registration)], LAYOUTS[DEFAULT_LAYOUT], out,
                  title=registration.full_name)

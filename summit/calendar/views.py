@@ -88,7 +88,7 @@ def session_calendar(session_id: int):
     event = require_event_version()
     item = programme.find_session(db.session, event, session_id) or abort(404)
     return serve_feed(event, service.session_feed(item), Format.ICS,
-                  f"{event.slug}-session-{session_id}.ics")
+                      f"{event.slug}-session-{session_id}.ics")
 
 
 @bp.get("/schedule.xml")

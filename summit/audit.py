@@ -13,6 +13,35 @@ from sqlalchemy.orm import Session
 
 from .models import AuditEntry, User, utcnow
 
+
+class AuditAction(enum.StrEnum):
+    """What an entry says was done; stored as its value, named on screen by
+    ``labels.AUDIT_ACTIONS``."""
+
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    MOVE = "move"
+    IMPORT = "import"
+    REGISTER = "register"
+    CHANGE_FORUMS = "change_forums"
+    CANCEL = "cancel"
+    PROMOTE = "promote"
+    RESEND_LINK = "resend_link"
+    CHECK_IN = "check_in"
+    UNDO_CHECK_IN = "undo_check_in"
+    BADGE_PRINTED = "badge_printed"
+    RETRY = "retry"
+    RESET_PASSWORD = "reset_password"
+    ACTIVATE = "activate"
+    DEACTIVATE = "deactivate"
+    GRANT_ROLE = "grant_role"
+    REMOVE_ROLE = "remove_role"
+    CLONE = "clone"
+    PUBLISH = "publish"
+    ARCHIVE = "archive"
+
+
 # One statement for every entry: the ORM's unit of work costs more than the insert itself
 # on paths as hot as registering.
 _INSERT = insert(AuditEntry)
@@ -34,7 +63,7 @@ def attendee_email(actor: str) -> str | None:
 def record(
     session: Session,
     actor: User | str | None,
-    action: str,
+    action: AuditAction,
     object_type: str,
     object_id: object = "",
     summary: str = "",

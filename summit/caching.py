@@ -1,5 +1,6 @@
-"""Conditional HTTP responses, answered from whole answers kept in process, and the
-bounded cache that keeps them, all keyed on the event's programme version.
+"""The one owner of what is kept between requests: things built from an event's
+programme (whole answers, feeds), in one bounded store per process, keyed on the
+programme's version; and the validators (ETag, Last-Modified) that name that version.
 
 Every public view of the programme (calendar feeds, schedule exports, and the
 agenda's HTML pages) depends on the event's programme and on a few request
@@ -8,16 +9,7 @@ with any change to the programme (see the ``before_flush`` listener in
 ``summit.models``) and is read from the database on every request, so an ETag
 or a cache key built from it is right in every worker and on every machine
 without any shared state: a worker that has not seen an edit misses its cache
-once and builds afresh.
-
-Use in a view::
-
-    validators = programme_validators(event, "agenda", language)
-    return conditional(validators, lambda: render_template(...), cache_control(max_age=0))
-
-Only for representations that depend on nothing but the programme and the
-parts named in the validators: a page that shows a flash message, a form with
-a CSRF token or the signed-in organizer must not be answered with a 304.
+once and builds afresh. Views answer with ``summit.web.conditional``.
 """
 
 from __future__ import annotations
@@ -25,19 +17,19 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from flask import Response, make_response, request
+from flask import request
 from werkzeug.http import is_resource_modified
 
 from .config import PROJECT_ROOT
-from .models import Event
 
-if TYPE_CHECKING:  # annotations only: at run time, caching needs nothing of the programme
+if TYPE_CHECKING:  # annotations only: the models name their default colour in summit.web
     from .events.queries import EventVersion
+    from .models import Event
 
 
 def _release_fingerprint() -> str:
@@ -93,57 +85,6 @@ def programme_validators(
     )
 
 
-def cache_control(max_age: int, private: bool = False) -> str:
-    """``public, max-age=300``; ``max_age=0`` asks caches to revalidate every time
-    (cheap: the answer is usually a 304); ``private`` keeps shared caches out."""
-    freshness = f"max-age={max_age}" if max_age > 0 else "no-cache"
-    return f"{'private' if private else 'public'}, {freshness}"
-
-
-def conditional(
-    validators: Validators,
-    produce: Callable[[], Any],
-    cache_control_value: str,
-    headers: Sequence[tuple[str, str]] = (),
-) -> Response:
-    """``304 Not Modified`` when the client is current; otherwise the whole answer that
-    ``produce()`` made for this ETag, kept in this process (``produce`` runs once per
-    ETag and process). Both carry the validators, the Cache-Control value and
-    ``headers`` (Vary, say)."""
-    if validators.client_is_current():
-        response = Response(status=304)
-        _stamp(response, validators, cache_control_value, headers)
-        return response
-
-    def whole() -> KeptAnswer:
-        response = make_response(produce())
-        _stamp(response, validators, cache_control_value, headers)
-        return KeptAnswer(response.get_data(), tuple(response.headers.items()))
-
-    return _answers.get_or_build(validators.etag, whole).response()
-
-
-def _stamp(response: Response, validators: Validators, cache_control_value: str,
-           headers: Sequence[tuple[str, str]]) -> None:
-    response.set_etag(validators.etag)
-    response.last_modified = validators.last_modified
-    response.headers["Cache-Control"] = cache_control_value
-    for name, value in headers:
-        response.headers[name] = value
-
-
-@dataclass(frozen=True)
-class KeptAnswer:
-    """A 200 answer's body and headers as ``conditional`` made them: answering again
-    costs a copy of the header list, not the work of setting each header."""
-
-    body: bytes
-    headers: tuple[tuple[str, str], ...]
-
-    def response(self) -> Response:
-        return Response(self.body, headers=list(self.headers))
-
-
 class LRUCache:
     """A least-recently-used cache of built representations, per process, bounded
     by the total size of what it holds (``weigh`` tells an entry's size; bytes and
@@ -185,7 +126,17 @@ class LRUCache:
         return key in self._entries
 
 
-# Whole answers by ETag, per process: the ETag names everything an answer shows, so an
-# entry is right for as long as anyone asks for it, and a programme change makes old
-# entries unreachable. Bounded by size; the answers asked for least recently go.
-_answers = LRUCache(64 * 1024 * 1024, weigh=lambda answer: len(answer.body))
+# Everything built from the programme, once per process and key: whole answers of
+# pages and feeds (summit.web.conditional), and the attendee's agenda for mails. Every
+# key names the programme's version, so an entry is right for as long as anyone asks
+# for it and a programme change makes old entries unreachable. Bounded by size (enough
+# for every feed of a large programme in both languages, a few times over); what was
+# asked for least recently goes.
+CACHE_BYTES = 64 * 1024 * 1024
+_kept = LRUCache(CACHE_BYTES)
+
+
+def kept(key: Hashable, build: Callable[[], Any]) -> Any:
+    """What ``build()`` returned for ``key`` in this process, built now if no longer kept.
+    The value's ``len`` is its weight."""
+    return _kept.get_or_build(key, build)

@@ -11,7 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from .extensions import db
-from .outbox import deliver_due, retry_failed_now, run_worker
+from .outbox import deliver_due, make_failed_due, run_worker
 
 summit_cli = AppGroup("summit", help="Summit's own commands.")
 
@@ -22,7 +22,8 @@ summit_cli = AppGroup("summit", help="Summit's own commands.")
 def send_mail(limit: int, retry_now: bool) -> None:
     """Send queued mails and retry failed ones whose pause is over (run it from cron)."""
     if retry_now:
-        retry_failed_now(db.session)
+        make_failed_due(db.session)
+        db.session.commit()
     sent, failed = deliver_due(db.session, limit=limit)
     click.echo(f"Sent {sent} mail(s); {failed} failed and will be retried.")
     if failed:

@@ -94,8 +94,8 @@ def end_reading_transaction(session: Session | scoped_session, error: BaseExcept
     """End a GET's or HEAD's transaction on PostgreSQL with COMMIT. For its READ ONLY
     transaction COMMIT is the same as the ROLLBACK that closing the session sends, but
     psycopg forgets its prepared statements on every ROLLBACK: each request then had
-    PostgreSQL plan its queries afresh (a cached feed's version query: about 100 µs of
-    the server's CPU a request, as much as the rest of its work there)."""
+    PostgreSQL plan its queries afresh, which for a cached feed's version query cost as
+    much as the rest of its work there (bench/FINDINGS.md)."""
     if error is not None or not _reading_request():
         return
     session = _plain(session)

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
 
+from .audit import AuditAction
 from .models import (
     CoHostRole,
     EventStatus,
@@ -122,30 +123,30 @@ MAIL_STATUSES = {
 }
 
 # The audit log stores its actions and kinds of object as codes (summit.audit.record);
-# these are their names on screen. A code missing here is shown as it is stored.
+# these are their names on screen. An object's code missing here is shown as it is stored.
 AUDIT_ACTIONS = {
-    "create": lazy_pgettext("audit action", "Created"),
-    "update": lazy_pgettext("audit action", "Changed"),
-    "delete": lazy_pgettext("audit action", "Deleted"),
-    "move": lazy_pgettext("audit action", "Moved"),
-    "import": lazy_pgettext("audit action", "Imported"),
-    "register": lazy_pgettext("audit action", "Registered"),
-    "change_forums": lazy_pgettext("audit action", "Forums changed"),
-    "cancel": lazy_pgettext("audit action", "Registration cancelled"),
-    "promote": lazy_pgettext("audit action", "Moved up from the waiting list"),
-    "resend_link": lazy_pgettext("audit action", "Private link sent again"),
-    "check_in": lazy_pgettext("audit action", "Checked in"),
-    "undo_check_in": lazy_pgettext("audit action", "Check-in undone"),
-    "grant_role": lazy_pgettext("audit action", "Role at an event given"),
-    "remove_role": lazy_pgettext("audit action", "Role at an event taken away"),
-    "badge_printed": lazy_pgettext("audit action", "Badge printed"),
-    "retry": lazy_pgettext("audit action", "Mail sent again"),
-    "reset_password": lazy_pgettext("audit action", "Password set"),
-    "activate": lazy_pgettext("audit action", "Account reactivated"),
-    "deactivate": lazy_pgettext("audit action", "Account deactivated"),
-    "clone": lazy_pgettext("audit action", "Cloned"),
-    "publish": lazy_pgettext("audit action", "Published"),
-    "archive": lazy_pgettext("audit action", "Archived"),
+    AuditAction.CREATE: lazy_pgettext("audit action", "Created"),
+    AuditAction.UPDATE: lazy_pgettext("audit action", "Changed"),
+    AuditAction.DELETE: lazy_pgettext("audit action", "Deleted"),
+    AuditAction.MOVE: lazy_pgettext("audit action", "Moved"),
+    AuditAction.IMPORT: lazy_pgettext("audit action", "Imported"),
+    AuditAction.REGISTER: lazy_pgettext("audit action", "Registered"),
+    AuditAction.CHANGE_FORUMS: lazy_pgettext("audit action", "Forums changed"),
+    AuditAction.CANCEL: lazy_pgettext("audit action", "Registration cancelled"),
+    AuditAction.PROMOTE: lazy_pgettext("audit action", "Moved up from the waiting list"),
+    AuditAction.RESEND_LINK: lazy_pgettext("audit action", "Private link sent again"),
+    AuditAction.CHECK_IN: lazy_pgettext("audit action", "Checked in"),
+    AuditAction.UNDO_CHECK_IN: lazy_pgettext("audit action", "Check-in undone"),
+    AuditAction.BADGE_PRINTED: lazy_pgettext("audit action", "Badge printed"),
+    AuditAction.RETRY: lazy_pgettext("audit action", "Mail sent again"),
+    AuditAction.RESET_PASSWORD: lazy_pgettext("audit action", "Password set"),
+    AuditAction.ACTIVATE: lazy_pgettext("audit action", "Account reactivated"),
+    AuditAction.DEACTIVATE: lazy_pgettext("audit action", "Account deactivated"),
+    AuditAction.GRANT_ROLE: lazy_pgettext("audit action", "Role at an event given"),
+    AuditAction.REMOVE_ROLE: lazy_pgettext("audit action", "Role at an event taken away"),
+    AuditAction.CLONE: lazy_pgettext("audit action", "Cloned"),
+    AuditAction.PUBLISH: lazy_pgettext("audit action", "Published"),
+    AuditAction.ARCHIVE: lazy_pgettext("audit action", "Archived"),
 }
 
 # The fields of an entry's before and after; a field missing here is shown as stored.

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm import Session as OrmSession
 
 from .extensions import db
+from .web import DEFAULT_FORUM_COLOUR
 
 
 def utcnow() -> datetime:
@@ -196,7 +197,7 @@ class Forum(db.Model):
     room_en: Mapped[str] = mapped_column(String(200), default="")
     # Seats in the room; None: as many as the event admits.
     capacity: Mapped[int | None]
-    colour: Mapped[str] = mapped_column(String(7), default="#1f6feb")
+    colour: Mapped[str] = mapped_column(String(7), default=DEFAULT_FORUM_COLOUR)
     position: Mapped[int] = mapped_column(default=0)
 
     event: Mapped[Event] = relationship(back_populates="forums")

@@ -225,16 +225,22 @@ def _send_claimed(session: Session, mail_id: int) -> bool:
     return True
 
 
-def retry_failed_now(session: Session) -> int:
-    """Make every failed mail due at once (an organizer's "retry now"); returns how many.
-    Commits."""
-    count = session.execute(
+def make_failed_due(session: Session, mail_id: int | None = None,
+                    event_id: int | None = None) -> int:
+    """Make failed mails (all, the event's with ``event_id``, or the one with ``mail_id``)
+    due now, in the caller's transaction, so that the next delivery run tries them again;
+    returns how many."""
+    condition = [MailMessage.status == MailStatus.FAILED]
+    if event_id is not None:
+        condition.append(MailMessage.event_id == event_id)
+    if mail_id is not None:
+        condition.append(MailMessage.id == mail_id)
+    return session.execute(
         update(MailMessage)
-        .where(MailMessage.status == MailStatus.FAILED)
+        .where(*condition)
         .values(next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
     ).rowcount
-    session.commit()
-    return count
 
 
 def _claim(session: Session, mail_id: int) -> bool:

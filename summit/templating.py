@@ -3,16 +3,13 @@ dates and times in the event's time zone, and links to the same page in another 
 
 from __future__ import annotations
 
-import re
 from datetime import datetime
 
 from flask import Flask, request, url_for
 
 from . import i18n, labels
 from .events.current import current_event
-
-HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
-DEFAULT_COLOUR = "#1f6feb"
+from .web import safe_colour
 
 
 def same_page_in(lang: str) -> str:
@@ -77,10 +74,7 @@ def register_template_helpers(app: Flask) -> None:
     def moment(value: datetime) -> str:
         return i18n.format_moment(value, event_zone())
 
-    @app.template_filter("colour")
-    def colour(value: str) -> str:
-        """Only a #rrggbb value reaches a style attribute."""
-        return value if value and HEX_COLOUR.fullmatch(value) else DEFAULT_COLOUR
+    app.add_template_filter(safe_colour, "colour")
 
     @app.template_filter("external_url")
     def external_url(value: str) -> str:

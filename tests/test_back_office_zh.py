@@ -18,6 +18,8 @@ from wtforms import Form
 from wtforms.validators import Length
 
 import summit
+from summit import labels
+from summit.audit import AuditAction
 from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import AuditEntry, Event, Registration, RegistrationCategory, Role, User
@@ -244,6 +246,16 @@ def test_the_audit_page_speaks_the_organizers_language_in_the_events_time(
     only_attendees = organizer.get(f"{ADMIN}/audit?lang=en&actor=attendees")
     assert only_attendees.status_code == 200
     assert "3 entries" in page_text(only_attendees)
+
+
+def test_every_action_the_log_records_has_a_name_in_both_languages(app):
+    with app.test_request_context("/?lang=zh"):
+        chinese = {action: str(labels.AUDIT_ACTIONS[action]) for action in AuditAction}
+    with app.test_request_context("/?lang=en"):
+        english = {action: str(labels.AUDIT_ACTIONS[action]) for action in AuditAction}
+    for action in AuditAction:
+        assert re.search(r"[\u4e00-\u9fff]", chinese[action]), action
+        assert english[action] != chinese[action] and english[action] != action.value, action
 
 
 # --- the cancel page ------------------------------------------------------------------

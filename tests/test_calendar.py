@@ -369,6 +369,28 @@ def test_a_personal_feed_holds_exactly_that_attendees_sessions(app, client, demo
     assert summaries(calendar) == []
 
 
+def test_attendees_with_the_same_forums_share_one_build_and_keep_their_own_dates(
+    app, client, demo_event
+):
+    with app.app_context():
+        first = register("same-1@example.cn", ["chip-machine"]).token
+        second = register("same-2@example.cn", ["chip-machine"])
+        # The second changed their registration later: their feed says so.
+        second.updated_at = datetime(2030, 1, 1, tzinfo=UTC)
+        db.session.commit()
+        tokens = first, second.token
+    one = client.get(f"/r/{tokens[0]}/calendar.ics")
+    statements, other = statements_of(app, client, f"/r/{tokens[1]}/calendar.ics")
+    assert other.get_data() == one.get_data()
+    # Kept from the first attendee's build: the programme was not read again.
+    assert not any("programme_session" in statement for statement in statements)
+    assert other.headers["Last-Modified"] == "Tue, 01 Jan 2030 00:00:00 GMT"
+    assert other.headers["Last-Modified"] != one.headers["Last-Modified"]
+    assert other.headers["ETag"] != one.headers["ETag"]
+    assert client.get(f"/r/{tokens[1]}/calendar.ics",
+                      headers={"If-None-Match": other.headers["ETag"]}).status_code == 304
+
+
 def test_a_personal_feed_speaks_the_attendees_language_unless_asked(app, client, demo_event):
     with app.app_context():
         token = register("english@example.cn", [], locale="en").token

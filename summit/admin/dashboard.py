@@ -5,13 +5,11 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from ..auth.access import role_required
+from ..auth.access import ORGANIZERS, acting_user, role_required
 from ..badges.fonts import cjk_font_status
 from ..events.current import require_event
 from ..extensions import db
-from ..models import Role
 from ..outbox import deliver_due
 from . import bp
 from .addresses import EVENT
@@ -20,7 +18,6 @@ from .dashboard_service import retry_failed_mails
 from .navigation import add_entry
 from .registrations.forms import ActionForm
 
-ORGANIZERS = (Role.ORGANIZER,)
 # Mails sent while the organizer waits; the rest go with `flask summit send-mail`.
 RETRY_NOW_LIMIT = 10
 
@@ -57,8 +54,7 @@ def dashboard_retry_mail(mail_id: int):
 def _retry(mail_id: int | None):
     if not ActionForm().validate_on_submit():
         abort(400)
-    retried = retry_failed_mails(db.session, current_user._get_current_object(),
-                                 require_event(), mail_id)
+    retried = retry_failed_mails(db.session, acting_user(), require_event(), mail_id)
     if not retried:
         flash(_("There was no failed mail to send again."), "error")
         return redirect(url_for(".dashboard"))

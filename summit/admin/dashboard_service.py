@@ -8,10 +8,11 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from .. import audit
+from ..audit import AuditAction
 from ..i18n import to_local
 from ..models import (
     Event,
@@ -25,6 +26,7 @@ from ..models import (
     User,
     utcnow,
 )
+from ..outbox import make_failed_due
 from ..registration.forum_times import forum_spans, overlapping_pairs
 from ..registration.listing import checked_in_progress
 from ..registration.service import choosable_forums
@@ -246,20 +248,12 @@ def retry_failed_mails(
 ) -> int:
     """Make the event's failed mails (all, or the one with ``mail_id``) due now, so that
     the next delivery run tries them again; returns how many. Commits."""
-    condition = [MailMessage.event_id == event.id, MailMessage.status == MailStatus.FAILED]
-    if mail_id is not None:
-        condition.append(MailMessage.id == mail_id)
-    retried = session.execute(
-        update(MailMessage)
-        .where(*condition)
-        .values(next_attempt_at=utcnow())
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    retried = make_failed_due(session, mail_id, event_id=event.id)
     if retried:
         audit.record(
             session,
             actor,
-            "retry",
+            AuditAction.RETRY,
             "mail",
             mail_id if mail_id is not None else "",
             summary=f"{retried} failed mail(s) made due",

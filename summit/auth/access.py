@@ -1,4 +1,5 @@
-"""The one role check that guards every admin view, with the event of its address."""
+"""The one role check that guards every admin view, with the event of its address, and
+who is acting in one."""
 
 from __future__ import annotations
 
@@ -11,11 +12,18 @@ from flask_login import current_user
 from werkzeug.exceptions import Conflict
 
 from ..extensions import db, login_manager
-from ..models import Event, EventStatus, Role
+from ..models import Event, EventStatus, Role, User
 from .roles import may_open, roles_held
 
 # Methods that change nothing.
 READING = frozenset({"GET", "HEAD", "OPTIONS"})
+# The role of most admin screens (administrators may do everything anyway).
+ORGANIZERS = (Role.ORGANIZER,)
+
+
+def acting_user() -> User:
+    """The signed-in account itself (not Flask-Login's proxy), for the audit log."""
+    return current_user._get_current_object()
 
 
 class ArchivedEvent(Conflict):

@@ -9,6 +9,7 @@ from sqlalchemy import select
 from werkzeug.security import generate_password_hash
 
 from .. import audit
+from ..audit import AuditAction
 from ..cli import summit_cli
 from ..extensions import db
 from ..models import Event, Role
@@ -59,7 +60,8 @@ def create_admin(email: str, role: str, event_slug: str | None, name: str, updat
         user.name = name or user.name
         verb = "Updated"
     db.session.flush()
-    audit.record(db.session, None, "create" if existing is None else "update", "user", user.id,
+    action = AuditAction.CREATE if existing is None else AuditAction.UPDATE
+    audit.record(db.session, None, action, "user", user.id,
                  f"{user.email} (flask summit create-admin)",
                  after={"email": user.email, "role": user.role.value, "active": user.active},
                  event_id=None)

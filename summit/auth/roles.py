@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, contains_eager
 
 from .. import audit
+from ..audit import AuditAction
 from ..models import Event, EventRole, Role, User
 
 # What may be held at one event (the site's administrators hold every event).
@@ -62,7 +63,7 @@ def grant_event_role(session: Session, actor: User, user: User, event: Event, ro
         session.add(EventRole(user_id=user.id, event_id=event.id, role=role))
     else:
         held.role = role
-    _record(session, actor, "grant_role", user, event, before,
+    _record(session, actor, AuditAction.GRANT_ROLE, user, event, before,
             {"event": event.slug, "role": role.value})
     session.commit()
 
@@ -73,7 +74,7 @@ def remove_event_role(session: Session, actor: User, user: User, event: Event) -
     held = session.get(EventRole, (user.id, event.id))
     if held is None:
         return
-    _record(session, actor, "remove_role", user, event,
+    _record(session, actor, AuditAction.REMOVE_ROLE, user, event,
             {"event": event.slug, "role": held.role.value}, None)
     session.delete(held)
     session.commit()

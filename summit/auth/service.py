@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .. import audit
+from ..audit import AuditAction
 from ..models import Role, User, utcnow
 from . import throttle
 
@@ -153,7 +154,7 @@ def add_account(
         raise AccountError(_l("An account with this email exists already."))
     user = create_user(session, email, password, site_role(administrator), name)
     session.flush()
-    audit.record(session, actor, "create", "user", user.id, user.email,
+    audit.record(session, actor, AuditAction.CREATE, "user", user.id, user.email,
                  after=_account_state(user), event_id=None)
     session.commit()
     return user
@@ -165,11 +166,11 @@ def change_account(
     """Rename an account, make it an administrator of the site or no longer. Commits.
     Nobody demotes themselves (there must stay someone who can manage accounts)."""
     if administrator == (user.role == Role.ADMIN):
-        _apply(session, actor, user, "update", name=name)
+        _apply(session, actor, user, AuditAction.UPDATE, name=name)
         return
     if user.id == actor.id:
         raise AccountError(_l("You cannot change your own role."))
-    _apply(session, actor, user, "update", name=name, role=site_role(administrator))
+    _apply(session, actor, user, AuditAction.UPDATE, name=name, role=site_role(administrator))
 
 
 def set_active(session: Session, actor: User, user: User, active: bool) -> None:
@@ -179,7 +180,8 @@ def set_active(session: Session, actor: User, user: User, active: bool) -> None:
         raise AccountError(_l("You cannot deactivate your own account."))
     if not active:
         end_sessions(session, user)
-    _apply(session, actor, user, "activate" if active else "deactivate", active=active)
+    action = AuditAction.ACTIVATE if active else AuditAction.DEACTIVATE
+    _apply(session, actor, user, action, active=active)
 
 
 def set_password(session: Session, actor: User, user: User, password: str) -> None:
@@ -187,11 +189,13 @@ def set_password(session: Session, actor: User, user: User, password: str) -> No
     it changed, not to what."""
     user.password_hash = generate_password_hash(password)
     end_sessions(session, user)
-    audit.record(session, actor, "reset_password", "user", user.id, user.email, event_id=None)
+    audit.record(session, actor, AuditAction.RESET_PASSWORD, "user", user.id, user.email,
+                 event_id=None)
     session.commit()
 
 
-def _apply(session: Session, actor: User, user: User, action: str, **values) -> None:
+def _apply(session: Session, actor: User, user: User, action: audit.AuditAction,
+           **values) -> None:
     before = _account_state(user)
     for name, value in values.items():
         setattr(user, name, value)

@@ -79,7 +79,7 @@ class FontStatus:
     cjk_file: str | None
     latin_family: str | None
     # HarfBuzz's subsetter: without it WeasyPrint subsets the 20 MB CJK fonts with
-    # fontTools, about five times slower.
+    # fontTools, several times slower.
     harfbuzz_subset: bool
     # False when fontconfig's fc-list is missing, so nothing could be checked.
     checked: bool = True
@@ -144,7 +144,7 @@ def harfbuzz_subset_available() -> bool:
 
 
 def check_fonts() -> FontStatus:
-    """Ask fontconfig now (about 50 ms); ``cjk_font_status`` remembers the answer."""
+    """Ask fontconfig now (a subprocess); ``cjk_font_status`` remembers the answer."""
     chinese = _fc_list(":lang=zh-cn")
     every = _fc_list(":")
     if chinese is None or every is None:
@@ -189,7 +189,7 @@ def _characters(path: str, index: int) -> set[int]:
 def badge_coverage() -> frozenset[str] | None:
     """Every character that some face of the badge's stack has a glyph for (the emoji
     face only within EMOJI_RANGES), read with fontTools from the files fontconfig lists
-    for those faces, in every style: about 0.2 s, once per process. None when
+    for those faces, in every style: once per process. None when
     fontconfig cannot be asked."""
     fonts = _fc_list(":")
     if fonts is None:

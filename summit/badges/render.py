@@ -22,6 +22,7 @@ from markupsafe import Markup
 from ..config import PROJECT_ROOT
 from ..i18n import LANGUAGES, localized
 from ..models import Registration, RegistrationCategory, SeatStatus
+from ..web import safe_colour
 from . import pdf
 from .fit import Fitted, fit, fit_list
 from .fonts import (
@@ -39,8 +40,8 @@ log = logging.getLogger(__name__)
 TEMPLATES = PROJECT_ROOT / "templates"
 STATIC = PROJECT_ROOT / "static"
 # The most badges in one chunk of a long run. Each chunk is a WeasyPrint document that
-# subsets the CJK fonts anew (about 0.2 s), so chunks are not small; a worker rendering
-# 96 badges grows by about 100 MB.
+# subsets the CJK fonts anew, so chunks are not small; a worker's memory grows with its
+# chunk (bench/badges.py, bench/FINDINGS.md).
 CHUNK_BADGES = 96
 # Runs up to this size render in the calling process: starting workers costs more.
 IN_PROCESS_BADGES = 48
@@ -62,13 +63,6 @@ class BadgeFacts:
     # (name, #rrggbb) of each forum the attendee holds a confirmed seat in.
     forums: tuple[tuple[str, str], ...]
     checkin_code: str
-
-
-def _safe_colour(value: str) -> str:
-    # Imported here: templating imports the admin, whose print view imports this module.
-    from ..templating import DEFAULT_COLOUR, HEX_COLOUR
-
-    return value if value and HEX_COLOUR.fullmatch(value) else DEFAULT_COLOUR
 
 
 @functools.cache
@@ -99,7 +93,7 @@ def badge_facts(registration: Registration) -> BadgeFacts:
         else registration.latin_name,
         organisation=registration.organisation,
         category=registration.category,
-        forums=tuple((str(localized(forum, "name", lang)), _safe_colour(forum.colour))
+        forums=tuple((str(localized(forum, "name", lang)), safe_colour(forum.colour))
                      for forum in forums),
         checkin_code=registration.checkin_code,
     )

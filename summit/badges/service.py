@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from .. import audit
+from ..audit import AuditAction
 from ..collation import name_key, sort_key
 from ..models import (
     Event,
@@ -168,7 +169,7 @@ def mark_badges_printed(
         audit.record(
             session,
             actor,
-            "badge_printed",
+            AuditAction.BADGE_PRINTED,
             "registration",
             registration_id,
             after={"badge_printed_at": now.isoformat()},

@@ -27,11 +27,11 @@ from zoneinfo import ZoneInfo
 from ..i18n import localized
 from ..labels import SESSION_KINDS
 from ..models import Event, ProgrammeSession, Speaker
+from ..web import safe_colour
 from .content import room_key, room_of, stable_id, without_control_characters
 
 SCHEMA_URL = "https://c3voc.de/schedule/schema.json"
 GENERATOR = "Summit"
-HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 SLUG_WORDS = re.compile(r"[^a-z0-9]+")
 
 
@@ -195,7 +195,7 @@ def schedule(
             Track(
                 text(forum, "name"),
                 forum.slug,
-                forum.colour if HEX_COLOUR.fullmatch(forum.colour or "") else "#1f6feb",
+                safe_colour(forum.colour),
             )
             for forum in event.forums
         ],
@@ -337,8 +337,8 @@ def to_json(plan: Schedule) -> bytes:
             },
         },
     }
-    # Not indented: only then does the json module use its C encoder (ten times faster
-    # on a large programme); schedule apps do not care, and people have jq.
+    # Not indented: only then does the json module use its C encoder (bench/FINDINGS.md);
+    # schedule apps do not care, and people have jq.
     return json.dumps(document, ensure_ascii=False).encode() + b"\n"
 
 

@@ -148,9 +148,9 @@ def _utc(moment: datetime) -> str:
 def _vevent(item: ProgrammeSession, common: _Common, url: str) -> bytes:
     """One session as VEVENT content lines.
 
-    Written directly rather than through icalendar's property objects: those cost
-    about three times as much (a 1,000-session feed took 0.5-1 s against the 300 ms
-    budget on this machine). The values are the same: DATE-TIME in UTC or with the
+    Written directly rather than through icalendar's property objects: with those a
+    1,000-session feed missed the cold build's target (bench/feeds.py,
+    bench/FINDINGS.md). The values are the same: DATE-TIME in UTC or with the
     event's TZID, TEXT escaped by ``escape_text``, and both parsers read them back
     in the tests.
     """

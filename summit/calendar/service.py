@@ -1,12 +1,11 @@
-"""Which sessions each feed holds, and building feeds and exports once per
-programme version.
+"""Which sessions each feed holds, and building feeds and exports.
 
 A feed is the whole programme, one forum, one session, or one attendee's own
-agenda. Built content is kept in an in-process cache keyed on the programme's
-version, the feed, the format, the language and the site's address. The
-version is read from the database on every request, so every worker serves
-the current programme; an edit (which raises the version) makes old entries
-unreachable.
+agenda. What a feed's content depends on is named by ``content_key``: the
+programme's version, the feed, the format, the language and the site's address.
+The views keep each built answer under that key (``summit.web.conditional``),
+mails keep the attendee's agenda under it (``summit.caching``); an edit (which
+raises the version) makes old entries unreachable.
 """
 
 from __future__ import annotations
@@ -20,7 +19,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ..caching import LRUCache, Validators, programme_key, programme_validators
+from ..caching import Validators, kept, programme_key, programme_validators
 from ..events.queries import EventVersion
 from ..i18n import LANGUAGES, localized
 from ..models import (
@@ -35,10 +34,6 @@ from ..models import (
 from ..programme.service import programme_sessions
 from ..urls import site_address, url_builder
 from . import frab, ical, spreadsheet
-
-# Enough for every feed of a large programme in both languages, a few times over.
-CACHE_BYTES = 64 * 1024 * 1024
-_built = LRUCache(CACHE_BYTES)
 
 
 class Format(enum.StrEnum):
@@ -156,20 +151,18 @@ def validators(event: Event | EventVersion, feed: Feed, form: Format, lang: str,
     )
 
 
-def build(session: Session, event: Event | EventVersion, feed: Feed, form: Format,
+def content_key(event: Event | EventVersion, feed: Feed, form: Format, lang: str) -> tuple:
+    """What the feed's content depends on, the site's address included. Not an attendee's
+    own changes: the content depends only on which forums the feed holds, so attendees
+    with the same seats share one build."""
+    return (*programme_key(event), form.value, feed.key, lang, site_address())
+
+
+def build(session: Session, version: Event | EventVersion, feed: Feed, form: Format,
           lang: str) -> bytes:
-    """The feed's content in ``form`` and ``lang``, with links under the site's address:
-    from the cache when this programme version was built before in this process."""
+    """The feed's content in ``form`` and ``lang``, with links under the site's address."""
+    event = session.get(Event, version.id)
     base = site_address()
-    # Not keyed on an attendee's own changes: the content depends only on which forums
-    # the feed holds, so every attendee with the same seats shares one build.
-    key = (*programme_key(event), form.value, feed.key, lang, base)
-    return _built.get_or_build(
-        key, lambda: _build(session, session.get(Event, event.id), feed, form, lang, base))
-
-
-def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
-           base: str) -> bytes:
     sessions = sessions_in(session, event, feed)
     link = url_builder()
 
@@ -206,6 +199,9 @@ def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
 
 
 def attendee_ics(session: Session, registration: Registration) -> bytes:
-    """The attendee's own agenda as an .ics file, in their language: for mails."""
+    """The attendee's own agenda as an .ics file, in their language: for mails. Built
+    once per process for all who hold the same forums (an import mails thousands)."""
     lang = registration.locale if registration.locale in LANGUAGES else "zh"
-    return build(session, registration.event, attendee_feed(registration), Format.ICS, lang)
+    event, feed = registration.event, attendee_feed(registration)
+    return kept(("mail", *content_key(event, feed, Format.ICS, lang)),
+                lambda: build(session, event, feed, Format.ICS, lang))

@@ -14,15 +14,14 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, request
 
-from ..caching import cache_control, conditional
 from ..events.current import require_event_version
 from ..events.queries import EventVersion
 from ..extensions import db
 from ..i18n import LANGUAGES, current_language, localized
 from ..models import ProgrammeSession
 from ..programme import service as programme
-from ..registration.service import find_by_token
 from ..urls import external_url
+from ..web import PRIVATE_LINK_HEADERS, cache_control, conditional
 from . import service
 from .content import location_of
 from .service import Feed, Format
@@ -45,15 +44,17 @@ def feed_language(default: str) -> str:
     return default if default in LANGUAGES else "zh"
 
 
-def _serve(event: EventVersion, feed: Feed, form: Format, filename: str, private: bool = False,
-           language: str | None = None):
+def serve_feed(event: EventVersion, feed: Feed, form: Format, filename: str,
+               private: bool = False, language: str | None = None):
+    """The feed as ``filename``: a 304 when the client has this version, else the content,
+    built once per content and process. A ``private`` feed is an attendee's own."""
     lang = feed_language(language or event.default_locale)
     gzipped = request.accept_encodings["gzip"] > 0
 
     def produce() -> Response:
         body = service.build(db.session, event, feed, form, lang)
         if gzipped:
-            # A feed of a large programme shrinks about tenfold: less to send on every poll.
+            # A feed of a large programme shrinks many times over: less to send on every poll.
             body = gzip.compress(body, mtime=0)
         response = Response(body, mimetype=form.mimetype)
         response.headers.set("Content-Disposition", "inline", filename=filename)
@@ -62,59 +63,49 @@ def _serve(event: EventVersion, feed: Feed, form: Format, filename: str, private
         return response
 
     validators = service.validators(event, feed, form, lang, gzipped)
-    headers = [("Vary", "Accept-Encoding")]
-    if private:
-        headers += [("Referrer-Policy", "no-referrer"), ("X-Robots-Tag", "noindex")]
-    return conditional(validators, produce, PRIVATE if private else PUBLIC, headers)
+    headers = [("Vary", "Accept-Encoding"), *(PRIVATE_LINK_HEADERS if private else ())]
+    return conditional(validators, produce, PRIVATE if private else PUBLIC, headers,
+                       content_key=(*service.content_key(event, feed, form, lang),
+                                    private, gzipped))
 
 
 @bp.get("/calendar.ics")
 def programme_calendar():
     event = require_event_version()
-    return _serve(event, service.PROGRAMME, Format.ICS, f"{event.slug}.ics")
+    return serve_feed(event, service.PROGRAMME, Format.ICS, f"{event.slug}.ics")
 
 
 @bp.get("/forums/<slug>/calendar.ics")
 def forum_calendar(slug: str):
     event = require_event_version()
     forum = programme.find_forum(db.session, event, slug) or abort(404)
-    return _serve(event, service.forum_feed(forum), Format.ICS, f"{event.slug}-{slug}.ics")
+    return serve_feed(event, service.forum_feed(forum), Format.ICS, f"{event.slug}-{slug}.ics")
 
 
 @bp.get("/sessions/<int:session_id>.ics")
 def session_calendar(session_id: int):
     event = require_event_version()
     item = programme.find_session(db.session, event, session_id) or abort(404)
-    return _serve(event, service.session_feed(item), Format.ICS,
-                  f"{event.slug}-session-{session_id}.ics")
-
-
-@bp.get("/r/<token>/calendar.ics")
-def attendee_calendar(token: str):
-    event = require_event_version()
-    registration = find_by_token(db.session, token)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
-    return _serve(event, service.attendee_feed(registration), Format.ICS,
-                  f"{event.slug}-my-agenda.ics", private=True, language=registration.locale)
+    return serve_feed(event, service.session_feed(item), Format.ICS,
+                      f"{event.slug}-session-{session_id}.ics")
 
 
 @bp.get("/schedule.xml")
 def schedule_xml():
     event = require_event_version()
-    return _serve(event, service.PROGRAMME, Format.XML, "schedule.xml")
+    return serve_feed(event, service.PROGRAMME, Format.XML, "schedule.xml")
 
 
 @bp.get("/schedule.json")
 def schedule_json():
     event = require_event_version()
-    return _serve(event, service.PROGRAMME, Format.JSON, "schedule.json")
+    return serve_feed(event, service.PROGRAMME, Format.JSON, "schedule.json")
 
 
 @bp.get("/schedule.csv")
 def schedule_csv():
     event = require_event_version()
-    return _serve(event, service.PROGRAMME, Format.CSV, f"{event.slug}.csv")
+    return serve_feed(event, service.PROGRAMME, Format.CSV, f"{event.slug}.csv")
 
 
 # --- links for pages -------------------------------------------------------

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..audit import AuditAction
 from ..database import begin_write
 from ..models import (
     Event,
@@ -149,7 +150,7 @@ def _check_in(
         audit.record(
             session,
             actor,
-            "check_in",
+            AuditAction.CHECK_IN,
             OBJECT_TYPE,
             registration.id,
             summary=registration.full_name,
@@ -189,7 +190,7 @@ def undo_check_in(
         audit.record(
             session,
             actor,
-            "undo_check_in",
+            AuditAction.UNDO_CHECK_IN,
             OBJECT_TYPE,
             registration.id,
             summary=registration.full_name,

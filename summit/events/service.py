@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload, undefer
 
 from .. import audit
+from ..audit import AuditAction
 from ..models import (
     CoHost,
     Event,
@@ -90,7 +91,7 @@ def create_event(session: Session, actor: User | None, new: NewEvent) -> Event:
                   name_en=new.name_en, starts_on=new.starts_on, ends_on=new.ends_on,
                   timezone=new.timezone, default_locale=new.default_locale)
     session.add(event)
-    _commit_new(session, actor, "create", event, after=_state(event))
+    _commit_new(session, actor, AuditAction.CREATE, event, after=_state(event))
     return event
 
 
@@ -136,7 +137,7 @@ def clone_event(
             for item in _sessions(session, source)
         ]
     session.add(clone)
-    _commit_new(session, actor, "clone", clone,
+    _commit_new(session, actor, AuditAction.CLONE, clone,
                 summary=f"{clone.slug} ← {source.slug}",
                 after={"source": source.slug, "starts_on": starts_on.isoformat(),
                        "with_programme": with_programme})
@@ -183,12 +184,12 @@ def _sessions(session: Session, event: Event) -> list[ProgrammeSession]:
 
 def publish(session: Session, actor: User | None, event: Event) -> None:
     """Show the event to the public (a draft, or an archived edition again). Commits."""
-    _set_status(session, actor, event, EventStatus.PUBLISHED, "publish")
+    _set_status(session, actor, event, EventStatus.PUBLISHED, AuditAction.PUBLISH)
 
 
 def archive(session: Session, actor: User | None, event: Event) -> None:
     """Make the event a past edition: read-only, listed in the archive. Commits."""
-    _set_status(session, actor, event, EventStatus.ARCHIVED, "archive")
+    _set_status(session, actor, event, EventStatus.ARCHIVED, AuditAction.ARCHIVE)
 
 
 def delete_event(session: Session, actor: User | None, event: Event) -> None:
@@ -207,7 +208,7 @@ def delete_event(session: Session, actor: User | None, event: Event) -> None:
         session.rollback()
         raise EventError(str(_l("People have registered for %(slug)s, so it cannot be "
                                 "deleted: archive it instead.", slug=slug)))
-    audit.record(session, actor, "delete", OBJECT_TYPE, event_id, slug, before=before,
+    audit.record(session, actor, AuditAction.DELETE, OBJECT_TYPE, event_id, slug, before=before,
                  event_id=None)
     session.commit()
     session.expunge(event)

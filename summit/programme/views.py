@@ -7,12 +7,13 @@ from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from ..caching import cache_control, conditional, programme_validators
+from ..caching import programme_validators
 from ..events.current import require_event
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Event
 from ..urls import site_address
+from ..web import cache_control, conditional
 from . import service
 
 bp = Blueprint("programme", __name__)

@@ -7,8 +7,8 @@ is a case-insensitive substring match on both SQLite and PostgreSQL.
 
 Sorted by name or organisation, the order is pinyin's (summit.collation), which no
 database collation gives alike on SQLite and PostgreSQL: the matching rows' ids and
-names are read, sorted in Python and cut into the page. For 3,000 registrations that
-costs a few milliseconds once the names' keys are cached.
+names are read, sorted in Python and cut into the page (bench/admin.py measures it);
+the names' keys are cached.
 """
 
 from __future__ import annotations

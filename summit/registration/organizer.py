@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..audit import AuditAction
 from ..database import begin_write
 from ..models import Event, Registration, SeatStatus, User
 from . import seats, service
@@ -102,7 +103,7 @@ def update_registration(
     if snapshot(registration) == before:
         session.rollback()
         return False
-    _record(session, actor, "update", registration, before)
+    _record(session, actor, audit.AuditAction.UPDATE, registration, before)
     session.commit()
     return True
 
@@ -113,7 +114,7 @@ def cancel(session: Session, actor: User, registration: Registration) -> list[Re
     locked, registration = seats.lock_registration(session, registration)
     before = snapshot(registration)
     moved_up = seats.withdraw(session, locked, registration)
-    _record(session, actor, "cancel", registration, before)
+    _record(session, actor, AuditAction.CANCEL, registration, before)
     session.commit()
     return moved_up
 
@@ -132,7 +133,7 @@ def promote(
         seats.promote_registration(session, locked, registration)
     else:
         seats.promote_seat(session, locked, registration, forum_id)
-    _record(session, actor, "promote", registration, before)
+    _record(session, actor, AuditAction.PROMOTE, registration, before)
     session.commit()
 
 
@@ -140,7 +141,7 @@ def resend_link(session: Session, actor: User, registration: Registration) -> No
     audit.record(
         session,
         actor,
-        "resend_link",
+        audit.AuditAction.RESEND_LINK,
         OBJECT_TYPE,
         registration.id,
         summary=f"{registration.full_name} <{registration.email}>",
@@ -183,7 +184,8 @@ def add(
     begin_write(session)
     locked = seats.lock_event(session, event.id)
     registration = enrol_and_record(
-        session, actor, locked, details, forum_ids, beyond_capacity, "create", overlap_allowed,
+        session, actor, locked, details, forum_ids, beyond_capacity, AuditAction.CREATE,
+        overlap_allowed,
     )
     session.commit()
     return registration

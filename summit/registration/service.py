@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import audit
+from ..audit import AuditAction
 from ..database import begin_write
 from ..models import (
     Event,
@@ -152,7 +153,7 @@ def register(
                 session.commit()
                 return RegistrationResult(known, created=False, mailed=mailed)
             registration = enrol(session, locked, details, forum_ids, now)
-            record_attendee_action(session, "register", registration)
+            record_attendee_action(session, AuditAction.REGISTER, registration)
         else:
             registration = claimed
             admit_chosen(session, locked, registration, forum_ids, now)
@@ -186,7 +187,7 @@ def _claim_address(
     queue_mail(session, registration, MailKind.CONFIRMATION)
     # Noted here, before the event's lock: every registration waits for that lock, so
     # it is held for nothing but the place and seats.
-    record_attendee_action(session, "register", registration)
+    record_attendee_action(session, audit.AuditAction.REGISTER, registration)
     return registration
 
 
@@ -208,7 +209,7 @@ def change_forums(
         raise
     session.flush()
     if held_seats(registration) != before:
-        record_attendee_action(session, "change_forums", registration,
+        record_attendee_action(session, audit.AuditAction.CHANGE_FORUMS, registration,
                                before={"seats": before}, after={"seats": held_seats(registration)})
     session.commit()
     return registration
@@ -223,7 +224,8 @@ def cancel(
     before = registration.status
     moved_up = withdraw(session, locked, registration, now)
     if before != registration.status:
-        record_attendee_action(session, "cancel", registration, before={"status": before.value},
+        record_attendee_action(session, audit.AuditAction.CANCEL, registration,
+                               before={"status": before.value},
                                after={"status": registration.status.value})
     session.commit()
     return moved_up
@@ -266,7 +268,7 @@ def mail_link_on_request(
         return False
     cancelled = registration.status == RegistrationStatus.CANCELLED
     queue_mail(session, registration, MailKind.REGISTER_AGAIN if cancelled else MailKind.LINK)
-    record_attendee_action(session, "resend_link", registration)
+    record_attendee_action(session, AuditAction.RESEND_LINK, registration)
     return True
 
 
@@ -326,7 +328,7 @@ def register_again(
     except (UnknownForum, OverlappingForums):
         session.rollback()
         raise
-    record_attendee_action(session, "register", registration)
+    record_attendee_action(session, audit.AuditAction.REGISTER, registration)
     result = RegistrationResult(registration, created=True, token=registration.token,
                                 email=registration.email)
     session.commit()

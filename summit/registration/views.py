@@ -1,4 +1,4 @@
-"""/register and the attendee's own pages under /r/<token>."""
+"""/register and the attendee's own pages under /r/<token>, their calendar feed among them."""
 
 from __future__ import annotations
 
@@ -15,12 +15,16 @@ from flask import (
 from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
+from ..calendar.service import Format, attendee_feed
+from ..calendar.views import serve_feed
 from ..database import read_before_writing
-from ..events.current import require_event
+from ..events.current import require_event, require_event_version
+from ..events.queries import EventVersion
 from ..extensions import db, limiter
 from ..i18n import current_language, localized
-from ..models import Registration, RegistrationCategory, SeatStatus
+from ..models import Event, Registration, RegistrationCategory, SeatStatus
 from ..outbox import deliver_after_response
+from ..web import private_response
 from . import seats, service
 from .details import AttendeeDetails
 from .errors import (
@@ -61,14 +65,6 @@ def _refuse_forums(form: ForumChoiceForm, refused: RegistrationError) -> None:
         form.forums.errors = [describe_clashes(refused.pairs, _("Choose one of them."))]
     else:
         form.forums.errors = [_("One of the chosen forums no longer exists.")]
-
-
-def _private(response):
-    """The attendee's pages carry their secret: never cached, never sent as a referrer."""
-    response.headers["Cache-Control"] = "private, no-store"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["X-Robots-Tag"] = "noindex"
-    return response
 
 
 def mail_limit_message() -> str:
@@ -123,12 +119,19 @@ def _registered(result: service.RegistrationResult):
           email=result.email),
         "success",
     )
-    return deliver_after_response(_private(redirect(url_for(".attendee", token=result.token))))
+    return _to_own_page(result.token)
 
 
-def _registration_or_404(token: str) -> Registration:
+def _to_own_page(token: str):
+    """Back to the attendee's page, the mails this request queued sent after the answer."""
+    return deliver_after_response(private_response(redirect(url_for(".attendee", token=token))))
+
+
+def registration_or_404(event: Event | EventVersion, token: str) -> Registration:
+    """The registration of ``event`` whose private link carries ``token``: 404 for any
+    other token, another event's among them."""
     registration = service.find_by_token(db.session, token)
-    if registration is None or registration.event_id != require_event().id:
+    if registration is None or registration.event_id != event.id:
         abort(404)
     return registration
 
@@ -156,18 +159,18 @@ def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, stat
         ),
         status,
     ))
-    return _private(response)
+    return private_response(response)
 
 
 @bp.get("/r/<token>")
 def attendee(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(require_event(), token)
     return _attendee_page(registration, ForumChoiceForm(formdata=None))
 
 
 @bp.post("/r/<token>/forums")
 def change_forums(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(require_event(), token)
     form = ForumChoiceForm()
     if not form.validate_on_submit():
         return _attendee_page(registration, form, status=422)
@@ -180,20 +183,20 @@ def change_forums(token: str):
         return _attendee_page(registration, form, status=422)
     else:
         flash(_("Your forums have been updated."), "success")
-    return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))
+    return _to_own_page(token)
 
 
 @bp.route("/r/<token>/cancel", methods=["GET", "POST"])
 def cancel(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(require_event(), token)
     form = CancelForm()
     if form.validate_on_submit():
         moved_up = service.cancel(db.session, registration)
         flash(_("Your registration is cancelled. Your place has gone to the next person waiting.")
               if moved_up else _("Your registration is cancelled."), "success")
-        return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))
+        return _to_own_page(token)
     status = 422 if form.is_submitted() else 200
-    return _private(current_app.make_response((
+    return private_response(current_app.make_response((
         render_template("registration/cancel.html", event=registration.event,
                         registration=registration, form=form),
         status,
@@ -216,19 +219,19 @@ def register_again(key: str):
     form.email.data = registration.email
     again = {"again": True, "action": url_for(".register_again", key=key)}
     if state is not WindowState.OPEN:
-        return _private(_register_page(event, form, state, 403 if form.is_submitted() else 200,
-                                       **again))
+        return private_response(_register_page(
+            event, form, state, 403 if form.is_submitted() else 200, **again))
     if not form.validate_on_submit():
-        return _private(_register_page(event, form, state, 422 if form.is_submitted() else 200,
-                                       **again))
+        return private_response(_register_page(
+            event, form, state, 422 if form.is_submitted() else 200, **again))
     try:
         result = service.register_again(db.session, registration, _details(form),
                                         form.forums.data or [])
     except RegistrationClosed as closed:
-        return _private(_register_page(event, form, closed.state, 403, **again))
+        return private_response(_register_page(event, form, closed.state, 403, **again))
     except (UnknownForum, OverlappingForums) as refused:
         _refuse_forums(form, refused)
-        return _private(_register_page(event, form, state, 422, **again))
+        return private_response(_register_page(event, form, state, 422, **again))
     except AlreadyRegistered:
         abort(404)  # brought back a moment ago with this very mail
     return _registered(result)
@@ -237,11 +240,19 @@ def register_again(key: str):
 @bp.post("/r/<token>/resend")
 @limiter.limit(_register_rate_limit)
 def resend(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(require_event(), token)
     if ResendForm().validate_on_submit():
         if service.ask_for_link(db.session, registration):
             flash(_("We have sent your private link to %(email)s again.",
                     email=registration.email), "success")
         else:
             flash(mail_limit_message(), "error")
-    return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))
+    return _to_own_page(token)
+
+
+@bp.get("/r/<token>/calendar.ics")
+def attendee_calendar(token: str):
+    event = require_event_version()
+    registration = registration_or_404(event, token)
+    return serve_feed(event, attendee_feed(registration), Format.ICS,
+                      f"{event.slug}-my-agenda.ics", private=True, language=registration.locale)

@@ -11,9 +11,8 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from ...auth.access import may_current_user_open, role_required
+from ...auth.access import acting_user, may_current_user_open, role_required
 from ...checkin.service import (
     Outcome,
     Scan,
@@ -104,9 +103,6 @@ def _desk_page(event, result: dict | None = None, scan_form: ScanForm | None = N
     return page, status
 
 
-def _actor():
-    return current_user._get_current_object()
-
 
 @bp.route(f"{EVENT}/checkin", methods=["GET", "POST"])
 @role_required(*DESK)
@@ -118,7 +114,7 @@ def checkin():
         return _desk_page(event)
     if not form.validate():
         return _desk_page(event, scan_form=form, status=422)
-    scan = check_in_code(db.session, event.id, form.code.data, _actor())
+    scan = check_in_code(db.session, event.id, form.code.data, acting_user())
     return _desk_page(event, result=answer(scan, event))
 
 
@@ -131,7 +127,7 @@ def checkin_scan():
     if not form.validate():
         errors = [message for messages in form.errors.values() for message in messages]
         return {"ok": False, "outcome": "invalid", "message": " ".join(map(str, errors))}, 422
-    scan = check_in_code(db.session, event.id, form.code.data, _actor())
+    scan = check_in_code(db.session, event.id, form.code.data, acting_user())
     return {**answer(scan, event), "progress": progress(event)}
 
 
@@ -142,7 +138,7 @@ def checkin_registration(registration_id: int):
     event = require_event()
     if not CheckInForm().validate_on_submit():
         abort(400)
-    scan = check_in_registration(db.session, event.id, registration_id, _actor())
+    scan = check_in_registration(db.session, event.id, registration_id, acting_user())
     if scan.outcome is Outcome.UNKNOWN:
         abort(404)
     return _desk_page(event, result=answer(scan, event))
@@ -155,7 +151,7 @@ def checkin_undo(registration_id: int):
     form = UndoForm()
     if not form.validate_on_submit():
         abort(400)
-    undone = undo_check_in(db.session, event.id, registration_id, _actor())
+    undone = undo_check_in(db.session, event.id, registration_id, acting_user())
     if undone is None:
         abort(404)
     person, was_checked_in = undone

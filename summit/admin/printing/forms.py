@@ -1,22 +1,18 @@
-"""The badge printing screen's forms: which badges, on which sheet; marked as printed;
-one badge again."""
+"""The badge printing screen's forms: which badges, on which sheet; marked as printed.
+(One badge again is asked for on a registration's page: ``ReprintForm`` lives there.)"""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField
-from wtforms.validators import DataRequired, InputRequired, Optional, Regexp
+from wtforms.validators import DataRequired, Optional, Regexp
 
-from ...badges.layouts import DEFAULT_LAYOUT, LAYOUTS
+from ...badges.layouts import DEFAULT_LAYOUT
 from ...badges.service import PRINTABLE_STATUSES, BadgeOrder
 from ...forms import QueryForm
 from ...labels import REGISTRATION_STATUSES
-from ..registrations.forms import PRINTED_CHOICES, category_choices, options
-
-
-def layout_choices() -> list[tuple[str, object]]:
-    return [(key, layout.label) for key, layout in LAYOUTS.items()]
+from ..registrations.forms import PRINTED_CHOICES, category_choices, layout_choices, options
 
 
 class BadgePrintForm(QueryForm):
@@ -53,8 +49,3 @@ class MarkPrintedForm(FlaskForm):
     """The registrations whose badges were just printed, as the screen listed them."""
 
     ids = HiddenField(validators=[DataRequired(), Regexp(r"^\d+(,\d+)*$")])
-
-
-class ReprintForm(FlaskForm):
-    layout = SelectField(_l("Layout"), choices=layout_choices, default=DEFAULT_LAYOUT,
-                         validators=[InputRequired()])

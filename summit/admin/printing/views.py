@@ -9,9 +9,8 @@ import tempfile
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 
-from ...auth.access import role_required
+from ...auth.access import ORGANIZERS, acting_user, role_required
 from ...badges import service as badges
 from ...badges.layouts import LAYOUTS
 from ...badges.render import badge_facts, write_badges
@@ -19,16 +18,16 @@ from ...errors import error_response
 from ...events.current import require_event
 from ...extensions import db
 from ...i18n import localized
-from ...models import RegistrationStatus, Role
+from ...models import RegistrationStatus
 from ...registration.listing import with_seats
 from ...registration.service import choosable_forums
 from ...user_input import database_ids, local_path
 from .. import bp
 from ..addresses import EVENT
 from ..navigation import add_entry
-from .forms import BadgePrintForm, MarkPrintedForm, ReprintForm
+from ..registrations.forms import ReprintForm
+from .forms import BadgePrintForm, MarkPrintedForm
 
-ORGANIZERS = (Role.ORGANIZER,)
 # The query arguments that /admin/badges.pdf reads.
 FILTER_ARGUMENTS = ("layout", "category", "forum", "status", "printed", "order")
 # More than any event's badges, fewer than a database takes in one statement's list.
@@ -36,9 +35,6 @@ MAX_MARKED_AT_ONCE = 20_000
 
 add_entry("admin.badge_printing", _l("Badges"), roles=ORGANIZERS, order=50)
 
-
-def _actor():
-    return current_user._get_current_object()
 
 
 @bp.get(f"{EVENT}/printing")
@@ -101,7 +97,7 @@ def badge_printing_mark():
         abort(400)
     if len(ids) > MAX_MARKED_AT_ONCE:
         abort(413)
-    marked = badges.mark_badges_printed(db.session, _actor(), event, ids)
+    marked = badges.mark_badges_printed(db.session, acting_user(), event, ids)
     flash(_("%(count)d badges noted as printed.", count=marked), "success")
     return redirect(target)
 
@@ -124,7 +120,7 @@ def registration_badge(registration_id: int):
     except BaseException:
         out.close()
         raise
-    badges.mark_badges_printed(db.session, _actor(), event, [registration_id])
+    badges.mark_badges_printed(db.session, acting_user(), event, [registration_id])
     out.seek(0)
     return send_file(out, mimetype="application/pdf", as_attachment=True,
                      download_name=f"badge-{event.slug}-{registration_id}.pdf", max_age=0)

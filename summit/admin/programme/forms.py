@@ -43,6 +43,7 @@ from ...i18n import localized
 from ...labels import CO_HOST_ROLES, FORUM_KINDS, SESSION_KINDS
 from ...models import CoHostRole, Event, ForumKind, SessionKind
 from ...user_input import MAX_DATABASE_INTEGER
+from ...web import DEFAULT_FORUM_COLOUR, HEX_COLOUR
 
 TIMEZONES = sorted(available_timezones())
 # The name of an event, a forum or an institution (名称), not of a person (姓名).
@@ -248,9 +249,10 @@ class ForumForm(ProgrammeForm):
     room_zh, room_en = pair(_l("Room"), 200)
     capacity = capacity_field(_l("Seats"))
     colour = ColorField(
-        _l("Colour"), default="#1f6feb", filters=[lambda value: value and value.lower()],
+        _l("Colour"), default=DEFAULT_FORUM_COLOUR,
+        filters=[lambda value: value and value.lower()],
         validators=[InputRequired(message=_l("Choose a colour.")),
-                    Regexp(r"^#[0-9a-f]{6}$", message=_l("A colour like #1f6feb."))])
+                    Regexp(HEX_COLOUR, message=_l("A colour like #1f6feb."))])
     description_zh, description_en = pair(_l("Description"), block=True)
 
     layout = (("name_zh", "name_en"), ("slug", "kind"), ("room_zh", "room_en"),

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ... import audit
+from ...audit import AuditAction
 from ...database import begin_write
 from ...events.service import EventError, check_new_slug
 from ...models import (
@@ -99,12 +100,12 @@ def _save(session: Session, actor: User, obj: object, before: dict | None) -> No
     after = _state(obj)
     object_type = OBJECT_TYPES[type(obj)]
     if before is None:
-        audit.record(session, actor, "create", object_type, obj.id, _label(obj), after=after,
-                     event_id=_event_id(obj))
+        audit.record(session, actor, AuditAction.CREATE, object_type, obj.id, _label(obj),
+                     after=after, event_id=_event_id(obj))
     else:
         changed_before, changed_after = audit.changes(before, after)
         if changed_after:
-            audit.record(session, actor, "update", object_type, obj.id, _label(obj),
+            audit.record(session, actor, AuditAction.UPDATE, object_type, obj.id, _label(obj),
                          before=changed_before, after=changed_after, event_id=_event_id(obj))
     session.commit()
 
@@ -308,7 +309,7 @@ def delete(session: Session, actor: User, obj: object) -> None:
     object_type, object_id, label = OBJECT_TYPES[type(obj)], obj.id, _label(obj)
     event_id = _event_id(obj)
     session.delete(obj)
-    audit.record(session, actor, "delete", object_type, object_id, label, before=before,
+    audit.record(session, actor, AuditAction.DELETE, object_type, object_id, label, before=before,
                  event_id=event_id)
     session.commit()
 
@@ -327,7 +328,7 @@ def move(session: Session, actor: User, obj: CoHost | Forum, step: int) -> None:
     before = obj.position
     for position, sibling in enumerate(siblings):
         sibling.position = position
-    audit.record(session, actor, "move", OBJECT_TYPES[model], obj.id, _label(obj),
+    audit.record(session, actor, AuditAction.MOVE, OBJECT_TYPES[model], obj.id, _label(obj),
                  before={"position": before}, after={"position": obj.position},
                  event_id=obj.event_id)
     session.commit()

@@ -31,6 +31,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from ...audit import AuditAction
 from ...database import begin_write
 from ...i18n import LANGUAGES, current_language, localized, to_local
 from ...labels import CATEGORIES, REGISTRATION_FIELDS, REGISTRATION_STATUSES
@@ -440,7 +441,7 @@ def import_guests(
         return plan, []
     registrations = [
         enrol_and_record(session, actor, locked, row.details, row.forum_ids, beyond_capacity,
-                         "import", overlap_allowed)
+                         AuditAction.IMPORT, overlap_allowed)
         for row in plan.rows
     ]
     session.commit()

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, InputRequired, NumberRange, Optional
 
+from ...badges.layouts import DEFAULT_LAYOUT, LAYOUTS
 from ...forms import CheckboxListField, QueryForm
 from ...labels import CATEGORIES, REGISTRATION_STATUSES
 from ...models import RegistrationCategory
@@ -157,3 +158,14 @@ class ImportConfirmForm(FlaskForm):
     """Carries the previewed file, signed, so that any worker can import it."""
 
     sealed = HiddenField(validators=[DataRequired()])
+
+
+def layout_choices() -> list[tuple[str, object]]:
+    return [(key, layout.label) for key, layout in LAYOUTS.items()]
+
+
+class ReprintForm(FlaskForm):
+    """One badge again, from the registration's page, on the sheet chosen."""
+
+    layout = SelectField(_l("Layout"), choices=layout_choices, default=DEFAULT_LAYOUT,
+                         validators=[InputRequired()])

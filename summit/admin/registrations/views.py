@@ -8,11 +8,10 @@ from types import SimpleNamespace
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from sqlalchemy import select
 
 from ... import labels
-from ...auth.access import role_required
+from ...auth.access import ORGANIZERS, acting_user, role_required
 from ...events.current import require_event
 from ...extensions import db
 from ...i18n import localized
@@ -22,7 +21,6 @@ from ...models import (
     Registration,
     RegistrationCategory,
     RegistrationStatus,
-    Role,
 )
 from ...outbox import deliver_after_response
 from ...registration import listing, seats, service
@@ -40,7 +38,6 @@ from ...user_input import database_int
 from .. import bp
 from ..addresses import EVENT
 from ..navigation import add_entry
-from ..printing.forms import ReprintForm
 from . import csv_io
 from .forms import (
     ActionForm,
@@ -50,16 +47,12 @@ from .forms import (
     ImportUploadForm,
     RegistrationDetailsForm,
     RegistrationFilterForm,
+    ReprintForm,
 )
 
-ORGANIZERS = (Role.ORGANIZER,)
 HISTORY_SHOWN = 50
 
 add_entry("admin.registrations", _l("Registrations"), roles=ORGANIZERS, order=30)
-
-
-def _actor():
-    return current_user._get_current_object()
 
 
 def _forum_names(event) -> list[tuple[int, str]]:
@@ -230,7 +223,7 @@ def registration_detail(registration_id: int):
     )
     try:
         changed = changes.update_registration(
-            db.session, _actor(), registration, _details(form), forum_ids,
+            db.session, acting_user(), registration, _details(form), forum_ids,
             overlap_allowed=form.hold_overlapping.data,
         )
     except AlreadyRegistered as taken:
@@ -263,7 +256,7 @@ def registration_cancel(registration_id: int):
         return redirect(url_for(".registration_detail", registration_id=registration_id))
     form = ConfirmCancelForm()
     if form.validate_on_submit():
-        moved_up = changes.cancel(db.session, _actor(), registration)
+        moved_up = changes.cancel(db.session, acting_user(), registration)
         flash(_("The registration is cancelled; its place and seats went to the next in line.")
               if moved_up else _("The registration is cancelled; nobody was waiting for it."),
               "success")
@@ -288,7 +281,7 @@ def registration_promote(registration_id: int):
     except ValueError:
         abort(400)
     try:
-        changes.promote(db.session, _actor(), registration, forum_id)
+        changes.promote(db.session, acting_user(), registration, forum_id)
     except NotWaiting:
         db.session.rollback()
         flash(_("There was nothing to promote: it is not on that waiting list any more."),
@@ -306,7 +299,7 @@ def registration_resend(registration_id: int):
     registration = _registration_or_404(event, registration_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    changes.resend_link(db.session, _actor(), registration)
+    changes.resend_link(db.session, acting_user(), registration)
     flash(_("The private link is on its way to %(email)s.", email=registration.email), "success")
     return deliver_after_response(redirect(url_for(".registration_detail",
                                                    registration_id=registration_id)))
@@ -323,7 +316,7 @@ def registration_new():
     existing = None
     if form.validate_on_submit():
         try:
-            registration = changes.add(db.session, _actor(), event, _details(form),
+            registration = changes.add(db.session, acting_user(), event, _details(form),
                                        form.forums.data or [],
                                        beyond_capacity=form.beyond_capacity.data,
                                        overlap_allowed=form.hold_overlapping.data)
@@ -400,7 +393,7 @@ def registration_import_confirm():
         return redirect(url_for(".registration_import"))
     try:
         plan, registrations = csv_io.import_guests(
-            db.session, _actor(), event, payload["text"],
+            db.session, acting_user(), event, payload["text"],
             RegistrationCategory(payload["category"]),
             beyond_capacity=payload["beyond_capacity"],
             overlap_allowed=payload.get("hold_overlapping", False),

@@ -1,0 +1,87 @@
+"""Everything behind a private link answers alike: the same lookup (another event's or a
+wrong token is a 404) and the same headers (no cache keeps it, no referrer carries the
+address on, no search engine lists it), whatever the address and its answer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from summit.extensions import db
+from summit.models import Event
+from summit.registration import service
+from summit.urls import serving_at
+
+from .helpers.pages import CSRF_FIELD
+from .helpers.registrations import LINK_BASE, register_directly
+
+PRIVATE_ADDRESSES = ("/r/<token>", "/register/again/<key>")
+
+
+def registered(event_id: int, email: str):
+    return register_directly(event_id, email, [])
+
+
+@pytest.fixture
+def private_links(app, demo_event) -> dict[str, str]:
+    """An attendee's token, and the key a cancelled one got to register again."""
+    with app.app_context():
+        token = registered(demo_event, "own@summit.example.org").token
+        leaver = registered(demo_event, "leaver@summit.example.org")
+        with serving_at(LINK_BASE):
+            service.cancel(db.session, leaver)
+        return {"token": token, "key": service.register_again_key(app.secret_key, leaver),
+                "cancelled_token": leaver.token}
+
+
+def assert_private(response, what) -> None:
+    headers = response.headers
+    assert headers["Referrer-Policy"] == "no-referrer", what
+    assert headers["X-Robots-Tag"] == "noindex", what
+    # A calendar app checks its feed back with the ETag; nothing else is kept at all.
+    feed = response.mimetype == "text/calendar"
+    assert headers["Cache-Control"] == ("private, no-cache" if feed else "private, no-store"), what
+
+
+def test_every_private_address_answers_with_the_private_headers(app, client, private_links):
+    own_page = client.get(f"/r/{private_links['token']}").get_data(as_text=True)
+    form = {"csrf_token": CSRF_FIELD.search(own_page).group(1)}
+    checked = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith(PRIVATE_ADDRESSES):
+            continue
+        path = rule.build(private_links, append_unknown=False)[1]
+        # A POST with nothing filled in is refused, and the refusal is as private as the page.
+        for method in sorted(rule.methods & {"GET", "POST"}):
+            response = client.open(path, method=method, data=form if method == "POST" else None)
+            response.close()
+            assert response.status_code < 500, (method, path)
+            assert_private(response, (method, path, response.status_code))
+            checked.add(rule.endpoint)
+    assert checked == {
+        "registration.attendee", "registration.change_forums", "registration.cancel",
+        "registration.resend", "registration.register_again",
+        "registration.attendee_calendar", "badges.attendee_badge",
+    }
+
+
+def test_a_cancelled_registrations_badge_refusal_is_private_too(client, private_links):
+    response = client.get(f"/r/{private_links['cancelled_token']}/badge.pdf")
+    assert response.status_code == 410
+    assert_private(response, "badge of a cancelled registration")
+
+
+@pytest.mark.parametrize("suffix", ["", "/cancel", "/calendar.ics", "/badge.pdf"])
+def test_another_events_token_is_a_404_at_every_private_address(
+    app, client, private_links, suffix
+):
+    with app.app_context():
+        other = Event(slug="other-2021", name_en="Other", starts_on=date(2021, 5, 1),
+                      ends_on=date(2021, 5, 1), timezone="Asia/Shanghai")
+        db.session.add(other)
+        db.session.commit()
+        token = registered(other.id, "elsewhere@summit.example.org").token
+    assert client.get(f"/r/{token}{suffix}").status_code == 404
+    assert client.get(f"/r/{private_links['token']}{suffix}").status_code != 404
+    assert client.get(f"/r/{'x' * 43}{suffix}").status_code == 404

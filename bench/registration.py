@@ -28,6 +28,8 @@ from harness import (
 from sqlalchemy import create_engine, text
 
 FORUM_SEATS = 100
+# The event every benchmark registers for and reads: the demo, the site's default event.
+DEMO_SLUG = "embedded-china-2020"
 
 
 @dataclass
@@ -51,11 +53,15 @@ def prepare(url: str) -> int:
     admitted and queues for the forum); returns the forum's id."""
     engine = create_engine(url)
     with engine.begin() as connection:
+        event = connection.execute(text("SELECT id FROM event WHERE slug = :slug"),
+                                   {"slug": DEMO_SLUG}).scalar_one()
         forum = connection.execute(
-            text("SELECT id FROM forum WHERE slug = 'chip-machine'")).scalar()
+            text("SELECT id FROM forum WHERE event_id = :event AND slug = 'chip-machine'"),
+            {"event": event}).scalar_one()
         connection.execute(text("UPDATE forum SET capacity = :seats WHERE id = :id"),
                            {"seats": FORUM_SEATS, "id": forum})
-        connection.execute(text("UPDATE event SET capacity = NULL"))
+        connection.execute(text("UPDATE event SET capacity = NULL WHERE id = :id"),
+                           {"id": event})
     engine.dispose()
     return forum
 
@@ -74,7 +80,9 @@ def register_under_load(base: str, forum: int, seconds: int, connections: int) -
 def seating(url: str, forum: int) -> Seating:
     engine = create_engine(url)
     with engine.connect() as connection:
-        count = connection.execute(text("SELECT count(*) FROM registration")).scalar()
+        count = connection.execute(text(
+            "SELECT count(*) FROM registration JOIN forum ON forum.event_id = "
+            "registration.event_id WHERE forum.id = :id"), {"id": forum}).scalar()
         by_status = dict(connection.execute(text(
             "SELECT status, count(*) FROM seat WHERE forum_id = :id GROUP BY status"),
             {"id": forum}).all())

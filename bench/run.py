@@ -26,6 +26,7 @@ import urllib.request
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from editions import add_earlier_editions, describe
 from harness import (
     PROJECT_ROOT,
     Browser,
@@ -40,7 +41,7 @@ from harness import (
     served_size,
     temporary_folder,
 )
-from registration import prepare, register_under_load, seating
+from registration import DEMO_SLUG, prepare, register_under_load, seating
 from sqlalchemy import create_engine, select
 
 DESK_EMAIL = "desk@bench.example.org"
@@ -72,23 +73,26 @@ def add_desk_account(url: str) -> None:
     from summit import create_app
     from summit.auth.service import create_user
     from summit.extensions import db
-    from summit.models import Role
+    from summit.models import Event, EventRole, Role
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "RATELIMIT_ENABLED": False})
     with app.app_context():
-        create_user(db.session, DESK_EMAIL, DESK_PASSWORD, Role.CHECKIN, "Bench desk")
+        desk = create_user(db.session, DESK_EMAIL, DESK_PASSWORD, Role.CHECKIN, "Bench desk")
+        demo = db.session.scalars(select(Event).where(Event.slug == DEMO_SLUG)).one()
+        desk.event_roles = [EventRole(event=demo, role=Role.CHECKIN)]
         db.session.commit()
         db.engine.dispose()
 
 
 def checkin_codes(url: str, folder: Path) -> Path:
-    """The badge codes of everyone registered so far, one per line."""
-    from summit.models import Registration
+    """The badge codes of everyone registered for the demo so far, one per line."""
+    from summit.models import Event, Registration
 
     engine = create_engine(url)
     with engine.connect() as connection:
-        codes = connection.scalars(select(Registration.checkin_code)
-                                   .order_by(Registration.id)).all()
+        codes = connection.scalars(
+            select(Registration.checkin_code).join(Registration.event)
+            .where(Event.slug == DEMO_SLUG).order_by(Registration.id)).all()
     engine.dispose()
     path = folder / "checkin-codes.txt"
     path.write_text("\n".join(codes) + "\n")
@@ -106,6 +110,7 @@ def warm(base: str, path: str, requests: int, headers: dict[str, str] | None = N
 def measure(backend: str, seconds: int, connections: int, workers: int, threads: int) -> Run:
     folder = temporary_folder()
     url = fresh_database(folder, backend)
+    add_earlier_editions(url)
     forum = prepare(url)
     add_desk_account(url)
     measured = []
@@ -204,7 +209,8 @@ def main() -> None:
 
     print(f"\nSummit bench, {started}: {machine()}; gunicorn {workers} workers × {threads} "
           f"threads (gthread) and wrk ({connections} connections, {seconds} s per path) on "
-          f"the same machine; load average before {load_before}, after {load_average()}")
+          f"the same machine; load average before {load_before}, after {load_average()}; "
+          f"the database holds {describe()}")
     print(one_table(runs))
     for run in runs:
         print(f"  {run.backend}: {run.seating}")

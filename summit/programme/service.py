@@ -98,6 +98,14 @@ class AgendaDay:
     blocks: list[AgendaBlock]
 
 
+def agenda_of(session: Session, event: Event, forum: Forum | None = None) -> list[AgendaDay]:
+    """The event's agenda, or only ``forum``'s sessions in it."""
+    sessions = programme_sessions(session, event)
+    if forum is not None:
+        sessions = [item for item in sessions if item.forum_id == forum.id]
+    return agenda(sessions, event)
+
+
 def agenda(sessions: list[ProgrammeSession], event: Event) -> list[AgendaDay]:
     """Group sessions by the event's local day; within a day, consecutive main-forum
     sessions form a full-width block and the parallel forums' sessions between them

@@ -57,13 +57,8 @@ def agenda():
     if slug := request.args.get("forum"):
         selected = service.find_forum(db.session, event, slug) or abort(404)
 
-    def days():
-        sessions = service.programme_sessions(db.session, event)
-        if selected is not None:
-            sessions = [item for item in sessions if item.forum_id == selected.id]
-        return service.agenda(sessions, event)
-
-    return _page(event, "programme/agenda.html", days=days, selected_forum=selected)
+    return _page(event, "programme/agenda.html", selected_forum=selected,
+                 days=lambda: service.agenda_of(db.session, event, selected))
 
 
 @bp.get("/forums/<slug>")
@@ -71,12 +66,8 @@ def forum(slug: str):
     event = require_event()
     found = service.find_forum(db.session, event, slug) or abort(404)
 
-    def days():
-        sessions = [item for item in service.programme_sessions(db.session, event)
-                    if item.forum_id == found.id]
-        return service.agenda(sessions, event)
-
-    return _page(event, "programme/forum.html", forum=found, days=days)
+    return _page(event, "programme/forum.html", forum=found,
+                 days=lambda: service.agenda_of(db.session, event, found))
 
 
 @bp.get("/sessions/<int:session_id>")

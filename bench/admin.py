@@ -18,9 +18,14 @@ import time
 from datetime import timedelta
 
 from harness import Browser, fresh_database, gunicorn, temporary_folder
+from registration import DEMO_SLUG
 from sqlalchemy import func, insert, select
 
 PASSWORD = "bench-organizer-password"
+
+
+# The demo event's admin pages.
+ADMIN = f"/admin/{DEMO_SLUG}"
 
 
 def populate(url: str, count: int) -> list[str]:
@@ -31,6 +36,7 @@ def populate(url: str, count: int) -> list[str]:
     from summit.extensions import db
     from summit.models import (
         Event,
+        EventRole,
         Forum,
         Registration,
         RegistrationCategory,
@@ -44,7 +50,7 @@ def populate(url: str, count: int) -> list[str]:
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():
-        event_id = db.session.scalar(select(Event.id))
+        event_id = db.session.scalar(select(Event.id).where(Event.slug == DEMO_SLUG))
         forums = db.session.scalars(
             # Thursday afternoon's and Friday morning's: forums that do not run at once.
             select(Forum.id).where(Forum.slug.in_(["chip-machine", "yrd-education-talent"]))
@@ -70,7 +76,8 @@ def populate(url: str, count: int) -> list[str]:
             {"registration_id": rid, "forum_id": fid, "status": SeatStatus.CONFIRMED,
              "queued_at": now} for rid in ids for fid in forums
         ])
-        create_user(db.session, "bench@example.org", PASSWORD, Role.ORGANIZER)
+        organizer = create_user(db.session, "bench@example.org", PASSWORD, Role.ORGANIZER)
+        organizer.event_roles = [EventRole(event_id=event_id, role=Role.ORGANIZER)]
         db.session.commit()
         codes = db.session.scalars(select(Registration.checkin_code)).all()
         db.engine.dispose()
@@ -115,24 +122,24 @@ def main() -> None:
         status, _headers, _body = desk.submit(
             "/admin/login", {"email": "bench@example.org", "password": PASSWORD})
         assert status == 302, status
-        token = desk.csrf_token("/admin/checkin")
+        token = desk.csrf_token(f"{ADMIN}/checkin")
 
         def get(path):
             return lambda _attempt: desk.request("GET", path)[0]
 
         def scan(attempt):
-            return desk.request("POST", "/admin/checkin/scan.json",
+            return desk.request("POST", f"{ADMIN}/checkin/scan.json",
                                 {"csrf_token": token, "code": codes[attempt]})[0]
 
         measured = [
             ("/healthz", timed(get("/healthz"), 200)),
-            ("list, 50 a page", timed(get("/admin/registrations?per_page=50"), 40)),
-            ("list, 200 a page", timed(get("/admin/registrations?per_page=200"), 20)),
+            ("list, 50 a page", timed(get(f"{ADMIN}/registrations?per_page=50"), 40)),
+            ("list, 200 a page", timed(get(f"{ADMIN}/registrations?per_page=200"), 20)),
             ("search 单位3, by name", timed(
-                get("/admin/registrations?q=%E5%8D%95%E4%BD%8D3&sort=name&per_page=50"), 40)),
+                get(f"{ADMIN}/registrations?q=%E5%8D%95%E4%BD%8D3&sort=name&per_page=50"), 40)),
             ("POST check-in scan", timed(scan, min(options.scans, len(codes)))),
-            ("dashboard", timed(get("/admin/dashboard"), 10)),
-            (f"CSV export ({len(codes)})", timed(get("/admin/registrations/export.csv"), 3)),
+            ("dashboard", timed(get(f"{ADMIN}/dashboard"), 10)),
+            (f"CSV export ({len(codes)})", timed(get(f"{ADMIN}/registrations/export.csv"), 3)),
         ]
     baseline = statistics.median(measured[0][1])
     print(f"{len(codes)} registrations, {url.split(':', 1)[0]}; one request at a time")

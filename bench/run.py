@@ -145,9 +145,9 @@ def measure(backend: str, seconds: int, connections: int, workers: int, threads:
         load("/agenda (304)", "/agenda", headers={"If-None-Match": etag})
         beside_health(lambda: register_under_load(base, forum, seconds, connections))
 
-        token = desk.csrf_token("/admin/checkin")
+        token = desk.csrf_token(f"/admin/{DEMO_SLUG}/checkin")
         beside_health(lambda: run_wrk(
-            "POST check-in", base + "/admin/checkin/scan.json", seconds, connections,
+            "POST check-in", f"{base}/admin/{DEMO_SLUG}/checkin/scan.json", seconds, connections,
             script=PROJECT_ROOT / "bench" / "wrk_checkin.lua",
             script_args=[token, desk.cookie_header(), str(checkin_codes(url, folder))]))
     return Run(backend, measured, str(seating(url, forum)))

@@ -21,7 +21,8 @@ end
 
 function request()
   index = index % #codes + 1
-  return wrk.format("POST", "/admin/checkin/scan.json", {
+  -- The path is the one of the URL wrk was given (the event's desk).
+  return wrk.format("POST", nil, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Accept"] = "application/json",
     ["Cookie"] = cookie,

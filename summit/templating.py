@@ -20,7 +20,7 @@ def same_page_in(lang: str) -> str:
     arguments = request.args.to_dict(flat=False)
     arguments["lang"] = [lang]
     if request.endpoint is None:
-        return url_for("programme.home", lang=lang)
+        return url_for("site.index", lang=lang)
     return url_for(request.endpoint, **(request.view_args or {}), **arguments)
 
 

@@ -35,5 +35,7 @@ def url_builder(link_base: str) -> Callable[..., str]:
 
 
 def external_url(link_base: str, endpoint: str, **values) -> str:
-    """An absolute URL to one of our pages, built without a request."""
+    """An absolute URL to one of our pages, built without a request; a link to an event's
+    page names the served event unless ``values`` name another (``event_slug``)."""
+    current_app.inject_url_defaults(endpoint, values)
     return url_builder(link_base)(endpoint, **values)

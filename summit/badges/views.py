@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, send_file
+from flask import Blueprint, send_file
 from flask_babel import gettext as _
 
 from ..errors import error_response
-from ..events.current import require_event
-from ..extensions import db
 from ..models import RegistrationStatus
-from ..registration.service import find_by_token
+from ..registration.links import registration_or_404
 from .layouts import DEFAULT_LAYOUT, LAYOUTS
 from .render import badge_facts, write_badges
 
@@ -21,10 +19,8 @@ bp = Blueprint("badges", __name__)
 @bp.get("/r/<token>/badge.pdf")
 def attendee_badge(token: str):
     """The attendee's own badge, A6, for printing at home or showing at the desk."""
-    event = require_event()
-    registration = find_by_token(db.session, token)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
+    registration = registration_or_404(token)
+    event = registration.event
     if registration.status == RegistrationStatus.CANCELLED:
         return error_response(410, _("This registration is cancelled, so it has no badge."))
     if registration.status != RegistrationStatus.CONFIRMED:

@@ -171,7 +171,10 @@ def build(session: Session, event: Event | EventVersion, feed: Feed, form: Forma
 def _build(session: Session, event: Event, feed: Feed, form: Format, lang: str,
            base: str) -> bytes:
     sessions = sessions_in(session, event, feed)
-    link = url_builder(base)
+    build_link = url_builder(base)
+
+    def link(endpoint: str, **values) -> str:
+        return build_link(endpoint, event_slug=event.slug, **values)
 
     def session_url(item: ProgrammeSession) -> str:
         return link("programme.session_detail", session_id=item.id, lang=lang)

@@ -1,4 +1,5 @@
-"""iCal feeds and frab schedule exports; the calendar links that pages offer.
+"""iCal feeds and frab schedule exports, under the event's slug, and the attendee's own
+feed under their private link; the calendar links that pages offer.
 
 Each view finds what the address names (404 when nothing), then answers with
 validators: a 304 when the client has this version, else the content, built
@@ -15,19 +16,22 @@ from urllib.parse import quote, urlencode
 from flask import Blueprint, Response, abort, request
 
 from ..caching import cache_control, conditional
-from ..events.current import require_event_version
+from ..events.current import EVENT_PREFIX, require_event_version, serve_under_event_slug
 from ..events.service import EventVersion
 from ..extensions import db
 from ..i18n import LANGUAGES, current_language, localized
-from ..models import ProgrammeSession
+from ..models import Event, EventStatus, ProgrammeSession
 from ..programme import service as programme
-from ..registration.service import find_by_token
+from ..registration.links import registration_or_404
 from ..urls import current_link_base, external_url
 from . import service
 from .content import location_of
 from .service import Feed, Format
 
-bp = Blueprint("calendar", __name__)
+bp = Blueprint("calendar", __name__, url_prefix=EVENT_PREFIX)
+serve_under_event_slug(bp, feeds=True)
+# The attendee's own agenda, under their private link.
+attendee_bp = Blueprint("attendee_calendar", __name__)
 
 # Public feeds may be reused for five minutes, then are checked again (cheaply: a 304).
 PUBLIC = cache_control(max_age=300)
@@ -45,8 +49,8 @@ def feed_language(default: str) -> str:
     return default if default in LANGUAGES else "zh"
 
 
-def _serve(event: EventVersion, feed: Feed, form: Format, filename: str, private: bool = False,
-           language: str | None = None):
+def _serve(event: EventVersion | Event, feed: Feed, form: Format, filename: str,
+           private: bool = False, language: str | None = None):
     lang = feed_language(language or event.default_locale)
     base = current_link_base()
     gzipped = request.accept_encodings["gzip"] > 0
@@ -64,6 +68,8 @@ def _serve(event: EventVersion, feed: Feed, form: Format, filename: str, private
 
     validators = service.validators(event, feed, form, lang, base, gzipped)
     headers = [("Vary", "Accept-Encoding")]
+    # A draft's feeds are for its organizers' eyes: no shared cache may keep them.
+    private = private or event.status == EventStatus.DRAFT
     if private:
         headers += [("Referrer-Policy", "no-referrer"), ("X-Robots-Tag", "noindex")]
     return conditional(validators, produce, PRIVATE if private else PUBLIC, headers)
@@ -90,12 +96,10 @@ def session_calendar(session_id: int):
                   f"{event.slug}-session-{session_id}.ics")
 
 
-@bp.get("/r/<token>/calendar.ics")
+@attendee_bp.get("/r/<token>/calendar.ics")
 def attendee_calendar(token: str):
-    event = require_event_version()
-    registration = find_by_token(db.session, token)
-    if registration is None or registration.event_id != event.id:
-        abort(404)
+    registration = registration_or_404(token)
+    event = registration.event
     return _serve(event, service.attendee_feed(registration), Format.ICS,
                   f"{event.slug}-my-agenda.ics", private=True, language=registration.locale)
 
@@ -148,7 +152,7 @@ def google_event_link(item: ProgrammeSession) -> str:
         "dates": "/".join(moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
                           for moment in (item.starts_at, item.ends_at)),
         "details": external_url(current_link_base(), "programme.session_detail",
-                                session_id=item.id, lang=lang),
+                                event_slug=event.slug, session_id=item.id, lang=lang),
         "location": location_of(item, localized(event, "venue", lang), lang),
         "ctz": event.timezone,
     }

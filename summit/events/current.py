@@ -1,18 +1,32 @@
-"""The event this app serves, looked up once per request or CLI command."""
+"""The event this app serves, looked up once per request or CLI command: the one an
+event's address names (``/<event_slug>/…``), the one a private link belongs to, or
+else the default event."""
 
 from __future__ import annotations
 
-from flask import abort, current_app, g
+from typing import TypeVar
+
+from flask import Blueprint, abort, current_app, g
+from flask_login import current_user
 
 from ..extensions import db
 from ..models import Event
+from .public import may_see
 from .service import EventVersion, find_event, find_event_version
+
+Found = TypeVar("Found", Event, EventVersion)
+
+# Every public page, form and feed of an event lives under its slug.
+EVENT_PREFIX = "/<event_slug>"
 
 
 def current_event() -> Event | None:
-    """The event named by SUMMIT_EVENT, or else the first one in the database."""
+    """The event this request serves; without one, the event named by SUMMIT_EVENT, or
+    else the first one in the database."""
     if "summit_event" not in g:
-        g.summit_event = find_event(db.session, current_app.config.get("SUMMIT_EVENT"))
+        version = g.get("summit_event_version")
+        slug = version.slug if version else current_app.config.get("SUMMIT_EVENT")
+        g.summit_event = find_event(db.session, slug)
     return g.summit_event
 
 
@@ -32,7 +46,38 @@ def require_event() -> Event:
 def require_event_version() -> EventVersion:
     """The served event's programme version: what a feed needs before it knows whether
     it must build anything."""
-    version = find_event_version(db.session, current_app.config.get("SUMMIT_EVENT"))
-    if version is None:
+    if "summit_event_version" not in g:
+        version = find_event_version(db.session, current_app.config.get("SUMMIT_EVENT"))
+        g.summit_event_version = _visible_or_404(version)
+    return g.summit_event_version
+
+
+def serve_under_event_slug(blueprint: Blueprint, *, feeds: bool = False) -> None:
+    """``blueprint``'s addresses are an event's (its URL prefix is EVENT_PREFIX): each
+    request serves the event its slug names (404 for an unknown one, or a draft this
+    visitor may not see), and links to its views built during a request name the
+    served event unless they name another. ``feeds`` load only the event's programme
+    version, which is all a feed answered from the cache needs."""
+    load = _serve_event_version_named if feeds else _serve_event_named
+    blueprint.url_value_preprocessor(lambda _endpoint, values: load(values.pop("event_slug")))
+    blueprint.url_defaults(_name_the_served_event)
+
+
+def _serve_event_named(slug: str) -> None:
+    use_event(_visible_or_404(find_event(db.session, slug)))
+
+
+def _serve_event_version_named(slug: str) -> None:
+    g.summit_event_version = _visible_or_404(find_event_version(db.session, slug))
+
+
+def _visible_or_404(found: Found | None) -> Found:
+    viewer = current_user if current_user.is_authenticated else None
+    if found is None or not may_see(db.session, viewer, found.id, found.status):
         abort(404)
-    return version
+    return found
+
+
+def _name_the_served_event(_endpoint: str, values: dict) -> None:
+    if "event_slug" not in values and (event := current_event()) is not None:
+        values["event_slug"] = event.slug

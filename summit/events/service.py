@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from ..models import Event
+from ..models import Event, EventStatus
 
 
 @dataclass(frozen=True)
@@ -21,6 +21,8 @@ class EventVersion:
     default_locale: str
     programme_version: int
     programme_updated_at: datetime
+    # Whether the public may see it at all (a draft only by its organizers).
+    status: EventStatus
 
 
 class _OneEvent:

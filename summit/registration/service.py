@@ -26,6 +26,7 @@ from .. import audit
 from ..database import begin_write
 from ..models import (
     Event,
+    EventStatus,
     Forum,
     ForumKind,
     MailKind,
@@ -50,6 +51,8 @@ class WindowState(enum.StrEnum):
     OPEN = "open"
     NOT_YET_OPEN = "not_yet_open"
     CLOSED = "closed"
+    # A past edition, kept read-only.
+    ARCHIVED = "archived"
 
 
 class RegistrationClosed(RegistrationError):
@@ -136,6 +139,8 @@ def normalise_email(email: str) -> str:
 
 def window_state(event: Event, now: datetime | None = None) -> WindowState:
     now = now or utcnow()
+    if event.status == EventStatus.ARCHIVED:
+        return WindowState.ARCHIVED
     if event.registration_opens_at and now < event.registration_opens_at:
         return WindowState.NOT_YET_OPEN
     if event.registration_closes_at and now >= event.registration_closes_at:

@@ -1,4 +1,5 @@
-"""/register and the attendee's own pages under /r/<token>."""
+"""An event's registration form (``/<event>/register``) and the attendee's own pages
+under ``/r/<token>``, whose token names the event."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from flask_babel import gettext as _
 from wtforms.fields.choices import SelectChoice
 
 from ..database import read_before_writing
-from ..events.current import require_event
+from ..events.current import EVENT_PREFIX, require_event, serve_under_event_slug
 from ..extensions import db, limiter
 from ..i18n import current_language, localized
 from ..models import Registration, RegistrationCategory, SeatStatus
@@ -25,8 +26,12 @@ from ..urls import current_link_base
 from . import service
 from .forms import CancelForm, ForumChoiceForm, RegistrationForm, ResendForm
 from .forum_times import describe_clashes, timetable
+from .links import registration_or_404
 
-bp = Blueprint("registration", __name__)
+bp = Blueprint("registration", __name__, url_prefix=EVENT_PREFIX)
+serve_under_event_slug(bp)
+# The private link's pages: the token names the registration and so the event.
+attendee_bp = Blueprint("attendee", __name__, url_prefix="/r/<token>")
 
 
 def _register_rate_limit() -> str:
@@ -125,14 +130,8 @@ def _registered(result: service.RegistrationResult):
           email=result.email),
         "success",
     )
-    return deliver_after_response(_private(redirect(url_for(".attendee", token=result.token))))
-
-
-def _registration_or_404(token: str) -> Registration:
-    registration = service.find_by_token(db.session, token)
-    if registration is None or registration.event_id != require_event().id:
-        abort(404)
-    return registration
+    private_page = url_for("attendee.page", token=result.token)
+    return deliver_after_response(_private(redirect(private_page)))
 
 
 def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, status: int = 200):
@@ -161,15 +160,15 @@ def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, stat
     return _private(response)
 
 
-@bp.get("/r/<token>")
-def attendee(token: str):
-    registration = _registration_or_404(token)
+@attendee_bp.get("")
+def page(token: str):
+    registration = registration_or_404(token)
     return _attendee_page(registration, ForumChoiceForm(formdata=None))
 
 
-@bp.post("/r/<token>/forums")
+@attendee_bp.post("/forums")
 def change_forums(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     form = ForumChoiceForm()
     if not form.validate_on_submit():
         return _attendee_page(registration, form, status=422)
@@ -183,18 +182,18 @@ def change_forums(token: str):
         return _attendee_page(registration, form, status=422)
     else:
         flash(_("Your forums have been updated."), "success")
-    return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))
+    return deliver_after_response(_private(redirect(url_for("attendee.page", token=token))))
 
 
-@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@attendee_bp.route("/cancel", methods=["GET", "POST"])
 def cancel(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     form = CancelForm()
     if form.validate_on_submit():
         moved_up = service.cancel(db.session, registration, current_link_base())
         flash(_("Your registration is cancelled. Your place has gone to the next person waiting.")
               if moved_up else _("Your registration is cancelled."), "success")
-        return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))
+        return deliver_after_response(_private(redirect(url_for("attendee.page", token=token))))
     status = 422 if form.is_submitted() else 200
     return _private(current_app.make_response((
         render_template("registration/cancel.html", event=registration.event,
@@ -237,14 +236,14 @@ def register_again(key: str):
     return _registered(result)
 
 
-@bp.post("/r/<token>/resend")
+@attendee_bp.post("/resend")
 @limiter.limit(_register_rate_limit)
 def resend(token: str):
-    registration = _registration_or_404(token)
+    registration = registration_or_404(token)
     if ResendForm().validate_on_submit():
         if service.ask_for_link(db.session, registration, current_link_base()):
             flash(_("We have sent your private link to %(email)s again.",
                     email=registration.email), "success")
         else:
             flash(mail_limit_message(), "error")
-    return deliver_after_response(_private(redirect(url_for(".attendee", token=token))))
+    return deliver_after_response(_private(redirect(url_for("attendee.page", token=token))))

@@ -27,6 +27,10 @@ def postgres_url() -> str | None:
     return os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
 
 
+# Where the demo event's pages, form and feeds live (what `flask summit seed` loads).
+DEMO = "/embedded-china-2020"
+
+
 def fresh_database(folder: Path, backend: str | None = None) -> str:
     """An empty database at head with the demo loaded: PostgreSQL when
     BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set — its public schema is dropped —

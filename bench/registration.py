@@ -15,6 +15,7 @@ import os
 from dataclasses import dataclass
 
 from harness import (
+    DEMO,
     PROJECT_ROOT,
     Browser,
     LoadResult,
@@ -61,13 +62,14 @@ def prepare(url: str) -> int:
 
 
 def register_under_load(base: str, forum: int, seconds: int, connections: int) -> LoadResult:
-    """POST /register with wrk, every request a new attendee choosing ``forum``."""
+    """POST /<event>/register with wrk, every request a new attendee choosing ``forum``."""
     visitor = Browser(base)
-    token = visitor.csrf_token("/register")
+    form = f"{DEMO}/register"
+    token = visitor.csrf_token(form)
     return run_wrk(
-        "POST /register", f"{base}/register", seconds, connections,
+        "POST /register", base + form, seconds, connections,
         script=PROJECT_ROOT / "bench" / "wrk_register.lua",
-        script_args=[token, visitor.cookie_header(), str(forum)],
+        script_args=[token, visitor.cookie_header(), str(forum), form],
     )
 
 

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .events.current import EVENT_PREFIX, require_event, use_event
 from .events.public import site_events
-from .extensions import csrf, db
+from .extensions import db
 from .models import utcnow
 
 bp = Blueprint("site", __name__)
@@ -88,8 +88,6 @@ def keep_first_version_addresses(app: Flask) -> None:
             rule.rule.removeprefix(EVENT_PREFIX), rule.endpoint.replace(".", "_"), view,
             methods=sorted(rule.methods - {"HEAD", "OPTIONS"}),
         )
-    # A moved form is only sent on: the event's own address checks its token.
-    csrf.exempt(first_version)
     app.register_blueprint(first_version)
 
 

@@ -24,6 +24,9 @@ from summit.config import normalise_database_url
 from summit.extensions import db
 from summit.outbox import SENDER_THREAD
 
+# Where the demo event's pages, form and feeds live.
+DEMO = "/embedded-china-2020"
+
 BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
 
 

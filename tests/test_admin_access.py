@@ -79,6 +79,7 @@ def rows(app, demo_event) -> dict[str, object]:
             "token": registered.token,
             "key": registration.register_again_key(app.secret_key, registered),
             "slug": forum.slug,
+            "event_slug": event.slug,
         }
 
 

@@ -12,6 +12,7 @@ from summit.extensions import db
 from summit.models import Forum, MailMessage, Registration, Seat, SeatStatus
 from summit.registration import service
 
+from .conftest import DEMO
 from .servers import Browser, gunicorn
 from .test_auth import PASSWORDS, email_of, make_accounts
 from .test_registration import form_fields, forum_id, set_capacity
@@ -45,10 +46,10 @@ def all_at_once(actions: list) -> list:
 def registration_action(base: str, email: str, forums: list[int]):
     def prepare():
         browser = Browser(base)
-        token = browser.csrf_token("/register")
+        token = browser.csrf_token(f"{DEMO}/register")
         fields = {**form_fields(email=email, full_name=f"并发{email[:6]}"), "forums": forums,
                   "csrf_token": token}
-        return lambda: browser.request("POST", "/register", fields)[0]
+        return lambda: browser.request("POST", f"{DEMO}/register", fields)[0]
     return prepare
 
 

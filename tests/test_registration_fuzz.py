@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from summit.extensions import db
 from summit.models import Registration
 
+from .conftest import DEMO
 from .test_registration import csrf_token
 
 HOSTILE = [
@@ -82,7 +83,7 @@ def test_hostile_registrations(app, client, demo_event, full_name, latin_name, e
 
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(Registration))
-    response = client.post("/register?lang=en", data=data)
+    response = client.post(f"{DEMO}/register?lang=en", data=data)
     response.close()
     with app.app_context():
         after = db.session.scalar(select(func.count()).select_from(Registration))

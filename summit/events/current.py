@@ -10,8 +10,8 @@ from flask import Blueprint, abort, current_app, g
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Event
-from .public import may_see
+from ..models import Event, EventStatus
+from .public import may_see_draft
 from .service import EventVersion, find_event, find_event_version
 
 Found = TypeVar("Found", Event, EventVersion)
@@ -59,7 +59,13 @@ def serve_under_event_slug(blueprint: Blueprint, *, feeds: bool = False) -> None
     served event unless they name another. ``feeds`` load only the event's programme
     version, which is all a feed answered from the cache needs."""
     load = _serve_event_version_named if feeds else _serve_event_named
-    blueprint.url_value_preprocessor(lambda _endpoint, values: load(values.pop("event_slug")))
+
+    def preprocess(_endpoint: str, values: dict) -> None:
+        load(values["event_slug"])
+        # Only once found: an error page's links (the language switch) keep the address.
+        del values["event_slug"]
+
+    blueprint.url_value_preprocessor(preprocess)
     blueprint.url_defaults(_name_the_served_event)
 
 
@@ -72,9 +78,14 @@ def _serve_event_version_named(slug: str) -> None:
 
 
 def _visible_or_404(found: Found | None) -> Found:
-    viewer = current_user if current_user.is_authenticated else None
-    if found is None or not may_see(db.session, viewer, found.id, found.status):
+    if found is None:
         abort(404)
+    # Only a draft asks who is signed in: reading the session would make every answer
+    # vary by cookie, and shared caches could no longer keep a feed.
+    if found.status == EventStatus.DRAFT:
+        viewer = current_user if current_user.is_authenticated else None
+        if not may_see_draft(db.session, viewer, found.id):
+            abort(404)
     return found
 
 

@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 from ..models import Event, EventRole, EventStatus, Role, User
 
 
-def may_see(session: Session, viewer: User | None, event_id: int, status: EventStatus) -> bool:
-    """Whether ``viewer`` (None: an anonymous visitor) may open the event's public pages."""
-    return status != EventStatus.DRAFT or event_id in _open_drafts(session, viewer)
+def may_see_draft(session: Session, viewer: User | None, event_id: int) -> bool:
+    """Whether ``viewer`` (None: an anonymous visitor) may open a draft event's pages."""
+    return event_id in _open_drafts(session, viewer)
 
 
 def _open_drafts(session: Session, viewer: User | None) -> Container[int]:

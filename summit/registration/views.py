@@ -29,6 +29,9 @@ from .forum_times import describe_clashes, timetable
 from .links import registration_or_404
 
 bp = Blueprint("registration", __name__, url_prefix=EVENT_PREFIX)
+# Looking the event up is the form's first read: on SQLite it must not take the write
+# lock (service.register and register_again take it when they need it).
+bp.url_value_preprocessor(lambda _endpoint, _values: read_before_writing(db.session))
 serve_under_event_slug(bp)
 # The private link's pages: the token names the registration and so the event.
 attendee_bp = Blueprint("attendee", __name__, url_prefix="/r/<token>")
@@ -83,7 +86,6 @@ def _register_page(event, form: RegistrationForm, state, status: int, **extra):
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_rate_limit, methods=["POST"])
 def register():
-    read_before_writing(db.session)  # service.register takes the write lock when it needs it
     event = require_event()
     form = RegistrationForm()
     state = service.window_state(event)
@@ -207,7 +209,6 @@ def cancel(token: str):
 def register_again(key: str):
     """The link in a "register again" mail: the owner of a cancelled registration fills
     the form in again (their address fixed) and gets a new private link."""
-    read_before_writing(db.session)
     event = require_event()
     registration = service.find_by_register_again_key(
         db.session, current_app.secret_key, key, event.id)

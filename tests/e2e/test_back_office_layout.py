@@ -15,6 +15,7 @@ from summit.extensions import db
 from summit.models import Event, Forum, Role, User
 from summit.registration import service
 
+from ..conftest import DEMO
 from .conftest import sign_in
 
 try:
@@ -114,7 +115,7 @@ def test_on_a_375_px_phone_the_desks_answer_shows_without_scrolling(
 
 def test_every_page_has_the_favicon(live_server, browser_pages):
     page = browser_pages(locale="en-GB")
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + f"{DEMO}/")
     href = page.locator("link[rel=icon]").get_attribute("href")
     response = page.request.get(live_server.url + href)
     assert response.status == 200

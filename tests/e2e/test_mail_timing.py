@@ -27,7 +27,7 @@ from flask_migrate import upgrade
 from summit.demo.seed import load_demo
 from summit.extensions import db
 
-from ..conftest import fresh_database_url, make_app
+from ..conftest import DEMO, fresh_database_url, make_app
 from ..servers import CSRF_FIELD, Browser, free_port, serving
 from ..test_mail import Inbox, wait_for
 from .conftest import DESKTOP
@@ -79,7 +79,7 @@ def test_the_confirmation_leaves_within_seconds_under_flask_run(
     inbox, _port = smtp_inbox
     address = f"quiet.site.{backend}@seu.example.cn"
     page = browser_pages(locale="en-US", viewport=DESKTOP)
-    page.goto(flask_run + "/register?lang=en")
+    page.goto(flask_run + f"{DEMO}/register?lang=en")
     page.get_by_label("Full name").fill("Zhou Jing")
     page.get_by_label("Email").fill(address)
     page.get_by_label("Organisation").fill("Southeast University")
@@ -100,7 +100,7 @@ def test_the_confirmation_leaves_within_seconds_under_flask_run(
 def test_the_mail_leaves_while_the_client_holds_its_connection_open(flask_run, smtp_inbox):
     inbox, _port = smtp_inbox
     visitor = Browser(flask_run)
-    token = CSRF_FIELD.search(visitor.request("GET", "/register")[2]).group(1)
+    token = CSRF_FIELD.search(visitor.request("GET", f"{DEMO}/register")[2]).group(1)
     form = urllib.parse.urlencode({
         "csrf_token": token, "full_name": "Open Line", "email": "open.line@seu.example.cn",
         "organisation": "Southeast University", "category": "delegate", "consent": "y",

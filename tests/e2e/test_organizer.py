@@ -14,6 +14,7 @@ from summit.extensions import db
 from summit.models import Event, Role
 from summit.registration import service
 
+from ..conftest import DEMO
 from .conftest import DESKTOP
 
 try:
@@ -69,7 +70,7 @@ def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
     expect(row).to_contain_text("11:00–11:30")
     screenshots(page, "saved")
 
-    page.goto(live_server.url + "/agenda")
+    page.goto(live_server.url + f"{DEMO}/agenda")
     session = page.locator("article.session").filter(has_text=NEW_TITLE)
     expect(session.locator(".session__time")).to_contain_text("11:00–11:30")
     expect(page.locator("main")).not_to_contain_text(OLD_TITLE)

@@ -106,13 +106,14 @@ def test_the_mail_leaves_while_the_client_holds_its_connection_open(flask_run, s
         "organisation": "Southeast University", "category": "delegate", "consent": "y",
     }).encode()
     host = flask_run.removeprefix("http://")
-    post = (f"POST /register HTTP/1.1\r\nHost: {host}\r\nCookie: {visitor.cookie_header()}\r\n"
+    post = (f"POST {DEMO}/register HTTP/1.1\r\nHost: {host}\r\n"
+            f"Cookie: {visitor.cookie_header()}\r\n"
             f"Content-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(form)}\r\n\r\n").encode() + form
     # The next request follows on the same connection at once, as a keep-alive client's
     # would (an upload: more than the server's read buffer); the connection stays open.
     upload = b"x" * 256 * 1024
-    following = (f"POST /register HTTP/1.1\r\nHost: {host}\r\n"
+    following = (f"POST {DEMO}/register HTTP/1.1\r\nHost: {host}\r\n"
                  f"Content-Length: {len(upload)}\r\n\r\n").encode() + upload
     with socket.create_connection(("127.0.0.1", int(host.rpartition(":")[2]))) as line:
         line.sendall(post + following)

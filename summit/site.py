@@ -17,11 +17,10 @@ from flask import (
     send_from_directory,
     url_for,
 )
-from flask_login import current_user
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .events.current import EVENT_PREFIX, require_event, use_event
+from .events.current import EVENT_PREFIX, require_event, use_event, viewer
 from .events.public import site_events
 from .extensions import db
 from .models import utcnow
@@ -42,8 +41,7 @@ def _with_query(target: str) -> str:
 def index():
     """Current and coming events, past editions below; the event itself when there is
     only one to show."""
-    viewer = current_user if current_user.is_authenticated else None
-    listed = site_events(db.session, viewer, utcnow())
+    listed = site_events(db.session, viewer(), utcnow())
     if (only := listed.only_one) is not None:
         return redirect(_with_query(url_for("programme.home", event_slug=only.slug)))
     use_event(None)  # the site's page, no event's

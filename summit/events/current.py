@@ -10,7 +10,7 @@ from flask import Blueprint, abort, current_app, g
 from flask_login import current_user
 
 from ..extensions import db
-from ..models import Event, EventStatus
+from ..models import Event, EventStatus, User
 from .public import may_see_draft
 from .service import EventVersion, find_event, find_event_version
 
@@ -82,11 +82,14 @@ def _visible_or_404(found: Found | None) -> Found:
         abort(404)
     # Only a draft asks who is signed in: reading the session would make every answer
     # vary by cookie, and shared caches could no longer keep a feed.
-    if found.status == EventStatus.DRAFT:
-        viewer = current_user if current_user.is_authenticated else None
-        if not may_see_draft(db.session, viewer, found.id):
-            abort(404)
+    if found.status == EventStatus.DRAFT and not may_see_draft(db.session, viewer(), found.id):
+        abort(404)
     return found
+
+
+def viewer() -> User | None:
+    """Who is signed in, if anyone: what decides which drafts they see."""
+    return current_user if current_user.is_authenticated else None
 
 
 def _name_the_served_event(_endpoint: str, values: dict) -> None:

@@ -296,3 +296,9 @@ def test_mails_link_to_the_events_own_addresses(app, client, two_events):
     (mail,) = outbox_mails(app)
     body = mail.get_body(("plain",)).get_content()
     assert f"http://localhost{DEMO}/agenda" in body
+
+
+def test_the_error_page_of_an_unknown_event_switches_language_in_place(client, two_events):
+    response = client.get("/no-such-event/agenda?forum=x&lang=en")
+    assert response.status_code == 404
+    assert 'href="/no-such-event/agenda?forum=x&amp;lang=zh"' in response.get_data(as_text=True)

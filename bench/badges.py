@@ -71,13 +71,15 @@ def attendee(rng: random.Random, n: int) -> dict:
 
 def add_attendees(start: int, stop: int) -> None:
     """Confirmed registrations with forum seats, inserted directly (setting up, not measured)."""
+    from summit.demo.seed import SLUG
     from summit.extensions import db
     from summit.models import Event, Forum, ForumKind, Registration, Seat, SeatStatus
     from summit.registration.tokens import new_checkin_code, new_token, token_digest
 
     rng = random.Random(start)
-    event = db.session.query(Event).one()
-    forums = db.session.query(Forum).filter(Forum.kind == ForumKind.PARALLEL).all()
+    event = db.session.query(Event).filter(Event.slug == SLUG).one()
+    forums = db.session.query(Forum).filter(Forum.event_id == event.id,
+                                            Forum.kind == ForumKind.PARALLEL).all()
     for n in range(start, stop):
         token = new_token()
         registration = Registration(event_id=event.id, token=token,
@@ -190,6 +192,7 @@ def main() -> None:
     from summit import create_app
     from summit.badges import service
     from summit.badges.render import badge_facts, write_badges
+    from summit.demo.seed import SLUG
     from summit.extensions import db
     from summit.models import Event
 
@@ -208,7 +211,7 @@ def main() -> None:
             floor = near_empty_pages(size)
             with TreeUsage() as usage:
                 started = time.perf_counter()
-                event = db.session.query(Event).one()
+                event = db.session.query(Event).filter(Event.slug == SLUG).one()
                 wanted = service.parse_filter({"layout": args.layout})
                 facts = [badge_facts(r) for r in service.badge_registrations(db.session, event,
                                                                             wanted)]

@@ -50,12 +50,12 @@ def grow_programme(app, sessions: int) -> None:
     abstracts of a realistic length in both languages."""
     from sqlalchemy import func, select
 
-    from summit.demo.seed import local_time
+    from summit.demo.seed import SLUG, local_time
     from summit.extensions import db
     from summit.models import Event, Forum, ForumKind, ProgrammeSession, SessionKind, Speaker
 
     with app.app_context():
-        event = db.session.scalars(select(Event)).one()
+        event = db.session.scalars(select(Event).where(Event.slug == SLUG)).one()
         forums = db.session.scalars(
             select(Forum).where(Forum.event_id == event.id, Forum.kind == ForumKind.PARALLEL)
         ).all()

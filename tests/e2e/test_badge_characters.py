@@ -11,6 +11,7 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import Event, Role
 from summit.registration import service
+from summit.urls import serving_at
 
 from ..helpers.admin_pages import ADMIN, hold_role_at_every_event
 from .conftest import DESKTOP, sign_in
@@ -31,7 +32,7 @@ def test_an_organizer_sees_and_fixes_a_name_the_badge_cannot_print(
     live_server, browser_pages, screenshots, backend
 ):
     email = f"printing.{backend}@summit.example.org"
-    with live_server.app.app_context():
+    with live_server.app.app_context(), serving_at(live_server.url):
         hold_role_at_every_event(db.session, create_user(
             db.session, email, PASSWORD, Role.ORGANIZER, "李印务"))
         event = db.session.scalars(select(Event)).one()

@@ -13,6 +13,7 @@ from summit.auth.service import create_user
 from summit.extensions import db
 from summit.models import Event, Role
 from summit.registration import service
+from summit.urls import serving_at
 
 from ..helpers.admin_pages import ADMIN, hold_role_at_every_event
 from .conftest import DESKTOP
@@ -37,7 +38,7 @@ def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
     live_server, browser_pages, screenshots, backend
 ):
     email = f"organizer.{backend}@summit.example.org"
-    with live_server.app.app_context():
+    with live_server.app.app_context(), serving_at(live_server.url):
         hold_role_at_every_event(db.session, create_user(
             db.session, email, PASSWORD, Role.ORGANIZER, "张会务"))
         event = db.session.scalars(select(Event)).one()

@@ -19,7 +19,7 @@ run: system-packages-run $(VENV)/.installed-run catalogs db-upgrade
 	@$(FLASK) summit seed --if-empty
 	@echo "Demo logins (admin UI at http://$(HOST):$(PORT)/admin):"
 	@$(FLASK) summit demo-accounts
-	@echo "Summit is running at http://$(HOST):$(PORT)/"
+	@echo "Summit is running at http://$(HOST):$(PORT)/ (the demo event: http://$(HOST):$(PORT)/embedded-china-2020/)"
 	@$(FLASK) run --host $(HOST) --port $(PORT)
 
 test: system-packages-test $(VENV)/.installed-test catalogs browser-test-deps lint

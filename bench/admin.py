@@ -17,8 +17,7 @@ import statistics
 import time
 from datetime import timedelta
 
-from harness import Browser, fresh_database, gunicorn, temporary_folder
-from registration import DEMO_SLUG
+from harness import DEMO_SLUG, Browser, fresh_database, gunicorn, temporary_folder
 from sqlalchemy import func, insert, select
 
 PASSWORD = "bench-organizer-password"

@@ -27,6 +27,7 @@ import urllib.request
 from datetime import timedelta
 
 from harness import (
+    DEMO,
     PROJECT_ROOT,
     LoadResult,
     Measured,
@@ -41,7 +42,9 @@ from harness import (
 COLD_TARGET_MS = 300
 WARM_TARGET_RATIO = 0.8
 SESSIONS = 1000
-FEEDS = ["/calendar.ics?lang=zh", "/schedule.xml?lang=zh", "/schedule.json?lang=en"]
+# The demo event's feeds, and the first version's address of one (the same answer).
+FEEDS = [f"{DEMO}/calendar.ics?lang=zh", f"{DEMO}/schedule.xml?lang=zh",
+         f"{DEMO}/schedule.json?lang=en", "/calendar.ics?lang=zh"]
 
 
 def grow_programme(app, sessions: int) -> None:
@@ -143,7 +146,7 @@ def main() -> None:
     # This process's heap as a gunicorn worker's (gunicorn.conf.py, post_worker_init).
     gc.collect()
     gc.freeze()
-    cold_paths = ["/calendar.ics?lang=zh", "/schedule.xml?lang=zh"]
+    cold_paths = [f"{DEMO}/calendar.ics?lang=zh", f"{DEMO}/schedule.xml?lang=zh"]
     cold = cold_builds(app, cold_paths, options.rounds)
     sizes = {path: len(app.test_client().get(path).get_data()) for path in FEEDS}
 

@@ -27,6 +27,11 @@ def postgres_url() -> str | None:
     return os.environ.get("BENCH_DATABASE_URL") or os.environ.get("TEST_DATABASE_URL")
 
 
+# The demo event (what `flask summit seed` loads), and where its pages, form and feeds live.
+DEMO_SLUG = "embedded-china-2020"
+DEMO = f"/{DEMO_SLUG}"
+
+
 def fresh_database(folder: Path, backend: str | None = None) -> str:
     """An empty database at head with the demo loaded: PostgreSQL when
     BENCH_DATABASE_URL (or TEST_DATABASE_URL) is set — its public schema is dropped —

@@ -15,6 +15,8 @@ import os
 from dataclasses import dataclass
 
 from harness import (
+    DEMO,
+    DEMO_SLUG,
     PROJECT_ROOT,
     Browser,
     LoadResult,
@@ -28,8 +30,6 @@ from harness import (
 from sqlalchemy import create_engine, text
 
 FORUM_SEATS = 100
-# The event every benchmark registers for and reads: the demo, the site's default event.
-DEMO_SLUG = "embedded-china-2020"
 
 
 @dataclass
@@ -67,13 +67,14 @@ def prepare(url: str) -> int:
 
 
 def register_under_load(base: str, forum: int, seconds: int, connections: int) -> LoadResult:
-    """POST /register with wrk, every request a new attendee choosing ``forum``."""
+    """POST /<event>/register with wrk, every request a new attendee choosing ``forum``."""
     visitor = Browser(base)
-    token = visitor.csrf_token("/register")
+    form = f"{DEMO}/register"
+    token = visitor.csrf_token(form)
     return run_wrk(
-        "POST /register", f"{base}/register", seconds, connections,
+        "POST /register", base + form, seconds, connections,
         script=PROJECT_ROOT / "bench" / "wrk_register.lua",
-        script_args=[token, visitor.cookie_header(), str(forum)],
+        script_args=[token, visitor.cookie_header(), str(forum), form],
     )
 
 

@@ -19,6 +19,7 @@ import time
 from pathlib import Path
 
 from harness import (
+    DEMO,
     PROJECT_ROOT,
     Browser,
     fresh_database,
@@ -57,6 +58,7 @@ def visited_paths(url: str) -> list[str]:
     pages = ["/", "/agenda", "/speakers", "/calendar.ics", "/schedule.xml", "/schedule.json"]
     pages += [f"/sessions/{n}" for n in sessions] + [f"/speakers/{n}" for n in speakers]
     pages += [f"/forums/{slug}" for slug in forums]
+    pages = [DEMO + page for page in pages]
     return [f"{page}{'&' if '?' in page else '?'}lang={lang}" for page in pages
             for lang in ("zh", "en")]
 
@@ -85,7 +87,8 @@ def main() -> None:
     with gunicorn(url, folder, workers=workers, threads=threads,
                   GUNICORN_CMD_ARGS=f"--pid {pid_file}") as base:
         visitor = Browser(base)
-        arguments = [visitor.csrf_token("/register"), visitor.cookie_header(), str(forum),
+        form = f"{DEMO}/register"
+        arguments = [visitor.csrf_token(form), visitor.cookie_header(), str(forum), form,
                      str(paths_file)]
         script = PROJECT_ROOT / "bench" / "wrk_soak.lua"
         warmup = run_wrk("warm-up", f"{base}/", options.warmup, options.connections,

@@ -1,5 +1,5 @@
 -- wrk script: every request registers a new attendee (unique email) for one forum.
--- Arguments after --: the CSRF token, the session cookie, the forum id.
+-- Arguments after --: the CSRF token, the session cookie, the forum id, the form's path.
 local counter = 0
 local thread_number = 0
 local threads = {}
@@ -14,6 +14,7 @@ function init(args)
   token = args[1]
   cookie = args[2]
   forum = args[3]
+  path = args[4]
 end
 
 function request()
@@ -24,7 +25,7 @@ function request()
     .. "&email=" .. email
     .. "&organisation=%E4%B8%9C%E5%8D%97%E5%A4%A7%E5%AD%A6"
     .. "&category=delegate&consent=y&forums=" .. forum
-  return wrk.format("POST", "/register", {
+  return wrk.format("POST", path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = cookie,
   }, body)

@@ -43,7 +43,9 @@ def create_app(config: dict | None = None) -> Flask:
 
     # Before any route exists: every <int:…> in them is a database id.
     app.url_map.converters["int"] = DatabaseIdConverter
-    app.before_request(refuse_nul_characters)
+    # Before any event's address looks its slug up (url_value_preprocessors run before
+    # before_request functions, and the app's before any blueprint's).
+    app.url_value_preprocessor(lambda _endpoint, _values: refuse_nul_characters())
     _register_blueprints(app)
 
     from .registration.mails import register_renderers
@@ -132,12 +134,15 @@ def _register_commands(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from . import site
     from .admin import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .badges.views import bp as badges_bp
     from .calendar.views import bp as calendar_bp
     from .programme.views import bp as programme_bp
-    from .registration.views import bp as registration_bp
+    from .registration import views as registration
 
-    for blueprint in (programme_bp, registration_bp, calendar_bp, badges_bp, auth_bp, admin_bp):
+    for blueprint in (site.bp, programme_bp, registration.bp, registration.attendee_bp,
+                      calendar_bp, badges_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
+    site.keep_first_version_addresses(app)

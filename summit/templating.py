@@ -4,8 +4,10 @@ dates and times in the event's time zone, and links to the same page in another 
 from __future__ import annotations
 
 from datetime import datetime
+from urllib.parse import urlencode
 
-from flask import Flask, request, url_for
+from flask import Flask, request
+from werkzeug.urls import iri_to_uri
 
 from . import i18n, labels
 from .events.current import current_event
@@ -13,12 +15,12 @@ from .web import safe_colour
 
 
 def same_page_in(lang: str) -> str:
-    """This page's address with ?lang= set, other query arguments kept."""
+    """This page's address with ?lang= set, other query arguments kept. Taken from the
+    request, not built from its route: an error page answers for addresses that name no
+    event (an unknown slug), or whose event could not be read (the database away)."""
     arguments = request.args.to_dict(flat=False)
     arguments["lang"] = [lang]
-    if request.endpoint is None:
-        return url_for("programme.home", lang=lang)
-    return url_for(request.endpoint, **(request.view_args or {}), **arguments)
+    return iri_to_uri(f"{request.script_root}{request.path}?{urlencode(arguments, doseq=True)}")
 
 
 def register_template_helpers(app: Flask) -> None:

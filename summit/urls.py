@@ -72,5 +72,7 @@ def url_builder() -> Callable[..., str]:
 
 
 def external_url(endpoint: str, **values) -> str:
-    """An absolute URL to one of our pages, built without a request."""
+    """An absolute URL to one of our pages, built without a request; a link to an event's
+    page names the served event unless ``values`` name another (``event_slug``)."""
+    current_app.inject_url_defaults(endpoint, values)
     return url_builder()(endpoint, **values)

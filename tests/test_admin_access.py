@@ -64,6 +64,7 @@ def rows_of(event_id: int, app) -> dict[str, object]:
     of_event = {"event_id": event_id}
     return {
         "event": event.slug,
+        "event_slug": event.slug,
         "co_host_id": db.session.scalars(select(CoHost.id).filter_by(**of_event)).first(),
         "forum_id": forum.id,
         "session_id": db.session.scalars(select(ProgrammeSession.id).filter_by(**of_event)

@@ -29,7 +29,7 @@ from summit.urls import serving_at
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN
 from .helpers.csv_import import confirm_import, upload
-from .helpers.pages import csrf_token, listed_names, page_text
+from .helpers.pages import DEMO, csrf_token, listed_names, page_text
 from .helpers.registrations import (
     AI,
     CHIP,
@@ -356,11 +356,11 @@ def test_already_checked_in_says_the_day_and_time_and_is_not_a_refusal(app, clie
 
 
 def test_the_home_page_calls_the_six_co_hosts_co_hosts(client, demo_event):
-    html = client.get("/?lang=zh").get_data(as_text=True)
+    html = client.get(f"{DEMO}/?lang=zh").get_data(as_text=True)
     headings = re.findall(r"<h2[^>]*>([^<]*)</h2>", html)
     assert "联合主办单位" in headings
     assert "主办单位" not in headings  # none of the six is the host (主办) itself
-    assert re.findall(r"<h2[^>]*>([^<]*)</h2>", client.get("/?lang=en").get_data(
+    assert re.findall(r"<h2[^>]*>([^<]*)</h2>", client.get(f"{DEMO}/?lang=en").get_data(
         as_text=True)).count("Co-hosts") == 1
 
 
@@ -386,7 +386,7 @@ def every_form_class() -> list[type]:
 
 def test_every_fields_maxlength_is_the_servers_limit_and_is_said(app):
     checked = 0
-    with app.test_request_context("/?lang=en"):
+    with app.test_request_context(f"{DEMO}/?lang=en"):
         template = app.jinja_env.from_string(
             '{% from "partials/forms.html" import field %}{{ field(f) }}')
         for form_class in every_form_class():
@@ -406,8 +406,8 @@ def test_every_fields_maxlength_is_the_servers_limit_and_is_said(app):
 
 def test_a_name_too_long_is_refused_with_the_limit_and_kept(app, client, demo_event):
     long_name = "长" * 300
-    response = client.post("/register?lang=en", data={
-        "csrf_token": csrf_token(client, "/register"),
+    response = client.post(f"{DEMO}/register?lang=en", data={
+        "csrf_token": csrf_token(client, f"{DEMO}/register"),
         **form_fields(full_name=long_name)})
     assert response.status_code == 422
     assert "At most 100 characters." in page_text(response)
@@ -419,9 +419,9 @@ def test_a_name_too_long_is_refused_with_the_limit_and_kept(app, client, demo_ev
 def test_the_mails_wording_in_chinese_and_english(app, client, demo_event):
     with app.app_context():
         chosen = [forum_id(AI)]
-    client.get("/register?lang=zh")
+    client.get(f"{DEMO}/register?lang=zh")
     post_registration(client, forums=chosen, email="zh@example.org")
-    client.get("/register?lang=en")
+    client.get(f"{DEMO}/register?lang=en")
     post_registration(client, forums=chosen, email="en@example.org")
     bodies = {mail["To"].addresses[0].addr_spec: mail.get_body(("plain",)).get_content()
               for mail in outbox_mails(app)}

@@ -27,6 +27,7 @@ from summit.registration.service import AttendeeDetails
 from summit.urls import serving_at
 
 from .helpers.database import statements_of
+from .helpers.pages import DEMO
 from .helpers.programme import forum_by_slug, session_by_title
 from .helpers.registrations import outbox_mails
 
@@ -101,9 +102,9 @@ def test_every_feed_parses_with_both_parsers_and_holds_its_sessions(app, client,
         attendee = titles_of_forums({"main", "chip-machine"})
 
     for path, expected in [
-        ("/calendar.ics?lang=zh", everything),
-        ("/forums/chip-machine/calendar.ics?lang=zh", chip_machine),
-        (f"/sessions/{keynote_id}.ics?lang=zh", [keynote_title]),
+        (f"{DEMO}/calendar.ics?lang=zh", everything),
+        (f"{DEMO}/forums/chip-machine/calendar.ics?lang=zh", chip_machine),
+        (f"{DEMO}/sessions/{keynote_id}.ics?lang=zh", [keynote_title]),
         (f"/r/{token}/calendar.ics?lang=zh", attendee),
     ]:
         _, calendar, parsed = get_feed(client, path)
@@ -119,13 +120,13 @@ def test_a_session_carries_what_a_calendar_shows(app, client, demo_event):
     title = "Trusted embedded software: a cornerstone of new infrastructure"
     with app.app_context():
         keynote_id = session_by_title(title).id
-    _, calendar, _ = get_feed(client, f"/sessions/{keynote_id}.ics?lang=en")
+    _, calendar, _ = get_feed(client, f"{DEMO}/sessions/{keynote_id}.ics?lang=en")
     (vevent,) = calendar.walk("VEVENT")
     assert str(vevent["SUMMARY"]) == title
     assert "Academician He Jifeng" in str(vevent["DESCRIPTION"])
     assert "Keynote (title invented for the demo)." in str(vevent["DESCRIPTION"])
     assert str(vevent["LOCATION"]) == "Main Hall, Nanjing International Expo Convention Center"
-    assert str(vevent["URL"]) == f"http://localhost/sessions/{keynote_id}?lang=en"
+    assert str(vevent["URL"]) == f"http://localhost{DEMO}/sessions/{keynote_id}?lang=en"
     assert vevent.categories == ["Main Forum: 5G, New Infrastructure, New Ecosystem"]
     assert str(vevent["STATUS"]) == "CONFIRMED"
     for name in ("DTSTAMP", "LAST-MODIFIED", "SEQUENCE", "UID"):
@@ -134,20 +135,20 @@ def test_a_session_carries_what_a_calendar_shows(app, client, demo_event):
 
 
 def test_the_language_follows_lang_and_the_uid_does_not(app, client, demo_event):
-    _, chinese, _ = get_feed(client, "/calendar.ics?lang=zh")
-    _, english, _ = get_feed(client, "/calendar.ics?lang=en")
+    _, chinese, _ = get_feed(client, f"{DEMO}/calendar.ics?lang=zh")
+    _, english, _ = get_feed(client, f"{DEMO}/calendar.ics?lang=en")
     assert "开幕式" in summaries(chinese) and "Opening ceremony" in summaries(english)
     assert vevents(chinese).keys() == vevents(english).keys()
     assert len(vevents(chinese)) == len(chinese.walk("VEVENT"))  # one UID per session
     # Without ?lang= the event's own language, whatever the client's preferences say.
-    _, default, _ = get_feed(client, "/calendar.ics", **{"Accept-Language": "en"})
+    _, default, _ = get_feed(client, f"{DEMO}/calendar.ics", **{"Accept-Language": "en"})
     assert summaries(default) == summaries(chinese)
 
 
 def test_nine_in_the_morning_in_nanjing_is_one_oclock_utc_by_the_vtimezone(
     app, client, demo_event
 ):
-    response, calendar, parsed = get_feed(client, "/calendar.ics?lang=en")
+    response, calendar, parsed = get_feed(client, f"{DEMO}/calendar.ics?lang=en")
     (timezone,) = calendar.walk("VTIMEZONE")
     assert str(timezone["TZID"]) == "Asia/Shanghai"
     # The real rules: +0800 now, and the summer time China kept from 1986 to 1991.
@@ -178,7 +179,7 @@ def test_a_long_chinese_title_is_folded_between_characters_and_round_trips(
     with app.app_context():
         session_id = session_by_title("Opening ceremony").id
         set_title(session_id, title)
-    response, calendar, parsed = get_feed(client, f"/sessions/{session_id}.ics?lang=zh")
+    response, calendar, parsed = get_feed(client, f"{DEMO}/sessions/{session_id}.ics?lang=zh")
     for line in response.get_data().split(b"\r\n"):
         assert len(line) <= 75
         line.decode("utf-8")  # no character cut in two
@@ -191,7 +192,7 @@ def test_commas_semicolons_backslashes_and_line_breaks_round_trip(app, client, d
     with app.app_context():
         session_id = session_by_title("Opening ceremony").id
         set_title(session_id, title)
-    response, calendar, parsed = get_feed(client, f"/sessions/{session_id}.ics?lang=zh")
+    response, calendar, parsed = get_feed(client, f"{DEMO}/sessions/{session_id}.ics?lang=zh")
     assert str(calendar.walk("VEVENT")[0]["SUMMARY"]) == title
     assert parsed.vevent.summary.value == title
     assert "SUMMARY:圆桌；问答\\, Q&A\\; \"C:\\\\temp\" \\\\ 路径\\n第二行\\, second line" in (
@@ -204,7 +205,7 @@ def test_a_backslash_before_n_stays_a_backslash(app, client, demo_event):
     with app.app_context():
         session_id = session_by_title("Opening ceremony").id
         set_title(session_id, "C:\\New 文件夹")
-    response, _, parsed = get_feed(client, f"/sessions/{session_id}.ics?lang=zh")
+    response, _, parsed = get_feed(client, f"{DEMO}/sessions/{session_id}.ics?lang=zh")
     assert "SUMMARY:C:\\\\New 文件夹\r\n" in response.get_data(as_text=True)
     assert parsed.vevent.summary.value == "C:\\New 文件夹"
 
@@ -231,7 +232,7 @@ def test_an_edit_raises_the_sequence_and_gives_a_new_etag_and_fresh_content(
 ):
     with app.app_context():
         session_id = session_by_title("Opening ceremony").id
-    first, calendar, _ = get_feed(client, "/calendar.ics?lang=zh")
+    first, calendar, _ = get_feed(client, f"{DEMO}/calendar.ics?lang=zh")
     before = {str(e["SUMMARY"]): int(e["SEQUENCE"]) for e in calendar.walk("VEVENT")}
 
     with app.app_context():
@@ -240,7 +241,7 @@ def test_an_edit_raises_the_sequence_and_gives_a_new_etag_and_fresh_content(
         item.title_zh = "开幕式（推迟十分钟）"
         db.session.commit()
 
-    second, calendar, _ = get_feed(client, "/calendar.ics?lang=zh")
+    second, calendar, _ = get_feed(client, f"{DEMO}/calendar.ics?lang=zh")
     after = {str(e["SUMMARY"]): e for e in calendar.walk("VEVENT")}
     assert int(after["开幕式（推迟十分钟）"]["SEQUENCE"]) > before["开幕式"]
     assert after["开幕式（推迟十分钟）"]["DTSTART"].dt.astimezone(UTC) == datetime(
@@ -256,7 +257,7 @@ def test_a_cancelled_session_stays_in_the_feed_as_cancelled(app, client, demo_ev
         item.cancelled = True
         db.session.commit()
         session_id = item.id
-    _, calendar, parsed = get_feed(client, "/calendar.ics?lang=en")
+    _, calendar, parsed = get_feed(client, f"{DEMO}/calendar.ics?lang=en")
     cancelled = [e for e in calendar.walk("VEVENT") if str(e["SUMMARY"]) == "Coffee break"]
     assert [str(e["STATUS"]) for e in cancelled] == ["CANCELLED"]
     assert str(cancelled[0]["TRANSP"]) == "TRANSPARENT"
@@ -264,36 +265,39 @@ def test_a_cancelled_session_stays_in_the_feed_as_cancelled(app, client, demo_ev
         "CANCELLED"
     ]
     # Schedule apps have no such status: the session leaves their schedule.
-    assert f'<event id="{session_id}"' not in client.get("/schedule.xml").get_data(as_text=True)
+    schedule = client.get(f"{DEMO}/schedule.xml").get_data(as_text=True)
+    assert f'<event id="{session_id}"' not in schedule
 
 
 # --- HTTP -------------------------------------------------------------------------
 
 
 def test_conditional_requests_get_304_until_the_programme_changes(app, client, demo_event):
-    first = client.get("/calendar.ics?lang=zh")
+    first = client.get(f"{DEMO}/calendar.ics?lang=zh")
     etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
     assert first.headers["Cache-Control"] == "public, max-age=300"
 
-    again = client.get("/calendar.ics?lang=zh", headers={"If-None-Match": etag})
+    again = client.get(f"{DEMO}/calendar.ics?lang=zh", headers={"If-None-Match": etag})
     assert again.status_code == 304 and again.get_data() == b""
     assert again.headers["ETag"] == etag
-    by_date = client.get("/calendar.ics?lang=zh", headers={"If-Modified-Since": modified})
+    by_date = client.get(f"{DEMO}/calendar.ics?lang=zh", headers={"If-Modified-Since": modified})
     assert by_date.status_code == 304
     # Another language is another representation.
-    assert client.get("/calendar.ics?lang=en", headers={"If-None-Match": etag}).status_code == 200
+    assert client.get(f"{DEMO}/calendar.ics?lang=en",
+                      headers={"If-None-Match": etag}).status_code == 200
 
     with app.app_context():
         set_title(session_by_title("Lunch").id, "午餐（自助）")
-    changed = client.get("/calendar.ics?lang=zh", headers={"If-None-Match": etag})
+    changed = client.get(f"{DEMO}/calendar.ics?lang=zh", headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
     assert "午餐（自助）" in changed.get_data(as_text=True)
 
 
 def test_clients_that_accept_gzip_get_the_same_feed_compressed(client, demo_event):
-    plain = client.get("/calendar.ics?lang=zh")
-    packed = client.get("/calendar.ics?lang=zh", headers={"Accept-Encoding": "gzip, deflate"})
+    plain = client.get(f"{DEMO}/calendar.ics?lang=zh")
+    packed = client.get(f"{DEMO}/calendar.ics?lang=zh",
+                        headers={"Accept-Encoding": "gzip, deflate"})
     assert packed.headers["Content-Encoding"] == "gzip"
     for response in (plain, packed):
         assert "Accept-Encoding" in response.headers["Vary"]
@@ -301,7 +305,7 @@ def test_clients_that_accept_gzip_get_the_same_feed_compressed(client, demo_even
     assert len(packed.get_data()) < len(plain.get_data()) / 3
     # Each encoding has its own entity tag, as HTTP asks of different bytes.
     assert packed.headers["ETag"] != plain.headers["ETag"]
-    again = client.get("/calendar.ics?lang=zh", headers={
+    again = client.get(f"{DEMO}/calendar.ics?lang=zh", headers={
         "Accept-Encoding": "gzip", "If-None-Match": packed.headers["ETag"]})
     assert again.status_code == 304
 
@@ -309,8 +313,8 @@ def test_clients_that_accept_gzip_get_the_same_feed_compressed(client, demo_even
 def test_a_feed_asked_for_again_is_the_same_answer_for_one_statement(app, client, demo_event):
     for encoding in ("identity", "gzip"):
         headers = {"Accept-Encoding": encoding}
-        first = client.get("/schedule.xml?lang=en", headers=headers)
-        statements, again = statements_of(app, client, "/schedule.xml?lang=en",
+        first = client.get(f"{DEMO}/schedule.xml?lang=en", headers=headers)
+        statements, again = statements_of(app, client, f"{DEMO}/schedule.xml?lang=en",
                                           headers=headers)
         # The event's programme version (and SQLite's BEGIN): the rest was kept.
         queries = [statement for statement in statements if statement != "BEGIN"]
@@ -320,15 +324,15 @@ def test_a_feed_asked_for_again_is_the_same_answer_for_one_statement(app, client
 
 
 def test_exports_answer_conditional_requests_too(client, demo_event):
-    for path in ("/schedule.xml", "/schedule.json", "/schedule.csv",
-                 "/forums/main/calendar.ics"):
+    for path in (f"{DEMO}/schedule.xml", f"{DEMO}/schedule.json", f"{DEMO}/schedule.csv",
+                 f"{DEMO}/forums/main/calendar.ics"):
         etag = client.get(path).headers["ETag"]
         assert client.get(path, headers={"If-None-Match": etag}).status_code == 304, path
 
 
 def test_unknown_forums_and_sessions_are_404(client, demo_event):
-    assert client.get("/forums/no-such-forum/calendar.ics").status_code == 404
-    assert client.get("/sessions/999999.ics").status_code == 404
+    assert client.get(f"{DEMO}/forums/no-such-forum/calendar.ics").status_code == 404
+    assert client.get(f"{DEMO}/sessions/999999.ics").status_code == 404
 
 
 # --- the attendee's own feed ---------------------------------------------------------
@@ -401,7 +405,7 @@ def test_a_personal_feed_speaks_the_attendees_language_unless_asked(app, client,
     assert summaries(get_feed(client, f"/r/{token}/calendar.ics?lang=zh")[1]) == chinese
 
 
-def test_other_events_tokens_and_bad_tokens_get_404(app, client, demo_event):
+def test_a_token_serves_its_own_events_agenda_and_bad_tokens_get_404(app, client, demo_event):
     with app.app_context():
         # An earlier edition: the demo stays the served event.
         other = Event(slug="other-2019", name_en="Other", starts_on=datetime(2019, 5, 1).date(),
@@ -414,7 +418,10 @@ def test_other_events_tokens_and_bad_tokens_get_404(app, client, demo_event):
             ).registration.token
         mine = register("mine@example.cn", []).token
     assert client.get(f"/r/{mine}/calendar.ics").status_code == 200
-    for token in (elsewhere, mine[:-1] + ("A" if mine[-1] != "A" else "B"), "short", "../x"):
+    # The token knows its event, whichever the site's default.
+    elsewhere_feed = client.get(f"/r/{elsewhere}/calendar.ics?lang=en").get_data(as_text=True)
+    assert "X-WR-CALNAME:Other · My agenda" in elsewhere_feed
+    for token in (mine[:-1] + ("A" if mine[-1] != "A" else "B"), "short", "../x"):
         assert client.get(f"/r/{token}/calendar.ics").status_code == 404, token
 
 
@@ -459,7 +466,7 @@ def test_the_confirmation_and_the_promotion_mails_attach_the_attendees_ics(
 
 @needs_conformance
 def test_schedule_xml_validates_against_the_frab_xsd(app, client, demo_event):
-    response = client.get("/schedule.xml?lang=zh")
+    response = client.get(f"{DEMO}/schedule.xml?lang=zh")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == "application/xml; charset=utf-8"
     schema = xmlschema.XMLSchema(str(CONFORMANCE / "schedule.xml.xsd"))
@@ -487,8 +494,8 @@ def test_schedule_json_validates_against_the_frab_schema(app, client, demo_event
     validator = jsonschema.Draft6Validator(
         schema, format_checker=jsonschema.Draft6Validator.FORMAT_CHECKER
     )
-    chinese = client.get("/schedule.json?lang=zh").get_json()
-    english = client.get("/schedule.json?lang=en").get_json()
+    chinese = client.get(f"{DEMO}/schedule.json?lang=zh").get_json()
+    english = client.get(f"{DEMO}/schedule.json?lang=en").get_json()
     for document in (chinese, english):
         errors = sorted(validator.iter_errors(document), key=str)
         assert errors == [], "\n".join(str(error) for error in errors)
@@ -499,7 +506,7 @@ def test_schedule_json_validates_against_the_frab_schema(app, client, demo_event
 
     # The same guids in both languages and in the XML, so clients keep their favourites.
     assert [t["guid"] for t in talks(chinese)] == [t["guid"] for t in talks(english)]
-    xml = client.get("/schedule.xml").get_data(as_text=True)
+    xml = client.get(f"{DEMO}/schedule.xml").get_data(as_text=True)
     assert all(f'guid="{t["guid"]}"' in xml for t in talks(chinese))
     keynote = next(t for t in talks(english) if t["title"].startswith("Future networks"))
     assert keynote["date"] == "2020-11-26T10:15:00+08:00" and keynote["duration"] == "00:45"
@@ -527,7 +534,7 @@ def test_every_exported_event_carries_a_description_and_what_pretalx_always_send
     with app.app_context():
         set_abstracts("Lunch", "", "")
         set_abstracts("Opening ceremony", "致辞与开幕。", "Welcome and opening.")
-    document = client.get("/schedule.json?lang=en").get_json()
+    document = client.get(f"{DEMO}/schedule.json?lang=en").get_json()
     talks = all_talks(document)
     with app.app_context():
         assert len(talks) == len(db.session.scalars(select(ProgrammeSession)).all())
@@ -542,7 +549,7 @@ def test_every_exported_event_carries_a_description_and_what_pretalx_always_send
     schema = json.loads((CONFORMANCE / "schedule.schema.json").read_text())
     jsonschema.Draft6Validator(schema).validate(document)
 
-    xml = client.get("/schedule.xml?lang=zh").get_data()
+    xml = client.get(f"{DEMO}/schedule.xml?lang=zh").get_data()
     xsd = xmlschema.XMLSchema(str(CONFORMANCE / "schedule.xml.xsd"))
     xsd.validate(xml)
     events = [event for day in xsd.to_dict(xml)["day"] for room in day["room"]
@@ -567,14 +574,14 @@ def test_control_characters_are_absent_from_the_json_and_the_csv(app, client, de
         db.session.commit()
     controls = [chr(code) for code in (*range(0x20), 0x7F, 0xFFFE) if chr(code) not in "\t\n\r"]
 
-    body = client.get("/schedule.json?lang=zh").get_data(as_text=True)
+    body = client.get(f"{DEMO}/schedule.json?lang=zh").get_data(as_text=True)
     assert not any(char in body for char in controls)
     assert not any(f"\\u{ord(char):04x}" in body.lower() for char in controls)
     talk = next(t for t in all_talks(json.loads(body)) if t["title"] == "圆桌：5G新生态")
     assert talk["abstract"] == talk["description"] == "对话与交流。"
     assert talk["persons"][0]["name"] == "何积丰"
 
-    sheet = client.get("/schedule.csv?lang=zh").get_data().decode("utf-8-sig")
+    sheet = client.get(f"{DEMO}/schedule.csv?lang=zh").get_data().decode("utf-8-sig")
     assert not any(char in sheet for char in controls)
     row = next(row for row in csv.reader(io.StringIO(sheet)) if row[6] == "圆桌：5G新生态")
     assert row[9] == "对话与交流。" and row[7].startswith("何积丰")
@@ -583,7 +590,7 @@ def test_control_characters_are_absent_from_the_json_and_the_csv(app, client, de
 def test_the_csv_opens_in_excel_and_runs_no_formula(app, client, demo_event):
     with app.app_context():
         set_title(session_by_title("Lunch").id, '=HYPERLINK("http://evil.example","点我")')
-    response = client.get("/schedule.csv?lang=zh")
+    response = client.get(f"{DEMO}/schedule.csv?lang=zh")
     assert response.headers["Content-Type"] == "text/csv; charset=utf-8"
     body = response.get_data()
     assert body.startswith("\ufeff".encode())
@@ -598,18 +605,18 @@ def test_the_csv_opens_in_excel_and_runs_no_formula(app, client, demo_event):
 
 
 def test_pages_offer_subscribe_download_and_google_links(app, client, demo_event):
-    agenda = client.get("/agenda?lang=en").get_data(as_text=True)
-    assert 'href="webcal://localhost/calendar.ics?lang=en"' in agenda
-    assert 'href="http://localhost/calendar.ics?lang=en" download' in agenda
+    agenda = client.get(f"{DEMO}/agenda?lang=en").get_data(as_text=True)
+    assert f'href="webcal://localhost{DEMO}/calendar.ics?lang=en"' in agenda
+    assert f'href="http://localhost{DEMO}/calendar.ics?lang=en" download' in agenda
     assert "https://calendar.google.com/calendar/render?cid=webcal%3A%2F%2Flocalhost" in agenda
-    one_forum = client.get("/agenda?forum=chip-machine&lang=en").get_data(as_text=True)
-    assert "webcal://localhost/forums/chip-machine/calendar.ics?lang=en" in one_forum
-    forum_page = client.get("/forums/chip-machine?lang=zh").get_data(as_text=True)
-    assert "webcal://localhost/forums/chip-machine/calendar.ics?lang=zh" in forum_page
+    one_forum = client.get(f"{DEMO}/agenda?forum=chip-machine&lang=en").get_data(as_text=True)
+    assert f"webcal://localhost{DEMO}/forums/chip-machine/calendar.ics?lang=en" in one_forum
+    forum_page = client.get(f"{DEMO}/forums/chip-machine?lang=zh").get_data(as_text=True)
+    assert f"webcal://localhost{DEMO}/forums/chip-machine/calendar.ics?lang=zh" in forum_page
     with app.app_context():
         session_id = session_by_title("Opening ceremony").id
-    session_page = client.get(f"/sessions/{session_id}?lang=en").get_data(as_text=True)
-    assert f"webcal://localhost/sessions/{session_id}.ics?lang=en" in session_page
+    session_page = client.get(f"{DEMO}/sessions/{session_id}?lang=en").get_data(as_text=True)
+    assert f"webcal://localhost{DEMO}/sessions/{session_id}.ics?lang=en" in session_page
     assert "dates=20201126T010000Z%2F20201126T013000Z" in session_page
     with app.app_context():
         token = register("links@example.cn", []).token
@@ -640,8 +647,8 @@ def test_the_build_cache_is_bounded_by_size_and_forgets_the_oldest():
 
 
 def test_feeds_in_a_language_set_no_cookie_so_proxies_may_cache_them(client, demo_event):
-    for path in ("/calendar.ics?lang=en", "/schedule.json?lang=en"):
+    for path in (f"{DEMO}/calendar.ics?lang=en", f"{DEMO}/schedule.json?lang=en"):
         response = client.get(path)
         assert response.status_code == 200
         assert "Set-Cookie" not in response.headers, path
-    assert "lang=en" in client.get("/agenda?lang=en").headers["Set-Cookie"]
+    assert "lang=en" in client.get(f"{DEMO}/agenda?lang=en").headers["Set-Cookie"]

@@ -23,6 +23,7 @@ from summit.outbox import OWN_SEND_LEASE, deliver_after_response, deliver_due
 
 from .helpers.database import database_url
 from .helpers.mail import Inbox, wait_for
+from .helpers.pages import DEMO
 from .helpers.registrations import form_fields, forum_id, register_directly
 from .servers import Browser, free_port, gunicorn
 
@@ -52,18 +53,19 @@ class Load:
 
     def _visit(self, number: int) -> None:
         browser = Browser(self.base)
-        token = browser.csrf_token("/register")
+        token = browser.csrf_token(f"{DEMO}/register")
         self.ready.wait()
         count = 0
         while not self.stopping.is_set():
             count += 1
             if count % 3:
-                status = browser.request("GET", "/agenda?lang=en")[0]
+                status = browser.request("GET", f"{DEMO}/agenda?lang=en")[0]
                 self.statuses.append(("GET", status))
             else:
                 fields = {**form_fields(email=f"v{number}-{count}@faults.example.cn"),
                           "csrf_token": token}
-                self.statuses.append(("POST", browser.request("POST", "/register", fields)[0]))
+                answer = browser.request("POST", f"{DEMO}/register", fields)
+                self.statuses.append(("POST", answer[0]))
 
     def __enter__(self) -> Load:
         for thread in self.threads:
@@ -106,8 +108,9 @@ def test_dropped_database_connections_give_503_for_a_moment_then_the_app_recover
         # Afterwards, every request succeeds again without anyone restarting anything.
         visitor = Browser(base)
         after = [visitor.request("GET", path)[0]
-                 for path in ("/healthz", "/agenda", "/speakers", "/calendar.ics") * 5]
-        after.append(visitor.submit("/register", form_fields(
+                 for path in ("/healthz", f"{DEMO}/agenda", f"{DEMO}/speakers",
+                              f"{DEMO}/calendar.ics") * 5]
+        after.append(visitor.submit(f"{DEMO}/register", form_fields(
             email="after.the.storm@faults.example.cn"))[0])
 
     assert killed > 0, "no connection was open to be dropped"
@@ -135,9 +138,10 @@ def test_without_its_redis_the_limiter_counts_in_each_worker_and_registration_go
     with gunicorn(url, tmp_path, workers=1, threads=2, RATELIMIT_ENABLED="true",
                   RATELIMIT_STORAGE_URI=nowhere, RATELIMIT_REGISTER="2 per minute") as base:
         visitor = Browser(base)
-        registered = visitor.submit("/register", form_fields(email="no.redis@faults.example.cn"))
+        registered = visitor.submit(f"{DEMO}/register",
+                                    form_fields(email="no.redis@faults.example.cn"))
         # An incomplete form after it: the second answer of the minute, then the limit.
-        statuses = [visitor.submit("/register", {"full_name": "试"})[0] for _ in range(2)]
+        statuses = [visitor.submit(f"{DEMO}/register", {"full_name": "试"})[0] for _ in range(2)]
     assert registered[0] == 302
     assert statuses == [422, 429]
 
@@ -175,7 +179,7 @@ def test_a_server_killed_before_the_mail_went_out_leaves_both_and_send_mail_deli
         with gunicorn(url, tmp_path, workers=1, threads=2, MAIL_SERVER="127.0.0.1",
                       MAIL_PORT=str(smtp.port), GUNICORN_CMD_ARGS=f"--pid {pid_file}") as base:
             visitor = Browser(base)
-            status, headers, _body = visitor.submit("/register", {
+            status, headers, _body = visitor.submit(f"{DEMO}/register", {
                 **form_fields(email="crash@faults.example.cn"), "forums": [chip]})
             assert status == 302 and headers["Location"].startswith("/r/")
             # The worker has answered and is now handing the mail to the mail server.
@@ -241,7 +245,7 @@ def test_a_database_gone_after_the_commit_leaves_the_mail_queued_for_later(
                     "statements")
     with app.app_context():
         url = database_url()
-    with app.test_request_context("/register", method="POST"):
+    with app.test_request_context(f"{DEMO}/register", method="POST"):
         register_directly(demo_event, "gone@faults.example.cn", [])
         set_connections_allowed(url, False)
         try:

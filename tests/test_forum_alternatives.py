@@ -16,7 +16,7 @@ from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN
 from .helpers.csv_import import confirm_import, upload
 from .helpers.database import audit_entries
-from .helpers.pages import csrf_token, page_text, table_rows
+from .helpers.pages import DEMO, csrf_token, page_text, table_rows
 from .helpers.programme import event_fields, session_fields
 from .helpers.registrations import (
     AI,
@@ -49,7 +49,7 @@ def allow_overlap(event_id: int) -> None:
 
 
 def test_the_form_shows_when_each_forum_runs_and_groups_the_alternatives(client, demo_event):
-    english = client.get("/register?lang=en").get_data(as_text=True)
+    english = client.get(f"{DEMO}/register?lang=en").get_data(as_text=True)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", english))
     assert "Thursday afternoon: choose one" in text
     assert "Friday morning: choose one" in text
@@ -61,7 +61,7 @@ def test_the_form_shows_when_each_forum_runs_and_groups_the_alternatives(client,
     assert AI_EN in groups[0] and CHIP_EN in groups[0]
     assert "Yangtze River Delta" in groups[1] and AI_EN not in groups[1]
 
-    chinese = page_text(client.get("/register?lang=zh"))
+    chinese = page_text(client.get(f"{DEMO}/register?lang=zh"))
     assert "周四下午：任选其一" in chinese and "周五上午：任选其一" in chinese
     assert "11月26日 周四 13:30–17:00" in chinese
 
@@ -69,7 +69,7 @@ def test_the_form_shows_when_each_forum_runs_and_groups_the_alternatives(client,
 def test_two_forums_at_the_same_time_are_refused_on_the_form_and_nothing_is_saved(
     app, client, demo_event
 ):
-    client.get("/register?lang=en")
+    client.get(f"{DEMO}/register?lang=en")
     with app.app_context():
         chosen = [forum_id(AI), forum_id(CHIP)]
     response = post_registration(client, forums=chosen)
@@ -85,7 +85,7 @@ def test_two_forums_at_the_same_time_are_refused_on_the_form_and_nothing_is_save
 
 
 def test_the_refusal_reads_in_chinese(app, client, demo_event):
-    client.get("/register?lang=zh")
+    client.get(f"{DEMO}/register?lang=zh")
     with app.app_context():
         chosen = [forum_id(INNOVATION), forum_id(EDUCATION)]
     response = post_registration(client, forums=chosen)
@@ -144,7 +144,8 @@ def test_an_event_that_allows_overlap_seats_both(app, client, demo_event):
     with app.app_context():
         allow_overlap(demo_event)
         chosen = [forum_id(AI), forum_id(CHIP)]
-    assert "Thursday afternoon: at the same time" in page_text(client.get("/register?lang=en"))
+    form = page_text(client.get(f"{DEMO}/register?lang=en"))
+    assert "Thursday afternoon: at the same time" in form
     response = post_registration(client, forums=chosen)
     assert response.status_code == 302
     with app.app_context():
@@ -309,7 +310,8 @@ def test_organizers_allow_overlap_in_the_events_settings(app, client, demo_event
         assert db.session.get(Event, demo_event).allow_overlapping_forums is True
         (entry,) = audit_entries("update")
         assert entry.after == {"allow_overlapping_forums": True}
-    assert "Thursday afternoon: at the same time" in page_text(client.get("/register?lang=en"))
+    form = page_text(client.get(f"{DEMO}/register?lang=en"))
+    assert "Thursday afternoon: at the same time" in form
 
 
 def test_a_forum_on_two_days_is_timed_day_by_day(app, client, demo_event):
@@ -322,7 +324,7 @@ def test_a_forum_on_two_days_is_timed_day_by_day(app, client, demo_event):
         tinygrad.ends_at -= timedelta(hours=19)
         db.session.commit()
         ai, innovation, education = forum_id(AI), forum_id(INNOVATION), forum_id(EDUCATION)
-    page = client.get("/register?lang=en")
+    page = client.get(f"{DEMO}/register?lang=en")
     html, text = page.get_data(as_text=True), page_text(page)
     assert ("Thursday afternoon and Friday morning: some of these run at the same time, see "
             "their times") in text

@@ -21,7 +21,7 @@ from summit.user_input import DatabaseIdConverter
 from .conftest import make_app
 from .helpers.accounts import sign_in, sign_in_with_the_form
 from .helpers.admin_pages import ADMIN, SLUG
-from .helpers.pages import CSRF_FIELD, listed_names, page_text, post_form
+from .helpers.pages import CSRF_FIELD, DEMO, listed_names, page_text, post_form
 from .helpers.registrations import register
 
 TOO_LARGE = [0, 2**31, 2**63, 2**64, 10**40]
@@ -46,18 +46,19 @@ def id_routes(app) -> list[tuple[str, str]]:
 
 
 def address(rule: str, number: int) -> str:
-    """``rule`` with ``number`` for every id, the demo event in an admin address, and "x"
-    for anything else."""
-    values = {"int": str(number), "admin_event": SLUG}
-    return ARGUMENT.sub(lambda found: values.get(found.group(1), "x"), rule)
+    """``rule`` with ``number`` for every id, the demo event in an event's or an admin
+    address, and "x" for anything else."""
+    values = {"int": str(number), "admin_event": SLUG, "event_slug": SLUG}
+    return ARGUMENT.sub(lambda found: values.get(found.group(1) or found.group(2), "x"), rule)
 
 
 def test_the_app_reads_every_int_in_an_address_as_a_database_id(app):
     routes = id_routes(app)
     # The public pages, their feeds and the admin's: all of them go through the converter.
     rules = {rule for rule, _method in routes}
-    assert {"/sessions/<int:session_id>", "/sessions/<int:session_id>.ics",
-            "/speakers/<int:speaker_id>",
+    assert {"/<event_slug>/sessions/<int:session_id>",
+            "/<event_slug>/sessions/<int:session_id>.ics",
+            "/<event_slug>/speakers/<int:speaker_id>", "/sessions/<int:session_id>",
             "/admin/<admin_event:event>/registrations/<int:registration_id>",
             "/admin/accounts/<int:user_id>/edit"} <= rules
     assert len(rules) > 20
@@ -73,14 +74,14 @@ def test_every_id_route_answers_404_for_ids_beyond_the_database(app, admin):
 
 
 def test_the_largest_id_is_simply_not_found(app, admin):
-    for path in ("/sessions/2147483647", "/sessions/2147483647.ics",
-                 "/speakers/2147483647", f"{ADMIN}/registrations/2147483647"):
+    for path in (f"{DEMO}/sessions/2147483647", f"{DEMO}/sessions/2147483647.ics",
+                 f"{DEMO}/speakers/2147483647", f"{ADMIN}/registrations/2147483647"):
         assert admin.get(path).status_code == 404, path
     with app.app_context():
         session_id = db.session.scalars(select(ProgrammeSession.id)).first()
         speaker_id = db.session.scalars(select(Speaker.id)).first()
-    assert admin.get(f"/sessions/{session_id}").status_code == 200
-    assert admin.get(f"/speakers/{speaker_id}").status_code == 200
+    assert admin.get(f"{DEMO}/sessions/{session_id}").status_code == 200
+    assert admin.get(f"{DEMO}/speakers/{speaker_id}").status_code == 200
 
 
 @pytest.mark.parametrize("page", ["9223372036854775808", "18446744073709551616",
@@ -110,8 +111,8 @@ def test_registration_filters_that_mean_nothing_are_ignored(app, admin, demo_eve
     assert len(rows) == 2 and "刘韵洁" in rows[1]
 
 
-@pytest.mark.parametrize("path", ["/forums/%00", "/forums/chip-machine?lang=%00",
-                                  "/agenda?forum=%00", f"{ADMIN}/registrations?q=%00",
+@pytest.mark.parametrize("path", [f"{DEMO}/forums/%00", f"{DEMO}/forums/chip-machine?lang=%00",
+                                  f"{DEMO}/agenda?forum=%00", f"{ADMIN}/registrations?q=%00",
                                   f"{ADMIN}/checkin?q=a%00", f"{ADMIN}/printing?show=1&forum=%00",
                                   f"{ADMIN}/audit?actor=%00", "/r/%00"])
 def test_a_nul_character_anywhere_is_refused(app, admin, path):
@@ -182,7 +183,7 @@ def test_a_429_says_when_to_try_again(app, demo_event):
                        RATELIMIT_REGISTER="1 per minute", WTF_CSRF_ENABLED=False,
                        INSTANCE_PATH=app.instance_path)
     visitor = limited.test_client()
-    statuses = [visitor.post("/register?lang=en", data={"full_name": "试"})
+    statuses = [visitor.post(f"{DEMO}/register?lang=en", data={"full_name": "试"})
                 for _ in range(2)]
     assert [response.status_code for response in statuses][-1] == 429
     refused = statuses[-1]
@@ -201,10 +202,11 @@ ODD_VALUES = st.one_of(
                      "\ud7ff", "𠀀", "NaN", "1e309", "0x10", "-0"]),
     st.text(max_size=20),
 )
-PUBLIC_PATHS = ["/", "/agenda", "/sessions/{}", "/sessions/{}.ics", "/speakers/{}",
-                "/speakers/{}/photo", "/forums/{}", "/forums/{}/calendar.ics", "/r/{}",
-                "/r/{}/calendar.ics", "/r/{}/badge.pdf", "/calendar.ics", "/schedule.json",
-                "/schedule.xml", "/schedule.csv", "/register", "/admin/login"]
+PUBLIC_PATHS = [*(DEMO + path for path in (
+                    "/", "/agenda", "/sessions/{}", "/sessions/{}.ics", "/speakers/{}",
+                    "/speakers/{}/photo", "/forums/{}", "/forums/{}/calendar.ics", "/calendar.ics",
+                    "/schedule.json", "/schedule.xml", "/schedule.csv", "/register")),
+                "/{}/agenda", "/r/{}", "/r/{}/calendar.ics", "/r/{}/badge.pdf", "/admin/login"]
 QUERY_NAMES = ["lang", "forum", "next", "page", "day", "id"]
 
 

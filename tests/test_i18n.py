@@ -26,7 +26,7 @@ from summit.models import (
 from .catalogs import ensure_compiled, read_catalog
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN
-from .helpers.pages import csrf_token
+from .helpers.pages import DEMO, csrf_token
 from .helpers.registrations import outbox_mails, register_directly
 
 # Latin words that may stand in a Chinese page: the product's name and the switch to English.
@@ -113,8 +113,9 @@ def latin_words(*texts: str) -> set[str]:
 
 def register(client, lang: str = "zh", **overrides) -> str:
     """Register through the form; returns the private link's path."""
-    data = {"csrf_token": csrf_token(client, f"/register?lang={lang}"), **ATTENDEE, **overrides}
-    response = client.post(f"/register?lang={lang}", data=data)
+    token = csrf_token(client, f"{DEMO}/register?lang={lang}")
+    data = {"csrf_token": token, **ATTENDEE, **overrides}
+    response = client.post(f"{DEMO}/register?lang={lang}", data=data)
     response.close()  # sends the confirmation mail queued for after the response
     assert response.status_code == 302, response.get_data(as_text=True)
     return response.headers["Location"].split("?")[0]
@@ -124,7 +125,7 @@ def register(client, lang: str = "zh", **overrides) -> str:
 
 
 def test_accept_language_en_us_gets_english(client, demo_event):
-    response = client.get("/agenda", headers={"Accept-Language": "en-US,en;q=0.9"})
+    response = client.get(f"{DEMO}/agenda", headers={"Accept-Language": "en-US,en;q=0.9"})
     html = response.get_data(as_text=True)
     assert '<html lang="en">' in html
     assert "<h1>Agenda</h1>" in html and "Thu 26 Nov 2020" in html
@@ -132,20 +133,21 @@ def test_accept_language_en_us_gets_english(client, demo_event):
 
 
 def test_without_any_preference_the_event_default_chinese_is_used(client, demo_event):
-    html = client.get("/agenda").get_data(as_text=True)
+    html = client.get(f"{DEMO}/agenda").get_data(as_text=True)
     assert '<html lang="zh-Hans">' in html and "<h1>会议日程</h1>" in html
 
 
 def test_lang_zh_sets_a_cookie_and_later_pages_stay_chinese(client, demo_event):
-    response = client.get("/?lang=zh", headers={"Accept-Language": "en-US"})
+    response = client.get(f"{DEMO}/?lang=zh", headers={"Accept-Language": "en-US"})
     cookie = response.headers["Set-Cookie"]
     assert cookie.startswith("lang=zh;") and "Max-Age=" in cookie and "HttpOnly" in cookie
     # No ?lang= any more, and a browser asking for English: the cookie wins.
-    html = client.get("/speakers", headers={"Accept-Language": "en-US"}).get_data(as_text=True)
+    html = client.get(f"{DEMO}/speakers",
+                      headers={"Accept-Language": "en-US"}).get_data(as_text=True)
     assert '<html lang="zh-Hans">' in html and "<h1>演讲嘉宾</h1>" in html
 
-    client.get("/speakers?lang=en")
-    html = client.get("/agenda").get_data(as_text=True)
+    client.get(f"{DEMO}/speakers?lang=en")
+    html = client.get(f"{DEMO}/agenda").get_data(as_text=True)
     assert "<h1>Agenda</h1>" in html
 
 
@@ -156,7 +158,8 @@ def test_the_language_switch_leads_to_the_same_page_in_the_other_language(
         keynote = db.session.scalars(
             select(ProgrammeSession).where(ProgrammeSession.kind == SessionKind.KEYNOTE)
         ).first()
-        path, title_zh, title_en = f"/sessions/{keynote.id}", keynote.title_zh, keynote.title_en
+        path = f"{DEMO}/sessions/{keynote.id}"
+        title_zh, title_en = keynote.title_zh, keynote.title_en
 
     english = client.get(f"{path}?lang=en").get_data(as_text=True)
     switch = re.search(r'<a href="([^"]+)" lang="zh-Hans" hreflang="zh-Hans">中文</a>', english)
@@ -176,9 +179,10 @@ def test_chinese_public_pages_have_no_untranslated_ui_text(app, client, demo_eve
         speaker_ids = db.session.scalars(select(Speaker.id)).all()
         session_ids = db.session.scalars(select(ProgrammeSession.id)).all()
     paths = [
-        "/", "/agenda", f"/agenda?forum={forum.slug}", f"/forums/{forum.slug}", "/speakers",
-        "/register", "/no/such/page",
-        *(f"/speakers/{i}" for i in speaker_ids), *(f"/sessions/{i}" for i in session_ids),
+        f"{DEMO}/", f"{DEMO}/agenda", f"{DEMO}/agenda?forum={forum.slug}",
+        f"{DEMO}/forums/{forum.slug}", f"{DEMO}/speakers", f"{DEMO}/register", "/no/such/page",
+        *(f"{DEMO}/speakers/{i}" for i in speaker_ids),
+        *(f"{DEMO}/sessions/{i}" for i in session_ids),
     ]
     for path in paths:
         response = client.get(path, headers={"Accept-Language": "zh-CN"})
@@ -190,7 +194,7 @@ def test_chinese_form_errors_including_wtforms_own_are_translated(app, client, d
     with app.app_context():
         content = content_values()
     data = {
-        "csrf_token": csrf_token(client, "/register?lang=zh"),
+        "csrf_token": csrf_token(client, f"{DEMO}/register?lang=zh"),
         "full_name": "",
         "email": "not-an-address",
         "latin_name": "王",
@@ -198,7 +202,7 @@ def test_chinese_form_errors_including_wtforms_own_are_translated(app, client, d
         "organisation": "",
         "category": "no-such-category",
     }
-    response = client.post("/register?lang=zh", data=data)
+    response = client.post(f"{DEMO}/register?lang=zh", data=data)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     for message in ("请填写姓名。", "请填写工作单位。", "请勾选同意，以便我们为您办理报名。",
@@ -260,7 +264,7 @@ def test_an_attendee_who_registered_in_chinese_gets_english_on_request(app, clie
 
 def test_both_languages_at_once_when_the_event_asks_for_it(app, client, demo_event):
     def titles(lang: str) -> tuple[str, list[str]]:
-        html = client.get(f"/agenda?lang={lang}").get_data(as_text=True)
+        html = client.get(f"{DEMO}/agenda?lang={lang}").get_data(as_text=True)
         return html, re.findall(r'<span class="other-language" lang="([a-zA-Z-]+)">', html)
 
     html, others = titles("zh")
@@ -277,17 +281,17 @@ def test_both_languages_at_once_when_the_event_asks_for_it(app, client, demo_eve
     )
     _, others = titles("en")
     assert set(others) == {"zh-Hans"}
-    home = client.get("/?lang=en").get_data(as_text=True)
+    home = client.get(f"{DEMO}/?lang=en").get_data(as_text=True)
     assert re.search(r'<h1><span lang="en">[^<]+</span><span class="other-language" '
                      r'lang="zh-Hans">2020中国国际嵌入式大会', home)
 
 
 def test_the_time_zone_and_dates_are_written_in_the_readers_language(client, demo_event):
-    zh = ReadableText.of(client.get("/agenda?lang=zh").get_data(as_text=True))
-    en = ReadableText.of(client.get("/agenda?lang=en").get_data(as_text=True))
+    zh = ReadableText.of(client.get(f"{DEMO}/agenda?lang=zh").get_data(as_text=True))
+    en = ReadableText.of(client.get(f"{DEMO}/agenda?lang=en").get_data(as_text=True))
     assert "所有时间均为南京当地时间（中国时间）。" in zh
     assert "All times are local time in Nanjing (China Time)." in en
-    register_zh = ReadableText.of(client.get("/register?lang=zh").get_data(as_text=True))
+    register_zh = ReadableText.of(client.get(f"{DEMO}/register?lang=zh").get_data(as_text=True))
     assert "2020年11月25日 星期三 – 2020年11月27日 星期五" in register_zh
 
 

@@ -24,7 +24,7 @@ from summit.urls import serving_at
 from .helpers.admin_pages import ADMIN
 from .helpers.database import database_url_of
 from .helpers.mail import Inbox, wait_for
-from .helpers.pages import page_text
+from .helpers.pages import DEMO, page_text
 from .helpers.registrations import forum_id, post_registration, register_directly
 from .servers import PROJECT_ROOT, free_port
 
@@ -45,7 +45,7 @@ def test_the_confirmation_arrives_by_smtp_with_a_working_private_link(
 ):
     with app.app_context():
         chosen = [forum_id("chip-machine")]
-    client.get("/register?lang=zh")
+    client.get(f"{DEMO}/register?lang=zh")
     assert post_registration(client, forums=chosen).status_code == 302
     assert wait_for(lambda: smtp_server.messages)
     (message,) = smtp_server.messages
@@ -74,7 +74,7 @@ def test_a_dead_smtp_server_never_costs_a_registration_and_the_mail_is_retried(
     dead_port = free_port()  # nothing listens here
     monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
     monkeypatch.setitem(app.config, "MAIL_PORT", dead_port)
-    client.get("/register?lang=en")
+    client.get(f"{DEMO}/register?lang=en")
     response = post_registration(client)
     assert response.status_code == 302
     with app.app_context():
@@ -152,7 +152,7 @@ def test_the_next_request_that_sends_mail_also_sends_one_whose_own_send_was_lost
     from summit.registration import service
     from summit.registration.service import AttendeeDetails
 
-    with app.test_request_context("/register", method="POST"):
+    with app.test_request_context(f"{DEMO}/register", method="POST"):
         event = db.session.get(Event, demo_event)
         # Registered, but the worker died before its after-response send.
         details = AttendeeDetails(full_name="丢失", email="lost@x.cn")
@@ -167,7 +167,7 @@ def test_the_next_request_that_sends_mail_also_sends_one_whose_own_send_was_lost
     # No request of this process has looked for due mails lately (other tests' have).
     app.extensions.pop(NEXT_DUE_CHECK, None)
 
-    client.get("/register?lang=en")
+    client.get(f"{DEMO}/register?lang=en")
     assert post_registration(client).status_code == 302
     with app.app_context():
         statuses = db.session.execute(
@@ -179,7 +179,7 @@ def test_the_next_request_that_sends_mail_also_sends_one_whose_own_send_was_lost
 def test_every_mail_carries_date_and_message_id(app, client, demo_event, smtp_server,
                                                 monkeypatch):
     monkeypatch.setitem(app.config, "MAIL_FROM", "Embedded China <noreply@summit.example.org>")
-    client.get("/register?lang=en")
+    client.get(f"{DEMO}/register?lang=en")
     post_registration(client)
     assert wait_for(lambda: smtp_server.messages)
     (message,) = smtp_server.messages

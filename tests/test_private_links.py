@@ -1,5 +1,5 @@
-"""Everything behind a private link answers alike: the same lookup (another event's or a
-wrong token is a 404) and the same headers (no cache keeps it, no referrer carries the
+"""Everything behind a private link answers alike: the same lookup (a token serves its
+own event; a wrong one is a 404) and the same headers (no cache keeps it, no referrer carries the
 address on, no search engine lists it), whatever the address and its answer."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from summit.urls import serving_at
 from .helpers.pages import CSRF_FIELD
 from .helpers.registrations import LINK_BASE, register_directly
 
-PRIVATE_ADDRESSES = ("/r/<token>", "/register/again/<key>")
+PRIVATE_ADDRESSES = ("/r/<token>", "/<event_slug>/register/again/<key>")
 
 
 def registered(event_id: int, email: str):
@@ -32,7 +32,7 @@ def private_links(app, demo_event) -> dict[str, str]:
         with serving_at(LINK_BASE):
             service.cancel(db.session, leaver)
         return {"token": token, "key": service.register_again_key(app.secret_key, leaver),
-                "cancelled_token": leaver.token}
+                "cancelled_token": leaver.token, "event_slug": leaver.event.slug}
 
 
 def assert_private(response, what) -> None:
@@ -60,9 +60,8 @@ def test_every_private_address_answers_with_the_private_headers(app, client, pri
             assert_private(response, (method, path, response.status_code))
             checked.add(rule.endpoint)
     assert checked == {
-        "registration.attendee", "registration.change_forums", "registration.cancel",
-        "registration.resend", "registration.register_again",
-        "registration.attendee_calendar", "badges.attendee_badge",
+        "attendee.page", "attendee.change_forums", "attendee.cancel", "attendee.resend",
+        "registration.register_again", "attendee.calendar", "badges.attendee_badge",
     }
 
 
@@ -73,16 +72,24 @@ def test_a_cancelled_registrations_badge_refusal_is_private_too(client, private_
 
 
 @pytest.mark.parametrize("suffix", ["", "/cancel", "/calendar.ics", "/badge.pdf"])
-def test_another_events_token_is_a_404_at_every_private_address(
+def test_a_token_serves_its_own_event_at_every_private_address(
     app, client, private_links, suffix
 ):
     with app.app_context():
-        # An earlier edition, so the demo stays the event these addresses serve.
-        other = Event(slug="other-2019", name_en="Other", starts_on=date(2019, 5, 1),
+        # An earlier edition, so the demo stays the default event.
+        other = Event(slug="other-2019", name_en="Other 2019", starts_on=date(2019, 5, 1),
                       ends_on=date(2019, 5, 1), timezone="Asia/Shanghai")
         db.session.add(other)
         db.session.commit()
         token = registered(other.id, "elsewhere@summit.example.org").token
-    assert client.get(f"/r/{token}{suffix}").status_code == 404
-    assert client.get(f"/r/{private_links['token']}{suffix}").status_code != 404
+    for own_token, own_event, slug in ((token, "Other 2019", "other-2019"),
+                                       (private_links["token"], "Embedded China", "embedded")):
+        answer = client.get(f"/r/{own_token}{suffix}?lang=en")
+        assert answer.status_code == 200
+        if suffix == "/badge.pdf":
+            assert f"badge-{slug}" in answer.headers["Content-Disposition"]
+        else:
+            text = answer.get_data(as_text=True)
+            assert own_event in text
+            assert ({"Other 2019", "Embedded China"} - {own_event}).pop() not in text
     assert client.get(f"/r/{'x' * 43}{suffix}").status_code == 404

@@ -39,6 +39,7 @@ from .conftest import make_app
 from .helpers.admin_pages import hold_role_at_every_event
 from .helpers.concurrency import all_at_once, forum_seats, registration_action
 from .helpers.database import database_url, database_url_of
+from .helpers.pages import DEMO
 from .helpers.registrations import form_fields, forum_id, register_directly, set_capacity
 from .servers import GUNICORN, PROJECT_ROOT, Browser, gunicorn
 
@@ -113,12 +114,12 @@ def test_the_access_log_shows_every_request_but_never_an_attendees_token(
         visitor.opener.addheaders = [("Referer", f"{base}/r/{token}")]
         assert visitor.request("GET", f"/r/{token}")[0] == 200
         assert visitor.request("GET", f"/r/{token}/calendar.ics")[0] == 200
-        assert visitor.request("GET", "/agenda?lang=en")[0] == 200
+        assert visitor.request("GET", f"{DEMO}/agenda?lang=en")[0] == 200
     lines = log.read_text().splitlines()
     assert token not in log.read_text()
     assert sum('"GET /r/[redacted] HTTP/1.1" 200' in line for line in lines) == 1
     assert sum('"GET /r/[redacted]/calendar.ics HTTP/1.1" 200' in line for line in lines) == 1
-    assert any('"GET /agenda?lang=en HTTP/1.1" 200' in line for line in lines)
+    assert any(f'"GET {DEMO}/agenda?lang=en HTTP/1.1" 200' in line for line in lines)
 
 
 def test_redaction_keeps_gunicorns_atoms_answering_for_headers_not_sent():
@@ -138,6 +139,7 @@ def url_values(app, demo_event) -> dict[str, object]:
         registration = register_directly(demo_event, "headers@summit.example.org", [])
         return {
             "slug": "chip-machine",
+            "event_slug": DEMO.lstrip("/"),
             "session_id": db.session.scalars(select(ProgrammeSession.id)).first(),
             "speaker_id": db.session.scalars(select(Speaker.id)).first(),
             "token": registration.token,
@@ -170,8 +172,9 @@ def test_every_route_answers_with_the_security_headers(app, client, demo_event):
         if response.mimetype == "text/html":
             assert headers["Content-Security-Policy"] == CONTENT_SECURITY_POLICY, path
         checked.append(rule.endpoint)
-    assert {"programme.agenda", "registration.attendee", "calendar.programme_calendar",
-            "static", "admin.checkin"} <= set(checked)
+    assert {"programme.agenda", "attendee.page", "calendar.programme_calendar",
+            "first_version.calendar_programme_calendar", "first_version.programme_agenda",
+            "site.index", "static", "admin.checkin"} <= set(checked)
 
 
 def test_the_policy_forbids_inline_and_foreign_scripts():
@@ -190,7 +193,7 @@ def test_attendee_pages_keep_their_stricter_referrer_policy_and_stay_private(
     assert response.headers["Cache-Control"] == "private, no-store"
 
 
-@pytest.mark.parametrize("path", ["/register", "/admin/", "/admin/login"])
+@pytest.mark.parametrize("path", [f"{DEMO}/register", "/admin/", "/admin/login"])
 def test_pages_with_forms_or_private_data_are_never_stored_by_caches(client, demo_event, path):
     response = client.get(path)
     assert "no-store" in response.headers["Cache-Control"]
@@ -233,7 +236,7 @@ def test_production_sends_hsts_and_error_pages_without_stack_traces(monkeypatch,
 def test_a_too_large_post_gets_a_friendly_413_page(app, client, demo_event, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_CONTENT_LENGTH", 64 * 1024)
     fields = {**form_fields(), "organisation": "大" * 100_000}
-    response = client.post("/register?lang=en", data=fields)
+    response = client.post(f"{DEMO}/register?lang=en", data=fields)
     assert response.status_code == 413
     assert "What you sent is too large." in response.get_data(as_text=True)
     assert response.mimetype == "text/html"
@@ -246,13 +249,13 @@ def test_behind_nginx_links_use_the_public_address_and_scheme(app, demo_event):
                        TRUSTED_HOSTS=["summit.example.org"])
     forwarded = {"X-Forwarded-For": "203.0.113.7", "X-Forwarded-Proto": "https",
                  "X-Forwarded-Host": "summit.example.org"}
-    page = proxied.test_client().get("/agenda?lang=en", headers=forwarded)
-    assert "webcal://summit.example.org/calendar.ics" in page.get_data(as_text=True)
-    direct = app.test_client().get("/agenda?lang=en", headers=forwarded)
+    page = proxied.test_client().get(f"{DEMO}/agenda?lang=en", headers=forwarded)
+    assert f"webcal://summit.example.org{DEMO}/calendar.ics" in page.get_data(as_text=True)
+    direct = app.test_client().get(f"{DEMO}/agenda?lang=en", headers=forwarded)
     assert "summit.example.org" not in direct.get_data(as_text=True)  # no proxy, no trust
     # A forwarded host outside TRUSTED_HOSTS is refused, not linked to.
     forged = proxied.test_client().get(
-        "/agenda?lang=en", headers={**forwarded, "X-Forwarded-Host": "evil.example"})
+        f"{DEMO}/agenda?lang=en", headers={**forwarded, "X-Forwarded-Host": "evil.example"})
     assert forged.status_code == 400
 
 
@@ -286,7 +289,7 @@ def test_two_servers_share_the_registration_limit_through_redis(app, demo_event,
         for base in (first, second, first, second):
             visitor = Browser(base)
             # An incomplete form: it counts against the limit and stores nothing.
-            statuses.append(visitor.submit("/register", {"full_name": "试"})[0])
+            statuses.append(visitor.submit(f"{DEMO}/register", {"full_name": "试"})[0])
     assert statuses == [422, 422, 422, 429]
 
 
@@ -298,8 +301,9 @@ def public_pages(app, demo_event) -> list[str]:
         session_id = db.session.scalars(select(ProgrammeSession.id).order_by(
             ProgrammeSession.id)).first()
         speaker_id = db.session.scalars(select(Speaker.id).order_by(Speaker.id)).first()
-    return ["/", "/agenda", "/agenda?forum=chip-machine", "/forums/chip-machine",
-            f"/sessions/{session_id}", "/speakers", f"/speakers/{speaker_id}"]
+    return [DEMO + path for path in (
+        "/", "/agenda", "/agenda?forum=chip-machine", "/forums/chip-machine",
+        f"/sessions/{session_id}", "/speakers", f"/speakers/{speaker_id}")]
 
 
 def rename_event(app, event_id: int, name: str) -> None:
@@ -335,8 +339,9 @@ def test_public_pages_answer_304_until_the_programme_changes_then_fresh_content(
 def test_an_edited_session_shows_at_once_on_its_page_and_in_the_agenda(app, client, demo_event):
     with app.app_context():
         item = db.session.scalars(select(ProgrammeSession).order_by(ProgrammeSession.id)).first()
-        path = f"/sessions/{item.id}"
-    tags = {page: client.get(page + "?lang=en").headers["ETag"] for page in (path, "/agenda")}
+        path = f"{DEMO}/sessions/{item.id}"
+    tags = {page: client.get(page + "?lang=en").headers["ETag"]
+            for page in (path, f"{DEMO}/agenda")}
     with app.app_context():
         db.session.get(ProgrammeSession, item.id).title_en = "A title changed a minute ago"
         db.session.commit()
@@ -347,27 +352,27 @@ def test_an_edited_session_shows_at_once_on_its_page_and_in_the_agenda(app, clie
 
 
 def test_each_language_has_its_own_version(client, demo_event):
-    chinese = client.get("/agenda", headers={"Accept-Language": "zh-CN"})
-    english = client.get("/agenda", headers={"Accept-Language": "en",
+    chinese = client.get(f"{DEMO}/agenda", headers={"Accept-Language": "zh-CN"})
+    english = client.get(f"{DEMO}/agenda", headers={"Accept-Language": "en",
                                               "If-None-Match": chinese.headers["ETag"]})
     assert english.status_code == 200
     assert english.headers["ETag"] != chinese.headers["ETag"]
     assert "Agenda" in english.get_data(as_text=True)
-    client.get("/agenda?lang=en")  # the switch is remembered in a cookie
-    remembered = client.get("/agenda", headers={"If-None-Match": chinese.headers["ETag"]})
+    client.get(f"{DEMO}/agenda?lang=en")  # the switch is remembered in a cookie
+    remembered = client.get(f"{DEMO}/agenda", headers={"If-None-Match": chinese.headers["ETag"]})
     assert remembered.status_code == 200
 
 
 def test_a_page_carrying_a_one_time_message_is_never_a_304_nor_stored(app, client, demo_event):
-    etag = client.get("/").headers["ETag"]
+    etag = client.get(f"{DEMO}/").headers["ETag"]
     with client.session_transaction() as browser_session:
         browser_session["_flashes"] = [("success", "You are signed out.")]
-    response = client.get("/", headers={"If-None-Match": etag})
+    response = client.get(f"{DEMO}/", headers={"If-None-Match": etag})
     assert response.status_code == 200
     assert "You are signed out." in response.get_data(as_text=True)
     assert response.headers["Cache-Control"] == "private, no-store"
     assert "ETag" not in response.headers
-    assert client.get("/", headers={"If-None-Match": etag}).status_code == 304
+    assert client.get(f"{DEMO}/", headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_a_signed_in_organizers_pages_are_theirs_alone(app, client, demo_event):
@@ -377,11 +382,11 @@ def test_a_signed_in_organizers_pages_are_theirs_alone(app, client, demo_event):
             "组织者"))
         db.session.commit()
         session_id = user.get_id()
-    anonymous = client.get("/agenda").headers["ETag"]
+    anonymous = client.get(f"{DEMO}/agenda").headers["ETag"]
     with client.session_transaction() as browser_session:
         browser_session["_user_id"] = session_id
         browser_session["_fresh"] = True
-    signed_in = client.get("/agenda", headers={"If-None-Match": anonymous})
+    signed_in = client.get(f"{DEMO}/agenda", headers={"If-None-Match": anonymous})
     assert signed_in.status_code == 200
     assert signed_in.headers["Cache-Control"] == "private, no-cache"
     assert signed_in.headers["ETag"] != anonymous
@@ -394,11 +399,11 @@ def test_on_postgresql_a_reading_request_cannot_write(app, demo_event, backend):
     if backend != "postgresql":
         pytest.skip("READ ONLY transactions are PostgreSQL's; SQLite's GETs take no write lock")
     rename = update(Event).values(name_en="Changed by a GET")
-    with app.test_request_context("/agenda"):
+    with app.test_request_context(f"{DEMO}/agenda"):
         with pytest.raises(InternalError, match="read-only transaction"):
             db.session.execute(rename)
         db.session.rollback()
-    with app.test_request_context("/register", method="POST"):
+    with app.test_request_context(f"{DEMO}/register", method="POST"):
         assert db.session.execute(rename).rowcount == 1
         db.session.rollback()
 
@@ -421,7 +426,7 @@ def test_on_postgresql_reading_requests_keep_their_prepared_statements(
     sa_event.listen(engine, "checkout", remember)
     try:
         for _ in range(8):
-            assert client.get("/calendar.ics").status_code == 200
+            assert client.get(f"{DEMO}/calendar.ics").status_code == 200
     finally:
         sa_event.remove(engine, "checkout", remember)
     prepared = []

@@ -23,7 +23,7 @@ from summit.models import (
 
 from .conftest import make_app
 from .helpers.database import count_rows
-from .helpers.pages import page_text
+from .helpers.pages import DEMO, page_text
 
 # --- the demo event ---------------------------------------------------------
 
@@ -104,22 +104,22 @@ def test_nine_in_nanjing_is_stored_as_one_utc_and_shown_as_nine(app, client, dem
         assert keynote.starts_at == datetime(2020, 11, 26, 1, 0, tzinfo=UTC)
 
     for lang, title in (("zh", "九点的主旨报告"), ("en", "Keynote at nine")):
-        visible = page_text(client.get(f"/agenda?lang={lang}"))
+        visible = page_text(client.get(f"{DEMO}/agenda?lang={lang}"))
         card = visible[visible.index(title) - 40 : visible.index(title)]
         assert "09:00 – 09:40" in card, lang
         assert "01:00" not in card
 
 
 def test_dates_are_written_the_way_each_language_writes_them(client, demo_event):
-    assert "2020年11月26日 星期四" in page_text(client.get("/agenda?lang=zh"))
-    assert "Thu 26 Nov 2020" in page_text(client.get("/agenda?lang=en"))
+    assert "2020年11月26日 星期四" in page_text(client.get(f"{DEMO}/agenda?lang=zh"))
+    assert "Thu 26 Nov 2020" in page_text(client.get(f"{DEMO}/agenda?lang=en"))
 
 
 # --- pages ----------------------------------------------------------------------
 
 
 def test_home_shows_theme_dates_venue_forums_and_the_six_co_hosts_in_order(client, demo_event):
-    text_zh = page_text(client.get("/?lang=zh"))
+    text_zh = page_text(client.get(f"{DEMO}/?lang=zh"))
     assert "5G，新基建创造新生态" in text_zh
     assert "南京" in text_zh
     positions = [text_zh.index(zh) for zh, _ in demo.CO_HOSTS]
@@ -127,7 +127,7 @@ def test_home_shows_theme_dates_venue_forums_and_the_six_co_hosts_in_order(clien
     for forum in demo.FORUMS:
         assert forum["name_zh"] in text_zh
 
-    text_en = page_text(client.get("/?lang=en"))
+    text_en = page_text(client.get(f"{DEMO}/?lang=en"))
     positions = [text_en.index(en) for _, en in demo.CO_HOSTS]
     assert positions == sorted(positions)
     assert "Nanjing" in text_en
@@ -136,7 +136,7 @@ def test_home_shows_theme_dates_venue_forums_and_the_six_co_hosts_in_order(clien
 def test_agenda_shows_every_forum_and_the_ceremony_with_parallel_forums_side_by_side(
     client, demo_event
 ):
-    html = client.get("/agenda?lang=en").get_data(as_text=True)
+    html = client.get(f"{DEMO}/agenda?lang=en").get_data(as_text=True)
     for forum in demo.FORUMS:
         assert forum["name_en"] in html
     assert "Award ceremony of the 3rd National College Student" in html
@@ -147,10 +147,10 @@ def test_agenda_shows_every_forum_and_the_ceremony_with_parallel_forums_side_by_
 
 
 def test_agenda_filters_by_forum(client, demo_event):
-    html = client.get("/agenda?forum=chip-machine&lang=en").get_data(as_text=True)
+    html = client.get(f"{DEMO}/agenda?forum=chip-machine&lang=en").get_data(as_text=True)
     assert "Porting ncnn to RISC-V" in html
     assert "NanoDet" not in html
-    assert client.get("/agenda?forum=no-such-forum").status_code == 404
+    assert client.get(f"{DEMO}/agenda?forum=no-such-forum").status_code == 404
 
 
 def test_forum_session_and_speaker_pages(app, client, demo_event):
@@ -161,16 +161,16 @@ def test_forum_session_and_speaker_pages(app, client, demo_event):
         he = db.session.scalars(select(Speaker).where(Speaker.name_zh == "何积丰")).one()
         keynote_id, speaker_id = keynote.id, he.id
 
-    forum = page_text(client.get("/forums/chip-machine?lang=zh"))
+    forum = page_text(client.get(f"{DEMO}/forums/chip-machine?lang=zh"))
     assert "芯机联动专题" in forum and "ncnn移植RISC-V" in forum
 
-    detail = page_text(client.get(f"/sessions/{keynote_id}?lang=zh"))
+    detail = page_text(client.get(f"{DEMO}/sessions/{keynote_id}?lang=zh"))
     assert "何积丰" in detail and "院士" in detail and "主会场" in detail
 
-    speakers = page_text(client.get("/speakers?lang=en"))
+    speakers = page_text(client.get(f"{DEMO}/speakers?lang=en"))
     assert speakers.index("He Jifeng") < speakers.index("Demo Speaker A")
 
-    speaker = page_text(client.get(f"/speakers/{speaker_id}?lang=en"))
+    speaker = page_text(client.get(f"{DEMO}/speakers/{speaker_id}?lang=en"))
     assert "Academician" in speaker and "Trusted embedded software" in speaker
 
 
@@ -179,7 +179,7 @@ def test_content_falls_back_to_the_other_language_and_says_which(app, client, de
         forum = db.session.scalars(select(Forum).where(Forum.slug == "chip-machine")).one()
         forum.name_en = ""
         db.session.commit()
-    html = client.get("/forums/chip-machine?lang=en").get_data(as_text=True)
+    html = client.get(f"{DEMO}/forums/chip-machine?lang=en").get_data(as_text=True)
     assert re.search(r'<span lang="zh-Hans" class="fallback"[^>]*>芯机联动专题</span>', html)
 
 
@@ -189,13 +189,14 @@ def test_user_text_is_escaped(app, client, demo_event):
         item.title_en = '<script>alert("x")</script>'
         item_id = item.id
         db.session.commit()
-    html = client.get(f"/sessions/{item_id}?lang=en").get_data(as_text=True)
+    html = client.get(f"{DEMO}/sessions/{item_id}?lang=en").get_data(as_text=True)
     assert "<script>alert" not in html
     assert "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;" in html
 
 
 @pytest.mark.parametrize(
-    "path", ["/sessions/999999", "/speakers/999999", "/forums/nowhere", "/no/such/page"]
+    "path", [f"{DEMO}/sessions/999999", f"{DEMO}/speakers/999999", f"{DEMO}/forums/nowhere",
+             "/no-such-event/agenda", "/no/such/page"]
 )
 def test_unknown_things_give_the_friendly_404_page(client, demo_event, path):
     response = client.get(path + "?lang=en")
@@ -205,41 +206,57 @@ def test_unknown_things_give_the_friendly_404_page(client, demo_event, path):
 
 
 def test_a_database_without_an_event_answers_404_not_500(client):
-    assert client.get("/").status_code == 404
+    assert "No event is coming up yet." in page_text(client.get("/?lang=en"))
+    assert client.get(f"{DEMO}/").status_code == 404
+    assert client.get(f"{DEMO}/agenda").status_code == 404
     assert client.get("/agenda").status_code == 404
+    assert client.get("/calendar.ics").status_code == 404
 
 
-def test_summit_event_chooses_which_of_several_events_pages_and_feeds_serve(
+def test_summit_event_chooses_which_event_the_first_versions_addresses_serve(
     app, client, demo_event
 ):
-    from datetime import date
-
     with app.app_context():
         # A draft: without SUMMIT_EVENT, the published 2020 edition stays the default.
-        db.session.add(Event(slug="embedded-china-2021", name_en="Embedded China 2021",
+        edition_2021 = Event(slug="embedded-china-2021", name_en="Embedded China 2021",
                              starts_on=date(2021, 11, 24), ends_on=date(2021, 11, 26),
                              timezone="Asia/Shanghai", default_locale="en",
-                             status=EventStatus.DRAFT))
+                             status=EventStatus.DRAFT)
+        db.session.add(edition_2021)
         db.session.commit()
+        edition_2021_id = edition_2021.id
     first_ics = client.get("/calendar.ics").get_data(as_text=True)
     assert "2020" in re.search(r"X-WR-CALNAME:(.*)", first_ics).group(1)
+    assert client.get("/agenda").headers["Location"] == f"{DEMO}/agenda"
 
     app.config["SUMMIT_EVENT"] = "embedded-china-2021"
     try:
-        assert "Embedded China 2021" in page_text(client.get("/?lang=en"))
+        # A draft stays hidden from the public whatever names it.
+        assert client.get("/calendar.ics").status_code == 404
+        with app.app_context():
+            db.session.get(Event, edition_2021_id).status = EventStatus.PUBLISHED
+            db.session.commit()
+        assert client.get("/agenda").headers["Location"] == "/embedded-china-2021/agenda"
         ics = client.get("/calendar.ics").get_data(as_text=True)
         assert re.search(r"X-WR-CALNAME:(.*)", ics).group(1).strip() == "Embedded China 2021"
         assert "BEGIN:VEVENT" not in ics
+        # Each event's own addresses serve it whatever the default.
+        assert "2020" in page_text(client.get(f"{DEMO}/?lang=en"))
+        # Published and later, 2021 is the default; SUMMIT_EVENT brings 2020 back.
+        app.config["SUMMIT_EVENT"] = None
+        assert client.get("/agenda").headers["Location"] == "/embedded-china-2021/agenda"
+        app.config["SUMMIT_EVENT"] = demo.SLUG
+        assert client.get("/agenda").headers["Location"] == f"{DEMO}/agenda"
         app.config["SUMMIT_EVENT"] = "no-such-event"
         assert client.get("/calendar.ics").status_code == 404
-        assert client.get("/").status_code == 404
+        assert client.get("/agenda").status_code == 404
     finally:
         app.config["SUMMIT_EVENT"] = None
 
 
 def test_language_switch_links_keep_the_current_page(client, demo_event):
-    html = client.get("/agenda?forum=chip-machine&lang=zh").get_data(as_text=True)
-    assert re.search(r'href="/agenda\?forum=chip-machine&amp;lang=en"', html)
+    html = client.get(f"{DEMO}/agenda?forum=chip-machine&lang=zh").get_data(as_text=True)
+    assert re.search(rf'href="{DEMO}/agenda\?forum=chip-machine&amp;lang=en"', html)
 
 
 # --- health ---------------------------------------------------------------------
@@ -267,6 +284,6 @@ def test_healthz_is_503_when_the_database_is_gone(url):
 
 def test_pages_answer_503_not_500_when_the_database_is_gone():
     app = make_app("sqlite:////nonexistent-directory/summit.db")
-    response = app.test_client().get("/agenda?lang=en")
+    response = app.test_client().get(f"{DEMO}/agenda?lang=en")
     assert response.status_code == 503
     assert "briefly unavailable" in page_text(response)

@@ -34,7 +34,7 @@ from summit.registration.seats import (
 from summit.registration.service import AttendeeDetails
 from summit.urls import serving_at
 
-from .helpers.pages import csrf_token, page_text
+from .helpers.pages import DEMO, csrf_token, page_text
 from .helpers.registrations import (
     LINK_BASE,
     form_fields,
@@ -50,15 +50,16 @@ from .helpers.registrations import (
 
 
 def test_the_form_shows_each_parallel_forum_with_its_free_seats(client, demo_event):
-    text = page_text(client.get("/register?lang=en"))
+    text = page_text(client.get(f"{DEMO}/register?lang=en"))
     assert "120 seats left" in text and "80 seats left" in text
-    assert "5G与人工智能及大数据融合" in client.get("/register?lang=zh").get_data(as_text=True)
+    form = client.get(f"{DEMO}/register?lang=zh").get_data(as_text=True)
+    assert "5G与人工智能及大数据融合" in form
 
 
 def test_registering_in_chinese_seats_the_attendee_and_mails_the_private_link(
     app, client, demo_event
 ):
-    client.get("/register?lang=zh")
+    client.get(f"{DEMO}/register?lang=zh")
     with app.app_context():
         # Thursday afternoon and Friday morning: forums that do not run at the same time.
         chosen = [forum_id("5g-ai-big-data"), forum_id("yrd-embedded-innovation")]
@@ -118,7 +119,7 @@ def test_the_token_is_random_long_and_not_the_primary_key(app, demo_event):
 def test_invalid_input_is_explained_next_to_the_field_and_saves_nothing(
     app, client, demo_event, overrides, field, message
 ):
-    client.get("/register?lang=en")
+    client.get(f"{DEMO}/register?lang=en")
     response = post_registration(client, **overrides)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
@@ -134,7 +135,7 @@ def test_a_form_with_a_mistake_is_answered_while_another_writer_holds_sqlite(
 ):
     if backend != "sqlite":
         pytest.skip("PostgreSQL locks rows, not the whole database")
-    client.get("/register?lang=en")
+    client.get(f"{DEMO}/register?lang=en")
     with app.app_context():
         database_file = db.engine.url.database
     writer = sqlite3.connect(database_file, isolation_level=None)
@@ -177,7 +178,7 @@ def test_the_honeypot_stops_bots(app, client, demo_event):
 
 
 def test_a_post_without_csrf_token_is_a_friendly_400(app, client, demo_event):
-    response = client.post("/register?lang=en", data=form_fields())
+    response = client.post(f"{DEMO}/register?lang=en", data=form_fields())
     assert response.status_code == 400
     assert "This form has expired" in page_text(response)
     with app.app_context():
@@ -190,18 +191,18 @@ def test_a_client_that_never_follows_the_redirect_keeps_a_small_session_cookie(
     """Each success leaves a message for the next page in the session cookie; a script
     that posts again and again without reading them must not grow it past what browsers
     keep (4 KB), nor lose its session with it."""
-    token = csrf_token(client, "/register")
+    token = csrf_token(client, f"{DEMO}/register")
     # Addresses that do not compress into each other, as a script's would not.
     addresses = [f"{secrets.token_hex(8)}@example.cn" for _ in range(12)]
     cookie_sizes = []
     for address in addresses:
         fields = form_fields(email=address)
-        response = client.post("/register", data={"csrf_token": token, **fields})
+        response = client.post(f"{DEMO}/register", data={"csrf_token": token, **fields})
         assert response.status_code == 302
         cookie_sizes.append(len(client.get_cookie("session").value))
     # Each unread message would add some 30 bytes even compressed.
     assert cookie_sizes[-1] - cookie_sizes[3] < 30 and cookie_sizes[-1] < 1000
-    text = page_text(client.get("/?lang=en"))
+    text = page_text(client.get(f"{DEMO}/?lang=en"))
     assert addresses[-1] in text and addresses[0] not in text
     with app.app_context():
         assert len(registrations()) == 12
@@ -210,7 +211,7 @@ def test_a_client_that_never_follows_the_redirect_keeps_a_small_session_cookie(
 def test_same_email_twice_resends_the_link_and_reveals_nothing(app, client, demo_event):
     assert post_registration(client).status_code == 302
     other = app.test_client()
-    other.get("/register?lang=en")
+    other.get(f"{DEMO}/register?lang=en")
     response = post_registration(
         other, email="LIU.YUNJIE@pml.example.cn", full_name="冒名者", organisation="别处"
     )
@@ -230,17 +231,17 @@ def test_same_email_twice_resends_the_link_and_reveals_nothing(app, client, demo
 def test_outside_the_registration_window_the_page_says_so_and_accepts_nothing(
     app, client, demo_event, opens, closes, phrase
 ):
-    token = csrf_token(client, "/register?lang=en")
+    token = csrf_token(client, f"{DEMO}/register?lang=en")
     with app.app_context():
         event = db.session.get(Event, demo_event)
         now = utcnow()
         event.registration_opens_at = now + timedelta(days=opens) if opens else None
         event.registration_closes_at = now + timedelta(days=closes) if closes else None
         db.session.commit()
-    page = client.get("/register?lang=en")
+    page = client.get(f"{DEMO}/register?lang=en")
     assert phrase in page_text(page)
     assert 'name="full_name"' not in page.get_data(as_text=True)
-    response = client.post("/register?lang=en", data={"csrf_token": token, **form_fields()})
+    response = client.post(f"{DEMO}/register?lang=en", data={"csrf_token": token, **form_fields()})
     assert response.status_code == 403
     assert phrase in page_text(response)
     with app.app_context():

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from summit.extensions import db
 from summit.models import Registration
 
-from .helpers.pages import csrf_token
+from .helpers.pages import DEMO, csrf_token
 
 HOSTILE = [
     "",
@@ -69,7 +69,7 @@ def _valid_stored(registration: Registration) -> bool:
 def test_hostile_registrations(app, client, demo_event, full_name, latin_name, email, phone,
                                organisation, job_title, category, consent, forums, website,
                                csrf):
-    token = csrf_token(client, "/register")
+    token = csrf_token(client, f"{DEMO}/register")
     data = {"full_name": full_name, "latin_name": latin_name, "email": email, "phone": phone,
             "organisation": organisation, "job_title": job_title, "category": category,
             "forums": forums, "website": website}
@@ -82,7 +82,7 @@ def test_hostile_registrations(app, client, demo_event, full_name, latin_name, e
 
     with app.app_context():
         before = db.session.scalar(select(func.count()).select_from(Registration))
-    response = client.post("/register?lang=en", data=data)
+    response = client.post(f"{DEMO}/register?lang=en", data=data)
     response.close()
     with app.app_context():
         after = db.session.scalar(select(func.count()).select_from(Registration))

@@ -17,14 +17,14 @@ from summit.urls import NoSiteAddress
 
 from .conftest import make_app
 from .helpers.database import database_url_of
-from .helpers.pages import CSRF_FIELD
+from .helpers.pages import CSRF_FIELD, DEMO
 from .helpers.registrations import form_fields, outbox_mails
 
 
 def post_with_host(client, host: str):
     """The form fetched and posted with this Host (the test client keeps cookies by host)."""
-    form = CSRF_FIELD.search(client.get("/register", headers={"Host": host}).get_data(True))
-    response = client.post("/register", data={"csrf_token": form.group(1) if form else "",
+    form = CSRF_FIELD.search(client.get(f"{DEMO}/register", headers={"Host": host}).get_data(True))
+    response = client.post(f"{DEMO}/register", data={"csrf_token": form.group(1) if form else "",
                                               **form_fields()},
                            headers={"Host": host})
     response.close()
@@ -41,7 +41,7 @@ def test_a_forged_host_gets_400_and_no_mail(app, client, demo_event, monkeypatch
         assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
         assert db.session.scalar(select(func.count()).select_from(MailMessage)) == 0
     assert outbox_mails(app) == []
-    feed = client.get("/calendar.ics", headers={"Host": "evil.example"})
+    feed = client.get(f"{DEMO}/calendar.ics", headers={"Host": "evil.example"})
     assert feed.status_code == 400 and b"evil.example" not in feed.data
 
 
@@ -54,7 +54,8 @@ def test_with_base_url_links_use_it_whatever_the_host(app, demo_event):
     body = mail.get_body(("plain",)).get_content()
     assert re.search(r"https://summit\.example\.org/r/[\w-]+", body)
     assert "evil.example" not in body
-    feed = client.get("/calendar.ics", headers={"Host": "evil.example"}).get_data(as_text=True)
+    feed = client.get(f"{DEMO}/calendar.ics",
+                      headers={"Host": "evil.example"}).get_data(as_text=True)
     assert "summit.example.org" in feed and "evil.example" not in feed
 
 

@@ -8,7 +8,6 @@ from flask import Blueprint, send_file
 from flask_babel import gettext as _
 
 from ..errors import error_response
-from ..events.current import require_event
 from ..models import RegistrationStatus
 from ..registration.views import registration_or_404
 from ..web import private_response
@@ -21,8 +20,8 @@ bp = Blueprint("badges", __name__)
 @bp.get("/r/<token>/badge.pdf")
 def attendee_badge(token: str):
     """The attendee's own badge, A6, for printing at home or showing at the desk."""
-    event = require_event()
-    registration = registration_or_404(event, token)
+    registration = registration_or_404(token)
+    event = registration.event
     if registration.status == RegistrationStatus.CANCELLED:
         return private_response(
             error_response(410, _("This registration is cancelled, so it has no badge.")))

@@ -164,7 +164,10 @@ def build(session: Session, version: Event | EventVersion, feed: Feed, form: For
     event = session.get(Event, version.id)
     base = site_address()
     sessions = sessions_in(session, event, feed)
-    link = url_builder()
+    build_link = url_builder()
+
+    def link(endpoint: str, **values) -> str:
+        return build_link(endpoint, event_slug=event.slug, **values)
 
     def session_url(item: ProgrammeSession) -> str:
         return link("programme.session_detail", session_id=item.id, lang=lang)

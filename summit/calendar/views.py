@@ -1,4 +1,5 @@
-"""iCal feeds and frab schedule exports; the calendar links that pages offer.
+"""An event's iCal feeds and frab schedule exports, under its slug; the calendar links
+that pages offer.
 
 Each view finds what the address names (404 when nothing), then answers with
 validators: a 304 when the client has this version, else the content, built
@@ -14,11 +15,11 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, abort, request
 
-from ..events.current import require_event_version
+from ..events.current import EVENT_PREFIX, require_event_version, serve_under_event_slug
 from ..events.queries import EventVersion
 from ..extensions import db
 from ..i18n import LANGUAGES, current_language, localized
-from ..models import ProgrammeSession
+from ..models import Event, EventStatus, ProgrammeSession
 from ..programme import service as programme
 from ..urls import external_url
 from ..web import PRIVATE_LINK_HEADERS, cache_control, conditional
@@ -26,7 +27,8 @@ from . import service
 from .content import location_of
 from .service import Feed, Format
 
-bp = Blueprint("calendar", __name__)
+bp = Blueprint("calendar", __name__, url_prefix=EVENT_PREFIX)
+serve_under_event_slug(bp, feeds=True)
 
 # Public feeds may be reused for five minutes, then are checked again (cheaply: a 304).
 PUBLIC = cache_control(max_age=300)
@@ -44,7 +46,7 @@ def feed_language(default: str) -> str:
     return default if default in LANGUAGES else "zh"
 
 
-def serve_feed(event: EventVersion, feed: Feed, form: Format, filename: str,
+def serve_feed(event: EventVersion | Event, feed: Feed, form: Format, filename: str,
                private: bool = False, language: str | None = None):
     """The feed as ``filename``: a 304 when the client has this version, else the content,
     built once per content and process. A ``private`` feed is an attendee's own."""
@@ -63,6 +65,8 @@ def serve_feed(event: EventVersion, feed: Feed, form: Format, filename: str,
         return response
 
     validators = service.validators(event, feed, form, lang, gzipped)
+    # A draft's feeds are for its organizers' eyes: no shared cache may keep them.
+    private = private or event.status == EventStatus.DRAFT
     headers = [("Vary", "Accept-Encoding"), *(PRIVATE_LINK_HEADERS if private else ())]
     return conditional(validators, produce, PRIVATE if private else PUBLIC, headers,
                        content_key=(*service.content_key(event, feed, form, lang),
@@ -137,7 +141,8 @@ def google_event_link(item: ProgrammeSession) -> str:
         "text": localized(item, "title", lang),
         "dates": "/".join(moment.astimezone(UTC).strftime("%Y%m%dT%H%M%SZ")
                           for moment in (item.starts_at, item.ends_at)),
-        "details": external_url("programme.session_detail", session_id=item.id, lang=lang),
+        "details": external_url("programme.session_detail", event_slug=event.slug,
+                                session_id=item.id, lang=lang),
         "location": location_of(item, localized(event, "venue", lang), lang),
         "ctz": event.timezone,
     }

@@ -20,6 +20,8 @@ class EventVersion:
     default_locale: str
     programme_version: int
     programme_updated_at: datetime
+    # Whether the public may see it at all (a draft only by its organizers).
+    status: EventStatus
 
 
 class OneEvent:

@@ -1,14 +1,13 @@
-"""Public pages: the event, the agenda, forums, sessions, speakers; the health check."""
+"""An event's public pages, under its slug: the event, the agenda, forums, sessions,
+speakers."""
 
 from __future__ import annotations
 
 from flask import Blueprint, Response, abort, render_template, request, session
 from flask_login import current_user
-from sqlalchemy import text
-from sqlalchemy.exc import SQLAlchemyError
 
 from ..caching import programme_validators
-from ..events.current import require_event
+from ..events.current import EVENT_PREFIX, require_event, serve_under_event_slug
 from ..extensions import db
 from ..i18n import current_language
 from ..models import Event
@@ -16,7 +15,9 @@ from ..urls import site_address
 from ..web import cache_control, conditional
 from . import service
 
-bp = Blueprint("programme", __name__)
+bp = Blueprint("programme", __name__, url_prefix=EVENT_PREFIX)
+serve_under_event_slug(bp)
+
 
 def _page(event: Event, template: str, **context) -> Response:
     """A page of the programme, answered with 304 when the visitor holds this version,
@@ -103,12 +104,3 @@ def speaker_photo(speaker_id: int):
     return conditional(validators, lambda: Response(found.photo, mimetype=found.photo_type),
                        cache_control(max_age=0))
 
-
-@bp.get("/healthz")
-def healthz():
-    try:
-        db.session.execute(text("SELECT 1"))
-    except SQLAlchemyError:
-        db.session.rollback()
-        return {"status": "unavailable", "database": "unreachable"}, 503
-    return {"status": "ok"}

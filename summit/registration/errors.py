@@ -16,6 +16,8 @@ class WindowState(enum.StrEnum):
     OPEN = "open"
     NOT_YET_OPEN = "not_yet_open"
     CLOSED = "closed"
+    # A past edition, kept read-only.
+    ARCHIVED = "archived"
 
 
 class RegistrationClosed(RegistrationError):

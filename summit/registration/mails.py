@@ -58,12 +58,12 @@ def render(session: Session, mail: MailMessage) -> Rendered:
             "event": event,
             "registration": registration,
             "summary": attendee_summary(session, registration),
-            "private_link": link("registration.attendee", token=registration.token),
-            "agenda_link": link("programme.agenda"),
+            "private_link": link("attendee.page", token=registration.token),
+            "agenda_link": link("programme.agenda", event_slug=event.slug),
         }
         if kind is MailKind.REGISTER_AGAIN:
             context["register_again_link"] = link(
-                "registration.register_again",
+                "registration.register_again", event_slug=event.slug,
                 key=register_again_key(current_app.secret_key, registration))
         subject = " ".join((_subjects()[kind] % {"event": localized(event, "name")}).split())
         body = MIMEMultipart("alternative", boundary=mime_boundary())

@@ -28,6 +28,7 @@ from ..audit import AuditAction
 from ..database import begin_write
 from ..models import (
     Event,
+    EventStatus,
     Forum,
     ForumKind,
     MailKind,
@@ -84,6 +85,8 @@ class RegistrationResult:
 
 def window_state(event: Event, now: datetime | None = None) -> WindowState:
     now = now or utcnow()
+    if event.status == EventStatus.ARCHIVED:
+        return WindowState.ARCHIVED
     if event.registration_opens_at and now < event.registration_opens_at:
         return WindowState.NOT_YET_OPEN
     if event.registration_closes_at and now >= event.registration_closes_at:

@@ -1,4 +1,5 @@
-"""/register and the attendee's own pages under /r/<token>, their calendar feed among them."""
+"""An event's registration form (``/<event>/register``) and the attendee's own pages
+under ``/r/<token>``, whose token names the event, their calendar feed among them."""
 
 from __future__ import annotations
 
@@ -18,11 +19,10 @@ from wtforms.fields.choices import SelectChoice
 from ..calendar.service import Format, attendee_feed
 from ..calendar.views import serve_feed
 from ..database import read_before_writing
-from ..events.current import require_event, require_event_version
-from ..events.queries import EventVersion
+from ..events.current import EVENT_PREFIX, require_event, serve_under_event_slug, use_event
 from ..extensions import db, limiter
 from ..i18n import current_language, localized
-from ..models import Event, Registration, RegistrationCategory, SeatStatus
+from ..models import Registration, RegistrationCategory, SeatStatus
 from ..outbox import deliver_after_response
 from ..web import private_response
 from . import seats, service
@@ -39,7 +39,13 @@ from .errors import (
 from .forms import CancelForm, ForumChoiceForm, RegistrationForm, ResendForm, attendee_details
 from .forum_times import describe_clashes, timetable
 
-bp = Blueprint("registration", __name__)
+bp = Blueprint("registration", __name__, url_prefix=EVENT_PREFIX)
+# Looking the event up is the form's first read: on SQLite it must not take the write
+# lock (service.register and register_again take it when they need it).
+bp.url_value_preprocessor(lambda _endpoint, _values: read_before_writing(db.session))
+serve_under_event_slug(bp)
+# The private link's pages: the token names the registration and so the event.
+attendee_bp = Blueprint("attendee", __name__, url_prefix="/r/<token>")
 
 
 def _register_rate_limit() -> str:
@@ -83,7 +89,6 @@ def _register_page(event, form: RegistrationForm, state, status: int, **extra):
 @bp.route("/register", methods=["GET", "POST"])
 @limiter.limit(_register_rate_limit, methods=["POST"])
 def register():
-    read_before_writing(db.session)  # service.register takes the write lock when it needs it
     event = require_event()
     form = RegistrationForm()
     state = service.window_state(event)
@@ -124,15 +129,16 @@ def _registered(result: service.RegistrationResult):
 
 def _to_own_page(token: str):
     """Back to the attendee's page, the mails this request queued sent after the answer."""
-    return deliver_after_response(private_response(redirect(url_for(".attendee", token=token))))
+    return deliver_after_response(private_response(redirect(url_for("attendee.page", token=token))))
 
 
-def registration_or_404(event: Event | EventVersion, token: str) -> Registration:
-    """The registration of ``event`` whose private link carries ``token``: 404 for any
-    other token, another event's among them."""
+def registration_or_404(token: str) -> Registration:
+    """The registration whose private link carries ``token``, or 404. The token knows its
+    event, which the request then serves."""
     registration = service.find_by_token(db.session, token)
-    if registration is None or registration.event_id != event.id:
+    if registration is None:
         abort(404)
+    use_event(registration.event)
     return registration
 
 
@@ -162,15 +168,15 @@ def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, stat
     return private_response(response)
 
 
-@bp.get("/r/<token>")
-def attendee(token: str):
-    registration = registration_or_404(require_event(), token)
+@attendee_bp.get("")
+def page(token: str):
+    registration = registration_or_404(token)
     return _attendee_page(registration, ForumChoiceForm(formdata=None))
 
 
-@bp.post("/r/<token>/forums")
+@attendee_bp.post("/forums")
 def change_forums(token: str):
-    registration = registration_or_404(require_event(), token)
+    registration = registration_or_404(token)
     form = ForumChoiceForm()
     if not form.validate_on_submit():
         return _attendee_page(registration, form, status=422)
@@ -186,9 +192,9 @@ def change_forums(token: str):
     return _to_own_page(token)
 
 
-@bp.route("/r/<token>/cancel", methods=["GET", "POST"])
+@attendee_bp.route("/cancel", methods=["GET", "POST"])
 def cancel(token: str):
-    registration = registration_or_404(require_event(), token)
+    registration = registration_or_404(token)
     form = CancelForm()
     if form.validate_on_submit():
         moved_up = service.cancel(db.session, registration)
@@ -208,7 +214,6 @@ def cancel(token: str):
 def register_again(key: str):
     """The link in a "register again" mail: the owner of a cancelled registration fills
     the form in again (their address fixed) and gets a new private link."""
-    read_before_writing(db.session)
     event = require_event()
     registration = service.find_by_register_again_key(
         db.session, current_app.secret_key, key, event.id)
@@ -237,10 +242,10 @@ def register_again(key: str):
     return _registered(result)
 
 
-@bp.post("/r/<token>/resend")
+@attendee_bp.post("/resend")
 @limiter.limit(_register_rate_limit)
 def resend(token: str):
-    registration = registration_or_404(require_event(), token)
+    registration = registration_or_404(token)
     if ResendForm().validate_on_submit():
         if service.ask_for_link(db.session, registration):
             flash(_("We have sent your private link to %(email)s again.",
@@ -250,9 +255,9 @@ def resend(token: str):
     return _to_own_page(token)
 
 
-@bp.get("/r/<token>/calendar.ics")
-def attendee_calendar(token: str):
-    event = require_event_version()
-    registration = registration_or_404(event, token)
+@attendee_bp.get("/calendar.ics")
+def calendar(token: str):
+    registration = registration_or_404(token)
+    event = registration.event
     return serve_feed(event, attendee_feed(registration), Format.ICS,
                       f"{event.slug}-my-agenda.ics", private=True, language=registration.locale)

@@ -16,6 +16,7 @@ from summit.registration import service
 from summit.urls import serving_at
 
 from ..helpers.admin_pages import ADMIN, hold_role_at_every_event
+from ..helpers.pages import DEMO
 from .conftest import DESKTOP, PHONE, sign_in
 
 try:
@@ -87,7 +88,8 @@ def test_axe_finds_no_serious_or_critical_violations(
             serious[name] = found
         screenshots(page, name)
 
-    for name, path in [("home", "/"), ("agenda", "/agenda"), ("register", "/register"),
+    for name, path in [("home", f"{DEMO}/"), ("agenda", f"{DEMO}/agenda"),
+                       ("register", f"{DEMO}/register"),
                        ("attendee", private_path)]:
         page.goto(f"{live_server.url}{path}?lang={lang}")
         audit(name)
@@ -124,7 +126,7 @@ def test_axe_finds_no_serious_or_critical_violations(
 
 def test_the_agenda_on_a_phone_stacks_parallel_forums(live_server, browser_pages, screenshots):
     phone = browser_pages(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
-    phone.goto(live_server.url + "/agenda")
+    phone.goto(live_server.url + f"{DEMO}/agenda")
     columns = phone.locator("section[aria-labelledby=day-2020-11-26] .parallel__forum")
     expect(columns).to_have_count(2)
     first, second = (columns.nth(i).bounding_box() for i in range(2))
@@ -137,7 +139,7 @@ def test_the_agenda_on_a_phone_stacks_parallel_forums(live_server, browser_pages
     screenshots(phone, "agenda-phone")
 
     desktop = browser_pages(locale="zh-CN", viewport=DESKTOP)
-    desktop.goto(live_server.url + "/agenda")
+    desktop.goto(live_server.url + f"{DEMO}/agenda")
     columns = desktop.locator("section[aria-labelledby=day-2020-11-26] .parallel__forum")
     first, second = (columns.nth(i).bounding_box() for i in range(2))
     assert first["y"] == second["y"] and second["x"] > first["x"] + first["width"]
@@ -146,7 +148,7 @@ def test_the_agenda_on_a_phone_stacks_parallel_forums(live_server, browser_pages
 
 def test_the_agenda_on_paper(live_server, browser_pages, screenshots):
     page = browser_pages(locale="zh-CN", viewport=DESKTOP)
-    page.goto(live_server.url + "/agenda")
+    page.goto(live_server.url + f"{DEMO}/agenda")
     page.emulate_media(media="print")
     for chrome in (".site-nav", ".language-switch", ".site-footer", ".forum-filter",
                    ".skip-link"):
@@ -164,7 +166,7 @@ def test_the_agenda_on_paper(live_server, browser_pages, screenshots):
 
 def test_the_form_works_from_the_keyboard(live_server, browser_pages, screenshots):
     page = browser_pages(locale="zh-CN", viewport=DESKTOP)
-    page.goto(live_server.url + "/register")
+    page.goto(live_server.url + f"{DEMO}/register")
 
     # The first Tab shows the skip link; Enter jumps past the navigation.
     page.keyboard.press("Tab")

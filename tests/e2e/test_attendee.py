@@ -9,6 +9,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from ..helpers.pages import DEMO
 from .conftest import DESKTOP, PHONE, no_sideways_scrolling
 
 try:
@@ -26,13 +27,13 @@ def test_an_attendee_registers_in_chinese_and_changes_a_forum(
     page = browser_pages(locale="zh-CN", viewport=DESKTOP)
 
     # A Chinese browser gets the Chinese site without asking.
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + f"{DEMO}/")
     expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
     expect(page.get_by_role("heading", level=1)).to_contain_text("2020中国国际嵌入式大会")
     screenshots(page, "home")
 
     page.get_by_role("link", name="立即报名").click()
-    expect(page).to_have_url(re.compile(r"/register$"))
+    expect(page).to_have_url(re.compile(rf"{DEMO}/register$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("报名")
     screenshots(page, "form")
 
@@ -109,7 +110,7 @@ def test_the_same_registration_in_english_on_a_phone(
     address = f"jane.doe.{backend}.press-office@embedded-weekly.example.com"  # long: must wrap
     page = browser_pages(locale="en-US", viewport=PHONE, is_mobile=True, has_touch=True)
 
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + f"{DEMO}/")
     expect(page.locator("html")).to_have_attribute("lang", "en")
     no_sideways_scrolling(page)
     screenshots(page, "home")

@@ -17,6 +17,7 @@ from summit.registration import service
 from summit.urls import serving_at
 
 from ..helpers.admin_pages import ADMIN
+from ..helpers.pages import DEMO
 from .conftest import sign_in
 
 try:
@@ -116,7 +117,7 @@ def test_on_a_375_px_phone_the_desks_answer_shows_without_scrolling(
 
 def test_every_page_has_the_favicon(live_server, browser_pages):
     page = browser_pages(locale="en-GB")
-    page.goto(live_server.url + "/")
+    page.goto(live_server.url + f"{DEMO}/")
     href = page.locator("link[rel=icon]").get_attribute("href")
     response = page.request.get(live_server.url + href)
     assert response.status == 200

@@ -12,6 +12,7 @@ from summit.extensions import db
 from summit.models import ProgrammeSession, Role, Speaker
 
 from ..helpers.admin_pages import ADMIN, SLUG, hold_role_at_every_event
+from ..helpers.pages import DEMO
 from ..helpers.registrations import register_directly
 
 pytestmark = pytest.mark.e2e
@@ -70,8 +71,10 @@ def test_no_page_breaks_the_policy_and_the_check_in_desk_script_runs(
 
     visitor = browser_pages(locale="zh-CN")
     visitor.context.add_init_script(WATCH_VIOLATIONS)
-    public = ["/", "/agenda", "/speakers", f"/sessions/{session_id}", f"/speakers/{speaker_id}",
-              "/forums/chip-machine", "/register", f"/r/{token}", f"/r/{token}/cancel"]
+    public = [*(DEMO + path for path in ("/", "/agenda", "/speakers", f"/sessions/{session_id}",
+                                         f"/speakers/{speaker_id}", "/forums/chip-machine",
+                                         "/register")),
+              f"/r/{token}", f"/r/{token}/cancel"]
     for path in public:
         assert visit(visitor, live_server.url + path) == [], path
 

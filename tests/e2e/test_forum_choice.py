@@ -15,6 +15,7 @@ from summit.registration import service
 from summit.registration.service import AttendeeDetails
 from summit.urls import serving_at
 
+from ..helpers.pages import DEMO
 from .conftest import PHONE, no_sideways_scrolling
 
 try:
@@ -31,7 +32,7 @@ def test_the_alternatives_are_grouped_and_behave_like_a_choice_of_one_on_a_phone
     live_server, browser_pages, screenshots
 ):
     page = browser_pages(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
-    page.goto(live_server.url + "/register?lang=zh")
+    page.goto(live_server.url + f"{DEMO}/register?lang=zh")
     thursday = page.get_by_role("group", name="周四下午：任选其一")
     friday = page.get_by_role("group", name="周五上午：任选其一")
     expect(thursday).to_be_visible()
@@ -58,7 +59,7 @@ def test_without_javascript_the_server_refuses_both_on_the_same_page(
     live_server, browser_pages, screenshots, backend
 ):
     page = browser_pages(locale="en-US", viewport=LAPTOP, java_script_enabled=False)
-    page.goto(live_server.url + "/register?lang=en")
+    page.goto(live_server.url + f"{DEMO}/register?lang=en")
     thursday = page.get_by_role("group", name="Thursday afternoon: choose one")
     expect(thursday).to_contain_text("Thu 26 Nov 13:30–17:00")
     screenshots(page, "form")

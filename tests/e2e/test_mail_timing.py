@@ -29,6 +29,7 @@ from summit.extensions import db
 
 from ..conftest import fresh_database_url, make_app
 from ..helpers.mail import Inbox, wait_for
+from ..helpers.pages import DEMO
 from ..servers import CSRF_FIELD, Browser, free_port, serving
 from .conftest import DESKTOP
 
@@ -79,7 +80,7 @@ def test_the_confirmation_leaves_within_seconds_under_flask_run(
     inbox, _port = smtp_inbox
     address = f"quiet.site.{backend}@seu.example.cn"
     page = browser_pages(locale="en-US", viewport=DESKTOP)
-    page.goto(flask_run + "/register?lang=en")
+    page.goto(flask_run + f"{DEMO}/register?lang=en")
     page.get_by_label("Full name").fill("Zhou Jing")
     page.get_by_label("Email").fill(address)
     page.get_by_label("Organisation").fill("Southeast University")
@@ -100,19 +101,20 @@ def test_the_confirmation_leaves_within_seconds_under_flask_run(
 def test_the_mail_leaves_while_the_client_holds_its_connection_open(flask_run, smtp_inbox):
     inbox, _port = smtp_inbox
     visitor = Browser(flask_run)
-    token = CSRF_FIELD.search(visitor.request("GET", "/register")[2]).group(1)
+    token = CSRF_FIELD.search(visitor.request("GET", f"{DEMO}/register")[2]).group(1)
     form = urllib.parse.urlencode({
         "csrf_token": token, "full_name": "Open Line", "email": "open.line@seu.example.cn",
         "organisation": "Southeast University", "category": "delegate", "consent": "y",
     }).encode()
     host = flask_run.removeprefix("http://")
-    post = (f"POST /register HTTP/1.1\r\nHost: {host}\r\nCookie: {visitor.cookie_header()}\r\n"
+    post = (f"POST {DEMO}/register HTTP/1.1\r\nHost: {host}\r\n"
+            f"Cookie: {visitor.cookie_header()}\r\n"
             f"Content-Type: application/x-www-form-urlencoded\r\n"
             f"Content-Length: {len(form)}\r\n\r\n").encode() + form
     # The next request follows on the same connection at once, as a keep-alive client's
     # would (an upload: more than the server's read buffer); the connection stays open.
     upload = b"x" * 256 * 1024
-    following = (f"POST /register HTTP/1.1\r\nHost: {host}\r\n"
+    following = (f"POST {DEMO}/register HTTP/1.1\r\nHost: {host}\r\n"
                  f"Content-Length: {len(upload)}\r\n\r\n").encode() + upload
     with socket.create_connection(("127.0.0.1", int(host.rpartition(":")[2]))) as line:
         line.sendall(post + following)

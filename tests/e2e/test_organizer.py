@@ -16,6 +16,7 @@ from summit.registration import service
 from summit.urls import serving_at
 
 from ..helpers.admin_pages import ADMIN, hold_role_at_every_event
+from ..helpers.pages import DEMO
 from .conftest import DESKTOP
 
 try:
@@ -72,7 +73,7 @@ def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
     expect(row).to_contain_text("11:00–11:30")
     screenshots(page, "saved")
 
-    page.goto(live_server.url + "/agenda")
+    page.goto(live_server.url + f"{DEMO}/agenda")
     session = page.locator("article.session").filter(has_text=NEW_TITLE)
     expect(session.locator(".session__time")).to_contain_text("11:00–11:30")
     expect(page.locator("main")).not_to_contain_text(OLD_TITLE)

@@ -9,7 +9,7 @@ from werkzeug.security import generate_password_hash
 
 from summit.auth.service import create_user
 from summit.extensions import db
-from summit.models import Role, User
+from summit.models import EventRole, Role, User
 
 from .admin_pages import hold_role_at_every_event
 from .pages import csrf_token, page_text
@@ -61,13 +61,17 @@ def sign_in_as(client, role: Role):
     return response
 
 
-def sign_in(app, client, role: Role = Role.ORGANIZER, email: str | None = None) -> int:
+def sign_in(app, client, role: Role = Role.ORGANIZER, email: str | None = None, *,
+            events: list[int] | None = None) -> int:
     """Create an account and log the client in as it (flask-login's session keys), reading
-    English; returns the account's id."""
+    English; returns the account's id. Its role is held at every event, or at ``events``."""
     with app.app_context():
-        user = hold_role_at_every_event(db.session, create_user(
-            db.session, email or f"{role.value}@summit.example.org",
-            "correct horse battery staple", role))
+        user = create_user(db.session, email or f"{role.value}@summit.example.org",
+                           "correct horse battery staple", role)
+        if events is None:
+            hold_role_at_every_event(db.session, user)
+        else:
+            user.event_roles = [EventRole(event_id=event_id, role=role) for event_id in events]
         db.session.commit()
         user_id, session_id = user.id, user.get_id()
     with client.session_transaction() as session:

@@ -11,6 +11,7 @@ from summit.extensions import db
 from summit.models import Seat, SeatStatus
 
 from ..servers import Browser
+from .pages import DEMO
 from .registrations import form_fields
 
 
@@ -37,10 +38,10 @@ def registration_action(base: str, email: str, forums: list[int]):
     """For all_at_once: a visitor who fetches the form, then posts a registration."""
     def prepare():
         browser = Browser(base)
-        token = browser.csrf_token("/register")
+        token = browser.csrf_token(f"{DEMO}/register")
         fields = {**form_fields(email=email, full_name=f"并发{email[:6]}"), "forums": forums,
                   "csrf_token": token}
-        return lambda: browser.request("POST", "/register", fields)[0]
+        return lambda: browser.request("POST", f"{DEMO}/register", fields)[0]
     return prepare
 
 

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import re
 
+from summit.demo.seed import SLUG
+
+# Where the demo event's public pages, form and feeds are: f"{DEMO}/agenda".
+DEMO = f"/{SLUG}"
 # The login form leaves out type="hidden"; every other form has it.
 CSRF_FIELD = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

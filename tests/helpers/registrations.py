@@ -26,7 +26,7 @@ from summit.registration.service import AttendeeDetails
 from summit.registration.tokens import new_checkin_code, new_token, token_digest
 from summit.urls import serving_at
 
-from .pages import csrf_token
+from .pages import DEMO, csrf_token
 
 LINK_BASE = "http://summit.test"
 # Two of the demo's parallel forums, both on Thursday afternoon.
@@ -60,9 +60,9 @@ def form_fields(**overrides) -> dict:
 
 def post_registration(client, forums=(), **overrides):
     """Register through the public form; returns the response to the POST."""
-    data = {"csrf_token": csrf_token(client, "/register"), "forums": list(forums),
+    data = {"csrf_token": csrf_token(client, f"{DEMO}/register"), "forums": list(forums),
             **form_fields(**overrides)}
-    response = client.post("/register", data=data)
+    response = client.post(f"{DEMO}/register", data=data)
     response.close()  # runs the mail delivery queued for after the response
     return response
 

@@ -498,9 +498,25 @@ def test_the_events_list_and_an_events_admin_pages_link_to_each_other_and_the_pu
     sign_in(app, client, Role.ADMIN)
     listing = client.get("/admin/events").get_data(as_text=True)
     assert f'href="/admin/{SOURCE}/"' in listing
+    # A page of the site's own is no page of the default event: not its name, not its dates.
+    assert '<a class="brand" href="/admin/">Summit</a>' in listing
+    assert "Nanjing" not in listing
     assert f'href="/{SOURCE}/">Public pages</a>' in listing
     # The header has no room for the event's name beside its menu: the page names it.
     html = client.get(f"/admin/{SOURCE}/sessions").get_data(as_text=True)
     context = re.search(r'<p class="admin-event-context">(.*?)</p>', html, re.S).group(1)
     assert "2020 China International Embedded Conference" in context
     assert f'href="/{SOURCE}/">Public pages</a>' in context
+
+
+def test_an_archived_editions_registrations_offer_no_additions(app, client, demo_event):
+    """Adding or importing registrations is refused there: the buttons are not offered;
+    the exports still are."""
+    sign_in(app, client, Role.ADMIN)
+    path = f"/admin/{SOURCE}/registrations"
+    assert f'href="{path}/new"' in client.get(path).get_data(as_text=True)
+    with app.app_context():
+        service.archive(db.session, None, find_event(db.session, SOURCE))
+    html = client.get(path).get_data(as_text=True)
+    assert f'href="{path}/new"' not in html and f'href="{path}/import"' not in html
+    assert "export.csv" in html

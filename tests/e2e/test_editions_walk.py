@@ -216,3 +216,11 @@ def test_next_years_edition_cloned_opened_registered_and_2020_archived_unchanged
     expect(organizer.get_by_role("heading", level=1)).to_contain_text("Registrations")
     expect(organizer.locator("main")).to_contain_text("王芳")
     screenshots(organizer, "organizer-registrations")
+
+    # The administrator's screens of the walk, in Chinese.
+    for address, step in (("/admin/events", "events-zh"), ("/admin/events/clone", "clone-zh"),
+                          (f"/admin/{NEW_SLUG}/event", "event-settings-zh"),
+                          (f"/admin/{SLUG}/registrations", "archived-registrations-zh")):
+        page.goto(f"{base}{address}?lang=zh")
+        expect(page.locator("html")).to_have_attribute("lang", "zh-Hans")
+        screenshots(page, step)

@@ -622,7 +622,7 @@ MERGE_HOSTILE = [
     ("an id twice", lambda data, app: data["tables"]["forum"].append(
         {**data["tables"]["forum"][0], "slug": "twice"}),
      "tables.forum: the id"),
-    ("a row the database refuses, written last",
+    ("a value too long for the audit log",
      lambda data, app: data["tables"]["audit_entry"][-1].update(action="x" * 41),
      "tables.audit_entry"),
     ("a registration the database refuses, after the programme",

@@ -12,6 +12,10 @@ that restoring it into an empty database gives back the same rows with the same 
   (recipient, kind, subject, status, attempts, times) is kept;
 - recent sign-in attempts (``login_attempt``), which only throttle sign-ins.
 
+One event of a file can also join a database that holds others (moving an event
+between sites, restoring one edition): its rows get new ids, the references between
+them follow, and accounts are matched by email (see ``_add_event``).
+
 The rows follow the database schema, so a file restores into a database at the same
 migration revision (``schema_revision`` in the file): for an older file, create the
 database with ``flask db upgrade <revision>``, import, then ``flask db upgrade``.
@@ -287,6 +291,10 @@ def _add_event(session: Session, data: dict[str, Any], event_slug: str | None,
     try:
         slugs = [row.get("slug") for row in data["tables"].get(Event.__tablename__, [])]
         if event_slug is None:
+            if len(slugs) != 1 and not occupied:
+                raise BackupError(
+                    f"--as renames one event, and the file holds {len(slugs)} "
+                    f"({', '.join(map(str, slugs)) or 'none'}): name it with --event SLUG.")
             if len(slugs) != 1:
                 listed = ", ".join(f"{name}: {count}" for name, count in occupied.items())
                 raise BackupError(

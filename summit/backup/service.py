@@ -33,6 +33,7 @@ from datetime import UTC, date, datetime
 from typing import IO, Any
 
 from alembic.migration import MigrationContext
+from flask_babel import force_locale
 from sqlalchemy import Date, LargeBinary, Table, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -306,9 +307,11 @@ def _add_event(session: Session, data: dict[str, Any], event_slug: str | None,
             event_slug = slugs[0]
         tables = only_event(data["tables"], event_slug)
         slug = new_slug if new_slug is not None else event_slug
-        refusal = slug_refusal(slug) if new_slug is not None else None
-        if refusal is not None:
-            raise BackupError(f"--as {slug}: {refusal}")
+        if new_slug is not None:
+            with force_locale("en"):  # as the command's other messages
+                refusal = slug_refusal(slug)
+                if refusal is not None:
+                    raise BackupError(f"--as {slug}: {refusal}")
         if session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
             raise BackupError(
                 f"This site already has an event {slug!r}; nothing was imported. To add "

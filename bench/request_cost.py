@@ -4,14 +4,16 @@ each called through the WSGI app in this process, on SQLite.
 
     .venv/bin/python bench/request_cost.py                 # CPU µs per request
     .venv/bin/python bench/request_cost.py --callgrind     # instructions per request
-    .venv/bin/python bench/request_cost.py --profile PATH  # where one path's time goes
+    .venv/bin/python bench/request_cost.py --profile NAME  # where one path's time goes
 
 Wall-clock rates under wrk swing with whatever else a shared machine runs; instruction
-counts do not. ``--callgrind`` runs this script under valgrind's callgrind twice per
-path, with N and 2N requests after the same warm-up, and takes the difference over N:
-start-up, seeding and warming cancel out. The ratio column is /healthz's cost over the
-path's, what the requests per second of both under wrk would be if the app were all a
-request cost (gunicorn's own work per request, a few hundred µs, narrows the gaps).
+counts do not. ``--callgrind`` runs this script under valgrind's callgrind with
+collection off while the app starts and every path warms up, then, through callgrind's
+client requests (a few lines of C compiled here with cc and valgrind's headers), zeroes
+the counts, makes N requests of one path and dumps the counts, path after path. The
+ratio column is /healthz's cost over the path's: what their requests per second under
+wrk would be if the app were all a request cost (gunicorn's own work per request
+narrows the gaps). bench/FINDINGS.md keeps the figures.
 """
 
 from __future__ import annotations
@@ -192,8 +194,8 @@ def main() -> None:
         for _ in range(options.requests):
             call()
         profiler.disable()
-        stats = pstats.Stats(profiler).sort_stats(os.environ.get("SORT", "tottime"))
-        stats.print_stats(int(os.environ.get("LINES", "40")))
+        stats = pstats.Stats(profiler).sort_stats("cumulative")
+        stats.print_stats(60)
         return
     costs = {}
     for name in options.paths:

@@ -14,6 +14,7 @@ once and builds afresh. Views answer with ``summit.web.conditional``.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import threading
 from collections import OrderedDict
@@ -23,7 +24,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from flask import request
-from werkzeug.http import is_resource_modified
+from werkzeug.http import http_date, is_resource_modified, quote_etag
 
 from .config import PROJECT_ROOT
 
@@ -56,12 +57,29 @@ class Validators:
     etag: str
     last_modified: datetime
 
+    @functools.cached_property
+    def etag_header(self) -> str:
+        """The ETag header's value: the tag in quotes."""
+        return quote_etag(self.etag)
+
+    @functools.cached_property
+    def last_modified_header(self) -> str:
+        return http_date(self.last_modified)
+
     def client_is_current(self) -> bool:
         """True when the request's If-None-Match (or, without one, its
         If-Modified-Since) says the client holds this version already."""
-        return not is_resource_modified(
-            request.environ, etag=self.etag, last_modified=self.last_modified
-        )
+        environ = request.environ
+        if "HTTP_IF_MATCH" not in environ:
+            # The usual requests, answered as werkzeug would without parsing anything:
+            # a first one, and a client sending back the ETag it was given.
+            if_none_match = environ.get("HTTP_IF_NONE_MATCH")
+            if if_none_match is None and "HTTP_IF_MODIFIED_SINCE" not in environ:
+                return False
+            if if_none_match == self.etag_header:
+                return True
+        return not is_resource_modified(environ, etag=self.etag,
+                                        last_modified=self.last_modified)
 
 
 def programme_key(event: Event | EventVersion) -> tuple:
@@ -78,10 +96,17 @@ def programme_validators(
     (the format, the language, the base URL, a forum …). ``last_modified`` defaults
     to the programme's last change; pass a later time when the view depends on
     something else that changed since (an attendee's seats, say)."""
-    material = repr((RELEASE, *programme_key(event), variant))
+    return version_validators(programme_key(event), variant,
+                              last_modified or event.programme_updated_at)
+
+
+def version_validators(programme: tuple, variant: tuple, last_modified: datetime) -> Validators:
+    """Validators for ``variant`` of the programme's version named by ``programme``
+    (``programme_key``)."""
+    material = repr((RELEASE, *programme, variant))
     return Validators(
         etag=hashlib.sha256(material.encode()).hexdigest()[:32],
-        last_modified=last_modified or event.programme_updated_at,
+        last_modified=last_modified,
     )
 
 

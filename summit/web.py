@@ -13,12 +13,14 @@ signed-in organizer must not be answered with a 304.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Response, make_response
+from flask import Response, make_response, request
+from werkzeug.http import parse_accept_header
 
 from .caching import Validators, kept
 
@@ -59,6 +61,18 @@ def cache_control(max_age: int, private: bool = False) -> str:
     return f"{'private' if private else 'public'}, {freshness}"
 
 
+def accepts_gzip() -> bool:
+    """Whether the request's Accept-Encoding takes gzip (a q-value above 0)."""
+    return _takes_gzip(request.headers.get("Accept-Encoding"))
+
+
+@functools.lru_cache(maxsize=256)
+def _takes_gzip(accept_encoding: str | None) -> bool:
+    # Clients send a few values over and over; parsing one on every request showed
+    # in a cached feed's time (bench/FINDINGS.md).
+    return parse_accept_header(accept_encoding)["gzip"] > 0
+
+
 def conditional(
     validators: Validators,
     produce: Callable[[], Any],
@@ -93,8 +107,9 @@ def _stamp(response: Response, cache_control_value: str,
 
 
 def _with_validators(response: Response, validators: Validators) -> Response:
-    response.set_etag(validators.etag)
-    response.last_modified = validators.last_modified
+    # What set_etag and the last_modified setter write, formatted once per validators.
+    response.headers["ETag"] = validators.etag_header
+    response.headers["Last-Modified"] = validators.last_modified_header
     return response
 
 

@@ -310,6 +310,27 @@ def test_clients_that_accept_gzip_get_the_same_feed_compressed(client, demo_even
     assert again.status_code == 304
 
 
+def test_validators_and_encodings_are_read_as_http_has_them(client, demo_event):
+    feed = f"{DEMO}/calendar.ics?lang=zh"
+    first = client.get(feed, headers={"Accept-Encoding": "gzip"})
+    etag, modified = first.headers["ETag"], first.headers["Last-Modified"]
+    for if_none_match in (etag, f'"other", {etag}', f"W/{etag}", "*"):
+        answer = client.get(feed, headers={"Accept-Encoding": "gzip",
+                                           "If-None-Match": if_none_match})
+        assert answer.status_code == 304, if_none_match
+    # A stale entity tag outweighs a current date.
+    assert client.get(feed, headers={"Accept-Encoding": "gzip", "If-None-Match": '"other"',
+                                     "If-Modified-Since": modified}).status_code == 200
+    assert client.get(feed, headers={"Accept-Encoding": "gzip"}).headers == first.headers
+    # Refused or unnamed, gzip is not what the client gets.
+    for refusing in ("gzip;q=0", "br", "identity"):
+        answer = client.get(feed, headers={"Accept-Encoding": refusing})
+        assert "Content-Encoding" not in answer.headers, refusing
+        assert answer.headers["ETag"] != etag
+    assert client.get(feed, headers={"Accept-Encoding": "deflate, gzip;q=0.5"}
+                      ).headers["ETag"] == etag
+
+
 def test_a_feed_asked_for_again_is_the_same_answer_for_one_statement(app, client, demo_event):
     for encoding in ("identity", "gzip"):
         headers = {"Accept-Encoding": encoding}

@@ -11,6 +11,7 @@ raises the version) makes old entries unreachable.
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlsplit
@@ -19,7 +20,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from ..caching import Validators, kept, programme_key, programme_validators
+from ..caching import Validators, kept, programme_key, version_validators
 from ..events.queries import EventVersion
 from ..i18n import LANGUAGES, localized
 from ..models import (
@@ -143,19 +144,21 @@ def last_modified(event: Event | EventVersion, feed: Feed) -> datetime:
     return max(event.programme_updated_at, feed.changed_at)
 
 
-def validators(event: Event | EventVersion, feed: Feed, form: Format, lang: str,
-               gzipped: bool = False) -> Validators:
-    changed = last_modified(event, feed)
-    return programme_validators(
-        event, form.value, feed.key, lang, site_address(), changed, gzipped, last_modified=changed
-    )
+@functools.lru_cache(maxsize=1024)
+def validators(content: tuple, changed: datetime, gzipped: bool = False) -> Validators:
+    """The validators of a feed whose content is named by ``content`` (``content_key``),
+    that last changed at ``changed`` (``last_modified``), compressed or not. They follow
+    from these alone: worked out once per process, since hashing their material cost
+    a cached feed's answer more than any other step (bench/FINDINGS.md)."""
+    programme, *variant = content
+    return version_validators(programme, (*variant, changed, gzipped), changed)
 
 
 def content_key(event: Event | EventVersion, feed: Feed, form: Format, lang: str) -> tuple:
     """What the feed's content depends on, the site's address included. Not an attendee's
     own changes: the content depends only on which forums the feed holds, so attendees
     with the same seats share one build."""
-    return (*programme_key(event), form.value, feed.key, lang, site_address())
+    return (programme_key(event), form.value, feed.key, lang, site_address())
 
 
 def build(session: Session, version: Event | EventVersion, feed: Feed, form: Format,

@@ -22,7 +22,7 @@ from ..i18n import LANGUAGES, current_language, localized
 from ..models import Event, EventStatus, ProgrammeSession
 from ..programme import service as programme
 from ..urls import external_url
-from ..web import PRIVATE_LINK_HEADERS, cache_control, conditional
+from ..web import PRIVATE_LINK_HEADERS, accepts_gzip, cache_control, conditional
 from . import service
 from .content import location_of
 from .service import Feed, Format
@@ -51,7 +51,7 @@ def serve_feed(event: EventVersion | Event, feed: Feed, form: Format, filename: 
     """The feed as ``filename``: a 304 when the client has this version, else the content,
     built once per content and process. A ``private`` feed is an attendee's own."""
     lang = feed_language(language or event.default_locale)
-    gzipped = request.accept_encodings["gzip"] > 0
+    gzipped = accepts_gzip()
 
     def produce() -> Response:
         body = service.build(db.session, event, feed, form, lang)
@@ -64,13 +64,13 @@ def serve_feed(event: EventVersion | Event, feed: Feed, form: Format, filename: 
             response.headers["Content-Encoding"] = "gzip"
         return response
 
-    validators = service.validators(event, feed, form, lang, gzipped)
+    content = service.content_key(event, feed, form, lang)
+    validators = service.validators(content, service.last_modified(event, feed), gzipped)
     # A draft's feeds are for its organizers' eyes: no shared cache may keep them.
     private = private or event.status == EventStatus.DRAFT
     headers = [("Vary", "Accept-Encoding"), *(PRIVATE_LINK_HEADERS if private else ())]
     return conditional(validators, produce, PRIVATE if private else PUBLIC, headers,
-                       content_key=(*service.content_key(event, feed, form, lang),
-                                    private, gzipped))
+                       content_key=(content, private, gzipped))
 
 
 @bp.get("/calendar.ics")

@@ -98,8 +98,8 @@ def _serve_event_version_named(slug: str) -> None:
 def _visible_or_404(found: Found | None) -> Found:
     if found is None:
         abort(404)
-    # Only a draft asks who is signed in: reading the session would make every answer
-    # vary by cookie, and shared caches could no longer keep a feed.
+    # Only a draft asks who is signed in: loading the account would cost every feed
+    # request a query.
     if found.status == EventStatus.DRAFT and not may_see_draft(db.session, viewer(), found.id):
         abort(404)
     return found

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
+from summit.admin.dashboard_charts import CHART_BUILDERS, Chart, Row, Series, dashboard_chart
 from summit.auth.service import create_user
 from summit.checkin.service import check_in_registration
 from summit.extensions import db
@@ -268,3 +269,25 @@ def test_another_events_organizer_cannot_download_this_events_charts(app, client
     assert client.get(f"{ADMIN}/dashboard").status_code == 403
     # Their own event's charts are theirs.
     assert client.get("/admin/edition-b/dashboard/seats-per-forum.csv").status_code == 200
+
+
+def test_a_chart_is_one_function(app, client, demo_event, monkeypatch):
+    """A chart registered with @dashboard_chart is drawn, tabled and downloadable; a
+    builder may draw several (one per question, say)."""
+    monkeypatch.setattr(CHART_BUILDERS, "entries", list(CHART_BUILDERS.entries))
+
+    @dashboard_chart("answers", order=35)
+    def answers(session, event):
+        return [Chart(slug=f"answers-{number}", title=f"Question {number}", row_heading="Answer",
+                      rows=[Row("Yes"), Row("=No")], series=[Series("Registrations", [3, 1])])
+                for number in (1, 2)]
+
+    sign_in(app, client)
+    html = client.get(f"{ADMIN}/dashboard?lang=en").get_data(as_text=True)
+    assert re.findall(r"/dashboard/([\w-]+)\.csv", html) == [
+        "seats-per-forum", "answers-1", "answers-2"]
+    assert chart_table(html, "answers-2") == [
+        ["Answer", "Registrations"], ["Yes", "3"], ["=No", "1"]]
+    assert "<svg" in chart_svg(html, "answers-1")
+    data = client.get(f"{ADMIN}/dashboard/answers-2.csv").data.decode("utf-8-sig")
+    assert data.splitlines() == ["Answer,Registrations", "Yes,3", "'=No,1"]

@@ -39,6 +39,7 @@ STYLE = Style(
 )
 # More days than this and only every week's label is written.
 DAYS_LABELLED = 16
+DAYS_DOTTED = 31
 SVG = "{http://www.w3.org/2000/svg}"
 
 
@@ -102,8 +103,9 @@ def _graph(chart: Chart):
         "include_x_axis": True,
     }
     if chart.shape == "days":
-        return pygal.Line(height=320, x_label_rotation=30, show_dots=True, dots_size=3,
-                          range=None, **common)
+        # Dots on a month's days at most: beyond, they crowd (and slow) the drawing.
+        return pygal.Line(height=320, x_label_rotation=30,
+                          show_dots=len(chart.rows) <= DAYS_DOTTED, dots_size=3, **common)
     if chart.shape == "bars":
         return pygal.HorizontalBar(height=120 + 56 * max(len(chart.rows), 1),
                                    print_values=True, print_values_position="top",

@@ -44,8 +44,9 @@ from .registrations.csv_io import neutralise
 
 Unit = Literal["day", "hour"]
 QUARTER = 15 * 60  # seconds
-# How a series is drawn: bars, a line with dots, a dashed line (a limit), or not at all
-# (a column of the table only).
+# How a series is drawn: "bar" a count (bars; on a time line, a thin dotted line), "line"
+# a running total (a thick line), "limit" a capacity (dashed), "table" not at all (a
+# column of the table only).
 Look = Literal["bar", "line", "limit", "table"]
 Shape = Literal["days", "bars", "columns"]
 

@@ -27,6 +27,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import ColumnElement, Integer, cast, func, select
 from sqlalchemy.orm import Session
 
@@ -228,7 +229,8 @@ def registrations_per_day(session: Session, event: Event) -> Chart | None:
     ]
     note = ""
     if event.capacity is not None:
-        series.append(Series(_("Capacity"), [event.capacity] * len(days), "limit"))
+        series.append(Series(pgettext("event's places", "Capacity"),
+                             [event.capacity] * len(days), "limit"))
         note = _("Beyond the capacity of %(capacity)d, registrations wait on the waiting "
                  "list.", capacity=event.capacity)
     return Chart(

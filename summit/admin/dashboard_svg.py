@@ -92,8 +92,9 @@ def _graph(chart: Chart):
         "js": [],
         "disable_xml_declaration": True,
         "legend_at_bottom": True,
-        "legend_at_bottom_columns": len(chart.plotted),
-        "width": 800,
+        # The time line's series have long names: two to a row.
+        "legend_at_bottom_columns": min(len(chart.plotted), 2 if chart.shape == "days" else 3),
+        "width": 680,
         "margin": 8,
         "print_zeroes": False,
         "min_scale": 2,

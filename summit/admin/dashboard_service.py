@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import AuditAction
@@ -92,31 +92,33 @@ def held_together(session: Session, event: Event) -> tuple[list[HeldTogether], i
     pairs = overlapping_pairs(list(forums), forum_spans(session, list(forums), event.timezone))
     if not pairs:
         return [], 0
-    first, second = aliased(Seat), aliased(Seat)
-    holding = (
-        select(Registration.id, Registration.full_name, Registration.email,
-               first.forum_id, second.forum_id)
-        .join(first, first.registration_id == Registration.id)
-        .join(second, second.registration_id == Registration.id)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status != RegistrationStatus.CANCELLED,
-            first.status != SeatStatus.CANCELLED,
-            second.status != SeatStatus.CANCELLED,
-            or_(*(and_(first.forum_id == a, second.forum_id == b) for a, b in pairs)),
-        )
-    )
-    total = session.scalar(
-        select(func.count(func.distinct(holding.subquery().c.id))))
-    found: dict[int, HeldTogether] = {}
-    # A registration has a row per pair it holds: enough rows for the first ones shown.
-    rows = session.execute(holding.order_by(Registration.full_name, Registration.id)
-                           .limit(HELD_TOGETHER_SHOWN * len(pairs)))
-    for registration_id, full_name, email, a, b in rows:
-        held = found.setdefault(registration_id,
-                                HeldTogether(registration_id, full_name, email, []))
-        held.pairs.append((forums[a], forums[b]))
-    return list(found.values())[:HELD_TOGETHER_SHOWN], total
+    # One pass over the seats of the paired forums finds who holds two of them (a
+    # self-join would probe the seats once per seat); the pairs are told in Python, and
+    # only their holders' names are read.
+    paired = sorted({forum_id for pair in pairs for forum_id in pair})
+    held_seat = and_(Seat.forum_id.in_(paired), Seat.status != SeatStatus.CANCELLED)
+    several = (select(Seat.registration_id).where(held_seat)
+               .group_by(Seat.registration_id).having(func.count() > 1))
+    chosen: dict[int, set[int]] = {}
+    for registration_id, forum_id in session.execute(
+            select(Seat.registration_id, Seat.forum_id)
+            .where(held_seat, Seat.registration_id.in_(several))):
+        chosen.setdefault(registration_id, set()).add(forum_id)
+    holding = {registration_id: [(a, b) for a, b in pairs if a in held and b in held]
+               for registration_id, held in chosen.items()}
+    holding = {registration_id: found for registration_id, found in holding.items() if found}
+    if not holding:
+        return [], 0
+    rows = session.execute(
+        select(Registration.id, Registration.full_name, Registration.email)
+        .where(Registration.id.in_(list(holding)),
+               Registration.status != RegistrationStatus.CANCELLED)
+        .order_by(Registration.full_name, Registration.id)
+    ).all()
+    shown = [HeldTogether(registration_id, full_name, email,
+                          [(forums[a], forums[b]) for a, b in holding[registration_id]])
+             for registration_id, full_name, email in rows[:HELD_TOGETHER_SHOWN]]
+    return shown, len(rows)
 
 
 def failed_mails(session: Session, event: Event) -> list[MailMessage]:

@@ -26,6 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
     event,
+    inspect,
 )
 from sqlalchemy.ext.associationproxy import AssociationProxy, association_proxy
 from sqlalchemy.ext.orderinglist import ordering_list
@@ -564,6 +565,21 @@ class AuditEntry(db.Model):
 # --- keeping versions honest -----------------------------------------------
 
 PROGRAMME_TYPES = (Event, CoHost, Forum, Speaker, ProgrammeSession, SessionSpeaker)
+# An event's columns that are no part of its programme: publishing or archiving an
+# edition leaves its feeds byte for byte as they were (the pages name the status in
+# their own validators).
+NOT_PROGRAMME = frozenset({"status", "programme_version", "programme_updated_at"})
+
+
+def _programme_changed(session: OrmSession, obj: object) -> bool:
+    """Whether a dirty object changed anything of its event's programme."""
+    if not session.is_modified(obj):
+        return False
+    if not isinstance(obj, Event):
+        return True
+    state = inspect(obj)
+    return any(attribute.history.has_changes() for attribute in state.attrs
+               if attribute.key not in NOT_PROGRAMME)
 
 
 def _event_id_of(obj: object) -> int | None:
@@ -584,7 +600,7 @@ def _bump_programme_versions(session: OrmSession, flush_context, instances) -> N
     for obj in (*session.new, *session.dirty, *session.deleted):
         if not isinstance(obj, PROGRAMME_TYPES):
             continue
-        if obj in session.dirty and not session.is_modified(obj):
+        if obj in session.dirty and not _programme_changed(session, obj):
             continue
         event_id = _event_id_of(obj)
         if event_id is not None:

@@ -10,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, update
 
-from summit.auth import service
+from summit.auth import roles, service
 from summit.demo.seed import SLUG
 from summit.extensions import db
-from summit.models import AuditEntry, Event, LoginAttempt, Role, User, utcnow
+from summit.models import AuditEntry, Event, EventRole, LoginAttempt, Role, User, utcnow
 
 from .helpers.accounts import (
     PASSWORDS,
@@ -22,6 +22,7 @@ from .helpers.accounts import (
 )
 from .helpers.accounts import sign_in_with_the_form as sign_in
 from .helpers.admin_pages import ADMIN
+from .helpers.concurrency import in_step
 from .helpers.pages import csrf_token, page_text, post_form
 
 
@@ -514,3 +515,83 @@ def test_an_admin_cannot_lock_themselves_out(app, client, accounts):
     with app.app_context():
         user = db.session.get(User, own)
         assert user.active and user.role == Role.ADMIN
+
+
+# --- two administrators changing one account's roles at once ---------------------------
+
+
+def role_change(admin_id: int, user_id: int, event_id: int, role: Role | None):
+    """For in_step: an administrator grants ``role`` (or, for None, takes the role away)."""
+    def act(session):
+        actor, user = session.get(User, admin_id), session.get(User, user_id)
+        event = session.get(Event, event_id)
+        if role is None:
+            roles.remove_event_role(session, actor, user, event)
+        else:
+            roles.grant_event_role(session, actor, user, event, role)
+        return "done"
+    return act
+
+
+def role_entries(user_id: int) -> list[AuditEntry]:
+    return list(db.session.scalars(
+        select(AuditEntry).where(AuditEntry.object_type == "user",
+                                 AuditEntry.object_id == str(user_id),
+                                 AuditEntry.action.in_(["grant_role", "remove_role"]))
+        .order_by(AuditEntry.id)))
+
+
+@pytest.fixture
+def newcomer(app, accounts, demo_event) -> int:
+    with app.app_context():
+        user = service.create_user(db.session, "newcomer@example.org", "a-long-password",
+                                   Role.ORGANIZER)
+        db.session.commit()
+        return user.id
+
+
+def test_two_administrators_granting_one_role_at_once_both_succeed_with_one_entry(
+    app, accounts, demo_event, newcomer
+):
+    admin = accounts[Role.ADMIN]
+    results = in_step(app, [role_change(admin, newcomer, demo_event, Role.ORGANIZER)] * 2,
+                      after_reading="event_role")
+    assert results == ["done", "done"]  # neither ran into the other's row (a 500)
+    with app.app_context():
+        assert db.session.scalars(select(EventRole.role).where(
+            EventRole.user_id == newcomer)).all() == [Role.ORGANIZER]
+        assert [(entry.before, entry.after) for entry in role_entries(newcomer)] == [
+            (None, {"event": SLUG, "role": "organizer"})]
+
+
+def test_two_different_grants_at_once_the_last_wins_and_each_change_is_logged(
+    app, accounts, demo_event, newcomer
+):
+    admin = accounts[Role.ADMIN]
+    results = in_step(app, [role_change(admin, newcomer, demo_event, Role.ORGANIZER),
+                            role_change(admin, newcomer, demo_event, Role.CHECKIN)],
+                      after_reading="event_role")
+    assert results == ["done", "done"]
+    with app.app_context():
+        (held,) = db.session.scalars(select(EventRole).where(EventRole.user_id == newcomer))
+        first, last = role_entries(newcomer)
+        assert first.before is None
+        assert last.before == first.after and last.after != first.after
+        assert last.after == {"event": SLUG, "role": held.role.value}
+
+
+def test_two_administrators_taking_a_role_away_at_once_log_it_once(
+    app, accounts, demo_event, newcomer
+):
+    admin = accounts[Role.ADMIN]
+    with app.app_context():
+        roles.grant_event_role(db.session, None, db.session.get(User, newcomer),
+                               db.session.get(Event, demo_event), Role.CHECKIN)
+    results = in_step(app, [role_change(admin, newcomer, demo_event, None)] * 2,
+                      after_reading="event_role")
+    assert results == ["done", "done"]
+    with app.app_context():
+        assert db.session.scalars(select(EventRole).where(
+            EventRole.user_id == newcomer)).all() == []
+        assert [entry.action for entry in role_entries(newcomer)] == [
+            "grant_role", "remove_role"]

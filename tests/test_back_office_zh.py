@@ -371,6 +371,15 @@ def test_forums_and_co_hosts_head_their_name_column_mingcheng(app, organizer, de
         assert "名称" in headings and "姓名" not in headings, (path, headings)
 
 
+
+def test_the_events_list_heads_its_columns_huodong_and_baoming_renshu(app, client, demo_event):
+    """Not 会议信息 (the event's settings page) nor 报名管理 (the registrations page)."""
+    sign_in(app, client, Role.ADMIN)
+    html = client.get("/admin/events?lang=zh").get_data(as_text=True)
+    headings = re.findall(r'<th scope="col">([^<]*)</th>', html)
+    assert headings[:5] == ["活动", "简称", "状态", "日期", "报名人数"], headings
+
+
 # --- length limits ----------------------------------------------------------------------
 
 

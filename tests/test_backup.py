@@ -4,8 +4,11 @@ audit log and accounts (without passwords), on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -24,6 +27,7 @@ from summit.events.service import clone_event
 from summit.extensions import db
 from summit.models import (
     Event,
+    EventRole,
     Forum,
     MailMessage,
     MailStatus,
@@ -35,8 +39,16 @@ from summit.models import (
 )
 
 from .conftest import fresh_database_url, make_app
+from .helpers.accounts import sign_in
+from .helpers.admin_pages import load_edition
 from .helpers.pages import page_text
-from .helpers.registrations import forum_id, post_registration, register_directly, set_capacity
+from .helpers.registrations import (
+    count_registrations,
+    forum_id,
+    post_registration,
+    register_directly,
+    set_capacity,
+)
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
 
@@ -149,12 +161,18 @@ def test_the_export_leaves_out_password_hashes_and_sent_mail_bodies(app, demo_ev
     assert {row["action"] for row in data["tables"]["audit_entry"]} >= {"check_in"}
 
 
-def test_import_refuses_a_database_that_is_not_empty(app, demo_event, tmp_path):
+def test_a_whole_backup_of_several_events_is_refused_by_a_database_that_is_not_empty(
+    app, demo_event, tmp_path
+):
+    two_editions(app, demo_event)
     export(app, tmp_path / "backup.json")
+    before = counts_of(app)
     result = import_file(app, tmp_path / "backup.json")
     assert result.exit_code != 0
     assert "This database is not empty" in result.output
-    assert "event: 1" in result.output
+    assert "event: 2" in result.output
+    assert "name it with --event SLUG" in result.output
+    assert counts_of(app) == before
 
 
 def test_import_refuses_another_format_or_schema_with_a_clear_message(
@@ -236,6 +254,11 @@ HOSTILE_CHANGES = [
     ("rows that are no list", lambda data: data["tables"].update(forum={"0": {}}),
      "tables.forum: {'0': {}} is not of type 'array'"),
 ]
+
+
+def counts_of(app: Flask) -> dict[str, int]:
+    with app.app_context():
+        return backup.row_counts(db.session)
 
 
 def assert_refused_and_nothing_written(app: Flask, path, message: str) -> None:
@@ -365,3 +388,270 @@ def test_a_file_of_format_1_still_imports(app, demo_event, empty_app, tmp_path):
     assert result.exit_code == 0, result.output
     with empty_app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Registration)) == 2
+
+
+# --- one event added to a site that holds others -------------------------------------------
+
+SLUG_2020 = "embedded-china-2020"
+
+
+def export_event(app: Flask, path, slug: str = SLUG_2020) -> dict:
+    result = app.test_cli_runner().invoke(args=["summit", "export", str(path), "--event", slug])
+    assert result.exit_code == 0, result.output
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def import_event(app: Flask, path, *options: str):
+    return app.test_cli_runner().invoke(args=["summit", "import", str(path), *options])
+
+
+def a_site_with_another_event(app: Flask) -> None:
+    """Another full event with a registration, and an account that the demo's file names
+    too, with a password and a name of this site's own."""
+    with app.app_context():
+        other = load_edition("edition-b")
+        register_directly(other, "here@site-b.example.cn", [], name="本站")
+        create_user(db.session, "shared@backup.example.cn", "site-b-password", Role.ADMIN,
+                    "B站的名字")
+        db.session.commit()
+
+
+def the_demo_with_its_team(app: Flask, demo_event: int) -> None:
+    """The running demo, an organizer of it, and a check-in account that site B has too."""
+    with app.app_context():
+        fill_with_a_running_event(demo_event)
+        event = db.session.get(Event, demo_event)
+        organizer = create_user(db.session, "org@backup.example.cn", "a-long-password",
+                                Role.ORGANIZER, "组织者")
+        shared = create_user(db.session, "shared@backup.example.cn", "site-a-password",
+                             Role.CHECKIN, "A站的名字")
+        db.session.flush()
+        grant_event_role(db.session, None, organizer, event, Role.ORGANIZER)
+        grant_event_role(db.session, None, shared, event, Role.CHECKIN)
+        first = db.session.scalars(select(Registration).where(
+            Registration.email == "first@backup.example.cn")).one()
+        audit.record(db.session, organizer, "update", "registration", first.id, "王一",
+                     event_id=demo_event)
+        db.session.commit()
+
+
+def comparable(tables: dict[str, list[dict]]) -> dict[str, list[dict]]:
+    """An event's rows with every id replaced by its row's place in its table (accounts by
+    their email), references and audited objects too: what two databases can compare."""
+    places: dict[str, dict] = {}
+    for table in backup.backed_up_tables():
+        if list(table.primary_key.columns.keys()) == ["id"]:
+            places[table.name] = {row["id"]: index
+                                  for index, row in enumerate(tables.get(table.name, []))}
+    places[User.__tablename__] = {row["id"]: row["email"]
+                                  for row in tables[User.__tablename__]}
+    result = {}
+    for table in backup.backed_up_tables():
+        if table.name == User.__tablename__:
+            continue
+        rows = []
+        for row in tables.get(table.name, []):
+            row = dict(row)
+            if "id" in places.get(table.name, {}) or table.name in places:
+                row.pop("id", None)
+            for column in table.columns:
+                for key in column.foreign_keys:
+                    if row.get(column.name) is not None:
+                        row[column.name] = places[key.column.table.name].get(row[column.name])
+            if table.name == "audit_entry":
+                audited = backup.AUDITED_TABLES.get(row["object_type"])
+                if audited and row["object_id"]:
+                    row["object_id"] = places[audited].get(int(row["object_id"]))
+                row.pop("user_id")  # the actor's email says who
+            rows.append(row)
+        result[table.name] = sorted(
+            rows, key=lambda row: json.dumps(row, sort_keys=True, ensure_ascii=False))
+    return result
+
+
+def without_ids(value):
+    """A frab schedule without the ids and guids that number its talks and people (a
+    talk's slug holds its id too)."""
+    if isinstance(value, dict):
+        return {key: re.sub(r"-\d+-", "-", item, count=1) if key == "slug" else without_ids(item)
+                for key, item in value.items() if key not in ("id", "guid", "url")}
+    if isinstance(value, list):
+        return [without_ids(item) for item in value]
+    return value
+
+
+def admin_csv(app: Flask, slug: str) -> list[list[str]]:
+    """The organizers' CSV export of the event's registrations, without its id column."""
+    client = app.test_client()
+    sign_in(app, client, Role.ADMIN, email=f"reader-{slug}@example.org")
+    response = client.get(f"/admin/{slug}/registrations/export.csv?codes=1")
+    assert response.status_code == 200
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0][0].lstrip("\ufeff") == "id"
+    return [row[1:] for row in rows]
+
+
+def test_one_event_moves_to_a_site_that_holds_another_with_the_same_content(
+    app, demo_event, empty_app, tmp_path
+):
+    the_demo_with_its_team(app, demo_event)
+    a_site_with_another_event(empty_app)
+    data = export_event(app, tmp_path / "2020.json")
+    schedule = json.loads(app.test_client().get(f"/{SLUG_2020}/schedule.json").get_data())
+    registrations_csv = admin_csv(app, SLUG_2020)
+    with app.app_context():
+        tokens = dict(db.session.execute(select(Registration.email, Registration.token)).all())
+        codes = dict(db.session.execute(
+            select(Registration.email, Registration.checkin_code)).all())
+    before = counts_of(empty_app)
+
+    result = import_event(empty_app, tmp_path / "2020.json")
+    assert result.exit_code == 0, result.output
+    assert f"Added the event {SLUG_2020}:" in result.output
+    assert "1 account(s) of this site kept as they were: shared@backup.example.cn" \
+        in result.output
+    assert "flask summit create-admin org@backup.example.cn --update --role organizer " \
+           f"--event {SLUG_2020}" in result.output
+    after = counts_of(empty_app)
+    for table in ("event", "forum", "programme_session", "session_speaker", "speaker",
+                  "co_host", "registration", "seat", "mail_message", "audit_entry",
+                  "event_role"):
+        assert after[table] == before[table] + len(data["tables"][table]), table
+
+    # The same rows, under new ids, the references between them kept.
+    moved = export_event(empty_app, tmp_path / "moved.json")
+    assert comparable(moved["tables"]) == comparable(data["tables"])
+    # The public feed and the organizers' export say the same.
+    client = empty_app.test_client()
+    assert without_ids(json.loads(client.get(f"/{SLUG_2020}/schedule.json").get_data())) == \
+        without_ids(schedule)
+    assert admin_csv(empty_app, SLUG_2020) == registrations_csv
+
+    with empty_app.app_context():
+        # Site B's account is used as it is: its name, role and password are B's.
+        shared = db.session.scalars(select(User).where(
+            User.email == "shared@backup.example.cn")).one()
+        assert (shared.name, shared.role) == ("B站的名字", Role.ADMIN)
+        assert password_matches(shared, "site-b-password")
+        organizer = db.session.scalars(select(User).where(
+            User.email == "org@backup.example.cn")).one()
+        assert not password_matches(organizer, "a-long-password")
+        assert organizer.role == Role.ORGANIZER
+        event = db.session.scalars(select(Event).where(Event.slug == SLUG_2020)).one()
+        assert {(role.user.email, role.role) for role in db.session.scalars(
+            select(EventRole).where(EventRole.event_id == event.id))} == {
+            ("org@backup.example.cn", Role.ORGANIZER),
+            ("shared@backup.example.cn", Role.CHECKIN)}
+        # The administrator who checked someone in has no account here: the entry keeps
+        # the address, links to no account, and no account was made for it.
+        assert db.session.scalar(select(func.count()).select_from(User).where(
+            User.email == "admin@backup.example.cn")) == 0
+        # A badge's code is still unique in its event, and the same as before.
+        for _event, count, distinct in db.session.execute(
+            select(Registration.event_id, func.count(),
+                   func.count(Registration.checkin_code.distinct()))
+            .group_by(Registration.event_id)
+        ):
+            assert count == distinct
+        assert dict(db.session.execute(
+            select(Registration.email, Registration.checkin_code)
+            .where(Registration.event_id == event.id)).all()) == codes
+        other = db.session.scalars(select(Event).where(Event.slug == "edition-b")).one()
+        assert db.session.scalars(select(Registration.email).where(
+            Registration.event_id == other.id)).all() == ["here@site-b.example.cn"]
+
+    # Private links keep opening their pages, now on site B.
+    for email in ("first@backup.example.cn", "second@backup.example.cn"):
+        page = client.get(f"/r/{tokens[email]}?lang=en")
+        assert page.status_code == 200
+        assert ("王一" if email.startswith("first") else "李二") in page_text(page)
+    # New registrations get free ids, in the imported event and in the other one.
+    assert post_registration(client, email="after.move@backup.example.cn").status_code == 302
+    with empty_app.app_context():
+        other = db.session.scalars(select(Event).where(Event.slug == "edition-b")).one().id
+        register_directly(other, "after.move@site-b.example.cn", [])
+        ids = db.session.scalars(select(Registration.id)).all()
+        assert len(ids) == len(set(ids)) == before["registration"] + 2 + 2
+
+
+def test_an_event_whose_slug_is_taken_is_refused_and_comes_in_under_as(
+    app, demo_event, tmp_path
+):
+    with app.app_context():
+        fill_with_a_running_event(demo_event)
+        original = dict(db.session.execute(select(Registration.email, Registration.token)
+                                           ).all())
+    export_event(app, tmp_path / "2020.json")
+    before = counts_of(app)
+
+    refused = import_event(app, tmp_path / "2020.json")
+    assert refused.exit_code != 0
+    assert f"This site already has an event '{SLUG_2020}'" in refused.output
+    assert "--as NEW_SLUG" in refused.output
+    assert counts_of(app) == before
+    bad = import_event(app, tmp_path / "2020.json", "--as", "Not A Slug")
+    assert bad.exit_code != 0 and "lower-case letters" in bad.output
+    assert counts_of(app) == before
+
+    result = import_event(app, tmp_path / "2020.json", "--as", "embedded-china-2020-copy")
+    assert result.exit_code == 0, result.output
+    assert "Added the event embedded-china-2020-copy" in result.output
+    assert "2 registration(s) got a new private link" in result.output
+    with app.app_context():
+        copy = db.session.scalars(select(Event).where(
+            Event.slug == "embedded-china-2020-copy")).one()
+        copied = dict(db.session.execute(select(Registration.email, Registration.token)
+                                         .where(Registration.event_id == copy.id)).all())
+        assert copied.keys() == original.keys()
+        assert set(copied.values()).isdisjoint(original.values())
+        assert len(copy.forums) == len(db.session.get(Event, demo_event).forums)
+    client = app.test_client()
+    # Each link opens its own event's registration.
+    assert SLUG_2020 + "-copy" not in client.get(
+        f"/r/{original['first@backup.example.cn']}?lang=en").get_data(as_text=True)
+    assert client.get(f"/r/{copied['first@backup.example.cn']}?lang=en").status_code == 200
+    assert client.get("/embedded-china-2020-copy/schedule.json").status_code == 200
+
+
+# A file's ids name its own rows only (a seat's forum_id of 3 is the file's forum 3, never
+# this site's): one that names no row of the file is refused.
+MERGE_HOSTILE = [
+    ("a reference to a row outside the file",
+     lambda data, app: data["tables"]["seat"][0].update(forum_id=10**6),
+     "tables.seat[0].forum_id: 1000000 names no forum row of the event in the file"),
+    ("an id twice", lambda data, app: data["tables"]["forum"].append(
+        {**data["tables"]["forum"][0], "slug": "twice"}),
+     "tables.forum: the id"),
+    ("a value too long for the audit log",
+     lambda data, app: data["tables"]["audit_entry"][-1].update(action="x" * 41),
+     "tables.audit_entry"),
+    ("a registration the database refuses, after the programme",
+     lambda data, app: data["tables"]["registration"][-1].update(email="UPPER@EXAMPLE.CN"),
+     "cannot be stored"),
+    ("a wrong type", lambda data, app: forum_row(data).update(capacity="lots"),
+     "tables.forum[0].capacity: 'lots' is not of type 'integer'"),
+]
+
+
+@pytest.mark.parametrize(("kind", "change", "message"), MERGE_HOSTILE,
+                         ids=[kind for kind, _change, _message in MERGE_HOSTILE])
+def test_a_hostile_event_file_leaves_a_site_that_holds_others_untouched(
+    app, demo_event, empty_app, tmp_path, kind, change, message
+):
+    with app.app_context():
+        fill_with_a_running_event(demo_event)
+    a_site_with_another_event(empty_app)
+    data = export_event(app, tmp_path / "2020.json")
+    change(data, empty_app)
+    path = tmp_path / "hostile.json"
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+    before = counts_of(empty_app)
+    result = import_event(empty_app, path)
+    assert result.exit_code != 0
+    assert message in result.output, result.output
+    assert "Traceback" not in result.output
+    assert counts_of(empty_app) == before
+    with empty_app.app_context():
+        other = db.session.scalars(select(Event.id).where(Event.slug == "edition-b")).one()
+        register_directly(other, "still.works@site-b.example.cn", [])
+        assert count_registrations() == before["registration"] + 1

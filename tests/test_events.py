@@ -4,6 +4,7 @@ archiving and deleting, the default event, and the screens of /admin/events."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -413,3 +414,109 @@ def test_the_demo_desk_account_checks_in_at_the_demo_event(app, demo_event):
         held = db.session.execute(select(User.email, EventRole.event_id, EventRole.role)
                                   .join(EventRole.user)).all()
         assert held == [("desk@example.com", demo_event, Role.CHECKIN)]
+
+
+# --- what the walk through a new edition found (tests/e2e/test_editions_walk.py) -----
+
+
+FEEDS = ("calendar.ics", "schedule.xml", "schedule.json", "schedule.csv")
+
+
+def test_archiving_or_publishing_leaves_the_feeds_byte_for_byte(app, client, demo_event):
+    """Calendars subscribed to last year's edition see nothing change when it is archived
+    (the same DTSTAMP, so the same bytes and ETag); its pages lose the register link."""
+    before = {feed: client.get(f"/{SOURCE}/{feed}").get_data() for feed in FEEDS}
+    home = client.get(f"/{SOURCE}/?lang=en")
+    assert f'href="/{SOURCE}/register"' in home.get_data(as_text=True)
+    with app.app_context():
+        service.archive(db.session, None, find_event(db.session, SOURCE))
+    for feed in FEEDS:
+        assert client.get(f"/{SOURCE}/{feed}").get_data() == before[feed], feed
+    archived = client.get(f"/{SOURCE}/?lang=en", headers={"If-None-Match": home.headers["ETag"]})
+    assert archived.status_code == 200
+    html = archived.get_data(as_text=True)
+    assert f'href="/{SOURCE}/register"' not in html
+    assert "A past edition" in page_text(archived) and 'href="/">All events</a>' in html
+    with app.app_context():
+        service.publish(db.session, None, find_event(db.session, SOURCE))
+    for feed in FEEDS:
+        assert client.get(f"/{SOURCE}/{feed}").get_data() == before[feed], feed
+
+
+def settings_form(event: Event, **changes) -> dict:
+    """The event settings form as the admin page fills it, with ``changes``."""
+    from summit.admin.programme.forms import EventForm
+
+    zone = ZoneInfo(event.timezone)
+    data = {}
+    for name in EventForm.model_fields:
+        value = getattr(event, name)
+        if isinstance(value, datetime):
+            value = value.astimezone(zone).strftime("%Y-%m-%dT%H:%M")
+        if isinstance(value, bool):
+            value = "y" if value else None
+        if value is not None and name != "slug":
+            data[name] = str(value)
+    return {**data, **changes}
+
+
+def session_times(slug: str) -> list[tuple[datetime, datetime]]:
+    event = find_event(db.session, slug)
+    return [(item.starts_at, item.ends_at) for item in db.session.scalars(
+        select(ProgrammeSession).where(ProgrammeSession.event_id == event.id)
+        .order_by(ProgrammeSession.id))]
+
+
+def test_a_new_first_day_moves_the_sessions_when_asked(app, client, demo_event):
+    """After cloning, the edition's dates move in its settings: with the box ticked every
+    session moves by as many days at the same local times; without it, the dates that
+    would strand sessions are refused as before."""
+    with app.app_context():
+        clone_demo(with_programme=True)
+        before = session_times(CLONE)
+        form = settings_form(find_event(db.session, CLONE), starts_on="2021-11-26",
+                             ends_on="2021-11-28")
+    sign_in(app, client, Role.ADMIN)
+    path = f"/admin/{CLONE}/event"
+    assert "Move every session by as many days" in page_text(client.get(path))
+    refused = post(client, path, **form)
+    assert refused.status_code == 422
+    assert "sessions would fall outside these dates" in page_text(refused)
+    moved = post(client, path, **form, move_sessions="y")
+    assert moved.status_code == 302
+    with app.app_context():
+        event = find_event(db.session, CLONE)
+        assert (event.starts_on, event.ends_on) == (date(2021, 11, 26), date(2021, 11, 28))
+        assert session_times(CLONE) == [(start + timedelta(days=2), end + timedelta(days=2))
+                                        for start, end in before]
+        assert session_times(SOURCE)[0] != session_times(CLONE)[0]
+
+
+def test_the_events_list_and_an_events_admin_pages_link_to_each_other_and_the_public(
+    app, client, demo_event
+):
+    sign_in(app, client, Role.ADMIN)
+    listing = client.get("/admin/events").get_data(as_text=True)
+    assert f'href="/admin/{SOURCE}/"' in listing
+    # A page of the site's own is no page of the default event: not its name, not its dates.
+    assert '<a class="brand" href="/admin/">Summit</a>' in listing
+    assert "Nanjing" not in listing
+    assert f'href="/{SOURCE}/">Public pages</a>' in listing
+    # The header has no room for the event's name beside its menu: the page names it.
+    html = client.get(f"/admin/{SOURCE}/sessions").get_data(as_text=True)
+    context = re.search(r'<p class="admin-event-context">(.*?)</p>', html, re.S).group(1)
+    assert "2020 China International Embedded Conference" in context
+    assert f'href="/{SOURCE}/">Public pages</a>' in context
+
+
+def test_an_archived_editions_registrations_offer_no_additions(app, client, demo_event):
+    """Adding or importing registrations is refused there: the buttons are not offered;
+    the exports still are."""
+    sign_in(app, client, Role.ADMIN)
+    path = f"/admin/{SOURCE}/registrations"
+    assert f'href="{path}/new"' in client.get(path).get_data(as_text=True)
+    with app.app_context():
+        service.archive(db.session, None, find_event(db.session, SOURCE))
+    html = client.get(path).get_data(as_text=True)
+    assert f'href="{path}/new"' not in html and f'href="{path}/import"' not in html
+    assert "export.csv" in html

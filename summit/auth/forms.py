@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, HiddenField, PasswordField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
@@ -92,7 +93,8 @@ class ActiveForm(FlaskForm):
 class EventRoleForm(FlaskForm):
     """Give an account a role at one event (it replaces the role it held there)."""
 
-    event = SelectField(_l("Event"), validators=[InputRequired(message=_l("Choose an event."))])
+    event = SelectField(lazy_pgettext("one of the events", "Event"),
+                        validators=[InputRequired(message=_l("Choose an event."))])
     role = SelectField(_l("Role"), choices=EVENT_ROLE_CHOICES, default=Role.ORGANIZER.value)
 
     def offer(self, events: list[tuple[int, str]]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, contains_eager
 
 from .. import audit
 from ..audit import AuditAction
+from ..database import begin_write
 from ..models import Event, EventRole, Role, User
 
 # What may be held at one event (the site's administrators hold every event).
@@ -51,12 +52,32 @@ def _record(session: Session, actor: User, action: str, user: User, event: Event
                  before=before, after=after, event_id=None)
 
 
+def _lock_roles_of(session: Session, user: User) -> None:
+    """Start a write that holds ``user``'s account row until it commits (PostgreSQL:
+    ``FOR UPDATE``; SQLite: the database's write lock), so that two administrators
+    changing its roles at once take turns. Commits a transaction the session had open
+    on SQLite."""
+    begin_write(session)
+    session.execute(select(User.id).where(User.id == user.id).with_for_update())
+
+
+def _held_at(session: Session, user: User, event: Event) -> EventRole | None:
+    # Read again, not taken from the session: another transaction may have changed it.
+    return session.scalar(select(EventRole)
+                          .where(EventRole.user_id == user.id, EventRole.event_id == event.id)
+                          .execution_options(populate_existing=True))
+
+
 def grant_event_role(session: Session, actor: User, user: User, event: Event, role: Role) -> None:
-    """Give ``user`` ``role`` at ``event``, instead of the role it held there. Commits."""
+    """Give ``user`` ``role`` at ``event``, instead of the role it held there. Commits.
+    Grants to one account at the same time take turns: the last one wins, and each
+    change (none when the role was held already) leaves one audit entry."""
     if role not in EVENT_ROLES:
         raise ValueError(f"not a role held at an event: {role}")
-    held = session.get(EventRole, (user.id, event.id))
+    _lock_roles_of(session, user)
+    held = _held_at(session, user, event)
     if held is not None and held.role == role:
+        session.commit()
         return
     before = {"event": event.slug, "role": held.role.value} if held else None
     if held is None:
@@ -69,10 +90,12 @@ def grant_event_role(session: Session, actor: User, user: User, event: Event, ro
 
 
 def remove_event_role(session: Session, actor: User, user: User, event: Event) -> None:
-    """Take away what ``user`` held at ``event`` (nothing happens if it held nothing).
-    Commits."""
-    held = session.get(EventRole, (user.id, event.id))
+    """Take away what ``user`` held at ``event`` (nothing happens if it held nothing, as
+    when another administrator took it away a moment before). Commits."""
+    _lock_roles_of(session, user)
+    held = _held_at(session, user, event)
     if held is None:
+        session.commit()
         return
     _record(session, actor, AuditAction.REMOVE_ROLE, user, event,
             {"event": event.slug, "role": held.role.value}, None)

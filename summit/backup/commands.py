@@ -1,5 +1,6 @@
 """`flask summit export FILE` and `flask summit import FILE`: the whole database, or one
-event's rows, as versioned JSON, and back into an empty database (see service.py)."""
+event's rows, as versioned JSON, and back into an empty database, or one event into a
+site that holds others (see service.py)."""
 
 from __future__ import annotations
 
@@ -57,24 +58,40 @@ def export_command(file: Path, event_slug: str | None, every_event: bool) -> Non
 @summit_cli.command("import")
 @click.argument("file", type=click.File("r", encoding="utf-8"))
 @event_options
-def import_command(file, event_slug: str | None, every_event: bool) -> None:
-    """Restore FILE (written by `flask summit export`), or with --event one event of it,
-    into this database, which must be empty (after `flask db upgrade`). Imported accounts
-    have no password until one is set."""
+@click.option("--as", "new_slug", default=None, metavar="NEW_SLUG",
+              help="Add the event under this slug instead of its own (its own is taken here).")
+def import_command(file, event_slug: str | None, every_event: bool,
+                   new_slug: str | None) -> None:
+    """Restore FILE (written by `flask summit export`) into this database. Into an empty
+    one (after `flask db upgrade`), every row comes back as it was. Into one that holds
+    events or accounts, one event is added beside them under new ids: the file's only
+    event, or the one --event names; --as gives it another slug. Imported accounts have
+    no password until one is set."""
     try:
-        restored = backup.import_data(db.session, backup.load_file(file),
-                                      _one_event(event_slug, every_event))
+        imported = backup.import_data(db.session, backup.load_file(file),
+                                      _one_event(event_slug, every_event), new_slug)
     except backup.BackupError as error:
         raise click.ClickException(str(error)) from error
-    counts = ", ".join(f"{count} {name}" for name, count in restored.items() if count)
-    click.echo(f"Imported {counts}.")
-    accounts = backup.accounts_without_password(db.session)
+    counts = ", ".join(f"{count} {name}" for name, count in imported.rows.items() if count)
+    if imported.added_event is None:
+        click.echo(f"Imported {counts}.")
+        accounts = backup.accounts_without_password(db.session)
+    else:
+        click.echo(f"Added the event {imported.added_event}: {counts}.")
+        if imported.accounts_reused:
+            click.echo(f"{len(imported.accounts_reused)} account(s) of this site kept as they "
+                       f"were: {', '.join(imported.accounts_reused)}.")
+        if imported.new_private_links:
+            click.echo(f"{imported.new_private_links} registration(s) got a new private link: "
+                       "their old one already opens a registration here.")
+        accounts = backup.accounts_named(db.session, imported.accounts_created)
     if accounts:
         click.echo(f"{len(accounts)} account(s) have no password and cannot sign in until "
                    "one is set, here or by an administrator in the admin UI:")
+        at_event = f" --event {imported.added_event}" if imported.added_event else ""
         for user in accounts:
             if user.active:
                 click.echo(f"  flask summit create-admin {user.email} --update "
-                           f"--role {user.role.value}")
+                           f"--role {user.role.value}{at_event}")
             else:
                 click.echo(f"  {user.email} (deactivated; --update would reactivate it)")

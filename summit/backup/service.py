@@ -12,6 +12,10 @@ that restoring it into an empty database gives back the same rows with the same 
   (recipient, kind, subject, status, attempts, times) is kept;
 - recent sign-in attempts (``login_attempt``), which only throttle sign-ins.
 
+One event of a file can also join a database that holds others (moving an event
+between sites, restoring one edition): its rows get new ids, the references between
+them follow, and accounts are matched by email (see ``_add_event``).
+
 The rows follow the database schema, so a file restores into a database at the same
 migration revision (``schema_revision`` in the file): for an older file, create the
 database with ``flask db upgrade <revision>``, import, then ``flask db upgrade``.
@@ -24,30 +28,38 @@ import base64
 import enum
 import json
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import IO, Any
 
 from alembic.migration import MigrationContext
+from flask_babel import force_locale
 from sqlalchemy import Date, LargeBinary, Table, func, insert, select, text
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from ..database import begin_write
+from ..events.service import slug_refusal
 from ..extensions import db
 from ..models import (
     AuditEntry,
+    CoHost,
     Event,
     EventRole,
+    Forum,
     LoginAttempt,
     MailMessage,
     ProgrammeSession,
     Registration,
+    Role,
     Seat,
     SessionSpeaker,
+    Speaker,
     User,
     UTCDateTime,
     utcnow,
 )
+from ..registration.tokens import new_token, token_digest
 from . import schema as backup_schema
 
 # 2: the header names the events the file holds ("events"), one or all of them. A file of
@@ -190,24 +202,36 @@ def row_counts(session: Session) -> dict[str, int]:
     }
 
 
+@dataclass
+class Imported:
+    """What an import wrote: rows per table; for an event added beside others, its slug,
+    the accounts it created (without a password) and reused, and how many private links
+    had to be issued anew."""
+
+    rows: dict[str, int]
+    added_event: str | None = None
+    accounts_created: list[str] = field(default_factory=list)
+    accounts_reused: list[str] = field(default_factory=list)
+    new_private_links: int = 0
+
+
 def import_data(
-    session: Session, data: dict[str, Any], event_slug: str | None = None
-) -> dict[str, int]:
-    """Restore ``data`` (as written by ``export_data``), or only the rows of the event
-    ``event_slug`` in it, into this database, which must be at the file's schema
-    revision and hold no rows at all. All or nothing: one transaction. Returns the
-    number of rows restored per table."""
+    session: Session, data: dict[str, Any], event_slug: str | None = None,
+    new_slug: str | None = None,
+) -> Imported:
+    """Restore ``data`` (as written by ``export_data``) into this database. All or
+    nothing: one transaction.
+
+    Into an empty database (and without ``new_slug``) every row comes back with its
+    id, the whole file or only the event ``event_slug`` of it. Into a database that
+    holds anything, or under ``new_slug``, one event is added beside the others (see
+    ``_add_event``): the file's only event, or ``event_slug``."""
     _check_file(session, data)
-    tables = data["tables"] if event_slug is None else only_event(data["tables"], event_slug)
     begin_write(session)
     occupied = {name: count for name, count in row_counts(session).items() if count}
-    if occupied:
-        session.rollback()
-        listed = ", ".join(f"{name}: {count}" for name, count in occupied.items())
-        raise BackupError(
-            f"This database is not empty ({listed}). An import restores into an empty "
-            "database only: create a new one, run `flask db upgrade`, then import."
-        )
+    if occupied or new_slug is not None:
+        return _add_event(session, data, event_slug, new_slug, occupied)
+    tables = data["tables"] if event_slug is None else _only_event(session, data, event_slug)
     restored = {}
     try:
         for table in backed_up_tables():
@@ -218,10 +242,223 @@ def import_data(
         _continue_numbering(session)
         session.commit()
     except (SQLAlchemyError, ValueError, TypeError) as error:
+        raise _not_stored(session, error) from error
+    return Imported(rows=restored)
+
+
+def _only_event(session: Session, data: dict[str, Any], slug: str) -> dict[str, list[dict]]:
+    try:
+        return only_event(data["tables"], slug)
+    except BackupError:
         session.rollback()
-        detail = error.orig if isinstance(error, DBAPIError) else error
-        raise BackupError(f"The file's rows cannot be stored: {detail}") from error
-    return restored
+        raise
+
+
+def _not_stored(session: Session, error: Exception) -> BackupError:
+    session.rollback()
+    detail = error.orig if isinstance(error, DBAPIError) else error
+    return BackupError(f"The file's rows cannot be stored: {detail}. Nothing was imported.")
+
+
+# --- one event added beside others ----------------------------------------------------
+
+# What an audit entry's object_type names, and the table its object_id is an id of.
+AUDITED_TABLES = {
+    "event": Event.__tablename__,
+    "co_host": CoHost.__tablename__,
+    "forum": Forum.__tablename__,
+    "speaker": Speaker.__tablename__,
+    "session": ProgrammeSession.__tablename__,
+    "registration": Registration.__tablename__,
+    "mail": MailMessage.__tablename__,
+    "user": User.__tablename__,
+}
+# How many values one IN (…) carries (SQLite takes 32,766 parameters at most).
+CHUNK = 1000
+
+
+def _add_event(session: Session, data: dict[str, Any], event_slug: str | None,
+               new_slug: str | None, occupied: dict[str, int]) -> Imported:
+    """Add one event of the file beside the events this database holds, every row under
+    a new id (the references between them follow). Accounts are matched by email: one
+    that exists here is used as it is, never changed; one that does not is created if it
+    holds a role at the event, without a password (the file has none) and never as a
+    site administrator (the other site's administrators are not this one's). The
+    entries of an author who has no account here keep the author's email (``actor``)
+    and lose the link, as when an account is deleted. A private link that this database
+    already knows (the same event imported again under ``new_slug``) is issued anew.
+    Refuses a slug that an event here has, or a file of several events without
+    ``event_slug``. Ends the transaction either way."""
+    try:
+        slugs = [row.get("slug") for row in data["tables"].get(Event.__tablename__, [])]
+        if event_slug is None:
+            if len(slugs) != 1 and not occupied:
+                raise BackupError(
+                    f"--as renames one event, and the file holds {len(slugs)} "
+                    f"({', '.join(map(str, slugs)) or 'none'}): name it with --event SLUG.")
+            if len(slugs) != 1:
+                listed = ", ".join(f"{name}: {count}" for name, count in occupied.items())
+                raise BackupError(
+                    f"This database is not empty ({listed}) and the file holds "
+                    f"{len(slugs)} events ({', '.join(map(str, slugs)) or 'none'}). A whole "
+                    "backup restores into an empty database only (create one, run "
+                    "`flask db upgrade`, then import); to add one event of it to this "
+                    "site, name it with --event SLUG.")
+            event_slug = slugs[0]
+        tables = only_event(data["tables"], event_slug)
+        slug = new_slug if new_slug is not None else event_slug
+        if new_slug is not None:
+            with force_locale("en"):  # as the command's other messages
+                refusal = slug_refusal(slug)
+                if refusal is not None:
+                    raise BackupError(f"--as {slug}: {refusal}")
+        if session.scalar(select(Event.id).where(Event.slug == slug)) is not None:
+            raise BackupError(
+                f"This site already has an event {slug!r}; nothing was imported. To add "
+                f"the file's event beside it, import it under another slug with "
+                f"--as NEW_SLUG (such as --as {slug}-copy).")
+        return _write_event(session, tables, slug)
+    except BackupError:
+        session.rollback()
+        raise
+    except (SQLAlchemyError, ValueError, TypeError) as error:
+        raise _not_stored(session, error) from error
+
+
+def _write_event(session: Session, tables: dict[str, list[dict]], slug: str) -> Imported:
+    imported = Imported(rows={}, added_event=slug)
+    new_ids: dict[str, dict[Any, int]] = {}
+    role_holders = {row["user_id"] for row in tables[EventRole.__tablename__]}
+    event_roles = {row["user_id"]: row["role"] for row in tables[EventRole.__tablename__]}
+    # The audit log last: its entries name rows of any table.
+    in_order = sorted(backed_up_tables(), key=lambda table: table.name == AuditEntry.__tablename__)
+    for table in in_order:
+        rows = tables.get(table.name, [])
+        if table.name == User.__tablename__:
+            new_ids[table.name] = _match_accounts(session, rows, role_holders, event_roles,
+                                                  imported)
+            continue
+        values = [_row_from_json(table, row) for row in rows]
+        for index, row in enumerate(values):
+            _follow_references(table, row, new_ids, index)
+        if _has_serial_id(table):
+            new_ids[table.name] = _renumber(session, table, values)
+        if table.name == Event.__tablename__:
+            for row in values:
+                row["slug"] = slug
+        elif table.name == Registration.__tablename__:
+            imported.new_private_links = _new_links_for_known_tokens(session, values)
+        elif table.name == AuditEntry.__tablename__:
+            for row in values:
+                row["object_id"] = _audited_object(row, new_ids)
+        if values:
+            session.execute(insert(table), values)
+        imported.rows[table.name] = len(values)
+    session.commit()
+    return imported
+
+
+def _has_serial_id(table: Table) -> bool:
+    return [column.name for column in table.primary_key.columns] == ["id"]
+
+
+def _match_accounts(session: Session, rows: list[dict], role_holders: set, event_roles: dict,
+                    imported: Imported) -> dict[Any, int]:
+    """The file's account ids → this database's: the account with the same email, else
+    a new one for a holder of a role at the event."""
+    emails = [row["email"] for row in rows]
+    here = {}
+    for start in range(0, len(emails), CHUNK):
+        here.update(session.execute(select(User.email, User.id).where(
+            User.email.in_(emails[start:start + CHUNK]))).all())
+    table = User.__table__
+    ids: dict[Any, int] = {}
+    created = []
+    for row in rows:
+        if row["email"] in here:
+            ids[row["id"]] = here[row["email"]]
+            imported.accounts_reused.append(row["email"])
+        elif row["id"] in role_holders:
+            values = _row_from_json(table, row)
+            # Only its role at this event: never the other site's administrator.
+            values["role"] = Role(event_roles[row["id"]])
+            created.append(values)
+            imported.accounts_created.append(row["email"])
+    ids.update(_renumber(session, table, created))
+    if created:
+        session.execute(insert(table), created)
+    imported.rows[table.name] = len(created)
+    return ids
+
+
+def _renumber(session: Session, table: Table, rows: list[dict]) -> dict[Any, int]:
+    """Give ``rows`` ids of this database (taken from its sequence on PostgreSQL, after
+    the highest on SQLite, whose write lock the transaction holds); returns old → new."""
+    if not rows:
+        return {}
+    if session.get_bind().dialect.name == "postgresql":
+        fresh = sorted(session.scalars(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) "
+                 "FROM generate_series(1, :count)"),
+            {"table": table.name, "count": len(rows)}))
+    else:
+        start = session.scalar(select(func.coalesce(func.max(table.c.id), 0))) + 1
+        fresh = list(range(start, start + len(rows)))
+    ids = {}
+    for row, new in zip(rows, fresh, strict=True):
+        if row["id"] in ids:
+            raise BackupError(f"Nothing was imported. tables.{table.name}: the id {row['id']} "
+                              "appears twice.")
+        ids[row["id"]], row["id"] = new, new
+    return ids
+
+
+def _follow_references(table: Table, row: dict, new_ids: dict[str, dict[Any, int]],
+                       index: int) -> None:
+    """Point ``row``'s foreign keys at the new ids of the rows they name. A key naming no
+    row of the event in the file is refused (it would name another event's row here)."""
+    for column in table.columns:
+        for key in column.foreign_keys:
+            value = row.get(column.name)
+            if value is None:
+                continue
+            target = key.column.table.name
+            found = new_ids.get(target, {}).get(value)
+            if found is None and target == User.__tablename__ and column.nullable:
+                row[column.name] = None  # an author without an account here
+            elif found is None:
+                raise BackupError(
+                    f"Nothing was imported. tables.{table.name}[{index}].{column.name}: "
+                    f"{value!r} names no {target} row of the event in the file.")
+            else:
+                row[column.name] = found
+
+
+def _new_links_for_known_tokens(session: Session, rows: list[dict]) -> int:
+    hashes = [row["token_hash"] for row in rows]
+    known = set()
+    for start in range(0, len(hashes), CHUNK):
+        known.update(session.scalars(select(Registration.token_hash).where(
+            Registration.token_hash.in_(hashes[start:start + CHUNK]))))
+    for row in rows:
+        if row["token_hash"] in known:
+            row["token"] = new_token()
+            row["token_hash"] = token_digest(row["token"])
+    return len(known)
+
+
+def _audited_object(row: dict, new_ids: dict[str, dict[Any, int]]) -> str:
+    """The entry's object_id, as the new id of the row it names; empty when that row
+    is not in the file (deleted since), so that it names no other row here."""
+    table = AUDITED_TABLES.get(row["object_type"])
+    if table is None or row["object_id"] == "":
+        return row["object_id"]
+    try:
+        old = int(row["object_id"])
+    except ValueError:
+        return row["object_id"]
+    found = new_ids.get(table, {}).get(old)
+    return "" if found is None else str(found)
 
 
 def _check_file(session: Session, data: Any) -> None:
@@ -289,3 +526,8 @@ def _tables_with_serial_id(tables: Iterable[Table]) -> list[Table]:
 def accounts_without_password(session: Session) -> list[User]:
     return list(session.scalars(
         select(User).where(User.password_hash == NO_PASSWORD).order_by(User.email)))
+
+
+def accounts_named(session: Session, emails: list[str]) -> list[User]:
+    return list(session.scalars(
+        select(User).where(User.email.in_(emails)).order_by(User.email))) if emails else []

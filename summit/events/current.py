@@ -17,6 +17,11 @@ from ..models import Event, EventStatus, User
 from .public import may_see_draft
 from .queries import EVENT, EVENT_VERSION, EventVersion, OneEvent
 
+Found = TypeVar("Found", Event, EventVersion)
+
+# Every public page, form and feed of an event lives under its slug.
+EVENT_PREFIX = "/<event_slug>"
+
 
 def _run(statement: OneEvent, session: Session, slug: str | None):
     if slug:
@@ -32,11 +37,6 @@ def find_event(session: Session, slug: str | None = None) -> Event | None:
 def find_event_version(session: Session, slug: str | None = None) -> EventVersion | None:
     row = _run(EVENT_VERSION, session, slug).first()
     return EventVersion(*row) if row else None
-
-Found = TypeVar("Found", Event, EventVersion)
-
-# Every public page, form and feed of an event lives under its slug.
-EVENT_PREFIX = "/<event_slug>"
 
 
 def current_event() -> Event | None:

@@ -37,7 +37,7 @@ def _page(event: Event, template: str, **context) -> Response:
         return Response(produce(), mimetype="text/html")
     user = current_user.get_id() if current_user.is_authenticated else None
     validators = programme_validators(
-        event, "page", request.path, sorted(request.args.items(multi=True)),
+        event, "page", event.status.value, request.path, sorted(request.args.items(multi=True)),
         current_language(), site_address(), user,
     )
     # Browsers check back on every view (a cheap 304); a signed-in organizer's copy

@@ -16,6 +16,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from email import policy
 from pathlib import Path
@@ -103,12 +104,12 @@ class QuietHandler(WSGIRequestHandler):
         """No access log: a failing test's output shows what matters."""
 
 
-@pytest.fixture(scope="session")
-def live_server(backend: str, tmp_path_factory) -> Iterator[LiveServer]:
-    """The demo event, served for the whole session on an ephemeral port."""
+@contextmanager
+def serve_demo(backend: str, folder: Path, name: str = "e2e") -> Iterator[LiveServer]:
+    """The demo, on a fresh database ``name`` (in ``folder`` on SQLite, a schema on
+    PostgreSQL), served on an ephemeral port."""
     ensure_compiled()
-    folder = tmp_path_factory.mktemp(f"e2e-{backend}")
-    url = fresh_database_url(backend, folder, name="e2e")
+    url = fresh_database_url(backend, folder, name=name)
     app = make_app(url, INSTANCE_PATH=str(folder / "instance"), BASE_URL=None)
     with app.app_context():
         upgrade()
@@ -128,6 +129,13 @@ def live_server(backend: str, tmp_path_factory) -> Iterator[LiveServer]:
         thread.join(timeout=10)
         with app.app_context():
             db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(backend: str, tmp_path_factory) -> Iterator[LiveServer]:
+    """The demo event, served for the whole session on an ephemeral port."""
+    with serve_demo(backend, tmp_path_factory.mktemp(f"e2e-{backend}")) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -75,8 +75,8 @@ class CloneForm(FlaskForm):
         _l("Copy the speakers and sessions too, at the same times of the new days"))
 
     def offer(self, events: list[Event]) -> None:
-        self.source.choices = [SelectChoice(event.id, f"{localized(event, 'name')} "
-                                                      f"({event.slug})")
+        self.source.choices = [SelectChoice(event.id, f"{localized(event, 'name')} · "
+                                                      f"{event.slug}")
                                for event in events]
 
 

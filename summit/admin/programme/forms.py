@@ -189,6 +189,9 @@ class EventForm(ProgrammeForm):
         ("registration_opens_at", "registration_closes_at"), "capacity",
         "show_both_languages", "allow_overlapping_forums",
     )
+    # Not a column: asks save_event to move the programme with a new first day.
+    move_sessions = BooleanField(
+        _l("Move every session by as many days as the first day moves (same times)"))
     model_fields = (
         "slug", "name_zh", "name_en", "theme_zh", "theme_en", "city_zh", "city_en", "venue_zh",
         "venue_en", "description_zh", "description_en", "starts_on", "ends_on", "timezone",
@@ -201,7 +204,9 @@ class EventForm(ProgrammeForm):
         """The slug names the event in settings and addresses; it is fixed once created."""
         del self.slug
         self.model_fields = tuple(name for name in self.model_fields if name != "slug")
-        self.layout = tuple(row for row in self.layout if row != "slug")
+        layout = [row for row in self.layout if row != "slug"]
+        layout.insert(layout.index(("starts_on", "ends_on")) + 1, "move_sessions")
+        self.layout = tuple(layout)
 
     def values(self, event: Event | None) -> dict[str, Any]:
         values = super().values(event)

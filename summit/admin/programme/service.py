@@ -9,6 +9,7 @@ last free hour of a room.
 from __future__ import annotations
 
 from typing import Any, NoReturn
+from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import ngettext
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 from ... import audit
 from ...audit import AuditAction
 from ...database import begin_write
-from ...events.service import EventError, check_new_slug
+from ...events.service import EventError, check_new_slug, moved
 from ...models import (
     CoHost,
     Event,
@@ -125,11 +126,13 @@ def _capacity_problem(field: str, taken: int) -> Problem:
 
 
 def save_event(
-    session: Session, actor: User, event: Event | None, values: dict[str, Any]
+    session: Session, actor: User, event: Event | None, values: dict[str, Any],
+    move_sessions: bool = False,
 ) -> Event:
     """Create the event or change its settings. Its sessions must stay within its
-    dates; its capacity cannot drop below the confirmed registrations, and places it
-    adds go to the waiting list."""
+    dates (with ``move_sessions``, a new first day moves every session by as many days,
+    at the same time on the event's clock); its capacity cannot drop below the confirmed
+    registrations, and places it adds go to the waiting list."""
     values = dict(values)
     capacity = values.pop("capacity")
     if event is None:
@@ -144,6 +147,9 @@ def save_event(
     begin_write(session)
     locked = seats.lock_event(session, event.id)
     event = locked.event
+    days = (values["starts_on"] - event.starts_on).days
+    if move_sessions and days:
+        _move_sessions(session, event, days)
     outside = rules.sessions_outside(session, event, values["starts_on"], values["ends_on"],
                                      values["timezone"])
     if outside:
@@ -158,6 +164,17 @@ def save_event(
         _refuse(session, _capacity_problem("capacity", refused.taken))
     _save(session, actor, event, before)
     return event
+
+
+def _move_sessions(session: Session, event: Event, days: int) -> None:
+    """Every session of ``event`` ``days`` later (earlier when negative), at the same
+    time of day on the event's clock."""
+    zone = ZoneInfo(event.timezone)
+    for item in session.scalars(select(ProgrammeSession)
+                                .where(ProgrammeSession.event_id == event.id)):
+        item.starts_at = moved(item.starts_at, days, zone)
+        item.ends_at = moved(item.ends_at, days, zone)
+    session.flush()
 
 
 # --- co-hosts, forums, speakers ------------------------------------------------

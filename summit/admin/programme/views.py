@@ -298,7 +298,8 @@ def event_settings():
         form.load(event)
     if form.validate_on_submit():
         try:
-            service.save_event(db.session, current_user, event, form.values(event))
+            service.save_event(db.session, current_user, event, form.values(event),
+                               move_sessions=form.move_sessions.data)
         except service.Rejected as rejected:
             _show_problems(form, rejected.problems)
         else:

@@ -78,6 +78,7 @@ def rows_of(event_id: int, app) -> dict[str, object]:
         "slug": forum.slug,
         "page": "registrations",
         "rest": "new",
+        "chart": "registrations-per-day",
     }
 
 

@@ -62,11 +62,14 @@ def test_the_dashboard_numbers_match_the_data(app, client, demo_event):
     assert re.search(r"Places 4 / 4 confirmed", text)
     assert "2 on the waiting list" in text and "0 cancelled" in text
     assert re.search(r"Check-in 2 / 4", text)
-    assert table_rows(html, "days-heading") == [
-        ["Sun 1 Nov", "1"], ["Mon 2 Nov", "2"], ["Tue 3 Nov", "0"], ["Wed 4 Nov", "3"]]
-    loads = {row[0]: row[1:4] for row in table_rows(html, "forums-heading")}
+    # Day, new, cancelled, registered less cancellations, capacity.
+    assert table_rows(html, "chart-registrations-per-day-heading") == [
+        ["Sun 1 Nov", "1", "0", "1", "4"], ["Mon 2 Nov", "2", "0", "3", "4"],
+        ["Tue 3 Nov", "0", "0", "3", "4"], ["Wed 4 Nov", "3", "0", "6", "4"]]
+    # Seats taken, waiting, capacity.
+    loads = {row[0]: row[1:4] for row in table_rows(html, "chart-seats-per-forum-heading")}
     assert loads["Chip–Machine Co-design"] == ["1", "1", "1"]
-    assert loads["Convergence of 5G, AI and Big Data"] == ["2", "120", "0"]
+    assert loads["Convergence of 5G, AI and Big Data"] == ["2", "0", "120"]
     assert "SMTPServerDisconnected: Connection unexpectedly closed" in text
     assert "1 mail failed" in text
 

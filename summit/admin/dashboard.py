@@ -1,8 +1,9 @@
-"""/admin/dashboard: how registration and check-in stand, and what needs attention."""
+"""/admin/<event>/dashboard: how registration and check-in stand, the numbers at a glance
+as charts with their tables (each downloadable as CSV), and what needs attention."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -13,8 +14,10 @@ from ..extensions import db
 from ..outbox import deliver_due
 from . import bp
 from .addresses import EVENT
+from .dashboard_charts import chart_csv, chart_named
 from .dashboard_service import dashboard as dashboard_figures
 from .dashboard_service import retry_failed_mails
+from .dashboard_svg import render_svg
 from .navigation import add_entry
 from .registrations.forms import ActionForm
 
@@ -28,12 +31,37 @@ add_entry("admin.dashboard", _l("Dashboard"), roles=ORGANIZERS, order=20)
 @role_required(*ORGANIZERS)
 def dashboard():
     event = require_event()
+    figures = dashboard_figures(db.session, event)
     return render_template(
         "admin/dashboard.html",
         event=event,
-        figures=dashboard_figures(db.session, event),
+        figures=figures,
+        drawn={chart.slug: render_svg(chart, chart_heading(chart.slug))
+               for chart in figures.charts},
+        chart_heading=chart_heading,
         fonts=cjk_font_status(),
         retry_form=ActionForm(),
+    )
+
+
+def chart_heading(slug: str) -> str:
+    """The id of a chart's heading, which names the chart and its table."""
+    return f"chart-{slug}-heading"
+
+
+@bp.get(f"{EVENT}/dashboard/<chart>.csv")
+@role_required(*ORGANIZERS)
+def dashboard_chart_csv(chart: str):
+    """A chart's table as CSV."""
+    event = require_event()
+    found = chart_named(db.session, event, chart)
+    if found is None:
+        abort(404)
+    return current_app.response_class(
+        chart_csv(found),
+        mimetype="text/csv",
+        headers={"Content-Disposition":
+                 f'attachment; filename="{found.slug}-{event.slug}.csv"'},
     )
 
 

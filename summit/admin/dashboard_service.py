@@ -1,19 +1,19 @@
-"""The organizers' dashboard: registrations per day, seats per forum against capacity,
-waiting lists, check-in progress and the mail queue (queued, stuck, failed), each a
-grouped query."""
+"""The organizers' dashboard: places and waiting lists, check-in progress, the charts
+(dashboard_charts: registrations per day, seats per forum, categories, check-ins per
+hour), attendees in forums that run at once and the mail queue (queued, stuck, failed),
+each a grouped query."""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import AuditAction
-from ..i18n import to_local
 from ..models import (
     Event,
     Forum,
@@ -30,36 +30,13 @@ from ..outbox import make_failed_due
 from ..registration.forum_times import forum_spans, overlapping_pairs
 from ..registration.listing import checked_in_progress
 from ..registration.service import choosable_forums
+from .dashboard_charts import Chart, charts
 
 FAILED_MAILS_SHOWN = 50
 HELD_TOGETHER_SHOWN = 100
 # A mail its sender has held this long without sending it is stuck (a sender died; it
 # falls due again when the sender's lease runs out).
 STUCK_AFTER = timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class DayCount:
-    day: date
-    count: int
-
-
-@dataclass(frozen=True)
-class ForumLoad:
-    forum: Forum
-    taken: int
-    waiting: int
-
-    @property
-    def capacity(self) -> int | None:
-        return self.forum.capacity
-
-    @property
-    def share(self) -> float | None:
-        """Seats taken as a share of the room, 0 to 1; None for open seating."""
-        if not self.capacity:
-            return None
-        return min(self.taken / self.capacity, 1.0)
 
 
 @dataclass
@@ -84,48 +61,15 @@ class MailQueue:
 
 @dataclass(frozen=True)
 class Dashboard:
-    per_day: list[DayCount]
     statuses: Counter[RegistrationStatus]
     capacity: int | None
-    forums: list[ForumLoad]
+    charts: list[Chart]
     checked_in: int
     expected: int
     mail_queue: MailQueue
     failed_mails: list[MailMessage]
     held_together: list[HeldTogether]
     held_together_total: int
-
-    @property
-    def busiest_day(self) -> int:
-        return max((day.count for day in self.per_day), default=0)
-
-
-def _utc_hour(session: Session):
-    """The hour a registration was made, in UTC, as 'YYYY-MM-DD HH', computed by the database."""
-    if session.get_bind().dialect.name == "postgresql":
-        return func.to_char(func.timezone("UTC", Registration.created_at), "YYYY-MM-DD HH24")
-    return func.strftime("%Y-%m-%d %H", Registration.created_at)
-
-
-def registrations_per_day(session: Session, event: Event) -> list[DayCount]:
-    """Registrations made on each day in the event's time zone, days without any
-    included, from the first to the last. The database counts per UTC hour, so that
-    thousands of registrations are a few hundred rows; zones whose offset is not a
-    whole hour (India, Nepal) may put registrations of the hour around midnight on
-    the neighbouring day."""
-    hour = _utc_hour(session)
-    rows = session.execute(
-        select(hour, func.count()).where(Registration.event_id == event.id).group_by(hour)
-    )
-    counts: Counter[date] = Counter()
-    for stamp, number in rows:
-        moment = datetime.strptime(stamp, "%Y-%m-%d %H").replace(tzinfo=UTC)
-        counts[to_local(moment, event.timezone).date()] += number
-    if not counts:
-        return []
-    first, last = min(counts), max(counts)
-    days = (first + timedelta(days=offset) for offset in range((last - first).days + 1))
-    return [DayCount(day, counts[day]) for day in days]
 
 
 def status_counts(session: Session, event: Event) -> Counter[RegistrationStatus]:
@@ -135,31 +79,6 @@ def status_counts(session: Session, event: Event) -> Counter[RegistrationStatus]
         .group_by(Registration.status)
     )
     return Counter(dict(rows.all()))
-
-
-def forum_loads(session: Session, event: Event) -> list[ForumLoad]:
-    """Seats taken and people waiting in each parallel forum. Only confirmed
-    registrations queue for a seat (the others wait for a place at the event first)."""
-    forums = choosable_forums(session, event)
-    rows = session.execute(
-        select(Seat.forum_id, Seat.status, func.count())
-        .join(Registration)
-        .where(
-            Seat.forum_id.in_([forum.id for forum in forums]),
-            Seat.status != SeatStatus.CANCELLED,
-            Registration.status == RegistrationStatus.CONFIRMED,
-        )
-        .group_by(Seat.forum_id, Seat.status)
-    )
-    counts = {(forum_id, status): number for forum_id, status, number in rows}
-    return [
-        ForumLoad(
-            forum,
-            taken=counts.get((forum.id, SeatStatus.CONFIRMED), 0),
-            waiting=counts.get((forum.id, SeatStatus.WAITLISTED), 0),
-        )
-        for forum in forums
-    ]
 
 
 def held_together(session: Session, event: Event) -> tuple[list[HeldTogether], int]:
@@ -173,31 +92,33 @@ def held_together(session: Session, event: Event) -> tuple[list[HeldTogether], i
     pairs = overlapping_pairs(list(forums), forum_spans(session, list(forums), event.timezone))
     if not pairs:
         return [], 0
-    first, second = aliased(Seat), aliased(Seat)
-    holding = (
-        select(Registration.id, Registration.full_name, Registration.email,
-               first.forum_id, second.forum_id)
-        .join(first, first.registration_id == Registration.id)
-        .join(second, second.registration_id == Registration.id)
-        .where(
-            Registration.event_id == event.id,
-            Registration.status != RegistrationStatus.CANCELLED,
-            first.status != SeatStatus.CANCELLED,
-            second.status != SeatStatus.CANCELLED,
-            or_(*(and_(first.forum_id == a, second.forum_id == b) for a, b in pairs)),
-        )
-    )
-    total = session.scalar(
-        select(func.count(func.distinct(holding.subquery().c.id))))
-    found: dict[int, HeldTogether] = {}
-    # A registration has a row per pair it holds: enough rows for the first ones shown.
-    rows = session.execute(holding.order_by(Registration.full_name, Registration.id)
-                           .limit(HELD_TOGETHER_SHOWN * len(pairs)))
-    for registration_id, full_name, email, a, b in rows:
-        held = found.setdefault(registration_id,
-                                HeldTogether(registration_id, full_name, email, []))
-        held.pairs.append((forums[a], forums[b]))
-    return list(found.values())[:HELD_TOGETHER_SHOWN], total
+    # One pass over the seats of the paired forums finds who holds two of them (a
+    # self-join would probe the seats once per seat); the pairs are told in Python, and
+    # only their holders' names are read.
+    paired = sorted({forum_id for pair in pairs for forum_id in pair})
+    held_seat = and_(Seat.forum_id.in_(paired), Seat.status != SeatStatus.CANCELLED)
+    several = (select(Seat.registration_id).where(held_seat)
+               .group_by(Seat.registration_id).having(func.count() > 1))
+    chosen: dict[int, set[int]] = {}
+    for registration_id, forum_id in session.execute(
+            select(Seat.registration_id, Seat.forum_id)
+            .where(held_seat, Seat.registration_id.in_(several))):
+        chosen.setdefault(registration_id, set()).add(forum_id)
+    holding = {registration_id: [(a, b) for a, b in pairs if a in held and b in held]
+               for registration_id, held in chosen.items()}
+    holding = {registration_id: found for registration_id, found in holding.items() if found}
+    if not holding:
+        return [], 0
+    rows = session.execute(
+        select(Registration.id, Registration.full_name, Registration.email)
+        .where(Registration.id.in_(list(holding)),
+               Registration.status != RegistrationStatus.CANCELLED)
+        .order_by(Registration.full_name, Registration.id)
+    ).all()
+    shown = [HeldTogether(registration_id, full_name, email,
+                          [(forums[a], forums[b]) for a, b in holding[registration_id]])
+             for registration_id, full_name, email in rows[:HELD_TOGETHER_SHOWN]]
+    return shown, len(rows)
 
 
 def failed_mails(session: Session, event: Event) -> list[MailMessage]:
@@ -230,10 +151,9 @@ def dashboard(session: Session, event: Event) -> Dashboard:
     checked_in, expected = checked_in_progress(session, event)
     holding_both, holding_both_total = held_together(session, event)
     return Dashboard(
-        per_day=registrations_per_day(session, event),
         statuses=status_counts(session, event),
         capacity=event.capacity,
-        forums=forum_loads(session, event),
+        charts=charts(session, event),
         checked_in=checked_in,
         expected=expected,
         mail_queue=mail_queue(session, event),

@@ -35,12 +35,16 @@ from sqlalchemy.orm import Session
 from ..database import begin_write
 from ..extensions import db
 from ..models import (
+    Answer,
     AuditEntry,
     Event,
     EventRole,
     LoginAttempt,
     MailMessage,
     ProgrammeSession,
+    Question,
+    QuestionChoice,
+    QuestionKind,
     Registration,
     Seat,
     SessionSpeaker,
@@ -48,6 +52,7 @@ from ..models import (
     UTCDateTime,
     utcnow,
 )
+from ..registration import questions
 from . import schema as backup_schema
 
 # 2: the header names the events the file holds ("events"), one or all of them. A file of
@@ -134,6 +139,8 @@ def _to_json(value: Any) -> Any:
 THROUGH = {
     Seat.__tablename__: ("registration_id", Registration.__tablename__),
     SessionSpeaker.__tablename__: ("session_id", ProgrammeSession.__tablename__),
+    Answer.__tablename__: ("registration_id", Registration.__tablename__),
+    QuestionChoice.__tablename__: ("question_id", Question.__tablename__),
 }
 
 
@@ -199,6 +206,7 @@ def import_data(
     number of rows restored per table."""
     _check_file(session, data)
     tables = data["tables"] if event_slug is None else only_event(data["tables"], event_slug)
+    _check_answers(tables)
     begin_write(session)
     occupied = {name: count for name, count in row_counts(session).items() if count}
     if occupied:
@@ -249,6 +257,34 @@ def _check_file(session: Session, data: Any) -> None:
             data, backup_schema.tables_schema(backed_up_tables(), LEFT_OUT_COLUMNS))
     except backup_schema.FileError as error:
         raise BackupError(f"Nothing was imported. {error}") from error
+
+
+def _check_answers(tables: dict[str, list[dict]]) -> None:
+    """Every answer typed as its question's kind says, as the form and the CSV import
+    check them; raises BackupError naming the first that is not."""
+    asked: dict[int, Question] = {}
+    for row in tables.get(Question.__tablename__, []):
+        try:
+            asked[row["id"]] = Question(id=row["id"], kind=QuestionKind(row["kind"]),
+                                        pattern="", choices=[])
+        except (KeyError, ValueError) as error:
+            raise BackupError(f"Nothing was imported. A question is not one: {error}") from error
+    for row in tables.get(QuestionChoice.__tablename__, []):
+        question = asked.get(row.get("question_id"))
+        if question is not None:
+            question.choices.append(QuestionChoice(key=row.get("key"), retired=True))
+    for index, row in enumerate(tables.get(Answer.__tablename__, [])):
+        question = asked.get(row.get("question_id"))
+        try:
+            if question is None:
+                raise questions.AnswerRejected("its question is not in the file")
+            if row.get("value") is None:
+                raise questions.AnswerRejected("an answer holds a value")
+            questions.check_value(question, row.get("value"))
+        except questions.AnswerRejected as rejected:
+            raise BackupError(
+                f"Nothing was imported. tables.answer[{index}]: {rejected} "
+                f"({json.dumps(row.get('value'), ensure_ascii=False)[:80]}).") from None
 
 
 def _row_from_json(table: Table, row: dict[str, Any]) -> dict[str, Any]:

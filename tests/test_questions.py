@@ -204,3 +204,19 @@ def test_the_form_renders_the_demo_questions_with_their_conditions(client, demo_
     assert "是否需要开具发票？" in html and "纳税人识别号" in html
     assert len(re.findall(r'data-condition-value="yes"', html)) == 2
     assert 'src="/static/js/questions.js"' in html
+
+
+def test_answering_no_to_the_condition_clears_the_answers_that_depended_on_it(
+        app, client, demo_event):
+    with app.app_context():
+        invoice, title, number = (field(demo_event, "Do you need an invoice"),
+                                  field(demo_event, "Invoice title"),
+                                  field(demo_event, "Taxpayer"))
+    page = own_page(client, post_registration(client, **{
+        invoice: "yes", title: "东南大学", number: "123456789012345"}))
+    token = csrf_token(client, page)
+    # The browser's script disabled the hidden fields; without it they are sent all the same.
+    assert client.post(page + "/answers", data={"csrf_token": token, invoice: "no",
+                                                 title: "东南大学"}).status_code == 302
+    with app.app_context():
+        assert answers_of(EMAIL) == {"Do you need an invoice (发票)?": False}

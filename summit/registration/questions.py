@@ -357,7 +357,8 @@ class AnswerSheet:
     values: dict[int, Any] = field(default_factory=dict)
     typed: dict[int, str | list[str]] = field(default_factory=dict)
     errors: dict[int, str] = field(default_factory=dict)
-    # The questions this form was asked (the answers to them that are left out are cleared).
+    # The questions this form decides (asked of its category, whether their condition
+    # was met or not): the answers to them that are left out are cleared.
     asked: list[int] = field(default_factory=list)
 
     @property
@@ -375,9 +376,11 @@ def read_sheet(questions: Iterable[Question], formdata) -> AnswerSheet:
         raw = (formdata.getlist(name) if question.kind == QuestionKind.MULTIPLE
                else formdata.get(name))
         sheet.typed[question.id] = raw if raw is not None else ""
+        # Decided by this form even when not asked: an answer kept from before (the
+        # invoice's title, once no invoice is wanted) goes.
+        sheet.asked.append(question.id)
         if not condition_met(question, sheet.values):
             continue
-        sheet.asked.append(question.id)
         try:
             value = read_input(question, raw)
         except AnswerRejected as rejected:

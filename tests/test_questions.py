@@ -220,3 +220,54 @@ def test_answering_no_to_the_condition_clears_the_answers_that_depended_on_it(
                                                  title: "东南大学"}).status_code == 302
     with app.app_context():
         assert answers_of(EMAIL) == {"Do you need an invoice (发票)?": False}
+
+
+def test_registering_with_five_answers_writes_them_in_one_insert(app, client, demo_event):
+    from .helpers.database import statements_of_post
+    from .helpers.registrations import form_fields
+
+    with app.app_context():
+        invoice, title, number = (field(demo_event, "Do you need an invoice"),
+                                  field(demo_event, "Invoice title"),
+                                  field(demo_event, "Taxpayer"))
+        dietary, hotel = field(demo_event, "Dietary"), field(demo_event, "Shall we")
+    data = {"csrf_token": csrf_token(client, f"{DEMO}/register"), **form_fields(), **{
+        invoice: "yes", title: "东南大学", number: "123456789012345",
+        dietary: ["halal"], hotel: "yes"}}
+    statements, response = statements_of_post(app, client, f"{DEMO}/register", data)
+    assert response.status_code == 302
+    assert len([s for s in statements if s.lower().startswith("insert into answer")]) == 1
+    # The questions are read once (with their options, in the same statement).
+    assert len([s for s in statements if "from question" in s.lower()]) == 1, statements
+    with app.app_context():
+        assert len(answers_of(EMAIL)) == 5
+
+
+def test_a_new_edition_copies_the_questions_in_use_never_the_answers(app, client, demo_event):
+    from datetime import date
+
+    from sqlalchemy import func, select
+
+    from summit.events.service import clone_event
+    from summit.models import Answer, Question
+    from summit.registration.question_setup import retire_question
+
+    with app.app_context():
+        hotel = field(demo_event, "Shall we")
+        extra = add_question(demo_event, QuestionKind.NUMBER, "Nights").id
+    own_page(client, post_registration(client, **{hotel: "yes", f"q{extra}": "2"}))
+    with app.app_context():
+        retire_question(db.session, None, db.session.get(Question, extra))
+        source = db.session.get(Event, demo_event)
+        clone = clone_event(db.session, None, source, "embedded-china-2022", date(2022, 11, 23))
+        copied = db.session.scalars(select(Question).where(Question.event_id == clone.id)
+                                    .order_by(Question.position)).all()
+        assert [q.label_en for q in copied] == [
+            "Do you need an invoice (发票)?", "Invoice title (抬头)",
+            "Taxpayer identification number (纳税人识别号)", "Dietary needs",
+            "Shall we book you a hotel room?", "Day of arrival in Nanjing"]
+        assert copied[1].condition_question_id == copied[0].id
+        assert copied[2].condition_value == "yes" and copied[2].pattern
+        assert [c.key for c in copied[3].choices] == ["vegetarian", "halal", "no-nuts"]
+        assert db.session.scalar(select(func.count()).select_from(Answer).join(Question).where(
+            Question.event_id == clone.id)) == 0

@@ -40,7 +40,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
 
 from ..i18n import current_language, localized
@@ -403,10 +403,14 @@ def sheet_of(questions: Iterable[Question], registration: Registration) -> Answe
 # --- writing -------------------------------------------------------------------------
 
 
-def new_answers(values: Mapping[int, Any]) -> list[Answer]:
-    """The answers of a new registration (``registration.answers = …``): written in one
-    multi-row INSERT with it, no query to load the (empty) list first."""
-    return [Answer(question_id=question_id, value=value) for question_id, value in values.items()]
+def insert_answers(session: Session, registration_id: int, values: Mapping[int, Any]) -> None:
+    """The answers of a new registration, in one statement (an executemany without
+    RETURNING: the ORM would insert them one by one to learn their ids). In the
+    caller's transaction; the registration's ``answers`` are not refreshed."""
+    if values:
+        session.execute(insert(Answer), [
+            {"registration_id": registration_id, "question_id": question_id, "value": value}
+            for question_id, value in values.items()])
 
 
 def replace_answers(

@@ -48,7 +48,7 @@ from .errors import (
     UnknownForum,
     WindowState,
 )
-from .questions import AnswerSheet, new_answers, replace_answers
+from .questions import AnswerSheet, insert_answers, replace_answers
 from .seats import (
     LockedEvent,
     admit_chosen,
@@ -188,14 +188,14 @@ def _claim_address(
         return None
     registration = new_registration(session, event_id, email)
     fill_in(registration, details, now)
-    # Written with it, in one multi-row INSERT (the list is known empty: no query).
-    registration.answers = new_answers(answers.values if answers is not None else {})
     try:
         session.flush()
     except IntegrityError:
         session.rollback()
         begin_write(session)
         return None
+    if answers is not None:
+        insert_answers(session, registration.id, answers.values)
     queue_mail(session, registration, MailKind.CONFIRMATION)
     # Noted here, before the event's lock: every registration waits for that lock, so
     # it is held for nothing but the place and seats.

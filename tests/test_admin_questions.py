@@ -40,6 +40,8 @@ def test_an_organizer_adds_a_question_that_the_form_then_asks(app, organizer, cl
         assert entry.action == "create" and entry.after["choices"][0] == ["fish", "鱼", "Fish"]
     form = client.get(f"{DEMO}/register?lang=zh").get_data(as_text=True)
     assert "午餐" in form and 'value="fish"' in form
+    log = organizer.get(f"{ADMIN}/audit?lang=zh")
+    assert log.status_code == 200 and "报名问题" in page_text(log) and "午餐" in page_text(log)
 
 
 def test_the_editor_says_what_is_wrong_on_the_same_page(app, organizer, demo_event):

@@ -13,7 +13,7 @@ from summit.models import Event, QuestionKind, RegistrationCategory, utcnow
 
 from .helpers.pages import DEMO, csrf_token, page_text
 from .helpers.questions import add_question, answers_of, field
-from .helpers.registrations import post_registration
+from .helpers.registrations import form_fields, post_registration
 
 EMAIL = "liu.yunjie@pml.example.cn"
 
@@ -224,7 +224,6 @@ def test_answering_no_to_the_condition_clears_the_answers_that_depended_on_it(
 
 def test_registering_with_five_answers_writes_them_in_one_insert(app, client, demo_event):
     from .helpers.database import statements_of_post
-    from .helpers.registrations import form_fields
 
     with app.app_context():
         invoice, title, number = (field(demo_event, "Do you need an invoice"),
@@ -271,3 +270,29 @@ def test_a_new_edition_copies_the_questions_in_use_never_the_answers(app, client
         assert [c.key for c in copied[3].choices] == ["vegetarian", "halal", "no-nuts"]
         assert db.session.scalar(select(func.count()).select_from(Answer).join(Question).where(
             Question.event_id == clone.id)) == 0
+
+
+def test_registering_again_shows_the_earlier_answers_and_replaces_them(app, client, demo_event):
+    from summit.models import Registration
+    from summit.registration import service
+    from summit.urls import serving_at
+
+    with app.app_context():
+        dietary, hotel = field(demo_event, "Dietary"), field(demo_event, "Shall we")
+    own_page(client, post_registration(client, **{dietary: ["halal"], hotel: "yes"}))
+    with app.app_context():
+        from sqlalchemy import select
+        registration = db.session.scalars(select(Registration)).one()
+        with serving_at("http://summit.test"):
+            service.cancel(db.session, registration)
+        key = service.register_again_key(app.secret_key, registration)
+    path = f"{DEMO}/register/again/{key}"
+    html = client.get(path + "?lang=en").get_data(as_text=True)
+    assert re.search(rf'name="{dietary}" value="halal" checked', html)
+    response = client.post(path, data={"csrf_token": csrf_token(client, path),
+                                       **{k: v for k, v in form_fields().items()
+                                          if k != "email"},
+                                       dietary: ["vegetarian"]})
+    assert response.status_code == 302
+    with app.app_context():
+        assert answers_of(EMAIL) == {"Dietary needs": ["vegetarian"]}

@@ -4,8 +4,10 @@ TEST_DATABASE_URL is set, else SQLite), against /healthz measured in the same ru
     TEST_DATABASE_URL=postgresql://postgres@127.0.0.1:5432/test \
         .venv/bin/python bench/registration.py
 
-Every request registers a new attendee for one parallel forum of 100 seats, so the
-run also proves that no seat is taken twice under load: the check at the end counts.
+Every request registers a new attendee for one parallel forum of 100 seats, answering
+five of the demo's own questions (an invoice with its title and taxpayer number,
+dietary needs, a hotel room), so the run also proves that no seat is taken twice under
+load: the check at the end counts.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 from harness import (
     DEMO,
@@ -66,15 +69,43 @@ def prepare(url: str) -> int:
     return forum
 
 
-def register_under_load(base: str, forum: int, seconds: int, connections: int) -> LoadResult:
-    """POST /<event>/register with wrk, every request a new attendee choosing ``forum``."""
+# The demo's questions a bench registration answers (by the start of their English
+# label), and the answers.
+FIVE_ANSWERS = {
+    "Do you need an invoice": "yes",
+    "Invoice title": "东南大学",
+    "Taxpayer": "12320000466007376X",
+    "Dietary": "halal",
+    "Shall we": "yes",
+}
+
+
+def five_answers(url: str) -> str:
+    """The form fields of five answers to the demo's questions, as a body's tail."""
+    engine = create_engine(url)
+    fields = {}
+    with engine.connect() as connection:
+        for start, answer in FIVE_ANSWERS.items():
+            question = connection.execute(text(
+                "SELECT question.id FROM question JOIN event ON event.id = question.event_id "
+                "WHERE event.slug = :slug AND question.label_en LIKE :start"),
+                {"slug": DEMO_SLUG, "start": start + "%"}).scalar_one()
+            fields[f"q{question}"] = answer
+    engine.dispose()
+    return "&" + urlencode(fields)
+
+
+def register_under_load(base: str, forum: int, seconds: int, connections: int,
+                        answers: str = "") -> LoadResult:
+    """POST /<event>/register with wrk, every request a new attendee choosing ``forum``
+    (and sending ``answers``, form fields to append to the body)."""
     visitor = Browser(base)
     form = f"{DEMO}/register"
     token = visitor.csrf_token(form)
     return run_wrk(
         "POST /register", base + form, seconds, connections,
         script=PROJECT_ROOT / "bench" / "wrk_register.lua",
-        script_args=[token, visitor.cookie_header(), str(forum), form],
+        script_args=[token, visitor.cookie_header(), str(forum), form, answers],
     )
 
 
@@ -103,9 +134,11 @@ def main() -> None:
     folder = temporary_folder()
     url = fresh_database(folder)
     forum = prepare(url)
+    answers = five_answers(url)
     with gunicorn(url, folder, workers=options.workers, threads=options.threads) as base:
         health = run_wrk("/healthz", f"{base}/healthz", options.seconds, options.connections)
-        registering = register_under_load(base, forum, options.seconds, options.connections)
+        registering = register_under_load(base, forum, options.seconds, options.connections,
+                                          answers)
     seats = seating(url, forum)
 
     print(f"database: {url.split('://')[0]}, gunicorn {options.workers} workers × "

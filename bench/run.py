@@ -43,7 +43,7 @@ from harness import (
     served_size,
     temporary_folder,
 )
-from registration import prepare, register_under_load, seating
+from registration import five_answers, prepare, register_under_load, seating
 from sqlalchemy import create_engine, select
 
 DESK_EMAIL = "desk@bench.example.org"
@@ -146,7 +146,8 @@ def measure(backend: str, seconds: int, connections: int, workers: int, threads:
         with urllib.request.urlopen(base + DEMO + "/agenda", timeout=30) as response:
             etag = response.headers["ETag"]
         load("/agenda (304)", DEMO + "/agenda", headers={"If-None-Match": etag})
-        beside_health(lambda: register_under_load(base, forum, seconds, connections))
+        answers = five_answers(url)
+        beside_health(lambda: register_under_load(base, forum, seconds, connections, answers))
 
         token = desk.csrf_token(f"/admin/{DEMO_SLUG}/checkin")
         beside_health(lambda: run_wrk(

@@ -1,5 +1,6 @@
 -- wrk script: every request registers a new attendee (unique email) for one forum.
--- Arguments after --: the CSRF token, the session cookie, the forum id, the form's path.
+-- Arguments after --: the CSRF token, the session cookie, the forum id, the form's path,
+-- and optionally more form fields to send (answers to the event's questions: "&q1=yes…").
 local counter = 0
 local thread_number = 0
 local threads = {}
@@ -15,6 +16,7 @@ function init(args)
   cookie = args[2]
   forum = args[3]
   path = args[4]
+  extra = args[5] or ""
 end
 
 function request()
@@ -25,6 +27,7 @@ function request()
     .. "&email=" .. email
     .. "&organisation=%E4%B8%9C%E5%8D%97%E5%A4%A7%E5%AD%A6"
     .. "&category=delegate&consent=y&forums=" .. forum
+    .. extra
   return wrk.format("POST", path, {
     ["Content-Type"] = "application/x-www-form-urlencoded",
     ["Cookie"] = cookie,

@@ -40,6 +40,8 @@ class AuditAction(enum.StrEnum):
     CLONE = "clone"
     PUBLISH = "publish"
     ARCHIVE = "archive"
+    RETIRE = "retire"
+    CHANGE_ANSWERS = "change_answers"
 
 
 # One statement for every entry: the ORM's unit of work costs more than the insert itself

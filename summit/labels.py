@@ -10,6 +10,7 @@ from .models import (
     ForumKind,
     MailKind,
     MailStatus,
+    QuestionKind,
     RegistrationCategory,
     RegistrationStatus,
     Role,
@@ -55,6 +56,16 @@ CATEGORIES = {
     RegistrationCategory.PRESS: _l("Press"),
     RegistrationCategory.STUDENT: _l("Student"),
     RegistrationCategory.STAFF: _l("Staff"),
+}
+
+QUESTION_KINDS = {
+    QuestionKind.SHORT_TEXT: _l("Short text"),
+    QuestionKind.LONG_TEXT: _l("Long text"),
+    QuestionKind.CHOICE: _l("One choice"),
+    QuestionKind.MULTIPLE: _l("Several choices"),
+    QuestionKind.YES_NO: _l("Yes or no"),
+    QuestionKind.NUMBER: _l("Number"),
+    QuestionKind.DATE: _l("Date"),
 }
 
 # A registration's fields as the CSV export's columns and the audit log name them.
@@ -147,6 +158,8 @@ AUDIT_ACTIONS = {
     AuditAction.CLONE: lazy_pgettext("audit action", "Cloned"),
     AuditAction.PUBLISH: lazy_pgettext("audit action", "Published"),
     AuditAction.ARCHIVE: lazy_pgettext("audit action", "Archived"),
+    AuditAction.RETIRE: lazy_pgettext("audit action", "Retired"),
+    AuditAction.CHANGE_ANSWERS: lazy_pgettext("audit action", "Answers changed"),
 }
 
 # The fields of an entry's before and after; a field missing here is shown as stored.
@@ -167,4 +180,5 @@ AUDIT_OBJECTS = {
     "session": lazy_pgettext("audit object", "Session"),
     "user": lazy_pgettext("audit object", "Account"),
     "mail": lazy_pgettext("audit object", "Mail"),
+    "question": lazy_pgettext("audit object", "Question"),
 }

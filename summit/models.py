@@ -369,6 +369,9 @@ class Registration(db.Model):
         back_populates="registration", cascade="all, delete-orphan", order_by="Seat.id"
     )
     mails: Mapped[list[MailMessage]] = relationship(back_populates="registration")
+    answers: Mapped[list[Answer]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan", order_by="Answer.id"
+    )
 
 
 class SeatStatus(enum.StrEnum):
@@ -397,6 +400,99 @@ class Seat(db.Model):
 
     registration: Mapped[Registration] = relationship(back_populates="seats")
     forum: Mapped[Forum] = relationship()
+
+
+class QuestionKind(enum.StrEnum):
+    SHORT_TEXT = "short_text"
+    LONG_TEXT = "long_text"
+    CHOICE = "choice"
+    MULTIPLE = "multiple"
+    YES_NO = "yes_no"
+    NUMBER = "number"
+    DATE = "date"
+
+
+class Question(db.Model):
+    """A question an event's organizers add to its registration form.
+
+    Never deleted once answered: retiring it (``retired_at``) takes it off the forms and
+    keeps its answers readable."""
+
+    __table_args__ = (Index("ix_question_event_position", "event_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id", ondelete="CASCADE"))
+    kind: Mapped[QuestionKind] = mapped_column(_enum(QuestionKind))
+    label_zh: Mapped[str] = mapped_column(String(300), default="")
+    label_en: Mapped[str] = mapped_column(String(300), default="")
+    help_zh: Mapped[str] = mapped_column(Text, default="")
+    help_en: Mapped[str] = mapped_column(Text, default="")
+    required: Mapped[bool] = mapped_column(default=False)
+    position: Mapped[int] = mapped_column(default=0)
+    # RegistrationCategory values the question is asked of; empty: every category.
+    categories: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # A regular expression the whole answer must match (text kinds only); empty: none.
+    pattern: Mapped[str] = mapped_column(String(300), default="")
+    # Asked only when the answer to this earlier question (a choice or yes/no) is
+    # ``condition_value`` (a choice's key, or "yes" / "no").
+    condition_question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question.id", ondelete="SET NULL")
+    )
+    condition_value: Mapped[str] = mapped_column(String(40), default="")
+    retired_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    event: Mapped[Event] = relationship()
+    choices: Mapped[list[QuestionChoice]] = relationship(
+        back_populates="question",
+        order_by="(QuestionChoice.position, QuestionChoice.id)",
+        cascade="all, delete-orphan",
+    )
+    condition_question: Mapped[Question | None] = relationship(remote_side=[id])
+
+    @property
+    def active(self) -> bool:
+        return self.retired_at is None
+
+
+class QuestionChoice(db.Model):
+    """One option of a choice question. Its key is stable: answers store it, so a
+    relabelled option keeps its answers and a removed one stays readable (retired)."""
+
+    __tablename__ = "question_choice"
+    __table_args__ = (UniqueConstraint("question_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
+    key: Mapped[str] = mapped_column(String(40))
+    label_zh: Mapped[str] = mapped_column(String(300), default="")
+    label_en: Mapped[str] = mapped_column(String(300), default="")
+    position: Mapped[int] = mapped_column(default=0)
+    retired: Mapped[bool] = mapped_column(default=False)
+
+    question: Mapped[Question] = relationship(back_populates="choices")
+
+
+class Answer(db.Model):
+    """A registration's answer to one question: one JSON value, typed by the question's
+    kind (text: a string; choice: a key; several choices: a list of keys; yes/no: a
+    boolean; number: a number; date: "YYYY-MM-DD"), checked by
+    ``registration.questions`` on every write and read."""
+
+    __table_args__ = (
+        UniqueConstraint("registration_id", "question_id"),
+        Index("ix_answer_question", "question_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE")
+    )
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id", ondelete="CASCADE"))
+    value: Mapped[Any] = mapped_column(JSON)
+
+    registration: Mapped[Registration] = relationship(back_populates="answers")
+    question: Mapped[Question] = relationship()
 
 
 class MailStatus(enum.StrEnum):

@@ -20,6 +20,7 @@ from summit.models import (
     Forum,
     MailMessage,
     ProgrammeSession,
+    Question,
     Registration,
     Role,
     Speaker,
@@ -70,6 +71,7 @@ def rows_of(event_id: int, app) -> dict[str, object]:
         "session_id": db.session.scalars(select(ProgrammeSession.id).filter_by(**of_event)
                                          ).first(),
         "speaker_id": db.session.scalars(select(Speaker.id).filter_by(**of_event)).first(),
+        "question_id": db.session.scalars(select(Question.id).filter_by(**of_event)).first(),
         "registration_id": registered.id,
         "mail_id": db.session.scalars(select(MailMessage.id).where(
             MailMessage.registration_id == registered.id)).first(),

@@ -655,3 +655,101 @@ def test_a_hostile_event_file_leaves_a_site_that_holds_others_untouched(
         other = db.session.scalars(select(Event.id).where(Event.slug == "edition-b")).one()
         register_directly(other, "still.works@site-b.example.cn", [])
         assert count_registrations() == before["registration"] + 1
+
+
+def test_questions_and_answers_survive_a_backup_retired_ones_included(
+    app, demo_event, empty_app, tmp_path
+):
+    from summit.models import Answer, Question, QuestionKind
+    from summit.registration.question_setup import retire_question
+
+    from .helpers.questions import add_question, answers_of, field
+
+    with app.app_context():
+        dietary, hotel = field(demo_event, "Dietary"), field(demo_event, "Shall we")
+        remarks = add_question(demo_event, QuestionKind.LONG_TEXT, "Remarks")
+        remarks_field = f"q{remarks.id}"
+    client = app.test_client()
+    assert post_registration(client, email="q@backup.example.cn", **{
+        dietary: ["vegetarian", "no-nuts"], hotel: "yes",
+        remarks_field: "=1+1\n<script>x</script>"}).status_code == 302
+    with app.app_context():
+        retire_question(db.session, None, db.session.get(Question, remarks.id))
+    original = export(app, tmp_path / "backup.json")
+    assert len(original["tables"]["answer"]) == 3
+    assert import_file(empty_app, tmp_path / "backup.json").exit_code == 0
+    restored = export(empty_app, tmp_path / "again.json")
+    assert restored["tables"]["question"] == original["tables"]["question"]
+    assert restored["tables"]["question_choice"] == original["tables"]["question_choice"]
+    assert restored["tables"]["answer"] == original["tables"]["answer"]
+    with empty_app.app_context():
+        assert answers_of("q@backup.example.cn") == {
+            "Dietary needs": ["vegetarian", "no-nuts"],
+            "Shall we book you a hotel room?": True,
+            "Remarks": "=1+1\n<script>x</script>"}
+        assert db.session.scalar(select(func.count()).select_from(Answer)) == 3
+
+    # An answer that its question's kind cannot hold is refused, and nothing written.
+    bad = json.loads((tmp_path / "backup.json").read_text(encoding="utf-8"))
+    bad["tables"]["answer"][0]["value"] = {"not": "an answer"}
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    with empty_app.app_context():
+        db.session.remove()
+    url = fresh_database_url(
+        "postgresql" if "postgresql" in str(empty_app.config["SQLALCHEMY_DATABASE_URI"])
+        else "sqlite", tmp_path, name="summit_third")
+    third = make_app(url, INSTANCE_PATH=str(tmp_path / "third"))
+    with third.app_context():
+        upgrade()
+    result = import_file(third, tmp_path / "bad.json")
+    assert result.exit_code != 0 and "tables.answer[0]" in result.output
+    with third.app_context():
+        assert db.session.scalar(select(func.count()).select_from(Registration)) == 0
+        db.session.remove()
+        db.engine.dispose()
+
+
+def a_question_conditioned_on_a_later_one(event_id: int) -> None:
+    """The demo's first question (the lowest id) asked only after a question added later:
+    in id order, a row that names a row not yet written."""
+    from summit.models import Question, QuestionKind
+
+    from .helpers.questions import add_question
+
+    later = add_question(event_id, QuestionKind.YES_NO, "Travelling from abroad?")
+    first = db.session.scalars(select(Question).where(Question.event_id == event_id)
+                               .order_by(Question.id)).first()
+    first.condition_question_id, first.condition_value = later.id, "yes"
+    db.session.commit()
+
+
+def test_a_question_conditioned_on_a_later_one_restores_and_moves(
+    app, demo_event, empty_app, tmp_path
+):
+    with app.app_context():
+        a_question_conditioned_on_a_later_one(demo_event)
+    original = export(app, tmp_path / "backup.json")
+    result = import_file(empty_app, tmp_path / "backup.json")
+    assert result.exit_code == 0, result.output
+    assert export(empty_app, tmp_path / "again.json")["tables"]["question"] == (
+        original["tables"]["question"])
+    # Added beside the event it came from, under new ids.
+    moved = app.test_cli_runner().invoke(args=[
+        "summit", "import", str(tmp_path / "backup.json"), "--as", "embedded-china-moved"])
+    assert moved.exit_code == 0, moved.output
+
+
+def test_questions_that_name_each_other_in_a_circle_are_refused(
+    app, demo_event, empty_app, tmp_path
+):
+    with app.app_context():
+        a_question_conditioned_on_a_later_one(demo_event)
+    data = export(app, tmp_path / "backup.json")
+    questions = data["tables"]["question"]
+    later = max(questions, key=lambda row: row["id"])
+    later["condition_question_id"], later["condition_value"] = min(
+        row["id"] for row in questions), "yes"
+    (tmp_path / "circle.json").write_text(json.dumps(data, ensure_ascii=False),
+                                          encoding="utf-8")
+    assert_refused_and_nothing_written(empty_app, tmp_path / "circle.json",
+                                       "tables.question: some rows name each other in a circle")

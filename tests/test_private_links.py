@@ -60,7 +60,8 @@ def test_every_private_address_answers_with_the_private_headers(app, client, pri
             assert_private(response, (method, path, response.status_code))
             checked.add(rule.endpoint)
     assert checked == {
-        "attendee.page", "attendee.change_forums", "attendee.cancel", "attendee.resend",
+        "attendee.page", "attendee.change_forums", "attendee.change_answers", "attendee.cancel",
+        "attendee.resend",
         "registration.register_again", "attendee.calendar", "badges.attendee_badge",
     }
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import enum
 import json
+from collections import defaultdict, deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -42,6 +43,7 @@ from ..database import begin_write
 from ..events.service import slug_refusal
 from ..extensions import db
 from ..models import (
+    Answer,
     AuditEntry,
     CoHost,
     Event,
@@ -50,6 +52,9 @@ from ..models import (
     LoginAttempt,
     MailMessage,
     ProgrammeSession,
+    Question,
+    QuestionChoice,
+    QuestionKind,
     Registration,
     Role,
     Seat,
@@ -59,6 +64,7 @@ from ..models import (
     UTCDateTime,
     utcnow,
 )
+from ..registration import questions
 from ..registration.tokens import new_token, token_digest
 from . import schema as backup_schema
 
@@ -146,6 +152,8 @@ def _to_json(value: Any) -> Any:
 THROUGH = {
     Seat.__tablename__: ("registration_id", Registration.__tablename__),
     SessionSpeaker.__tablename__: ("session_id", ProgrammeSession.__tablename__),
+    Answer.__tablename__: ("registration_id", Registration.__tablename__),
+    QuestionChoice.__tablename__: ("question_id", Question.__tablename__),
 }
 
 
@@ -227,6 +235,7 @@ def import_data(
     holds anything, or under ``new_slug``, one event is added beside the others (see
     ``_add_event``): the file's only event, or ``event_slug``."""
     _check_file(session, data)
+    _check_answers(data["tables"])
     begin_write(session)
     occupied = {name: count for name, count in row_counts(session).items() if count}
     if occupied or new_slug is not None:
@@ -237,10 +246,13 @@ def import_data(
         for table in backed_up_tables():
             rows = [_row_from_json(table, row) for row in tables.get(table.name, [])]
             if rows:
-                session.execute(insert(table), rows)
+                session.execute(insert(table), _referenced_first(table, rows))
             restored[table.name] = len(rows)
         _continue_numbering(session)
         session.commit()
+    except BackupError:
+        session.rollback()
+        raise
     except (SQLAlchemyError, ValueError, TypeError) as error:
         raise _not_stored(session, error) from error
     return Imported(rows=restored)
@@ -339,10 +351,11 @@ def _write_event(session: Session, tables: dict[str, list[dict]], slug: str) -> 
                                                   imported)
             continue
         values = [_row_from_json(table, row) for row in rows]
-        for index, row in enumerate(values):
-            _follow_references(table, row, new_ids, index)
+        # New ids first: a row may name another of its own table (a question's condition).
         if _has_serial_id(table):
             new_ids[table.name] = _renumber(session, table, values)
+        for index, row in enumerate(values):
+            _follow_references(table, row, new_ids, index)
         if table.name == Event.__tablename__:
             for row in values:
                 row["slug"] = slug
@@ -352,7 +365,7 @@ def _write_event(session: Session, tables: dict[str, list[dict]], slug: str) -> 
             for row in values:
                 row["object_id"] = _audited_object(row, new_ids)
         if values:
-            session.execute(insert(table), values)
+            session.execute(insert(table), _referenced_first(table, values))
         imported.rows[table.name] = len(values)
     session.commit()
     return imported
@@ -411,6 +424,39 @@ def _renumber(session: Session, table: Table, rows: list[dict]) -> dict[Any, int
                               "appears twice.")
         ids[row["id"]], row["id"] = new, new
     return ids
+
+
+def _referenced_first(table: Table, rows: list[dict]) -> list[dict]:
+    """``rows`` with each one after the rows of its own table that it names (a question
+    after the one its condition is on): the database checks a row's keys as it is
+    inserted. Rows that name each other in a circle are refused."""
+    own = [column.name for column in table.columns
+           if any(key.column.table is table for key in column.foreign_keys)]
+    if not own:
+        return rows
+    ids = {row["id"] for row in rows}
+    waiting: dict[Any, list[dict]] = defaultdict(list)
+    missing: dict[int, int] = {}
+    ready: deque[dict] = deque()
+    for row in rows:
+        named = {row.get(name) for name in own} & ids
+        missing[id(row)] = len(named)
+        for target in named:
+            waiting[target].append(row)
+        if not named:
+            ready.append(row)
+    ordered = []
+    while ready:
+        row = ready.popleft()
+        ordered.append(row)
+        for follower in waiting.pop(row["id"], []):
+            missing[id(follower)] -= 1
+            if not missing[id(follower)]:
+                ready.append(follower)
+    if len(ordered) != len(rows):
+        raise BackupError(f"Nothing was imported. tables.{table.name}: some rows name each "
+                          "other in a circle.")
+    return ordered
 
 
 def _follow_references(table: Table, row: dict, new_ids: dict[str, dict[Any, int]],
@@ -486,6 +532,34 @@ def _check_file(session: Session, data: Any) -> None:
             data, backup_schema.tables_schema(backed_up_tables(), LEFT_OUT_COLUMNS))
     except backup_schema.FileError as error:
         raise BackupError(f"Nothing was imported. {error}") from error
+
+
+def _check_answers(tables: dict[str, list[dict]]) -> None:
+    """Every answer typed as its question's kind says, as the form and the CSV import
+    check them; raises BackupError naming the first that is not."""
+    asked: dict[int, Question] = {}
+    for row in tables.get(Question.__tablename__, []):
+        try:
+            asked[row["id"]] = Question(id=row["id"], kind=QuestionKind(row["kind"]),
+                                        pattern="", choices=[])
+        except (KeyError, ValueError) as error:
+            raise BackupError(f"Nothing was imported. A question is not one: {error}") from error
+    for row in tables.get(QuestionChoice.__tablename__, []):
+        question = asked.get(row.get("question_id"))
+        if question is not None:
+            question.choices.append(QuestionChoice(key=row.get("key"), retired=True))
+    for index, row in enumerate(tables.get(Answer.__tablename__, [])):
+        question = asked.get(row.get("question_id"))
+        try:
+            if question is None:
+                raise questions.AnswerRejected("its question is not in the file")
+            if row.get("value") is None:
+                raise questions.AnswerRejected("an answer holds a value")
+            questions.check_value(question, row.get("value"))
+        except questions.AnswerRejected as rejected:
+            raise BackupError(
+                f"Nothing was imported. tables.answer[{index}]: {rejected} "
+                f"({json.dumps(row.get('value'), ensure_ascii=False)[:80]}).") from None
 
 
 def _row_from_json(table: Table, row: dict[str, Any]) -> dict[str, Any]:

@@ -23,6 +23,9 @@ from ..models import (
     Forum,
     ForumKind,
     ProgrammeSession,
+    Question,
+    QuestionChoice,
+    QuestionKind,
     SessionKind,
     Speaker,
 )
@@ -262,6 +265,61 @@ SESSIONS = [
 ]
 
 
+# The registration form's own questions: an invoice (发票) with its title (抬头) and the
+# taxpayer number (纳税人识别号: 15, 18 or 20 letters and digits) asked only of those who
+# want one; dietary needs; a hotel room; the day of arrival. All optional but the
+# invoice's details, so that registering stays quick.
+TAXPAYER_NUMBER = r"[0-9A-Za-z]{15}|[0-9A-Za-z]{18}|[0-9A-Za-z]{20}"
+QUESTIONS = [
+    {"key": "invoice", "kind": QuestionKind.YES_NO,
+     "label_zh": "是否需要开具发票？", "label_en": "Do you need an invoice (发票)?",
+     "help_zh": "会务费发票由主办方在会后开具。",
+     "help_en": "The organizers issue invoices for the conference fee after the event."},
+    {"key": "invoice_title", "kind": QuestionKind.SHORT_TEXT, "required": True,
+     "condition": ("invoice", "yes"),
+     "label_zh": "发票抬头", "label_en": "Invoice title (抬头)",
+     "help_zh": "单位全称，与税务登记一致。",
+     "help_en": "Your organisation's full name as registered for tax."},
+    {"key": "taxpayer_number", "kind": QuestionKind.SHORT_TEXT, "required": True,
+     "condition": ("invoice", "yes"), "pattern": TAXPAYER_NUMBER,
+     "label_zh": "纳税人识别号", "label_en": "Taxpayer identification number (纳税人识别号)",
+     "help_zh": "15、18 或 20 位字母和数字（统一社会信用代码为 18 位）。",
+     "help_en": "15, 18 or 20 letters and digits, such as a unified social credit code "
+                "91320000MA1XXXXX0X."},
+    {"key": "dietary", "kind": QuestionKind.MULTIPLE,
+     "label_zh": "饮食需求", "label_en": "Dietary needs",
+     "help_zh": "会议提供午餐和晚宴。", "help_en": "Lunch and the banquet are provided.",
+     "choices": [("vegetarian", "素食", "Vegetarian"), ("halal", "清真", "Halal"),
+                 ("no-nuts", "坚果过敏", "Nut allergy")]},
+    {"key": "hotel", "kind": QuestionKind.YES_NO,
+     "label_zh": "是否需要会务组代订酒店？", "label_en": "Shall we book you a hotel room?",
+     "help_zh": "协议酒店房间有限，先到先得。",
+     "help_en": "The conference hotel has a limited number of rooms at its rate."},
+    {"key": "arrival", "kind": QuestionKind.DATE,
+     "label_zh": "抵达南京日期", "label_en": "Day of arrival in Nanjing",
+     "help_zh": "会议于 2020-11-25 开幕。", "help_en": "The conference opens on 2020-11-25."},
+]
+
+
+def demo_questions(event: Event) -> list[Question]:
+    """The demo's questions for ``event``, in order, the invoice's details depending on
+    the invoice question."""
+    made: dict[str, Question] = {}
+    for position, spec in enumerate(QUESTIONS):
+        spec = dict(spec)
+        key = spec.pop("key")
+        condition = spec.pop("condition", None)
+        choices = spec.pop("choices", [])
+        made[key] = Question(
+            event=event, position=position, categories=[], **spec,
+            condition_question=made[condition[0]] if condition else None,
+            condition_value=condition[1] if condition else "",
+            choices=[QuestionChoice(key=choice_key, label_zh=zh, label_en=en, position=index)
+                     for index, (choice_key, zh, en) in enumerate(choices)],
+        )
+    return list(made.values())
+
+
 def local_time(day: int, clock: str) -> datetime:
     """A time on the given day of November 2020 in Nanjing."""
     hours, minutes = map(int, clock.split(":"))
@@ -301,6 +359,7 @@ def load_demo(session: Session) -> Event | None:
         item.speakers.extend(speakers[name] for name in names)
         event.sessions.append(item)
     session.add(event)
+    session.add_all(demo_questions(event))
     return event
 
 

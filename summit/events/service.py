@@ -22,6 +22,8 @@ from ..models import (
     EventStatus,
     Forum,
     ProgrammeSession,
+    Question,
+    QuestionChoice,
     Registration,
     SessionSpeaker,
     Speaker,
@@ -108,9 +110,10 @@ def clone_event(
 ) -> Event:
     """A new edition of ``source`` under ``slug``, starting on ``starts_on``, as a
     draft: its settings, co-hosts and forums (rooms, capacities), its registration
-    window moved by the difference in start dates, and with ``with_programme`` its
-    speakers and sessions at the same local times of the moved days. Never its
-    registrations, seats, mails, check-ins, roles or audit entries. Commits."""
+    form's questions (those in use, never their answers), its registration window moved
+    by the difference in start dates, and with ``with_programme`` its speakers and
+    sessions at the same local times of the moved days. Never its registrations,
+    answers, seats, mails, check-ins, roles or audit entries. Commits."""
     check_new_slug(session, slug)
     days = (starts_on - source.starts_on).days
     zone = ZoneInfo(source.timezone)
@@ -137,11 +140,30 @@ def clone_event(
             for item in _sessions(session, source)
         ]
     session.add(clone)
+    _copy_questions(session, source, clone)
     _commit_new(session, actor, AuditAction.CLONE, clone,
                 summary=f"{clone.slug} ← {source.slug}",
                 after={"source": source.slug, "starts_on": starts_on.isoformat(),
                        "with_programme": with_programme})
     return clone
+
+
+def _copy_questions(session: Session, source: Event, clone: Event) -> None:
+    """The source's questions in use, with their options in use, each copy depending on
+    the copy of the question its original depends on."""
+    copies: dict[int, Question] = {}
+    for question in session.scalars(
+        select(Question).where(Question.event_id == source.id, Question.retired_at.is_(None))
+        .options(selectinload(Question.choices)).order_by(Question.position, Question.id)
+    ):
+        earlier = copies.get(question.condition_question_id or 0)
+        copies[question.id] = copy = _copy(
+            question, Question, skip={"condition_question_id", "retired_at", "created_at"},
+            event=clone, condition_question=earlier, categories=list(question.categories),
+            condition_value=question.condition_value if earlier is not None else "",
+            choices=[_copy(choice, QuestionChoice, skip={"question_id"})
+                     for choice in question.choices if not choice.retired])
+        session.add(copy)
 
 
 def moved(moment: datetime | None, days: int, zone: ZoneInfo) -> datetime | None:

@@ -16,11 +16,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
+from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, or_, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..collation import name_key, sort_key
 from ..models import (
+    Answer,
     Event,
     Forum,
     Registration,
@@ -60,6 +61,19 @@ COLLATED_SORTS = {
 
 
 @dataclass(frozen=True)
+class AnswerMatch:
+    """Registrations whose answer to one question is (or holds) a value, as the answer's
+    JSON text says it (``questions.answer_match`` makes one): ``equals`` the whole text
+    ('"vegetarian"', 'true'), ``contains`` an element of a list ('"halal"'), or with
+    neither, ``answered`` or not."""
+
+    question_id: int
+    equals: str | None = None
+    contains: str | None = None
+    answered: bool = True
+
+
+@dataclass(frozen=True)
 class RegistrationQuery:
     """What the organizer asked the list for."""
 
@@ -69,6 +83,7 @@ class RegistrationQuery:
     forum_id: int | None = None
     checked_in: bool | None = None
     badge_printed: bool | None = None
+    answer: AnswerMatch | None = None
     sort: str = "created"
     descending: bool = True
     page: int = 1
@@ -146,7 +161,22 @@ def _conditions(event_id: int, query: RegistrationQuery) -> list[ColumnElement[b
     if query.badge_printed is not None:
         column = Registration.badge_printed_at
         conditions.append(column.is_not(None) if query.badge_printed else column.is_(None))
+    if query.answer is not None:
+        conditions.append(_answer_condition(query.answer))
     return conditions
+
+
+def _answer_condition(match: AnswerMatch) -> ColumnElement[bool]:
+    """The JSON value read as its text, the same on SQLite and PostgreSQL (a ``json``
+    column keeps the text it was given)."""
+    found = [Answer.registration_id == Registration.id, Answer.question_id == match.question_id]
+    text = cast(Answer.value, String)
+    if match.equals is not None:
+        found.append(text == match.equals)
+    elif match.contains is not None:
+        found.append(text.like(_pattern(match.contains), escape="\\"))
+    answered = exists().where(*found)
+    return answered if match.answered else ~answered
 
 
 def _order(query: RegistrationQuery) -> list:
@@ -231,6 +261,20 @@ def matching_seats(
     for registration_id, slug, status in rows:
         seats.setdefault(registration_id, []).append((slug, status))
     return seats
+
+
+def matching_answers(
+    session: Session, event: Event, query: RegistrationQuery
+) -> dict[int, dict[int, object]]:
+    """Question id → answer of every registration the query matches, by registration id."""
+    matching = select(Registration.id).where(*_conditions(event.id, query))
+    answers: dict[int, dict[int, object]] = {}
+    for registration_id, question_id, value in session.execute(
+        select(Answer.registration_id, Answer.question_id, Answer.value)
+        .where(Answer.registration_id.in_(matching))
+    ):
+        answers.setdefault(registration_id, {})[question_id] = value
+    return answers
 
 
 def checked_in_progress(session: Session, event: Event) -> tuple[int, int]:

@@ -42,11 +42,13 @@ from .details import AttendeeDetails, find_by_email, normalise_email
 from .errors import (
     AlreadyRegistered,
     OverlappingForums,
+    RegistrationCancelled,
     RegistrationClosed,
     RegistrationError,
     UnknownForum,
     WindowState,
 )
+from .questions import AnswerSheet, insert_answers, replace_answers
 from .seats import (
     LockedEvent,
     admit_chosen,
@@ -130,9 +132,11 @@ def register(
     details: AttendeeDetails,
     forum_ids: list[int],
     now: datetime | None = None,
+    answers: AnswerSheet | None = None,
 ) -> RegistrationResult:
-    """Register an attendee, or, when the address has a registration already (active or
-    cancelled), change nothing and mail its owner (``mail_link_on_request``). Commits.
+    """Register an attendee (with their ``answers`` to the event's questions), or, when
+    the address has a registration already (active or cancelled), change nothing and
+    mail its owner (``mail_link_on_request``). Commits.
 
     A new address is written before the event's lock is taken (the registration and
     its confirmation mail, which others see only at commit; the database's unique
@@ -145,7 +149,7 @@ def register(
 
     event_id = event.id  # read before begin_write's commit expires it
     begin_write(session)
-    claimed = _claim_address(session, event_id, details, now)
+    claimed = _claim_address(session, event_id, details, now, answers)
     locked = lock_event(session, event_id)
     try:
         if claimed is None:
@@ -156,6 +160,8 @@ def register(
                 session.commit()
                 return RegistrationResult(known, created=False, mailed=mailed)
             registration = enrol(session, locked, details, forum_ids, now)
+            if answers is not None:
+                replace_answers(session, registration, answers.asked, answers.values)
             record_attendee_action(session, AuditAction.REGISTER, registration)
         else:
             registration = claimed
@@ -171,7 +177,8 @@ def register(
 
 
 def _claim_address(
-    session: Session, event_id: int, details: AttendeeDetails, now: datetime
+    session: Session, event_id: int, details: AttendeeDetails, now: datetime,
+    answers: AnswerSheet | None = None,
 ) -> Registration | None:
     """A new registration for an address the event has never seen, written with its
     confirmation mail (its place and seats still to be decided); None when the address
@@ -187,6 +194,8 @@ def _claim_address(
         session.rollback()
         begin_write(session)
         return None
+    if answers is not None:
+        insert_answers(session, registration.id, answers.values)
     queue_mail(session, registration, MailKind.CONFIRMATION)
     # Noted here, before the event's lock: every registration waits for that lock, so
     # it is held for nothing but the place and seats.
@@ -232,6 +241,29 @@ def cancel(
                                after={"status": registration.status.value})
     session.commit()
     return moved_up
+
+
+def answers_open(event: Event, now: datetime | None = None) -> bool:
+    """Whether attendees may still change their answers: until registration closes."""
+    return window_state(event, now) in (WindowState.OPEN, WindowState.NOT_YET_OPEN)
+
+
+def change_answers(
+    session: Session, registration: Registration, answers: AnswerSheet,
+    now: datetime | None = None,
+) -> bool:
+    """The attendee changes their answers to the event's questions. Commits; returns
+    whether anything changed. Raises RegistrationCancelled, RegistrationClosed."""
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise RegistrationCancelled("cancelled")
+    if not answers_open(registration.event, now):
+        raise RegistrationClosed(window_state(registration.event, now))
+    before, after = replace_answers(session, registration, answers.asked, answers.values)
+    if before != after:
+        record_attendee_action(session, AuditAction.CHANGE_ANSWERS, registration,
+                               before={"answers": before}, after={"answers": after})
+    session.commit()
+    return before != after
 
 
 # --- the private link, again ---------------------------------------------------
@@ -314,6 +346,7 @@ def register_again(
     details: AttendeeDetails,
     forum_ids: list[int],
     now: datetime | None = None,
+    answers: AnswerSheet | None = None,
 ) -> RegistrationResult:
     """The owner of a cancelled registration, holding the mail's key, comes back: new
     details, forums, a place where there is room, a new private link. The address stays
@@ -331,6 +364,8 @@ def register_again(
     except (UnknownForum, OverlappingForums):
         session.rollback()
         raise
+    if answers is not None:
+        replace_answers(session, registration, answers.asked, answers.values)
     record_attendee_action(session, audit.AuditAction.REGISTER, registration)
     result = RegistrationResult(registration, created=True, token=registration.token,
                                 email=registration.email)

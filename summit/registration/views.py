@@ -25,7 +25,7 @@ from ..i18n import current_language, localized
 from ..models import Registration, RegistrationCategory, SeatStatus
 from ..outbox import deliver_after_response
 from ..web import private_response
-from . import seats, service
+from . import questions, seats, service
 from .details import AttendeeDetails
 from .errors import (
     AlreadyRegistered,
@@ -78,10 +78,13 @@ def mail_limit_message() -> str:
              "look in your inbox (and spam folder) for our mail, or try again later.")
 
 
-def _register_page(event, form: RegistrationForm, state, status: int, **extra):
+def _register_page(event, form: RegistrationForm, state, status: int,
+                   sheet: questions.AnswerSheet | None = None, **extra):
     offer = _forums_on_offer(form, event)
     page = render_template(
-        "registration/register.html", event=event, form=form, state=state, **offer, **extra
+        "registration/register.html", event=event, form=form, state=state, **offer,
+        questions=questions.event_questions(db.session, event.id),
+        sheet=sheet or questions.AnswerSheet(), **extra
     )
     return current_app.make_response((page, status))
 
@@ -94,16 +97,18 @@ def register():
     state = service.window_state(event)
     if state is not WindowState.OPEN:
         return _register_page(event, form, state, 403 if form.is_submitted() else 200)
-    if not form.validate_on_submit():
-        return _register_page(event, form, state, 422 if form.is_submitted() else 200)
+    sheet = _answer_sheet(event, form)
+    if not (form.validate_on_submit() and sheet.valid):
+        return _register_page(event, form, state, 422 if form.is_submitted() else 200, sheet)
 
     try:
-        result = service.register(db.session, event, _details(form), form.forums.data or [])
+        result = service.register(db.session, event, _details(form), form.forums.data or [],
+                                  answers=sheet)
     except RegistrationClosed as closed:
-        return _register_page(event, form, closed.state, 403)
+        return _register_page(event, form, closed.state, 403, sheet)
     except (UnknownForum, OverlappingForums) as refused:
         _refuse_forums(form, refused)
-        return _register_page(event, form, state, 422)
+        return _register_page(event, form, state, 422, sheet)
     if not result.created:
         # Whoever typed a known address learns only that its owner was mailed (or, past
         # the hourly limit, that they were mailed lately): never the link itself.
@@ -112,6 +117,16 @@ def register():
                               mail_limit=None if result.mailed else mail_limit_message())
         return deliver_after_response(page)
     return _registered(result)
+
+
+def _answer_sheet(event, form: RegistrationForm) -> questions.AnswerSheet:
+    """The answers the form sent to the questions asked of the category it chose (none
+    before it is sent)."""
+    if not form.is_submitted():
+        return questions.AnswerSheet()
+    category = form.category.data or RegistrationCategory.DELEGATE.value
+    asked = questions.for_category(questions.event_questions(db.session, event.id), category)
+    return questions.read_sheet(asked, request.form)
 
 
 def _details(form: RegistrationForm) -> AttendeeDetails:
@@ -142,8 +157,11 @@ def registration_or_404(token: str) -> Registration:
     return registration
 
 
-def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, status: int = 200):
+def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, status: int = 200,
+                   sheet: questions.AnswerSheet | None = None):
     event = registration.event
+    every_question = questions.event_questions(db.session, event.id, retired=True)
+    asked = questions.for_category(every_question, registration.category)
     offer = _forums_on_offer(forum_form, event)
     held = {seat.forum_id for seat in registration.seats if seat.status != SeatStatus.CANCELLED}
     if not forum_form.is_submitted():
@@ -158,6 +176,11 @@ def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, stat
             summary=seats.attendee_summary(db.session, registration),
             forum_form=forum_form,
             resend_form=ResendForm(),
+            answers_form=ResendForm(),
+            questions=asked,
+            answer_rows=questions.answer_rows(every_question, registration),
+            sheet=sheet or questions.sheet_of(asked, registration),
+            answers_open=service.answers_open(event),
             held_together=describe_clashes(held_together, _(
                 "The programme has changed since you chose them: please keep one of them "
                 "under “Change my forums”.")),
@@ -189,6 +212,26 @@ def change_forums(token: str):
         return _attendee_page(registration, form, status=422)
     else:
         flash(_("Your forums have been updated."), "success")
+    return _to_own_page(token)
+
+
+@attendee_bp.post("/answers")
+def change_answers(token: str):
+    registration = registration_or_404(token)
+    asked = questions.for_category(
+        questions.event_questions(db.session, registration.event_id), registration.category)
+    sheet = questions.read_sheet(asked, request.form)
+    if not (ResendForm().validate_on_submit() and sheet.valid):
+        return _attendee_page(registration, ForumChoiceForm(formdata=None), 422, sheet)
+    try:
+        changed = service.change_answers(db.session, registration, sheet)
+    except RegistrationCancelled:
+        flash(_("This registration is cancelled; register again to answer."), "error")
+    except RegistrationClosed:
+        flash(_("Registration has closed: your answers can no longer be changed."), "error")
+    else:
+        flash(_("Your answers have been saved.") if changed else _("Nothing has changed."),
+              "success")
     return _to_own_page(token)
 
 
@@ -226,17 +269,20 @@ def register_again(key: str):
     if state is not WindowState.OPEN:
         return private_response(_register_page(
             event, form, state, 403 if form.is_submitted() else 200, **again))
-    if not form.validate_on_submit():
+    sheet = _answer_sheet(event, form)
+    if not form.is_submitted():
+        sheet = questions.sheet_of(questions.event_questions(db.session, event.id), registration)
+    if not (form.validate_on_submit() and sheet.valid):
         return private_response(_register_page(
-            event, form, state, 422 if form.is_submitted() else 200, **again))
+            event, form, state, 422 if form.is_submitted() else 200, sheet, **again))
     try:
         result = service.register_again(db.session, registration, _details(form),
-                                        form.forums.data or [])
+                                        form.forums.data or [], answers=sheet)
     except RegistrationClosed as closed:
-        return private_response(_register_page(event, form, closed.state, 403, **again))
+        return private_response(_register_page(event, form, closed.state, 403, sheet, **again))
     except (UnknownForum, OverlappingForums) as refused:
         _refuse_forums(form, refused)
-        return private_response(_register_page(event, form, state, 422, **again))
+        return private_response(_register_page(event, form, state, 422, sheet, **again))
     except AlreadyRegistered:
         abort(404)  # brought back a moment ago with this very mail
     return _registered(result)

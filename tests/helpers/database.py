@@ -46,3 +46,22 @@ def statements_of(app, client, url: str, **request_options) -> tuple[list[str], 
     finally:
         sa_event.remove(engine, "before_cursor_execute", count)
     return statements, response
+
+
+def statements_of_post(app, client, url: str, data: dict) -> tuple[list[str], object]:
+    """The SQL statements that answering a POST of ``data`` to ``url`` sends, and the
+    response (its mails, delivered after the response, are not counted)."""
+    statements = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        statements.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa_event.listen(engine, "before_cursor_execute", count)
+    try:
+        response = client.post(url, data=data)
+    finally:
+        sa_event.remove(engine, "before_cursor_execute", count)
+    response.close()
+    return statements, response

@@ -44,7 +44,7 @@ from ...models import (
     SeatStatus,
     User,
 )
-from ...registration import listing, seats, service
+from ...registration import listing, questions, seats, service
 from ...registration.details import AttendeeDetails, normalise_email
 from ...registration.forms import attendee_details
 from ...registration.forum_times import describe_clashes, forum_spans, overlapping_pairs
@@ -134,6 +134,8 @@ class _Wording:
     words: dict[str, dict[str, str]]
     forums: dict[str, str]
     separator: str
+    # Answers to the event's questions in words (options' labels, 是 / 否), else codes.
+    answers_in_words: bool = False
 
     def say(self, name: str, value: object) -> object:
         code = value.value if isinstance(value, enum.Enum) else value
@@ -157,7 +159,16 @@ def _organizers_wording(event: Event) -> _Wording:
         },
         forums={forum.slug: str(localized(forum, "name")) for forum in event.forums},
         separator=_FORUM_SEPARATOR[current_language()],
+        answers_in_words=True,
     )
+
+
+def question_header(question, in_words: bool) -> str:
+    """A question's column: its label in the organizer's language, or for an export in
+    codes its English label (else its Chinese one). The import knows it by either."""
+    if in_words:
+        return str(localized(question, "label"))
+    return question.label_en or question.label_zh
 
 
 def export_csv(
@@ -170,9 +181,14 @@ def export_csv(
     columns = [getattr(Registration, name) for name in EXPORTED_FIELDS]
     rows = listing.matching_rows(session, event, query, columns)
     seats = listing.matching_seats(session, event, query)
+    # Every question, retired ones too: their answers stay part of the record.
+    asked = questions.event_questions(session, event.id, retired=True)
+    answers = listing.matching_answers(session, event, query)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(wording.header)
+    writer.writerow([*wording.header,
+                     *(question_header(q, wording.answers_in_words) for q in asked)])
+    lang = current_language()
     for row in rows:
         held = seats.get(row.id, [])
         values = [
@@ -182,6 +198,11 @@ def export_csv(
             wording.forum_list([slug for slug, status in held if status == SeatStatus.WAITLISTED]),
             *(_local(moment, event.timezone) for moment in row[EXPORTED_TEXT:]),
         ]
+        given = answers.get(row.id, {})
+        values.extend(
+            (questions.shown(q, given.get(q.id), lang, wording.separator)
+             if wording.answers_in_words else questions.as_text(q, given.get(q.id)))
+            for q in asked)
         writer.writerow([neutralise(value) for value in values])
     return buffer.getvalue().encode("utf-8-sig")
 
@@ -199,6 +220,8 @@ class GuestRow:
     values: dict[str, str]
     details: AttendeeDetails | None = None
     forum_ids: list[int] = field(default_factory=list)
+    # Question id → answer, for the questions the file has a column of.
+    answers: dict[int, object] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
     # Imported all the same: forums that run at the same time, with the organizer's override.
     warnings: list[str] = field(default_factory=list)
@@ -252,10 +275,16 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
         ) from error
 
 
-def _header(cells: list[str]) -> tuple[dict[int, str], list[str]]:
-    """Which column holds which field, and the columns that are ignored."""
-    known = {alias.casefold(): name for name, aliases in IMPORT_COLUMNS.items()
-             for alias in aliases}
+def _header(cells: list[str], asked: list | None = None) -> tuple[dict[int, str], list[str]]:
+    """Which column holds which field (a question's: ``q<id>``), and the columns that
+    are ignored."""
+    known = {}
+    for question in asked or []:
+        for label in (question.label_zh, question.label_en):
+            if label.strip():
+                known[label.strip().casefold()] = questions.field_name(question)
+    known.update({alias.casefold(): name for name, aliases in IMPORT_COLUMNS.items()
+                  for alias in aliases})
     for name in IMPORT_COLUMNS:
         known.update(dict.fromkeys(in_every_language(REGISTRATION_FIELDS[name]), name))
     positions: dict[int, str] = {}
@@ -310,6 +339,28 @@ def _forum_lookup(forums: list[Forum]) -> dict[str, int]:
             if key.strip():
                 lookup[key.strip().casefold()] = forum.id
     return lookup
+
+
+def _check_answers(row: GuestRow, asked: list) -> None:
+    """The answers in the row's question columns, checked as the form checks them (a
+    blank required one is allowed: organizers import what they know). An answer to a
+    question whose condition the row's answers do not meet is dropped, as the form
+    drops it."""
+    for question in asked:
+        name = questions.field_name(question)
+        if name not in row.values:
+            continue
+        text = row.values[name]
+        if text.startswith("'") and text[1:].startswith(FORMULA_STARTS):
+            text = text[1:]  # what the export added to keep a spreadsheet from evaluating it
+        try:
+            value = questions.from_text(question, text)
+        except questions.AnswerRejected as rejected:
+            label = localized(question, "label")
+            row.errors.append(f"{label}: {rejected}")
+            continue
+        if value is not None and questions.condition_met(question, row.answers):
+            row.answers[question.id] = value
 
 
 def _check_row(row: GuestRow, default_category: RegistrationCategory, default_locale: str,
@@ -383,7 +434,8 @@ def plan_import(
     first = next(records, None)
     if first is None:
         raise ImportFileError(_("The file is empty."))
-    positions, ignored = _header(first[1])
+    asked = questions.event_questions(session, event.id)
+    positions, ignored = _header(first[1], asked)
     rows = []
     for line, cells in records:
         if len(rows) == MAX_IMPORT_ROWS:
@@ -402,6 +454,7 @@ def plan_import(
     first_line_of: dict[str, int] = {}
     for row in rows:
         _check_row(row, default_category, default_locale, forums)
+        _check_answers(row, asked)
         if row.details is None:
             continue
         email = normalise_email(row.details.email)
@@ -439,11 +492,13 @@ def import_guests(
     if not plan.valid:
         session.rollback()
         return plan, []
-    registrations = [
-        enrol_and_record(session, actor, locked, row.details, row.forum_ids, beyond_capacity,
-                         AuditAction.IMPORT, overlap_allowed)
-        for row in plan.rows
-    ]
+    registrations = []
+    for row in plan.rows:
+        registration = enrol_and_record(session, actor, locked, row.details, row.forum_ids,
+                                        beyond_capacity, AuditAction.IMPORT, overlap_allowed)
+        if row.answers:
+            questions.replace_answers(session, registration, row.answers, row.answers)
+        registrations.append(registration)
     session.commit()
     return plan, registrations
 

@@ -68,6 +68,7 @@ class RegistrationFilterForm(QueryForm):
         validators=[Optional()],
     )
     printed = SelectField(_l("Badge"), choices=PRINTED_CHOICES, validators=[Optional()])
+    answer = SelectField(_l("Answer"), validators=[Optional()])
     sort = SelectField(
         _l("Sort by"),
         choices=options([
@@ -93,8 +94,12 @@ class RegistrationFilterForm(QueryForm):
     )
     page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
 
-    def offer(self, forums: list[tuple[int, str]]) -> None:
-        """Fill the choices that depend on the event's forums (id, name) and the language."""
+    def offer(self, forums: list[tuple[int, str]],
+              answers: list[tuple[str, str]] | None = None) -> None:
+        """Fill the choices that depend on the event's forums (id, name), its questions'
+        answers (value, label) and the language."""
+        self.answer.choices = [SelectChoice("", _l("Any")),
+                               *(SelectChoice(value, label) for value, label in answers or [])]
         self.status.choices = [("", _l("Any"))] + [
             (status.value, label) for status, label in REGISTRATION_STATUSES.items()
         ]

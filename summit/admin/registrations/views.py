@@ -23,7 +23,7 @@ from ...models import (
     RegistrationStatus,
 )
 from ...outbox import deliver_after_response
-from ...registration import listing, seats, service
+from ...registration import listing, questions, seats, service
 from ...registration import organizer as changes
 from ...registration.details import AttendeeDetails
 from ...registration.errors import (
@@ -77,7 +77,8 @@ def filters_from_request(event) -> tuple[RegistrationFilterForm, listing.Registr
     """The list's form filled from the query string, and the query it asks for; a value
     that does not fit is shown as an error and left out."""
     form = RegistrationFilterForm(formdata=request.args)
-    form.offer(_forum_names(event))
+    asked = questions.event_questions(db.session, event.id, retired=True)
+    form.offer(_forum_names(event), questions.filter_options(asked))
     form.validate()
 
     def value(field):
@@ -92,6 +93,7 @@ def filters_from_request(event) -> tuple[RegistrationFilterForm, listing.Registr
         forum_id=int(forum) if forum else None,
         checked_in=yes_no.get(value(form.checked_in)),
         badge_printed=yes_no.get(value(form.printed)),
+        answer=questions.answer_match(asked, value(form.answer) or ""),
         sort=value(form.sort) or "created",
         descending=value(form.order) != "asc",
         page=value(form.page) or 1,
@@ -201,6 +203,8 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
                      for seat in registration.seats},
         mails=mails,
         timetable=forum_times,
+        answer_rows=questions.answer_rows(
+            questions.event_questions(db.session, event.id, retired=True), registration),
     )
     return page, status
 

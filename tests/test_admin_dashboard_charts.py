@@ -33,12 +33,14 @@ from summit.urls import serving_at
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN, load_edition
 from .helpers.database import statements_of
+from .helpers.questions import field
 from .helpers.registrations import (
     AI,
     CHIP,
     LINK_BASE,
     bulk_registrations,
     forum_id,
+    post_registration,
     register,
 )
 
@@ -291,3 +293,30 @@ def test_a_chart_is_one_function(app, client, demo_event, monkeypatch):
     assert "<svg" in chart_svg(html, "answers-1")
     data = client.get(f"{ADMIN}/dashboard/answers-2.csv").data.decode("utf-8-sig")
     assert data.splitlines() == ["Answer,Registrations", "Yes,3", "'=No,1"]
+
+
+def test_answers_to_choice_questions_are_counted_per_option(app, client, demo_event):
+    with app.app_context():
+        dietary, hotel = field(demo_event, "Dietary"), field(demo_event, "Shall we")
+    given = [(["vegetarian", "halal"], "yes"), (["vegetarian"], "no"), (["vegetarian"], "yes")]
+    for index, (diet, room) in enumerate(given):
+        assert post_registration(client, email=f"answers{index}@example.cn",
+                                 **{dietary: diet, hotel: room}).status_code == 302
+    # A cancelled registration's answers no longer count.
+    with app.app_context(), serving_at(LINK_BASE):
+        service.cancel(db.session, db.session.scalars(select(Registration).where(
+            Registration.email == "answers2@example.cn")).one())
+    sign_in(app, client)
+    html = client.get(f"{ADMIN}/dashboard?lang=en").get_data(as_text=True)
+    diet_slug, hotel_slug = f"answers-{dietary[1:]}", f"answers-{hotel[1:]}"
+    assert chart_table(html, diet_slug) == [
+        ["Answer", "Registrations"], ["Vegetarian", "2"], ["Halal", "1"], ["Nut allergy", "0"]]
+    assert chart_table(html, hotel_slug) == [["Answer", "Registrations"], ["Yes", "1"],
+                                              ["No", "1"]]
+    # Each row leads to the registrations list filtered by that answer.
+    link = re.search(rf'href="([^"]+answer={dietary}(?::|%3A)halal[^"]*)"', html).group(1)
+    listed = client.get(link.replace("&amp;", "&") + "&lang=en").get_data(as_text=True)
+    assert "answers0@example.cn" in listed and "answers1@example.cn" not in listed
+    rows = list(csv.reader(io.StringIO(client.get(
+        f"{ADMIN}/dashboard/{hotel_slug}.csv?lang=en").data.decode("utf-8-sig"))))
+    assert rows == [["Answer", "Registrations"], ["Yes", "1"], ["No", "1"]]

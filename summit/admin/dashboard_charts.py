@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -28,18 +29,21 @@ from zoneinfo import ZoneInfo
 
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from sqlalchemy import ColumnElement, Integer, cast, func, select
+from sqlalchemy import ColumnElement, Integer, String, cast, func, select
 from sqlalchemy.orm import Session
 
 from ..i18n import format_short_day, localized
 from ..labels import CATEGORIES
 from ..models import (
+    Answer,
     Event,
+    QuestionKind,
     Registration,
     RegistrationStatus,
     Seat,
     SeatStatus,
 )
+from ..registration import questions
 from ..registration.service import choosable_forums
 from .registrations.csv_io import neutralise
 
@@ -326,3 +330,49 @@ def check_ins_per_hour(session: Session, event: Event) -> Chart | None:
         shape="columns",
     )
 
+
+
+@dashboard_chart("answers", order=35)
+def answers(session: Session, event: Event) -> list[Chart]:
+    """For each choice and yes/no question on the form, how many registrations (cancelled
+    ones left out) gave each answer; one grouped query for all of them, by the answer's
+    JSON text (several choices count once for each option they hold)."""
+    asked = [question for question in questions.event_questions(session, event.id)
+             if question.kind in questions.CONDITION_KINDS]
+    if not asked:
+        return []
+    rows = session.execute(
+        select(Answer.question_id, cast(Answer.value, String), func.count())
+        .join(Registration, Registration.id == Answer.registration_id)
+        .where(Answer.question_id.in_([question.id for question in asked]),
+               Registration.status != RegistrationStatus.CANCELLED)
+        .group_by(Answer.question_id, cast(Answer.value, String))
+    )
+    counts: Counter[tuple[int, str]] = Counter()
+    for question_id, text, number in rows:
+        value = json.loads(text)
+        for key in value if isinstance(value, list) else [value]:
+            counts[question_id, key if isinstance(key, str) else
+                   (questions.YES if key else questions.NO)] += number
+    charts = []
+    for question in asked:
+        if question.kind == QuestionKind.YES_NO:
+            options = [(questions.YES, _("Yes")), (questions.NO, _("No"))]
+        else:
+            # A retired option still counts the answers that hold it.
+            options = [(choice.key, str(localized(choice, "label")))
+                       for choice in question.choices
+                       if not choice.retired or counts[question.id, choice.key]]
+        if not any(counts[question.id, key] for key, _label in options):
+            continue
+        name = questions.field_name(question)
+        charts.append(Chart(
+            slug=f"answers-{question.id}", title=str(localized(question, "label")),
+            row_heading=_("Answer"),
+            rows=[Row(label, filters={"answer": f"{name}:{key}"})
+                  for key, label in options],
+            series=[Series(_("Registrations"), [counts[question.id, key]
+                                                for key, _label in options])],
+            shape="bars",
+        ))
+    return charts

@@ -5,6 +5,7 @@ hostile answers."""
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 
@@ -296,3 +297,18 @@ def test_registering_again_shows_the_earlier_answers_and_replaces_them(app, clie
     assert response.status_code == 302
     with app.app_context():
         assert answers_of(EMAIL) == {"Dietary needs": ["vegetarian"]}
+
+
+def test_a_pattern_that_backtracks_without_end_refuses_the_answer_at_once(
+        app, client, demo_event):
+    with app.app_context():
+        nickname = add_question(demo_event, QuestionKind.SHORT_TEXT, "Badge nickname",
+                                pattern="(a+)+$")
+        name = f"q{nickname.id}"
+    client.get(f"{DEMO}/register?lang=en")
+    started = time.monotonic()
+    response = post_registration(client, **{name: "a" * 60 + "!"})
+    assert time.monotonic() - started < 5  # without a limit: years
+    assert response.status_code == 422
+    assert "This is not in the expected form: see the hint." in page_text(response)
+    assert post_registration(client, **{name: "aaaa"}).status_code == 302

@@ -39,6 +39,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+import regex
 from flask_babel import gettext as _
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session, joinedload
@@ -186,18 +187,26 @@ def _parse(question: Question, raw: str | list[str] | None, keys: list[str]) -> 
     raise AnswerRejected(_("This question cannot be answered."))  # pragma: no cover
 
 
+# Long enough for any sane pattern over an answer of at most LONG_TEXT_MAX characters.
+PATTERN_SECONDS = 0.05
+
+
 def _matches(pattern: str, text: str) -> bool:
+    """Whether ``text`` fits the organizer's pattern. One that backtracks without end
+    (``(a+)+$``) gives up after PATTERN_SECONDS: the answer is refused, the worker free."""
     try:
-        return re.fullmatch(pattern, text) is not None
-    except re.error:
+        return regex.fullmatch(pattern, text, timeout=PATTERN_SECONDS) is not None
+    except regex.error:
         return True  # refused when the organizer saved it; never the attendee's fault
+    except TimeoutError:
+        return False
 
 
 def pattern_problem(pattern: str) -> str | None:
     """Why an organizer's pattern cannot be used, or None."""
     try:
-        re.compile(pattern)
-    except re.error as error:
+        regex.compile(pattern)
+    except regex.error as error:
         return _("Not a valid pattern: %(error)s.", error=str(error))
     return None
 

@@ -24,17 +24,12 @@ from .events.current import EVENT_PREFIX, require_event, use_event, viewer
 from .events.public import site_events
 from .extensions import db
 from .models import utcnow
+from .web import with_this_query
 
 bp = Blueprint("site", __name__)
 
 # Blueprints whose addresses are an event's feeds and exports, not its pages.
 FEED_BLUEPRINTS = ("calendar",)
-
-
-def _with_query(target: str) -> str:
-    """``target`` with this request's query string, as it came."""
-    query = request.query_string.decode("latin-1")
-    return f"{target}?{query}" if query else target
 
 
 @bp.get("/")
@@ -43,7 +38,7 @@ def index():
     only one to show."""
     listed = site_events(db.session, viewer(), utcnow())
     if (only := listed.only_one) is not None:
-        return redirect(_with_query(url_for("programme.home", event_slug=only.slug)))
+        return redirect(with_this_query(url_for("programme.home", event_slug=only.slug)))
     use_event(None)  # the site's page, no event's
     return render_template("site/index.html", listed=listed)
 
@@ -92,6 +87,6 @@ def keep_first_version_addresses(app: Flask) -> None:
 def _moved_for_good(endpoint: str) -> Callable[..., Response]:
     def moved(**values) -> Response:
         target = url_for(endpoint, event_slug=require_event().slug, **values)
-        return redirect(_with_query(target), 308 if request.method == "POST" else 301)
+        return redirect(with_this_query(target), 308 if request.method == "POST" else 301)
 
     return moved

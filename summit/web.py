@@ -49,6 +49,18 @@ def private_response(answer: Any) -> Response:
     return response
 
 
+def csv_download(data: bytes, filename: str) -> Response:
+    """``data`` (CSV) as a file to save under ``filename``."""
+    return Response(data, mimetype="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})
+
+
+def with_this_query(target: str) -> str:
+    """``target`` with this request's query string, as it came (a moved page keeps it)."""
+    query = request.query_string.decode("latin-1")
+    return f"{target}?{query}" if query else target
+
+
 def safe_colour(value: str | None) -> str:
     """Only a #rrggbb value reaches a style attribute, a badge or an export."""
     return value if value and HEX_COLOUR.match(value) else DEFAULT_FORUM_COLOUR

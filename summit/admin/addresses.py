@@ -10,6 +10,7 @@ from werkzeug.routing import BaseConverter
 from ..events.current import current_event, find_event, use_event
 from ..extensions import db
 from ..models import Event
+from ..web import with_this_query
 from . import bp
 
 # The site's own admin pages, /admin/<word>: no event's address.
@@ -72,9 +73,7 @@ def _first_version_address(page: str, rest: str = ""):
     if event is None:
         abort(404)
     target = f"{bp.url_prefix}/{event.slug}/{page}" + (f"/{rest}" if rest else "")
-    if request.query_string:
-        target += "?" + request.query_string.decode("latin-1")
-    return redirect(target, 302 if request.method in ("GET", "HEAD") else 307)
+    return redirect(with_this_query(target), 302 if request.method in ("GET", "HEAD") else 307)
 
 
 _PAGES = "any(" + ", ".join(f'"{page}"' for page in FIRST_VERSION_PAGES) + "):page"

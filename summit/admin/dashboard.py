@@ -3,7 +3,7 @@ as charts with their tables (each downloadable as CSV), and what needs attention
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -12,6 +12,7 @@ from ..badges.fonts import cjk_font_status
 from ..events.current import require_event
 from ..extensions import db
 from ..outbox import deliver_due
+from ..web import csv_download
 from . import bp
 from .addresses import EVENT
 from .dashboard_charts import chart_csv, chart_named
@@ -57,12 +58,7 @@ def dashboard_chart_csv(chart: str):
     found = chart_named(db.session, event, chart)
     if found is None:
         abort(404)
-    return current_app.response_class(
-        chart_csv(found),
-        mimetype="text/csv",
-        headers={"Content-Disposition":
-                 f'attachment; filename="{found.slug}-{event.slug}.csv"'},
-    )
+    return csv_download(chart_csv(found), f"{found.slug}-{event.slug}.csv")
 
 
 @bp.post(f"{EVENT}/dashboard/mails/retry")

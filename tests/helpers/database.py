@@ -3,6 +3,9 @@ log, and the statements a request sends."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from sqlalchemy import event as sa_event
 from sqlalchemy import func, select
 
@@ -31,9 +34,10 @@ def audit_entries(action: str) -> list[AuditEntry]:
     ))
 
 
-def statements_of(app, client, url: str, **request_options) -> tuple[list[str], object]:
-    """The SQL statements that answering ``url`` sends, and the response."""
-    statements = []
+@contextlib.contextmanager
+def counted_statements(app) -> Iterator[list[str]]:
+    """The SQL statements sent to ``app``'s database within the block."""
+    statements: list[str] = []
 
     def count(conn, cursor, statement, parameters, context, executemany):
         statements.append(statement)
@@ -42,26 +46,22 @@ def statements_of(app, client, url: str, **request_options) -> tuple[list[str], 
         engine = db.engine
     sa_event.listen(engine, "before_cursor_execute", count)
     try:
-        response = client.get(url, **request_options)
+        yield statements
     finally:
         sa_event.remove(engine, "before_cursor_execute", count)
+
+
+def statements_of(app, client, url: str, **request_options) -> tuple[list[str], object]:
+    """The SQL statements that answering ``url`` sends, and the response."""
+    with counted_statements(app) as statements:
+        response = client.get(url, **request_options)
     return statements, response
 
 
 def statements_of_post(app, client, url: str, data: dict) -> tuple[list[str], object]:
     """The SQL statements that answering a POST of ``data`` to ``url`` sends, and the
     response (its mails, delivered after the response, are not counted)."""
-    statements = []
-
-    def count(conn, cursor, statement, parameters, context, executemany):
-        statements.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa_event.listen(engine, "before_cursor_execute", count)
-    try:
+    with counted_statements(app) as statements:
         response = client.post(url, data=data)
-    finally:
-        sa_event.remove(engine, "before_cursor_execute", count)
     response.close()
     return statements, response

@@ -35,6 +35,7 @@ from ...registration.errors import (
 from ...registration.forms import attendee_details
 from ...registration.forum_times import ForumTimetable, describe_clashes, timetable
 from ...user_input import database_int
+from ...web import csv_download
 from .. import bp
 from ..addresses import EVENT
 from ..navigation import add_entry
@@ -155,11 +156,7 @@ def registration_export():
     codes = request.args.get("codes") == "1"
     data = csv_io.export_csv(db.session, event, query, codes=codes)
     filename = f"registrations-{event.slug}{'-codes' if codes else ''}.csv"
-    return current_app.response_class(
-        data,
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
-    )
+    return csv_download(data, filename)
 
 
 def _registration_or_404(event, registration_id: int) -> Registration:

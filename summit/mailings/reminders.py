@@ -353,12 +353,6 @@ def _skip(session: Session, item: _Due, reason: str) -> None:
 
 def _send(session: Session, item: _Due) -> int:
     """Queue the reminder's mails if this worker claims it; returns how many."""
-    address = _links_address(session, item.event_id)
-    if address is None:
-        session.rollback()
-        log.warning("reminder %s of event %s waits: set BASE_URL, the address for the "
-                    "links in its mails", item.reminder_id, item.event_id)
-        return 0
     begin_write(session)
     if not _claimed(session, item, ReminderState.SENT):
         session.rollback()
@@ -369,7 +363,13 @@ def _send(session: Session, item: _Due) -> int:
                Registration.status == RegistrationStatus.CONFIRMED,
                Registration.created_at <= item.fires_at)
         .order_by(Registration.id)).all()
-    with serving_at(address):
+    address = _links_address(session, item.event_id)
+    if recipients and address is None:
+        session.rollback()
+        log.warning("reminder %s of event %s waits: set BASE_URL, the address for the "
+                    "links in its mails", item.reminder_id, item.event_id)
+        return 0
+    with serving_at(address or ""):
         mails = [(registration_id, enqueue(session, MailMessage(
                      kind=MailKind.REMINDER.value, recipient=email,
                      registration_id=registration_id), event_id=item.event_id))

@@ -488,7 +488,7 @@ def test_a_reminder_whose_time_came_after_the_event_began_is_never_sent(
     assert "Not sent: when its time came" in page_text(organizer_of_next.get(REMINDERS))
 
 
-def test_drafts_and_reminders_turned_off_send_nothing(app, edition):
+def test_drafts_and_reminders_turned_off_send_nothing(app, organizer_of_next, edition):
     with app.app_context():
         register_directly(edition, "quiet@x.cn", [], "安静")
         registered_earlier(edition)
@@ -497,6 +497,8 @@ def test_drafts_and_reminders_turned_off_send_nothing(app, edition):
                            .values(status=EventStatus.DRAFT))
         db.session.commit()
         assert queue_due_reminders(db.session) == 0
+    assert "no reminder goes out until it is" in page_text(organizer_of_next.get(REMINDERS))
+    with app.app_context():
         db.session.execute(update(Event).where(Event.id == edition)
                            .values(status=EventStatus.PUBLISHED))
         db.session.get(Reminder, reminder_id).enabled = False

@@ -34,7 +34,7 @@ from flask import Flask
 from flask_babel import gettext as _
 from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy.orm import Session, contains_eager, selectinload
 
 from .. import audit
 from ..audit import AuditAction
@@ -115,14 +115,14 @@ class Shown(enum.StrEnum):
 class ReminderRow:
     reminder: Reminder
     fires_at: datetime
-    shown: str
+    shown: Shown
 
 
 def event_reminders(session: Session, event: Event) -> list[ReminderRow]:
     """The event's reminders in the order they go out, each with its time and state."""
     reminders = session.scalars(
         select(Reminder).where(Reminder.event_id == event.id)
-        .options(contains_eager(Reminder.event)).join(Reminder.event)).all()
+        .options(selectinload(Reminder.updated_by))).all()
     now = utcnow()
     begins = event_begins_at(session, event)
     rows = []

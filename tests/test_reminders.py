@@ -506,3 +506,18 @@ def test_drafts_and_reminders_turned_off_send_nothing(app, organizer_of_next, ed
         assert queue_due_reminders(db.session) == 0
         assert db.session.get(Reminder, reminder_id).state == ReminderState.SCHEDULED
         assert count_rows(ReminderDelivery) == 0
+
+
+def test_cron_send_mail_queues_due_reminders_and_sends_them(app, edition, smtp, monkeypatch):
+    inbox, _port = smtp
+    monkeypatch.setitem(app.config, "BASE_URL", "https://summit.example.org")
+    with app.app_context():
+        register_directly(edition, "cron@x.cn", [], "定时", locale="en")
+        registered_earlier(edition)
+        due_reminder(edition)
+    result = app.test_cli_runner().invoke(args=["summit", "send-mail"])
+    assert result.exit_code == 0, result.output
+    assert "Queued 1 scheduled mail(s)." in result.output
+    assert app.test_cli_runner().invoke(args=["summit", "send-mail"]).output.startswith("Sent 0")
+    (message,) = reminder_mails(inbox)
+    assert "https://summit.example.org/r/" in message.get_body(("plain",)).get_content()

@@ -62,7 +62,6 @@ log = logging.getLogger(__name__)
 
 OBJECT_TYPE = "reminder"
 MAX_NOTE_LENGTH = 2000
-FIELDS = ("days_before", "at", "enabled", "note_zh", "note_en")
 
 
 def register_reminders(app: Flask) -> None:

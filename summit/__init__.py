@@ -16,7 +16,8 @@ from .i18n import LANGUAGE_COOKIE, LANGUAGES, requested_language
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Settings → extensions → blueprints → mail renderers → CLI → error pages."""
+    """Settings → extensions → blueprints → mail renderers and schedulers → CLI → error
+    pages."""
     app = Flask(
         __name__,
         instance_path=str((config or {}).get("INSTANCE_PATH") or INSTANCE_PATH),
@@ -48,9 +49,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_value_preprocessor(lambda _endpoint, _values: refuse_nul_characters())
     _register_blueprints(app)
 
+    from .mailings.reminders import register_reminders
     from .registration.mails import register_renderers
 
     register_renderers(app)
+    register_reminders(app)
 
     _register_commands(app)
 

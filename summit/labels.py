@@ -118,6 +118,7 @@ MAIL_KINDS = {
     MailKind.PROMOTION: _l("Moved up from the waiting list"),
     MailKind.CANCELLATION: _l("Cancellation"),
     MailKind.REGISTER_AGAIN: _l("Link to register again"),
+    MailKind.REMINDER: _l("Reminder before the event"),
 }
 
 EVENT_STATUSES = {
@@ -169,6 +170,11 @@ AUDIT_FIELDS = {
     "name": lazy_pgettext("audit field", "Name"),
     "role": lazy_pgettext("audit field", "Role"),
     "active": lazy_pgettext("audit field", "Active"),
+    "days_before": lazy_pgettext("audit field", "Days before"),
+    "at": lazy_pgettext("audit field", "At"),
+    "enabled": lazy_pgettext("audit field", "On"),
+    "note_zh": lazy_pgettext("audit field", "Note (Chinese)"),
+    "note_en": lazy_pgettext("audit field", "Note (English)"),
 }
 
 AUDIT_OBJECTS = {
@@ -181,4 +187,5 @@ AUDIT_OBJECTS = {
     "user": lazy_pgettext("audit object", "Account"),
     "mail": lazy_pgettext("audit object", "Mail"),
     "question": lazy_pgettext("audit object", "Question"),
+    "reminder": lazy_pgettext("audit object", "Reminder"),
 }

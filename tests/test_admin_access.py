@@ -22,6 +22,7 @@ from summit.models import (
     ProgrammeSession,
     Question,
     Registration,
+    Reminder,
     Role,
     Speaker,
     User,
@@ -72,6 +73,7 @@ def rows_of(event_id: int, app) -> dict[str, object]:
                                          ).first(),
         "speaker_id": db.session.scalars(select(Speaker.id).filter_by(**of_event)).first(),
         "question_id": db.session.scalars(select(Question.id).filter_by(**of_event)).first(),
+        "reminder_id": db.session.scalars(select(Reminder.id).filter_by(**of_event)).first(),
         "registration_id": registered.id,
         "mail_id": db.session.scalars(select(MailMessage.id).where(
             MailMessage.registration_id == registered.id)).first(),

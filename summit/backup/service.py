@@ -56,6 +56,8 @@ from ..models import (
     QuestionChoice,
     QuestionKind,
     Registration,
+    Reminder,
+    ReminderDelivery,
     Role,
     Seat,
     SessionSpeaker,
@@ -154,6 +156,7 @@ THROUGH = {
     SessionSpeaker.__tablename__: ("session_id", ProgrammeSession.__tablename__),
     Answer.__tablename__: ("registration_id", Registration.__tablename__),
     QuestionChoice.__tablename__: ("question_id", Question.__tablename__),
+    ReminderDelivery.__tablename__: ("reminder_id", Reminder.__tablename__),
 }
 
 
@@ -284,6 +287,7 @@ AUDITED_TABLES = {
     "registration": Registration.__tablename__,
     "mail": MailMessage.__tablename__,
     "user": User.__tablename__,
+    "reminder": Reminder.__tablename__,
 }
 # How many values one IN (…) carries (SQLite takes 32,766 parameters at most).
 CHUNK = 1000

@@ -1,6 +1,7 @@
 """The whole domain as SQLAlchemy 2 typed models, one module per area: column types
 (``columns``), the event and its programme (``programme``), registrations, questions
-and mail (``registration``), accounts and the audit log (``accounts``).
+and mail (``registration``), an event's reminders (``reminders``), accounts and the
+audit log (``accounts``).
 
 Every text a visitor reads comes in pairs, ``<field>_zh`` and ``<field>_en``;
 ``summit.i18n.localized`` picks one by locale and falls back to the other.
@@ -47,6 +48,12 @@ from .registration import (
     Seat,
     SeatStatus,
 )
+from .reminders import (
+    Reminder,
+    ReminderDelivery,
+    ReminderState,
+    default_reminders,
+)
 
 __all__ = [
     "Answer",
@@ -71,6 +78,9 @@ __all__ = [
     "Registration",
     "RegistrationCategory",
     "RegistrationStatus",
+    "Reminder",
+    "ReminderDelivery",
+    "ReminderState",
     "Role",
     "Seat",
     "SeatStatus",
@@ -79,6 +89,7 @@ __all__ = [
     "Speaker",
     "UTCDateTime",
     "User",
+    "default_reminders",
     "enum_column",
     "utcnow",
 ]

@@ -225,6 +225,8 @@ class MailKind(enum.StrEnum):
     CANCELLATION = "cancellation"
     # To the address of a cancelled registration that someone tried to register again.
     REGISTER_AGAIN = "register_again"
+    # One of the event's reminders before it starts (mailings/reminders.py).
+    REMINDER = "reminder"
 
 
 class MailMessage(db.Model):

@@ -3,7 +3,7 @@ time on its wall clock, notes, sent or not) and which registration each one mail
 Events that exist get the default reminders; those whose time has passed are marked
 skipped, so that none goes out late because of the upgrade.
 
-Revision ID: 0008_reminders
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07 02:34:15.578336
 
@@ -20,7 +20,7 @@ DEFAULT_REMINDERS = ((3, 10 * 60), (1, 19 * 60))
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_reminders'
+revision = '0008'
 down_revision = '0007'
 branch_labels = None
 depends_on = None

@@ -213,3 +213,22 @@ def test_mail_workers_send_the_queue_as_it_grows_and_stop_on_sigterm(app, demo_e
         "later@x.cn", "queued0@x.cn", "queued1@x.cn", "queued2@x.cn"]
     with app.app_context():
         assert set(db.session.scalars(select(MailMessage.status))) == {MailStatus.SENT}
+
+
+def test_a_registration_cancelled_before_its_confirmation_went_out_gets_both_mails(
+    app, demo_event, smtp_server
+):
+    """The confirmation is written when it is sent: by then the registration may be
+    cancelled, and has no place on any waiting list to report."""
+    from summit.registration import service
+
+    with app.app_context():
+        registration = register_directly(demo_event, "early.leaver@example.org", [])
+        with serving_at("http://localhost"):
+            service.cancel(db.session, registration)
+        assert deliver_due(db.session) == (2, 0)
+        mails = db.session.scalars(select(MailMessage).order_by(MailMessage.id)).all()
+        assert [mail.status for mail in mails] == [MailStatus.SENT, MailStatus.SENT]
+    confirmation = smtp_server.messages[0].get_body(("plain",)).get_content()
+    assert "thank you for registering" in confirmation or "感谢" in confirmation
+    assert "waiting list" not in confirmation and "候补" not in confirmation

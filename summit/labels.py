@@ -158,6 +158,8 @@ AUDIT_ACTIONS = {
     AuditAction.CLONE: lazy_pgettext("audit action", "Cloned"),
     AuditAction.PUBLISH: lazy_pgettext("audit action", "Published"),
     AuditAction.ARCHIVE: lazy_pgettext("audit action", "Archived"),
+    AuditAction.REVOKE: lazy_pgettext("audit action", "Revoked"),
+    AuditAction.API_REQUEST: lazy_pgettext("audit action", "Used the API"),
     AuditAction.RETIRE: lazy_pgettext("audit action", "Retired"),
     AuditAction.CHANGE_ANSWERS: lazy_pgettext("audit action", "Answers changed"),
 }
@@ -169,6 +171,8 @@ AUDIT_FIELDS = {
     "name": lazy_pgettext("audit field", "Name"),
     "role": lazy_pgettext("audit field", "Role"),
     "active": lazy_pgettext("audit field", "Active"),
+    "scopes": lazy_pgettext("audit field", "Scopes"),
+    "revoked_at": lazy_pgettext("audit field", "Revoked"),
 }
 
 AUDIT_OBJECTS = {
@@ -180,5 +184,6 @@ AUDIT_OBJECTS = {
     "session": lazy_pgettext("audit object", "Session"),
     "user": lazy_pgettext("audit object", "Account"),
     "mail": lazy_pgettext("audit object", "Mail"),
+    "api_token": lazy_pgettext("audit object", "API token"),
     "question": lazy_pgettext("audit object", "Question"),
 }

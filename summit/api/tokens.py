@@ -71,7 +71,8 @@ def find_bearer(session: Session, secret: str) -> Bearer | None:
     ).first()
     if row is None or not hmac.compare_digest(row.token_hash, wanted):
         return None
-    scopes = frozenset(ApiScope(value) for value in row.scopes if value in ApiScope)
+    known = {scope.value: scope for scope in ApiScope}
+    scopes = frozenset(known[value] for value in row.scopes if value in known)
     return Bearer(row.id, row.event_id, row.name, scopes, row.last_used_at)
 
 

@@ -10,7 +10,7 @@ import json
 from flask import Response, abort, render_template, request, url_for
 from flask_smorest import Blueprint
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import Conflict, Forbidden, TooManyRequests, UnprocessableEntity
+from werkzeug.exceptions import Conflict, Forbidden, UnprocessableEntity
 
 from ..caching import programme_validators
 from ..events.current import find_event, use_event
@@ -31,8 +31,7 @@ from ..urls import external_url
 from ..web import cache_control, conditional
 from . import service
 from .access import InvalidToken, check_bearer, presented_bearer
-from .tokens import Bearer
-from .problems import KINDS, MEDIA_TYPE
+from .problems import KINDS, MEDIA_TYPE, problem
 from .schemas import (
     CreatedRegistrationOut,
     EventOut,
@@ -49,6 +48,7 @@ from .schemas import (
     SessionOut,
     SpeakerOut,
 )
+from .tokens import Bearer
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Summit's REST API")
 PUBLIC = cache_control(max_age=0)
@@ -223,7 +223,8 @@ def _refuse_forums(refused: Exception):
 @problems(401, 403, 404, 429)
 def questions(event_slug: str):
     """The event's questions on its registration form, in their order."""
-    event, _bearer = _token_event(event_slug, ApiScope.READ_REGISTRATIONS, ApiScope.WRITE_REGISTRATIONS)
+    event, _bearer = _token_event(event_slug, ApiScope.READ_REGISTRATIONS,
+                                  ApiScope.WRITE_REGISTRATIONS)
     return service.event_questions(db.session, event.id)
 
 
@@ -303,11 +304,12 @@ def create_registration(body: dict, event_slug: str):
     except (UnknownForum, OverlappingForums) as refused:
         _refuse_forums(refused)
     if not result.created:
-        status = Conflict if result.mailed else TooManyRequests
-        deliver_after_response(Response())
-        refuse(status, "This address is registered already; its owner has been mailed "
-               "their link." if result.mailed else "This address is registered already and "
-               "was mailed several times in the last hour.", "already-registered")
+        # As the form: whoever sent a known address learns only that its owner was mailed.
+        return deliver_after_response(problem(
+            409 if result.mailed else 429,
+            "This address is registered already; its owner has been mailed their link."
+            if result.mailed else "This address is registered already and was mailed "
+            "several times in the last hour.", kind="already-registered"))
     created = service.find_registration(db.session, event.id, result.registration.id)
     body = CreatedRegistrationOut().dump(created)
     body["private_link"] = external_url("attendee.page", token=result.token)

@@ -11,8 +11,6 @@ from flask import Flask
 from flask_smorest import Api
 
 from ..errors import answer_errors_under
-from ..extensions import csrf, limiter
-from .access import note_this_use, rate_limit, rate_limit_key
 from .problems import MEDIA_TYPE, answer_http_error
 from .schemas import Problem
 
@@ -51,9 +49,6 @@ def init_app(app: Flask) -> None:
         "/admin/<event>/api-tokens), registrations, questions and check-in. Errors are "
         "RFC 9457 problem details (application/problem+json).")}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
-    csrf.exempt(views.blp)  # tokens, never cookies: nothing for a forged form to ride on
-    limiter.limit(rate_limit, key_func=rate_limit_key)(views.blp)
-    views.blp.after_request(note_this_use)
     api.register_blueprint(views.blp)
     app.add_url_rule("/api/v1/docs", "api_docs", lambda: views.docs_page(api.spec.to_dict()))
     answer_errors_under(PREFIX, answer_http_error)

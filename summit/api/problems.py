@@ -71,10 +71,10 @@ def answer_http_error(error: HTTPException) -> Response:
     errors = _field_errors(error)
     if errors is not None and status == 400:
         return problem(400, "The body is not valid JSON.", errors=errors)
-    if errors is not None:
-        return problem(status, "Some fields are missing or wrong.", kind="invalid-fields",
-                       errors=errors)
     kind = getattr(error, "problem_kind", None)
+    if errors is not None:
+        return problem(status, error.description if kind else "Some fields are missing or "
+                       "wrong.", kind=kind or "invalid-fields", errors=errors)
     headers = {"WWW-Authenticate": 'Bearer realm="Summit API"'} \
         if isinstance(error, Unauthorized) else None
     # A 500's description is werkzeug's generic text: nothing of what went wrong.

@@ -14,7 +14,7 @@ from werkzeug.exceptions import Conflict, Forbidden, UnprocessableEntity
 
 from ..caching import programme_validators
 from ..events.current import find_event, use_event
-from ..extensions import db
+from ..extensions import csrf, db, limiter
 from ..models import ApiScope, Event, Registration, RegistrationCategory
 from ..outbox import deliver_after_response
 from ..programme.service import programme_sessions, speakers_of
@@ -30,7 +30,14 @@ from ..registration.forum_times import describe_clashes
 from ..urls import external_url
 from ..web import cache_control, conditional
 from . import service
-from .access import InvalidToken, check_bearer, presented_bearer
+from .access import (
+    InvalidToken,
+    check_bearer,
+    note_this_use,
+    presented_bearer,
+    rate_limit,
+    rate_limit_key,
+)
 from .problems import KINDS, MEDIA_TYPE, problem
 from .schemas import (
     CreatedRegistrationOut,
@@ -51,6 +58,9 @@ from .schemas import (
 from .tokens import Bearer
 
 blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Summit's REST API")
+csrf.exempt(blp)  # tokens, never cookies: nothing for a forged form to ride on
+limiter.limit(rate_limit, key_func=rate_limit_key)(blp)
+blp.after_request(note_this_use)
 PUBLIC = cache_control(max_age=0)
 BEARER = [{"bearer": []}]
 
@@ -60,7 +70,7 @@ def refuse(error_class, detail: str, kind: str, **errors):
     error = error_class(detail)
     error.problem_kind = kind
     if errors:
-        error.data = {"messages": errors}
+        error.data = {"messages": {"json": errors}}
     raise error
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ...forms import CheckboxListField, clean_text, printable
@@ -27,7 +28,7 @@ class TokenForm(FlaskForm):
     )
     scopes = CheckboxListField(
         _l("Scopes"),
-        choices=[(scope.value, label) for scope, label in SCOPE_LABELS.items()],
+        choices=[SelectChoice(scope.value, label) for scope, label in SCOPE_LABELS.items()],
         validators=[DataRequired(message=_l("Choose at least one scope."))],
     )
 

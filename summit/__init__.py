@@ -149,3 +149,7 @@ def _register_blueprints(app: Flask) -> None:
                       calendar_bp, badges_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
     site.keep_first_version_addresses(app)
+
+    from . import api
+
+    api.init_app(app)

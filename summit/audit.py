@@ -42,6 +42,9 @@ class AuditAction(enum.StrEnum):
     ARCHIVE = "archive"
     RETIRE = "retire"
     CHANGE_ANSWERS = "change_answers"
+    REVOKE = "revoke"
+    # A request to the REST API with a token (reads: at most one entry a minute per token).
+    API_REQUEST = "api_request"
 
 
 # One statement for every entry: the ORM's unit of work costs more than the insert itself
@@ -54,6 +57,11 @@ _ATTENDEE = re.compile(r"attendee <(?P<email>.*)>")
 def attendee(email: str) -> str:
     """The actor of an attendee's own action: they have no account, only an address."""
     return f"attendee <{email}>"
+
+
+def api_token(name: str) -> str:
+    """The actor of what another system did with an event's API token."""
+    return f"API token «{name}»"
 
 
 def attendee_email(actor: str) -> str | None:

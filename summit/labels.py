@@ -159,6 +159,8 @@ AUDIT_ACTIONS = {
     AuditAction.CLONE: lazy_pgettext("audit action", "Cloned"),
     AuditAction.PUBLISH: lazy_pgettext("audit action", "Published"),
     AuditAction.ARCHIVE: lazy_pgettext("audit action", "Archived"),
+    AuditAction.REVOKE: lazy_pgettext("audit action", "Revoked"),
+    AuditAction.API_REQUEST: lazy_pgettext("audit action", "Used the API"),
     AuditAction.RETIRE: lazy_pgettext("audit action", "Retired"),
     AuditAction.CHANGE_ANSWERS: lazy_pgettext("audit action", "Answers changed"),
 }
@@ -175,6 +177,8 @@ AUDIT_FIELDS = {
     "enabled": lazy_pgettext("audit field", "On"),
     "note_zh": lazy_pgettext("audit field", "Note (Chinese)"),
     "note_en": lazy_pgettext("audit field", "Note (English)"),
+    "scopes": lazy_pgettext("audit field", "Scopes"),
+    "revoked_at": lazy_pgettext("audit field", "Revoked"),
 }
 
 AUDIT_OBJECTS = {
@@ -186,6 +190,7 @@ AUDIT_OBJECTS = {
     "session": lazy_pgettext("audit object", "Session"),
     "user": lazy_pgettext("audit object", "Account"),
     "mail": lazy_pgettext("audit object", "Mail"),
+    "api_token": lazy_pgettext("audit object", "API token"),
     "question": lazy_pgettext("audit object", "Question"),
     "reminder": lazy_pgettext("audit object", "Reminder"),
 }

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from summit.extensions import db
 from summit.models import (
+    ApiToken,
     AuditEntry,
     CoHost,
     Event,
@@ -56,6 +57,14 @@ def account(email: str, role: Role, held: dict[int, Role]) -> User:
     return user
 
 
+def _a_token(event_id: int) -> int:
+    token = ApiToken(event_id=event_id, name="matrix", scopes=["read-programme"],
+                     token_hash=f"{event_id:064d}")
+    db.session.add(token)
+    db.session.flush()
+    return token.id
+
+
 def rows_of(event_id: int, app) -> dict[str, object]:
     """A real row of the event for every kind of id an admin URL takes."""
     event = db.session.get(Event, event_id)
@@ -75,6 +84,7 @@ def rows_of(event_id: int, app) -> dict[str, object]:
         "question_id": db.session.scalars(select(Question.id).filter_by(**of_event)).first(),
         "reminder_id": db.session.scalars(select(Reminder.id).filter_by(**of_event)).first(),
         "registration_id": registered.id,
+        "token_id": _a_token(event_id),
         "mail_id": db.session.scalars(select(MailMessage.id).where(
             MailMessage.registration_id == registered.id)).first(),
         "token": registered.token,
@@ -139,13 +149,17 @@ def request_as(client, rule, url: str):
     return client.get(url) if "GET" in rule.methods else client.post(url, data={})
 
 
+# An event's pages for the site's administrators only: its API tokens (issue 25).
+ADMINISTRATORS_ONLY = {"admin.api_tokens", "admin.api_token_revoke"}
+
+
 def may_open(person: str, endpoint: str, at: str | None) -> bool:
-    """The policy. Administrators: everything. At an event: its organizers every page,
-    its check-in staff the desk. The site's own pages: administrators only, except
-    /admin/ itself, which leads anyone with a role somewhere to their events."""
+    """The policy. Administrators: everything. At an event: its organizers every page
+    but its API tokens, its check-in staff the desk. The site's own pages: administrators
+    only, except /admin/ itself, which leads anyone with a role somewhere to their events."""
     if person == "admin":
         return True
-    if at is None:
+    if at is None or endpoint in ADMINISTRATORS_ONLY:
         return endpoint == "admin.index"
     if person == f"organizer of {at[-1].upper()}":
         return True
@@ -160,7 +174,8 @@ def test_every_admin_view_declares_its_roles_and_every_event_page_names_its_even
         declared = getattr(view, "allowed_roles", None)
         assert declared is not None, f"{rule.rule} ({rule.endpoint}) has no role_required"
         site_wide = "event" not in rule.arguments
-        if site_wide and rule.endpoint != "admin.index":
+        if (site_wide and rule.endpoint != "admin.index") \
+                or rule.endpoint in ADMINISTRATORS_ONLY:
             # A page of the site's own that more than administrators may open would let
             # them see beyond their events.
             assert declared == {Role.ADMIN}, rule.endpoint
@@ -283,8 +298,12 @@ def test_an_unknown_event_is_not_found(app, editions):
 
 
 def post_routes(app) -> list:
+    """Every POST of a form. The REST API has none: it takes tokens, never cookies, so
+    there is nothing for a forged form to ride on (tests/test_api.py: a cookie opens
+    nothing there)."""
     return sorted((rule for rule in app.url_map.iter_rules()
-                   if "POST" in rule.methods and rule.endpoint != FIRST_VERSION),
+                   if "POST" in rule.methods and rule.endpoint != FIRST_VERSION
+                   and not rule.rule.startswith("/api/")),
                   key=lambda rule: rule.rule)
 
 

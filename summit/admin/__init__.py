@@ -12,4 +12,12 @@ from . import addresses  # noqa: E402,F401  (the event of an address; before any
 from . import accounts, audit_log, events, home, programme  # noqa: E402,F401  (register their views)
 
 # isort: split
-from . import checkin, dashboard, printing, questions, registrations, reminders  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    api_tokens,
+    checkin,
+    dashboard,
+    printing,
+    questions,
+    registrations,
+    reminders,
+)

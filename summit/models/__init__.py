@@ -1,7 +1,7 @@
 """The whole domain as SQLAlchemy 2 typed models, one module per area: column types
 (``columns``), the event and its programme (``programme``), registrations, questions
 and mail (``registration``), an event's reminders (``reminders``), accounts and the
-audit log (``accounts``).
+audit log (``accounts``), API tokens (``api``).
 
 Every text a visitor reads comes in pairs, ``<field>_zh`` and ``<field>_en``;
 ``summit.i18n.localized`` picks one by locale and falls back to the other.
@@ -15,6 +15,7 @@ from .accounts import (
     Role,
     User,
 )
+from .api import ApiScope, ApiToken
 from .columns import (
     UTCDateTime,
     enum_column,
@@ -57,6 +58,8 @@ from .reminders import (
 
 __all__ = [
     "Answer",
+    "ApiScope",
+    "ApiToken",
     "AuditEntry",
     "CoHost",
     "CoHostRole",

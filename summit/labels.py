@@ -10,6 +10,7 @@ from .models import (
     ForumKind,
     MailKind,
     MailStatus,
+    MaterialKind,
     QuestionKind,
     RegistrationCategory,
     RegistrationStatus,
@@ -25,6 +26,12 @@ SESSION_KINDS = {
     SessionKind.PANEL: _l("Panel"),
     SessionKind.CEREMONY: _l("Ceremony"),
     SessionKind.BREAK: _l("Break"),
+}
+
+MATERIAL_KINDS = {
+    MaterialKind.SLIDES: _l("Slides"),
+    MaterialKind.VIDEO: _l("Video"),
+    MaterialKind.RECORDING: _l("Recording"),
 }
 
 FORUM_KINDS = {
@@ -181,4 +188,5 @@ AUDIT_OBJECTS = {
     "user": lazy_pgettext("audit object", "Account"),
     "mail": lazy_pgettext("audit object", "Mail"),
     "question": lazy_pgettext("audit object", "Question"),
+    "material": lazy_pgettext("audit object", "Material"),
 }

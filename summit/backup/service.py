@@ -58,7 +58,9 @@ from ..models import (
     Registration,
     Role,
     Seat,
+    SessionMaterial,
     SessionSpeaker,
+    SessionStar,
     Speaker,
     User,
     UTCDateTime,
@@ -152,6 +154,8 @@ def _to_json(value: Any) -> Any:
 THROUGH = {
     Seat.__tablename__: ("registration_id", Registration.__tablename__),
     SessionSpeaker.__tablename__: ("session_id", ProgrammeSession.__tablename__),
+    SessionMaterial.__tablename__: ("session_id", ProgrammeSession.__tablename__),
+    SessionStar.__tablename__: ("registration_id", Registration.__tablename__),
     Answer.__tablename__: ("registration_id", Registration.__tablename__),
     QuestionChoice.__tablename__: ("question_id", Question.__tablename__),
 }
@@ -281,6 +285,7 @@ AUDITED_TABLES = {
     "forum": Forum.__tablename__,
     "speaker": Speaker.__tablename__,
     "session": ProgrammeSession.__tablename__,
+    "material": SessionMaterial.__tablename__,
     "registration": Registration.__tablename__,
     "mail": MailMessage.__tablename__,
     "user": User.__tablename__,

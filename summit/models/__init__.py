@@ -28,8 +28,10 @@ from .programme import (
     EventStatus,
     Forum,
     ForumKind,
+    MaterialKind,
     ProgrammeSession,
     SessionKind,
+    SessionMaterial,
     SessionSpeaker,
     Speaker,
 )
@@ -46,6 +48,7 @@ from .registration import (
     RegistrationStatus,
     Seat,
     SeatStatus,
+    SessionStar,
 )
 
 __all__ = [
@@ -59,6 +62,7 @@ __all__ = [
     "Forum",
     "ForumKind",
     "LoginAttempt",
+    "MaterialKind",
     "MailKind",
     "MailMessage",
     "MailStatus",
@@ -75,7 +79,9 @@ __all__ = [
     "Seat",
     "SeatStatus",
     "SessionKind",
+    "SessionMaterial",
     "SessionSpeaker",
+    "SessionStar",
     "Speaker",
     "UTCDateTime",
     "User",

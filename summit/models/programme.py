@@ -252,7 +252,7 @@ class ProgrammeSession(db.Model):
     speakers: AssociationProxy[list[Speaker]] = association_proxy("speaker_links", "speaker")
     materials: Mapped[list[SessionMaterial]] = relationship(
         back_populates="session",
-        order_by="(SessionMaterial.kind, SessionMaterial.id)",
+        order_by="SessionMaterial.id",
         cascade="all, delete-orphan",
     )
 

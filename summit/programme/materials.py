@@ -68,7 +68,7 @@ def max_upload_bytes() -> int:
 def materials_of(session: Session, item: ProgrammeSession) -> list[SessionMaterial]:
     return list(session.scalars(
         select(SessionMaterial).where(SessionMaterial.session_id == item.id)
-        .order_by(SessionMaterial.kind, SessionMaterial.id)))
+        .order_by(SessionMaterial.id)))
 
 
 def materials_by_session(session: Session, event: Event) -> dict[int, list[SessionMaterial]]:
@@ -77,7 +77,7 @@ def materials_by_session(session: Session, event: Event) -> dict[int, list[Sessi
     for material in session.scalars(
         select(SessionMaterial).join(ProgrammeSession)
         .where(ProgrammeSession.event_id == event.id)
-        .order_by(SessionMaterial.kind, SessionMaterial.id)
+        .order_by(SessionMaterial.id)
     ):
         found[material.session_id].append(material)
     return found
@@ -166,6 +166,12 @@ def safe_filename(name: str) -> str:
     stem = name[:-4] if name.lower().endswith(".pdf") else name
     stem = stem.rstrip("._ ")[:MAX_FILENAME - 4] or "slides"
     return f"{stem}.pdf"
+
+
+def ascii_filename(name: str) -> str:
+    """The name for clients that read no UTF-8 one (``filename*``): ``name`` (a
+    ``safe_filename``) if it is ASCII, else a plain one."""
+    return name if name.isascii() else "slides.pdf"
 
 
 def check_link(url: str) -> str:

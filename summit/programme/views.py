@@ -3,6 +3,8 @@ speakers."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, render_template, request, session
 from flask_login import current_user
 
@@ -88,7 +90,9 @@ def material_download(session_id: int, material_id: int):
     if found is None or not found.is_file:
         abort(404)
     response = Response(materials.read_file(found), mimetype=materials.PDF)
-    response.headers.set("Content-Disposition", "attachment", filename=found.filename)
+    response.headers.set("Content-Disposition", "attachment", **{
+        "filename": materials.ascii_filename(found.filename),
+        "filename*": f"UTF-8''{quote(found.filename)}"})
     response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
     response.headers["Cache-Control"] = (NOT_STORED if event.status == EventStatus.DRAFT
                                          else cache_control(max_age=300))

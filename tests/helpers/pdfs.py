@@ -9,9 +9,11 @@ import io
 from pypdf import PdfWriter
 
 
-def pdf_with(catalog_extra: str = "", extra_objects: tuple[str, ...] = ()) -> bytes:
+def pdf_with(catalog_extra: str = "", extra_objects: tuple[str, ...] = (),
+             padding: int = 0) -> bytes:
     """A one-page PDF whose catalog (object 1) also holds ``catalog_extra``; objects 4,
-    5, … are ``extra_objects``, in order, for the catalog to refer to."""
+    5, … are ``extra_objects``, in order, for the catalog to refer to. ``padding``
+    bytes of comment make it as large as a test needs."""
     objects = [
         f"<< /Type /Catalog /Pages 2 0 R {catalog_extra} >>",
         "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -20,6 +22,8 @@ def pdf_with(catalog_extra: str = "", extra_objects: tuple[str, ...] = ()) -> by
     ]
     out = io.BytesIO()
     out.write(b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+    if padding:
+        out.write(b"%" + b"x" * padding + b"\n")
     offsets = []
     for number, body in enumerate(objects, start=1):
         offsets.append(out.tell())
@@ -33,8 +37,9 @@ def pdf_with(catalog_extra: str = "", extra_objects: tuple[str, ...] = ()) -> by
     return out.getvalue()
 
 
-def plain_pdf() -> bytes:
-    return pdf_with()
+def plain_pdf(size: int = 0) -> bytes:
+    """A harmless one-page PDF; of about ``size`` bytes when given."""
+    return pdf_with(padding=max(0, size - len(pdf_with())))
 
 
 def pdf_running_javascript() -> bytes:

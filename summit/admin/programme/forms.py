@@ -355,7 +355,7 @@ class SlidesForm(FlaskForm):
 
 class MaterialLinkForm(FlaskForm):
     kind = SelectField(_l("What it is"), choices=[
-        (kind.value, label) for kind, label in MATERIAL_KINDS.items()
+        SelectChoice(kind.value, label) for kind, label in MATERIAL_KINDS.items()
         if kind is not MaterialKind.SLIDES])
     title = StringField(_l("Title (as it appears on the session page)"),
                         filters=[clean_text], validators=[Length(max=200), printable])

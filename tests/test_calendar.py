@@ -11,7 +11,6 @@ from datetime import UTC, datetime
 
 import icalendar
 import jsonschema
-import pytest
 import vobject
 import xmlschema
 from sqlalchemy import select

@@ -72,13 +72,13 @@ def test_stars_survive_a_reload_come_into_the_registration_and_reach_the_feed(
     token = new_attendee(app, "browser-stars@example.cn")
     page.goto(live_server.url + f"/r/{token}?lang=zh")
     starred = page.locator("#starred")
-    expect(starred).to_contain_text("你还没有给任何日程加星标。")
-    expect(starred).to_contain_text("你在这个浏览器中加星标的 1 个日程")
+    expect(starred).to_contain_text("您还没有给任何日程加星标。")
+    expect(starred).to_contain_text("您在这个浏览器中加星标的 1 个日程")
     starred.get_by_role("button", name="加入我的日程").click()
-    expect(page.locator(".flash")).to_contain_text("1 个星标日程已加入你的日程")
+    expect(page.locator(".flash")).to_contain_text("1 个星标日程已加入您的日程")
     expect(starred.get_by_role("link", name=first)).to_be_visible()
     # A parallel forum where they hold no seat: said next to it.
-    expect(starred).to_contain_text("此分论坛没有你的座位")
+    expect(starred).to_contain_text("此分论坛没有您的座位")
     screenshots(page, "private-page-imported")
 
     # The personal agenda stars for the registration, without any script.

@@ -197,7 +197,7 @@ def test_removing_a_file_takes_it_off_the_page_and_its_address(app, organizer):
 
 
 def test_a_speaker_without_an_account_adds_slides_through_the_same_service(app, demo_event):
-    with app.app_context(), app.test_request_context():
+    with app.app_context(), app.test_request_context(method="POST"):
         item = db.session.get(ProgrammeSession, keynote_id(app))
         added = materials.add_slides(db.session, "speaker <liu@example.cn>", item,
                                      title="讲稿", filename="讲稿.pdf", data=plain_pdf())

@@ -140,12 +140,12 @@ def test_one_attendees_link_never_stars_for_another(app, client, demo_event):
 def test_the_browsers_stars_come_in_with_one_click_without_duplicates(app, client, demo_event):
     token, ids = attendee(app, demo_event)
     star(client, token, ids["other"])
+    client.set_cookie("lang", "en")
     csrf = token_of_page(client, f"/r/{token}")
     sessions = f"{ids['other']},{ids['other2']},{ids['main']},999999"
     response = client.post(f"/r/{token}/stars/import",
                            data={"csrf_token": csrf, "sessions": sessions})
     assert response.status_code == 302
-    client.set_cookie("lang", "en")
     assert "2 starred sessions were added to your agenda." in page_text(
         client.get(response.headers["Location"]))
     with app.app_context():

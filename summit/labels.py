@@ -10,6 +10,7 @@ from .models import (
     ForumKind,
     MailKind,
     MailStatus,
+    MaterialKind,
     QuestionKind,
     RegistrationCategory,
     RegistrationStatus,
@@ -25,6 +26,12 @@ SESSION_KINDS = {
     SessionKind.PANEL: _l("Panel"),
     SessionKind.CEREMONY: _l("Ceremony"),
     SessionKind.BREAK: _l("Break"),
+}
+
+MATERIAL_KINDS = {
+    MaterialKind.SLIDES: _l("Slides"),
+    MaterialKind.VIDEO: _l("Video"),
+    MaterialKind.RECORDING: _l("Recording"),
 }
 
 FORUM_KINDS = {
@@ -193,4 +200,5 @@ AUDIT_OBJECTS = {
     "api_token": lazy_pgettext("audit object", "API token"),
     "question": lazy_pgettext("audit object", "Question"),
     "reminder": lazy_pgettext("audit object", "Reminder"),
+    "material": lazy_pgettext("audit object", "Material"),
 }

@@ -30,8 +30,10 @@ from .programme import (
     EventStatus,
     Forum,
     ForumKind,
+    MaterialKind,
     ProgrammeSession,
     SessionKind,
+    SessionMaterial,
     SessionSpeaker,
     Speaker,
 )
@@ -48,6 +50,7 @@ from .registration import (
     RegistrationStatus,
     Seat,
     SeatStatus,
+    SessionStar,
 )
 from .reminders import (
     Reminder,
@@ -69,6 +72,7 @@ __all__ = [
     "Forum",
     "ForumKind",
     "LoginAttempt",
+    "MaterialKind",
     "MailKind",
     "MailMessage",
     "MailStatus",
@@ -88,7 +92,9 @@ __all__ = [
     "Seat",
     "SeatStatus",
     "SessionKind",
+    "SessionMaterial",
     "SessionSpeaker",
+    "SessionStar",
     "Speaker",
     "UTCDateTime",
     "User",

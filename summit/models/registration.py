@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .columns import UTCDateTime, enum_column, utcnow
-from .programme import Event, Forum
+from .programme import Event, Forum, ProgrammeSession
 
 
 class RegistrationCategory(enum.StrEnum):
@@ -86,6 +86,9 @@ class Registration(db.Model):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="registration", cascade="all, delete-orphan", order_by="Answer.id"
     )
+    stars: Mapped[list[SessionStar]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan"
+    )
 
 
 class SeatStatus(enum.StrEnum):
@@ -114,6 +117,24 @@ class Seat(db.Model):
 
     registration: Mapped[Registration] = relationship(back_populates="seats")
     forum: Mapped[Forum] = relationship()
+
+
+class SessionStar(db.Model):
+    """A session an attendee starred through their private link: it joins their own
+    agenda and calendar feed. A star gives no seat: forum seats decide where one sits."""
+
+    __tablename__ = "session_star"
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_session.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    starred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="stars")
+    session: Mapped[ProgrammeSession] = relationship()
 
 
 class QuestionKind(enum.StrEnum):

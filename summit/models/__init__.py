@@ -14,6 +14,7 @@ from .accounts import (
     Role,
     User,
 )
+from .checkin import DeskScan
 from .columns import (
     UTCDateTime,
     enum_column,
@@ -53,6 +54,7 @@ __all__ = [
     "AuditEntry",
     "CoHost",
     "CoHostRole",
+    "DeskScan",
     "Event",
     "EventRole",
     "EventStatus",

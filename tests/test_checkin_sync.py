@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -262,3 +263,34 @@ def test_event_from_other_edition_is_not_listed(app, desk, demo_event):
         assert db.session.get(Event, other) is not None
     listed = desk.get(f"{ADMIN}/checkin/desk.json").get_json()["people"]
     assert "外人" not in {person["name"] for person in listed}
+
+
+def test_attendance_per_forum_and_session_on_the_dashboard_and_in_the_export(
+    app, client, demo_event
+):
+    seated, _waiting, _elsewhere, chip, _waiting_id = seat_waiting_with_a_free_seat(
+        app, demo_event)
+    sign_in(app, client, Role.ORGANIZER)
+    response = send_queue(client, [queued(seated, forum=chip)], desk_token(client))
+    assert response.get_json()["scans"][0]["outcome"] == "checked_in"
+    with app.app_context():
+        # The demo took place in 2020, beyond what a device's clock is believed: the scan
+        # is moved to ten minutes into the forum's first session.
+        first, second = db.session.get(Forum, chip).sessions[:2]
+        db.session.scalars(select(DeskScan)).one().scanned_at = \
+            first.starts_at + timedelta(minutes=10)
+        db.session.commit()
+        first_title, second_title = first.title_en, second.title_en
+    forums_csv = client.get(f"{ADMIN}/dashboard/attendance-forums.csv").get_data(as_text=True)
+    chip_row = next(line for line in forums_csv.splitlines() if "芯片" in line or "Chip" in line)
+    assert chip_row.split(",")[1] == "1"
+    export = client.get(f"{ADMIN}/registrations/export.csv?codes=1").get_data(as_text=True)
+    header, *rows = export.lstrip("\ufeff").splitlines()
+    column = header.split(",").index("forums_attended")
+    attended = {row.split(",")[1]: row.split(",")[column] for row in rows}
+    assert attended["甲"] == CHIP and attended["乙"] == ""
+    sessions_csv = client.get(f"{ADMIN}/dashboard/attendance-sessions.csv").get_data(
+        as_text=True)
+    counts = {title: line.rsplit(",", 1)[1] for line in sessions_csv.splitlines()
+              for title in (first_title, second_title) if title in line}
+    assert counts == {first_title: "1", second_title: "0"}

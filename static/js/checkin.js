@@ -54,7 +54,7 @@
         var tx = db.transaction(stores, mode);
         var value = work(tx);
         tx.oncomplete = function () {
-          resolve(value && value.result !== undefined ? value.result : value);
+          resolve(value instanceof IDBRequest ? value.result : value);
         };
         tx.onerror = function () {
           reject(tx.error);
@@ -204,7 +204,12 @@
     }
     var item = { id: newId(), code: typed.slice(0, 200), at: now, desk: deskName(), forum: door, told: outcome };
     shownScanId = item.id;
-    show(localAnswer(person, outcome));
+    if (byId.size) {
+      show(localAnswer(person, outcome));
+    } else {
+      // No list on the device yet: the server's answer is the first one shown.
+      result.dataset.outcome = "";
+    }
     // How long the person waited for the answer, for the desk's benchmark.
     result.dataset.answerMs = (performance.now() - started).toFixed(2);
     input.value = "";

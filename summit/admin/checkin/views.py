@@ -141,6 +141,21 @@ def checkin():
     return _desk_page(event, result=answer(scan, event, door))
 
 
+@bp.post(f"{EVENT}/checkin/scan.json")
+@role_required(*DESK)
+def checkin_scan():
+    """One scan at the entrance, answered in JSON with the desk's count: for a scanner or
+    script that keeps no list (and the load benches); the desk's own page sends its queue
+    to ``desk_sync``."""
+    event = require_event()
+    form = ScanForm()
+    if not form.validate():
+        errors = [message for messages in form.errors.values() for message in messages]
+        return {"ok": False, "outcome": "invalid", "message": " ".join(map(str, errors))}, 422
+    scan = check_in_code(db.session, event.id, form.code.data, acting_user())
+    return {**answer(scan, event), "progress": progress(event)}
+
+
 @bp.post(f"{EVENT}/checkin/<int:registration_id>")
 @role_required(*DESK)
 def checkin_registration(registration_id: int):

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -103,14 +103,63 @@ def check_in_code_in_transaction(
     """``check_in_code`` of a normalised code, in the caller's write transaction (begun
     with ``begin_write``): it commits nothing, so a desk's queue of scans is one
     transaction."""
-    if not valid_code(code):
-        return Scan(Outcome.UNKNOWN)
-    scan = admit_in_transaction(session, event_id, Registration.checkin_code == code, actor, now)
-    if scan.outcome is Outcome.UNKNOWN:
-        other_event = event_of_badge(session, event_id, code)
-        if other_event is not None:
-            return Scan(Outcome.OTHER_EVENT, other_event=other_event)
+    (scan,) = check_in_codes_in_transaction(session, event_id, [(code, now)], actor)
     return scan
+
+
+def check_in_codes_in_transaction(
+    session: Session, event_id: int, arrivals: list[tuple[str, datetime]], actor: User
+) -> list[Scan]:
+    """``check_in_code_in_transaction`` for a desk's queue of normalised codes, each with
+    its time, answered in order as if one at a time (a code's first arrival is let in,
+    its later ones are told "already"), in a handful of statements whatever the queue's
+    length: one conditional UPDATE for all, one read, one insert of the audit entries.
+    Commits nothing."""
+    first_at: dict[str, datetime] = {}
+    for code, at in arrivals:
+        if valid_code(code):
+            first_at.setdefault(code, at)
+    admitted: set[int] = set()
+    found: dict[str, Registration] = {}
+    if first_at:
+        admitted = set(session.scalars(
+            update(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.checkin_code.in_(first_at),
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.checked_in_at.is_(None),
+            )
+            .values(checked_in_at=case(first_at, value=Registration.checkin_code))
+            .returning(Registration.id)
+            .execution_options(synchronize_session=False)
+        ))
+        found = {registration.checkin_code: registration for registration in session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event_id, Registration.checkin_code.in_(first_at))
+            .execution_options(populate_existing=True)
+        )}
+    audit.record_all(session, [
+        audit.entry(actor, AuditAction.CHECK_IN, OBJECT_TYPE, registration.id,
+                    summary=registration.full_name, before={"checked_in_at": None},
+                    after={"checked_in_at": registration.checked_in_at.isoformat()},
+                    event_id=event_id)
+        for registration in found.values() if registration.id in admitted
+    ])
+    answered: set[int] = set()
+    scans = []
+    for code, _at in arrivals:
+        registration = found.get(code)
+        if registration is None:
+            other_event = event_of_badge(session, event_id, code) if valid_code(code) else None
+            scans.append(Scan(Outcome.OTHER_EVENT, other_event=other_event) if other_event
+                         else Scan(Outcome.UNKNOWN))
+        elif registration.id in admitted and registration.id not in answered:
+            answered.add(registration.id)
+            scans.append(Scan(Outcome.CHECKED_IN, Attendee.of(registration)))
+        else:
+            scans.append(Scan(refusal(registration), Attendee.of(registration)))
+    return scans
 
 
 def valid_code(code: str) -> bool:

@@ -19,7 +19,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import distinct, func, or_, select
+from sqlalchemy import distinct, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -38,7 +38,7 @@ from ..models import (
 from ..registration.seats import seats_taken
 from ..registration.tokens import normalise_checkin_code
 from .doors import door_forum, scan_at_door_in_transaction, seat_from_waiting_list_in_transaction
-from .service import Attendee, Outcome, Scan, check_in_code_in_transaction
+from .service import Attendee, Outcome, Scan, check_in_codes_in_transaction
 
 OVERLAP = timedelta(seconds=30)
 # A device's clock is believed within these bounds, else the scan is dated on arrival.
@@ -275,48 +275,64 @@ def _sync_once(
     session: Session, event_id: int, queue: list[QueuedScan], actor: User
 ) -> list[Synced]:
     wanted = {queued.scan_id for queued in queue if not queued.problem}
-    stored = {row.scan_id: row for row in session.scalars(
+    # Copied out at once: starting the write transaction expires what was read.
+    stored = {row.scan_id: (_as_decided(row), row.conflict) for row in session.scalars(
         select(DeskScan).where(DeskScan.event_id == event_id, DeskScan.scan_id.in_(wanted))
         .options(selectinload(DeskScan.registration)))} if wanted else {}
     forums = {forum_id: door_forum(session, event_id, forum_id)
               for forum_id in {queued.forum_id for queued in queue if queued.forum_id}}
+    fresh: dict[str, QueuedScan] = {}
+    for queued in queue:
+        if not (queued.problem or queued.scan_id in stored or queued.scan_id in fresh
+                or (queued.forum_id and forums[queued.forum_id] is None)):
+            fresh[queued.scan_id] = queued
     begin_write(session)
     now = utcnow()
+    entrance = [queued for queued in fresh.values() if not queued.forum_id]
+    decided = dict(zip(
+        (queued.scan_id for queued in entrance),
+        check_in_codes_in_transaction(
+            session, event_id, [(queued.code, queued.scanned_at) for queued in entrance], actor),
+        strict=True))
+    for queued in fresh.values():
+        if queued.forum_id:
+            decided[queued.scan_id] = scan_at_door_in_transaction(
+                session, event_id, forums[queued.forum_id], queued.code, actor,
+                queued.scanned_at)
+    conflicts = {scan_id for scan_id, scan in decided.items()
+                 if fresh[scan_id].desk_outcome == Outcome.CHECKED_IN and not scan.admitted}
+    if fresh:
+        session.execute(insert(DeskScan), [
+            _row(event_id, queued, decided[scan_id], actor, now, scan_id in conflicts)
+            for scan_id, queued in fresh.items()])
+    session.commit()
     answers: list[Synced] = []
     for queued in queue:
-        if queued.problem or (queued.forum_id and forums[queued.forum_id] is None):
-            answers.append(Synced(queued, Scan(Outcome.UNKNOWN)))
-            continue
-        known = stored.get(queued.scan_id)
-        if known is not None:
-            answers.append(Synced(queued, _as_decided(known), known.conflict))
-            continue
-        forum = forums.get(queued.forum_id) if queued.forum_id else None
-        if forum is not None:
-            scan = scan_at_door_in_transaction(
-                session, event_id, forum, queued.code, actor, queued.scanned_at)
+        if queued.scan_id in decided and not queued.problem:
+            answers.append(Synced(queued, decided[queued.scan_id],
+                                  queued.scan_id in conflicts))
+        elif queued.scan_id in stored and not queued.problem:
+            answers.append(Synced(queued, *stored[queued.scan_id]))
         else:
-            scan = check_in_code_in_transaction(
-                session, event_id, queued.code, actor, queued.scanned_at)
-        conflict = queued.desk_outcome == Outcome.CHECKED_IN and not scan.admitted
-        row = _record(session, event_id, queued, scan, actor, now, conflict)
-        stored[queued.scan_id] = row
-        answers.append(Synced(queued, scan, conflict))
-    session.commit()
+            answers.append(Synced(queued, Scan(Outcome.UNKNOWN)))
     return answers
 
 
+def _row(event_id: int, queued: QueuedScan, scan: Scan, actor: User, now: datetime,
+         conflict: bool = False) -> dict:
+    """The DeskScan that records ``queued`` and what was decided."""
+    return {
+        "event_id": event_id, "scan_id": queued.scan_id, "desk": queued.desk,
+        "code": queued.code, "registration_id": scan.attendee.id if scan.attendee else None,
+        "forum_id": queued.forum_id, "outcome": scan.outcome.value,
+        "desk_outcome": queued.desk_outcome, "conflict": conflict,
+        "scanned_at": queued.scanned_at or now, "received_at": now, "user_id": actor.id,
+    }
+
+
 def _record(session: Session, event_id: int, queued: QueuedScan, scan: Scan, actor: User,
-            now: datetime, conflict: bool = False) -> DeskScan:
-    row = DeskScan(
-        event_id=event_id, scan_id=queued.scan_id, desk=queued.desk, code=queued.code,
-        registration_id=scan.attendee.id if scan.attendee else None,
-        forum_id=queued.forum_id, outcome=scan.outcome.value,
-        desk_outcome=queued.desk_outcome, conflict=conflict,
-        scanned_at=queued.scanned_at or now, received_at=now, user_id=actor.id,
-    )
-    session.add(row)
-    return row
+            now: datetime) -> None:
+    session.execute(insert(DeskScan), _row(event_id, queued, scan, actor, now))
 
 
 def _as_decided(row: DeskScan) -> Scan:

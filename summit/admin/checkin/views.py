@@ -47,6 +47,16 @@ _TONES = {
     Outcome.ALREADY: ("already", "↻", _l("Already checked in")),
 }
 _REFUSED = ("bad", "✕", _l("Not admitted"))
+# Lazy: a queue of a thousand scans translates only the messages it shows.
+_MESSAGES = {
+    Outcome.CHECKED_IN: _l("Welcome! Checked in."),
+    Outcome.CANCELLED: _l("Not admitted: this registration is cancelled."),
+    Outcome.WAITLISTED: _l("Not admitted: on the waiting list, no confirmed place. "
+                           "Ask an organizer."),
+    Outcome.UNKNOWN: _l("Unknown code. Check the badge, or find the person by name."),
+    Outcome.NOT_SEATED: _l("Not admitted: not registered for this forum."),
+    Outcome.SEAT_WAITING: _l("Not admitted: on this forum’s waiting list."),
+}
 
 
 def answer(scan: Scan, event, door=None) -> dict:
@@ -63,15 +73,7 @@ def answer(scan: Scan, event, door=None) -> dict:
         message = _("Not admitted: this badge is for %(event)s.",
                     event=localized(scan.other_event, "name"))
     else:
-        message = {
-            Outcome.CHECKED_IN: _("Welcome! Checked in."),
-            Outcome.CANCELLED: _("Not admitted: this registration is cancelled."),
-            Outcome.WAITLISTED: _("Not admitted: on the waiting list, no confirmed place. "
-                                  "Ask an organizer."),
-            Outcome.UNKNOWN: _("Unknown code. Check the badge, or find the person by name."),
-            Outcome.NOT_SEATED: _("Not admitted: not registered for this forum."),
-            Outcome.SEAT_WAITING: _("Not admitted: on this forum’s waiting list."),
-        }[scan.outcome]
+        message = str(_MESSAGES[scan.outcome])
     tone, icon, verdict = _TONES.get(scan.outcome, _REFUSED)
     body = {"ok": scan.admitted, "outcome": scan.outcome.value, "message": message,
             "tone": tone, "icon": icon, "verdict": str(verdict)}

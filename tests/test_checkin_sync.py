@@ -11,6 +11,8 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from summit.checkin.service import Outcome
+from summit.checkin.sync import read_queue, sync_queue
 from summit.extensions import db
 from summit.models import (
     DeskScan,
@@ -20,10 +22,13 @@ from summit.models import (
     Role,
     Seat,
     SeatStatus,
+    User,
+    utcnow,
 )
 
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN, event_admin, load_edition
+from .helpers.concurrency import all_at_once
 from .helpers.database import audit_entries
 from .helpers.desk import desk_token, queued, send_queue
 from .helpers.registrations import AI, CHIP, forum_id, register
@@ -294,3 +299,29 @@ def test_attendance_per_forum_and_session_on_the_dashboard_and_in_the_export(
     counts = {title: line.rsplit(",", 1)[1] for line in sessions_csv.splitlines()
               for title in (first_title, second_title) if title in line}
     assert counts == {first_title: "1", second_title: "0"}
+
+
+def test_one_queue_sent_by_three_desks_at_once_is_taken_in_once(app, demo_event):
+    """The same queue racing itself (a desk retrying while its first send is still being
+    taken in): the losers' commits fail on the unique id and are answered from the winner."""
+    codes = people(app, demo_event, 5)
+    actor_id = sign_in(app, app.test_client(), Role.CHECKIN)
+    with app.app_context():
+        queue = read_queue({"scans": [queued(code, told="checked_in") for code in codes]},
+                           utcnow())
+
+    def desk():
+        def send():
+            with app.app_context():
+                try:
+                    return [synced.scan.outcome for synced in sync_queue(
+                        db.session, demo_event, queue, db.session.get(User, actor_id))]
+                finally:
+                    db.session.remove()
+        return lambda: send  # nothing to prepare
+
+    results = all_at_once([desk() for _ in range(3)])
+    assert results == [[Outcome.CHECKED_IN] * 5] * 3
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(DeskScan)) == 5
+        assert len(audit_entries("check_in")) == 5

@@ -86,8 +86,31 @@ def record(
     ``actor`` is an account, or someone without one such as ``attendee(email)``, or
     None for the system. ``event_id`` is the event whose data changed, None for the
     site's own (accounts, events): always said, so that no entry lands in the wrong log."""
+    session.execute(_INSERT, entry(actor, action, object_type, object_id, summary, before,
+                                   after, event_id=event_id))
+
+
+def record_all(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Add the ``entry``s in one statement, in the caller's transaction (a desk's queue
+    of check-ins)."""
+    if entries:
+        session.execute(_INSERT, entries)
+
+
+def entry(
+    actor: User | str | None,
+    action: AuditAction,
+    object_type: str,
+    object_id: object = "",
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    *,
+    event_id: int | None,
+) -> dict[str, Any]:
+    """One entry as ``record`` writes it (the arguments are ``record``'s)."""
     account = actor if isinstance(actor, User) else None
-    session.execute(_INSERT, {
+    return {
         "event_id": event_id,
         "at": utcnow(),
         "user_id": account.id if account is not None else None,
@@ -98,7 +121,7 @@ def record(
         "summary": summary[:500],
         "before": before,
         "after": after,
-    })
+    }
 
 
 def _plain(value: Any) -> Any:

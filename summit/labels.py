@@ -88,6 +88,7 @@ REGISTRATION_FIELDS = {
     "status": lazy_pgettext("export column", "Status"),
     "forums": lazy_pgettext("export column", "Forums (seat confirmed)"),
     "forums_waiting": lazy_pgettext("export column", "Forums (waiting list)"),
+    "forums_attended": lazy_pgettext("export column", "Forums attended (door scans)"),
     "checkin_code": lazy_pgettext("export column", "Check-in code"),
     "locale": lazy_pgettext("export column", "Language"),
     "created_at": lazy_pgettext("export column", "Registered at"),

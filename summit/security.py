@@ -22,6 +22,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
     # Speakers' photos are served by us; QR codes may be inline data: images.
     "img-src 'self' data:",
     "object-src 'none'",
+    # The check-in desk installs as an app: its manifest and service worker are ours.
+    "manifest-src 'self'",
+    "worker-src 'self'",
     "base-uri 'self'",
     "form-action 'self'",
     "frame-ancestors 'none'",

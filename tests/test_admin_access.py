@@ -42,7 +42,8 @@ PUBLIC = {"auth.login", "auth.logout"}
 FIRST_VERSION = "admin.first_version_page"
 # The desk: check-in staff's pages.
 DESK = {"admin.checkin", "admin.checkin_scan", "admin.checkin_registration",
-        "admin.checkin_undo", "admin.event_home"}
+        "admin.checkin_undo", "admin.event_home", "admin.desk_list", "admin.desk_sync",
+        "admin.door_admit", "admin.desk_manifest", "admin.desk_service_worker"}
 # Pages that send on to another page of the event the account may open.
 LANDINGS = {"admin.index", "admin.event_home"}
 A, B = "edition-a", "edition-b"

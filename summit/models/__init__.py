@@ -16,6 +16,7 @@ from .accounts import (
     User,
 )
 from .api import ApiScope, ApiToken
+from .checkin import DeskScan
 from .columns import (
     UTCDateTime,
     enum_column,
@@ -66,6 +67,7 @@ __all__ = [
     "AuditEntry",
     "CoHost",
     "CoHostRole",
+    "DeskScan",
     "Event",
     "EventRole",
     "EventStatus",

@@ -47,6 +47,8 @@ class Registration(db.Model):
         UniqueConstraint("event_id", "checkin_code"),
         CheckConstraint("email = lower(email)", name="email_normalised"),
         Index("ix_registration_event_status_queued", "event_id", "status", "queued_at"),
+        # The desks ask for what changed since their last look every few seconds.
+        Index("ix_registration_event_updated", "event_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -103,6 +105,7 @@ class Seat(db.Model):
     __table_args__ = (
         UniqueConstraint("registration_id", "forum_id"),
         Index("ix_seat_forum_status_queued", "forum_id", "status", "queued_at"),
+        Index("ix_seat_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,7 +1,7 @@
 """The whole domain as SQLAlchemy 2 typed models, one module per area: column types
 (``columns``), the event and its programme (``programme``), registrations, questions
 and mail (``registration``), an event's reminders (``reminders``), accounts and the
-audit log (``accounts``), API tokens (``api``).
+audit log (``accounts``), API tokens (``api``), the desks' scans (``checkin``).
 
 Every text a visitor reads comes in pairs, ``<field>_zh`` and ``<field>_en``;
 ``summit.i18n.localized`` picks one by locale and falls back to the other.

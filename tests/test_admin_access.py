@@ -20,11 +20,13 @@ from summit.models import (
     EventStatus,
     Forum,
     MailMessage,
+    MaterialKind,
     ProgrammeSession,
     Question,
     Registration,
     Reminder,
     Role,
+    SessionMaterial,
     Speaker,
     User,
 )
@@ -66,6 +68,14 @@ def _a_token(event_id: int) -> int:
     return token.id
 
 
+def _a_material(session_id: int) -> int:
+    material = SessionMaterial(session_id=session_id, kind=MaterialKind.VIDEO, title="matrix",
+                               url="https://video.example.org/matrix")
+    db.session.add(material)
+    db.session.flush()
+    return material.id
+
+
 def rows_of(event_id: int, app) -> dict[str, object]:
     """A real row of the event for every kind of id an admin URL takes."""
     event = db.session.get(Event, event_id)
@@ -74,13 +84,14 @@ def rows_of(event_id: int, app) -> dict[str, object]:
     registered = register_directly(event_id, "wang@example.org", [forum.id], "王小明",
                                    organisation="示例单位")
     of_event = {"event_id": event_id}
+    session_id = db.session.scalars(select(ProgrammeSession.id).filter_by(**of_event)).first()
     return {
         "event": event.slug,
         "event_slug": event.slug,
         "co_host_id": db.session.scalars(select(CoHost.id).filter_by(**of_event)).first(),
         "forum_id": forum.id,
-        "session_id": db.session.scalars(select(ProgrammeSession.id).filter_by(**of_event)
-                                         ).first(),
+        "session_id": session_id,
+        "material_id": _a_material(session_id),
         "speaker_id": db.session.scalars(select(Speaker.id).filter_by(**of_event)).first(),
         "question_id": db.session.scalars(select(Question.id).filter_by(**of_event)).first(),
         "reminder_id": db.session.scalars(select(Reminder.id).filter_by(**of_event)).first(),

@@ -11,7 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from .extensions import db
-from .outbox import deliver_due, make_failed_due, run_worker
+from .outbox import deliver_due, make_failed_due, run_due_work, run_worker
 
 summit_cli = AppGroup("summit", help="Summit's own commands.")
 
@@ -20,7 +20,9 @@ summit_cli = AppGroup("summit", help="Summit's own commands.")
 @click.option("--limit", default=500, show_default=True, help="Most mails to send in this run.")
 @click.option("--retry-now", is_flag=True, help="Retry failed mails without waiting.")
 def send_mail(limit: int, retry_now: bool) -> None:
-    """Send queued mails and retry failed ones whose pause is over (run it from cron)."""
+    """Queue what has fallen due (scheduled mailings), send queued mails and retry failed
+    ones whose pause is over (run it from cron)."""
+    run_due_work(db.session)
     if retry_now:
         make_failed_due(db.session)
         db.session.commit()

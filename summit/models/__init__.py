@@ -1,6 +1,6 @@
 """The whole domain as SQLAlchemy 2 typed models, one module per area: column types
 (``columns``), the event and its programme (``programme``), registrations, questions
-and mail (``registration``), accounts and the audit log (``accounts``).
+and mail (``registration``), group mails (``mailings``), accounts and the audit log (``accounts``).
 
 Every text a visitor reads comes in pairs, ``<field>_zh`` and ``<field>_en``;
 ``summit.i18n.localized`` picks one by locale and falls back to the other.
@@ -19,6 +19,7 @@ from .columns import (
     enum_column,
     utcnow,
 )
+from .mailings import Mailing, MailingRecipient, MailingState
 from .programme import (
     NOT_PROGRAMME,
     PROGRAMME_TYPES,
@@ -37,6 +38,7 @@ from .registration import (
     Answer,
     MailKind,
     MailMessage,
+    MailSendRate,
     MailStatus,
     Question,
     QuestionChoice,
@@ -61,7 +63,11 @@ __all__ = [
     "LoginAttempt",
     "MailKind",
     "MailMessage",
+    "MailSendRate",
     "MailStatus",
+    "Mailing",
+    "MailingRecipient",
+    "MailingState",
     "NOT_PROGRAMME",
     "PROGRAMME_TYPES",
     "ProgrammeSession",

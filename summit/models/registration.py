@@ -225,6 +225,8 @@ class MailKind(enum.StrEnum):
     CANCELLATION = "cancellation"
     # To the address of a cancelled registration that someone tried to register again.
     REGISTER_AGAIN = "register_again"
+    # One recipient's copy of an organizer's group mail (``mailings``).
+    GROUP_MAIL = "group_mail"
 
 
 class MailMessage(db.Model):
@@ -266,3 +268,14 @@ class MailMessage(db.Model):
     registration: Mapped[Registration | None] = relationship(back_populates="mails")
 
 
+
+
+class MailSendRate(db.Model):
+    """The outbox's token bucket: how many mails the workers may still send now, shared by
+    every worker through this row (``outbox.take_sending_tokens``)."""
+
+    __tablename__ = "mail_send_rate"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tokens: Mapped[float] = mapped_column(default=0.0)
+    refilled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

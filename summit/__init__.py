@@ -48,9 +48,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_value_preprocessor(lambda _endpoint, _values: refuse_nul_characters())
     _register_blueprints(app)
 
+    from .mailings.service import register_with_outbox
     from .registration.mails import register_renderers
 
     register_renderers(app)
+    register_with_outbox(app)
 
     _register_commands(app)
 

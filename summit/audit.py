@@ -42,6 +42,10 @@ class AuditAction(enum.StrEnum):
     ARCHIVE = "archive"
     RETIRE = "retire"
     CHANGE_ANSWERS = "change_answers"
+    SEND = "send"
+    SCHEDULE = "schedule"
+    SEND_TEST = "send_test"
+    CANCEL_MAILING = "cancel_mailing"
 
 
 # One statement for every entry: the ORM's unit of work costs more than the insert itself

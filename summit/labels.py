@@ -8,6 +8,7 @@ from .models import (
     CoHostRole,
     EventStatus,
     ForumKind,
+    MailingState,
     MailKind,
     MailStatus,
     QuestionKind,
@@ -118,6 +119,7 @@ MAIL_KINDS = {
     MailKind.PROMOTION: _l("Moved up from the waiting list"),
     MailKind.CANCELLATION: _l("Cancellation"),
     MailKind.REGISTER_AGAIN: _l("Link to register again"),
+    MailKind.GROUP_MAIL: _l("Group mail"),
 }
 
 EVENT_STATUSES = {
@@ -131,6 +133,14 @@ MAIL_STATUSES = {
     MailStatus.SENDING: _l("Sending"),
     MailStatus.SENT: _l("Sent"),
     MailStatus.FAILED: _l("Failed"),
+}
+
+MAILING_STATES = {
+    MailingState.DRAFT: lazy_pgettext("mailing state", "Draft"),
+    MailingState.SCHEDULED: lazy_pgettext("mailing state", "Scheduled"),
+    MailingState.SENDING: lazy_pgettext("mailing state", "Sending"),
+    MailingState.SENT: lazy_pgettext("mailing state", "Sent"),
+    MailingState.CANCELLED: lazy_pgettext("mailing state", "Cancelled"),
 }
 
 # The audit log stores its actions and kinds of object as codes (summit.audit.record);
@@ -160,6 +170,10 @@ AUDIT_ACTIONS = {
     AuditAction.ARCHIVE: lazy_pgettext("audit action", "Archived"),
     AuditAction.RETIRE: lazy_pgettext("audit action", "Retired"),
     AuditAction.CHANGE_ANSWERS: lazy_pgettext("audit action", "Answers changed"),
+    AuditAction.SEND: lazy_pgettext("audit action", "Mailing sent"),
+    AuditAction.SCHEDULE: lazy_pgettext("audit action", "Mailing scheduled"),
+    AuditAction.SEND_TEST: lazy_pgettext("audit action", "Test mail sent"),
+    AuditAction.CANCEL_MAILING: lazy_pgettext("audit action", "Mailing cancelled"),
 }
 
 # The fields of an entry's before and after; a field missing here is shown as stored.
@@ -173,6 +187,7 @@ AUDIT_FIELDS = {
 
 AUDIT_OBJECTS = {
     "registration": lazy_pgettext("audit object", "Registration"),
+    "mailing": lazy_pgettext("audit object", "Mailing"),
     "event": lazy_pgettext("audit object", "Event"),
     "co_host": lazy_pgettext("audit object", "Co-host"),
     "forum": lazy_pgettext("audit object", "Forum"),

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from flask import Flask, current_app, has_request_context
-from sqlalchemy import Select, bindparam, inspect, select, text, update
+from sqlalchemy import Select, bindparam, insert, inspect, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -95,6 +95,26 @@ def enqueue(session: Session, mail: MailMessage, *, event_id: int | None) -> Mai
     session.add(mail)
     queued.append((mail, held))
     return mail
+
+
+def enqueue_many(session: Session, kind: str, recipients: list[tuple[int | None, str]], *,
+                 event_id: int | None) -> list[int]:
+    """Queue one mail of ``kind`` to each (registration id, address), due now, in the
+    caller's transaction, as bulk inserts (a group mail to thousands: no ORM object per
+    mail); returns their ids in the same order. The workers claim them a batch at a time."""
+    if not recipients:
+        return []
+    now, link_base = utcnow(), site_address()
+    rows = [
+        {"event_id": event_id, "registration_id": registration_id, "kind": kind,
+         "recipient": address, "link_base": link_base, "subject": "",
+         "status": MailStatus.PENDING, "attempts": 0, "last_error": "", "created_at": now,
+         "next_attempt_at": now}
+        for registration_id, address in recipients
+    ]
+    table = MailMessage.__table__
+    return list(session.execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
 
 
 # --- rendering -------------------------------------------------------------
@@ -201,27 +221,26 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
             if not _claim(session, mail_id):
                 continue
             outcome = _send_claimed(session, mail_id, transport)
-            sent += outcome is _Outcome.SENT
-            failed += outcome is not _Outcome.SENT
             if outcome is _Outcome.SERVER_UNAVAILABLE:
-                break
+                _record_failure(session, mail_id, transport.error)
+                return sent, failed + 1
+            sent += outcome is _Outcome.SENT
+            failed += outcome is _Outcome.FAILED
     return sent, failed
 
 
 def _deliver_claimed(session: Session, claimed: list[int]) -> tuple[int, int]:
     """Send mails this sender claimed, in order, over one connection. The mail server
-    gone, the mail in hand fails (and is retried after its pause) and the rest go back to
-    the queue untried (see ``_release``)."""
+    gone, the mail in hand and the rest go back to the queue (see ``_release``)."""
     sent = failed = 0
     with _Transport() as transport:
         for index, mail_id in enumerate(claimed):
             outcome = _send_claimed(session, mail_id, transport)
-            sent += outcome is _Outcome.SENT
-            failed += outcome is not _Outcome.SENT
             if outcome is _Outcome.SERVER_UNAVAILABLE:
-                if claimed[index + 1:]:
-                    _release(session, claimed[index + 1:], transport.error)
+                _release(session, claimed[index:], transport.error)
                 break
+            sent += outcome is _Outcome.SENT
+            failed += outcome is _Outcome.FAILED
     return sent, failed
 
 
@@ -252,9 +271,8 @@ def _send_claimed(session: Session, mail_id: int, transport: _Transport | None =
                 own.send(data, mail.recipient, mail_id)
         else:
             transport.send(data, mail.recipient, mail_id)
-    except MailServerUnavailable as unavailable:
+    except MailServerUnavailable:
         session.rollback()
-        _record_failure(session, mail_id, unavailable.__cause__ or unavailable)
         return _Outcome.SERVER_UNAVAILABLE
     except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
         session.rollback()
@@ -345,9 +363,10 @@ def _claim_due(session: Session, limit: int) -> list[int]:
 
 
 def _release(session: Session, mail_ids: list[int], error: BaseException | None) -> None:
-    """The mail server is unreachable: give these claimed mails, untried, back to the
-    queue for the outage's pause, so that a mailing waits and resumes where it stopped
-    (rather than every mail of it failing in turn)."""
+    """The mail server is unreachable: give these claimed mails back to the queue for the
+    outage's pause, not as failures, so that a mailing waits and resumes where it stopped
+    (rather than every mail of it failing in turn, each with its growing pause). A
+    request's own mails still fail, to be seen on the dashboard at once."""
     begin_write(session)
     pause = timedelta(seconds=current_app.config["MAIL_OUTAGE_PAUSE_SECONDS"])
     session.execute(
@@ -529,7 +548,9 @@ def deliver_after_response(response):
                 due_ids = _due(db.session, DUE_PER_REQUEST) if _time_to_look(app) else []
                 with _Transport() as transport:
                     for mail_id in held_ids:
-                        _send_claimed(db.session, mail_id, transport)
+                        if (_send_claimed(db.session, mail_id, transport)
+                                is _Outcome.SERVER_UNAVAILABLE):
+                            _record_failure(db.session, mail_id, transport.error)
                 deliver(db.session, list(dict.fromkeys(other_ids + due_ids)))
             except SQLAlchemyError as error:
                 # The mails stay queued in the database; the next request or

@@ -35,6 +35,7 @@ def upgrade():
     sa.Column('recipients', sa.JSON(), nullable=False),
     sa.Column('state', sa.Enum('draft', 'scheduled', 'sending', 'sent', 'cancelled', name='mailingstate', native_enum=False, create_constraint=True, length=20), nullable=False),
     sa.Column('send_at', summit.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('link_base', sa.String(length=300), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', summit.models.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', summit.models.UTCDateTime(timezone=True), nullable=False),

@@ -45,6 +45,8 @@ class Mailing(db.Model):
         enum_column(MailingState), default=MailingState.DRAFT)
     # When a scheduled mailing is due (UTC; the form reads the event's clock).
     send_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The site's address when it was sent or scheduled, for the links in its mails.
+    link_base: Mapped[str] = mapped_column(String(300), default="")
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

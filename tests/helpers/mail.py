@@ -1,9 +1,23 @@
-"""A real SMTP server's side of mail: what it received, and waiting for it to arrive."""
+"""A real SMTP server's side of mail: what it received, and waiting for it to arrive;
+the mail worker run as a process of its own."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import threading
 import time
+from collections import Counter
+from collections.abc import Iterator
 from email import message_from_bytes, policy
+
+from aiosmtpd.controller import Controller
+
+from ..servers import PROJECT_ROOT, free_port
 
 
 class Inbox:
@@ -25,3 +39,65 @@ def wait_for(condition, seconds: float = 5.0):
             return True
         time.sleep(0.05)
     return False
+
+
+@contextlib.contextmanager
+def smtp_inbox(port: int | None = None, inbox: Inbox | None = None) -> Iterator[Controller]:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 keeping what it receives in
+    ``controller.handler.messages``; on ``port`` (a stopped one's again) or a free one."""
+    controller = Controller(inbox or Inbox(), hostname="127.0.0.1", port=port or free_port())
+    controller.start()
+    try:
+        yield controller
+    finally:
+        controller.stop()
+
+
+def addressees(messages) -> Counter:
+    """How many mails each address received."""
+    return Counter(message["To"].addresses[0].addr_spec for message in messages)
+
+
+class HoldingInbox(Inbox):
+    """An inbox that holds the mail after ``hold_after`` received ones without answering,
+    as a server that has not yet said 250: ``holding`` is set while it does. A client that
+    dies meanwhile leaves that mail unaccepted (aiosmtpd cancels the handler)."""
+
+    def __init__(self, hold_after: int):
+        super().__init__()
+        self.hold_after = hold_after
+        self.holding = threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.hold_after is not None and len(self.messages) == self.hold_after:
+            self.holding.set()
+            while self.hold_after is not None:
+                await asyncio.sleep(0.05)
+        return await super().handle_DATA(server, session, envelope)
+
+
+def start_mail_worker(database_url: str, instance_path: str, smtp_port: int,
+                      **environment: str) -> subprocess.Popen:
+    """`flask summit mail-worker` in a process of its own, sending to 127.0.0.1:smtp_port."""
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "SUMMIT_INSTANCE_PATH": instance_path,
+        "SECRET_KEY": "test-secret-key-shared-by-all-workers-0123456789",
+        "MAIL_SERVER": "127.0.0.1",
+        "MAIL_PORT": str(smtp_port),
+        "LOG_LEVEL": "WARNING",
+        **environment,
+    }
+    return subprocess.Popen([sys.executable, "-m", "flask", "--app", "app", "summit",
+                             "mail-worker"], cwd=PROJECT_ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+
+def stop_mail_worker(process: subprocess.Popen) -> None:
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()

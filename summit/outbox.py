@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.charset import BASE64, Charset
 from email.header import Header
 from email.message import Message
 from email.policy import compat32
@@ -54,6 +55,11 @@ log = logging.getLogger(__name__)
 SMTP_TIMEOUT_SECONDS = 10
 # Lines end in CRLF, as SMTP wants them (smtplib leaves bytes as they are).
 WIRE_FORMAT = compat32.clone(linesep="\r\n")
+# Headers in UTF-8 as base64 words: left to choose the shorter of base64 and
+# quoted-printable, the email package measures both for every way of folding a long
+# Chinese subject, which cost more than all the rest of writing a mail.
+HEADER_CHARSET = Charset("utf-8")
+HEADER_CHARSET.header_encoding = BASE64
 # Where ``enqueue`` notes the mails of this session, for ``deliver_after_response``.
 QUEUED_IN_SESSION = "summit_queued_mails"
 # After a failure, wait this long before the next try (the last pause repeats).
@@ -141,9 +147,13 @@ class _Renderers:
     # one query, not one lazy query at a time. This and _MARK_SENT are built once, as
     # every registration sends a mail: building them anew cost as much Python as
     # running them.
-    load_mail: Select = field(
-        default_factory=lambda: select(MailMessage).where(MailMessage.id == bindparam("mail_id"))
-    )
+    load_mail: Select = field(default_factory=lambda: _LOAD_MAIL)
+    # The same with what one kind's renderer reads alone, for a mail whose kind is known
+    # (a group mail has no need of the event's forums).
+    load_by_kind: dict[str, Select] = field(default_factory=dict)
+
+
+_LOAD_MAIL = select(MailMessage).where(MailMessage.id == bindparam("mail_id"))
 
 
 def register_renderer(
@@ -153,7 +163,9 @@ def register_renderer(
     when it is sent, in the recipient's language. ``reads`` are loader options on
     ``MailMessage`` for what rendering reads, loaded with the mail in one query."""
     renderers = app.extensions.setdefault(RENDERERS, _Renderers())
-    renderers.by_kind.update(dict.fromkeys(kinds, render))
+    for kind in kinds:
+        renderers.by_kind[kind] = render
+        renderers.load_by_kind[kind] = _LOAD_MAIL.options(*reads)
     if reads:
         renderers.load_mail = renderers.load_mail.options(*reads)
 
@@ -165,19 +177,21 @@ def mime_boundary() -> str:
     return f"=_{secrets.token_hex(16)}"
 
 
-def _render(session: Session, mail_id: int) -> tuple[MailMessage, str, Message]:
-    """The mail, its subject and its full message. Built with the email package's
-    compat32 classes: its modern API re-parses every header and cost more than the rest
-    of the mail together."""
+def _render(session: Session, mail_id: int, kind: str | None = None
+            ) -> tuple[MailMessage, str, Message]:
+    """The mail (of ``kind``, when known), its subject and its full message. Built with the
+    email package's compat32 classes: its modern API re-parses every header and cost more
+    than the rest of the mail together."""
     renderers: _Renderers = current_app.extensions[RENDERERS]
-    mail = session.execute(renderers.load_mail, {"mail_id": mail_id}).unique().scalar_one()
+    load = renderers.load_by_kind.get(kind, renderers.load_mail)
+    mail = session.execute(load, {"mail_id": mail_id}).unique().scalar_one()
     with serving_at(mail.link_base):
         rendered = renderers.by_kind[mail.kind](session, mail)
     message = rendered.message
     sender_name, sender_address = parseaddr(current_app.config["MAIL_FROM"])
-    message["Subject"] = Header(rendered.subject, "utf-8")
-    message["From"] = formataddr((sender_name, sender_address), "utf-8")
-    message["To"] = formataddr((rendered.recipient_name, mail.recipient), "utf-8")
+    message["Subject"] = Header(rendered.subject, HEADER_CHARSET)
+    message["From"] = formataddr((sender_name, sender_address), HEADER_CHARSET)
+    message["To"] = formataddr((rendered.recipient_name, mail.recipient), HEADER_CHARSET)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
@@ -229,15 +243,16 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
     return sent, failed
 
 
-def _deliver_claimed(session: Session, claimed: list[int]) -> tuple[int, int]:
+def _deliver_claimed(session: Session, claimed: list[tuple[int, str]]) -> tuple[int, int]:
     """Send mails this sender claimed, in order, over one connection. The mail server
     gone, the mail in hand and the rest go back to the queue (see ``_release``)."""
     sent = failed = 0
     with _Transport() as transport:
-        for index, mail_id in enumerate(claimed):
-            outcome = _send_claimed(session, mail_id, transport)
+        for index, (mail_id, kind) in enumerate(claimed):
+            outcome = _send_claimed(session, mail_id, transport, kind)
             if outcome is _Outcome.SERVER_UNAVAILABLE:
-                _release(session, claimed[index:], transport.error)
+                _release(session, [mail_id for mail_id, _kind in claimed[index:]],
+                         transport.error)
                 break
             sent += outcome is _Outcome.SENT
             failed += outcome is _Outcome.FAILED
@@ -259,12 +274,13 @@ class _Outcome(enum.Enum):
     SERVER_UNAVAILABLE = "server unavailable"
 
 
-def _send_claimed(session: Session, mail_id: int, transport: _Transport | None = None) -> _Outcome:
+def _send_claimed(session: Session, mail_id: int, transport: _Transport | None = None,
+                  kind: str | None = None) -> _Outcome:
     """Render and send a mail this sender holds the claim for, and record how that went.
     Commits. Marked sent in its own transaction right after the server took it: a
     sender killed in between (a moment) is the only way a mail goes out twice."""
     try:
-        mail, subject, message = _render(session, mail_id)
+        mail, subject, message = _render(session, mail_id, kind)
         data = message.as_bytes(policy=WIRE_FORMAT)
         if transport is None:
             with _Transport() as own:
@@ -336,20 +352,21 @@ def _claim(session: Session, mail_id: int) -> bool:
     return claimed == 1
 
 
-def _claim_due(session: Session, limit: int) -> list[int]:
+def _claim_due(session: Session, limit: int) -> list[tuple[int, str]]:
     """Claim up to ``limit`` due mails in one transaction, in the order they fell due.
     On PostgreSQL the rows another sender is claiming are skipped, not waited for; SQLite
     lets one writer at a time claim. A claimed mail is sent by this sender, or after the
     lease by another should this one die."""
     begin_write(session)
     now = utcnow()
-    ids = session.scalars(
-        select(MailMessage.id)
+    due = session.execute(
+        select(MailMessage.id, MailMessage.kind)
         .where(MailMessage.status.in_(UNSENT), MailMessage.next_attempt_at <= now)
         .order_by(MailMessage.next_attempt_at, MailMessage.id)
         .limit(limit)
         .with_for_update(skip_locked=True)
     ).all()
+    ids = [mail_id for mail_id, _kind in due]
     if ids:
         session.execute(
             update(MailMessage)
@@ -359,7 +376,7 @@ def _claim_due(session: Session, limit: int) -> list[int]:
             .execution_options(synchronize_session=False)
         )
     session.commit()
-    return list(ids)
+    return [(mail_id, kind) for mail_id, kind in due]
 
 
 def _release(session: Session, mail_ids: list[int], error: BaseException | None) -> None:

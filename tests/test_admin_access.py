@@ -18,6 +18,7 @@ from summit.models import (
     EventRole,
     EventStatus,
     Forum,
+    Mailing,
     MailMessage,
     ProgrammeSession,
     Question,
@@ -63,6 +64,9 @@ def rows_of(event_id: int, app) -> dict[str, object]:
     registered = register_directly(event_id, "wang@example.org", [forum.id], "王小明",
                                    organisation="示例单位")
     of_event = {"event_id": event_id}
+    draft = Mailing(event_id=event_id, subject_en="Notice", body_en="Hello {name}")
+    db.session.add(draft)
+    db.session.commit()
     return {
         "event": event.slug,
         "event_slug": event.slug,
@@ -81,6 +85,7 @@ def rows_of(event_id: int, app) -> dict[str, object]:
         "page": "registrations",
         "rest": "new",
         "chart": "registrations-per-day",
+        "mailing_id": draft.id,
     }
 
 

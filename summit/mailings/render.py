@@ -267,6 +267,6 @@ def render(session: Session, mail: MailMessage) -> Rendered:
 def register_renderers(app: Flask) -> None:
     register_renderer(
         app, (MailKind.GROUP_MAIL.value,), render,
-        joinedload(MailMessage.mailing_recipient).joinedload(MailingRecipient.mailing)
-        .joinedload(Mailing.event),
+        joinedload(MailMessage.registration).joinedload(Registration.event),
+        joinedload(MailMessage.mailing_recipient).joinedload(MailingRecipient.mailing),
     )

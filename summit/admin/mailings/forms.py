@@ -71,16 +71,10 @@ class CountForm(RecipientFields):
 
 class MailingForm(RecipientFields):
     subject_zh, subject_en = pair(_l("Subject"), SUBJECT_MAX)
-    body_zh, body_en = pair(_l("Mail (Markdown)"), block=True)
+    body_zh, body_en = pair(_l("Mail (Markdown)"), BODY_MAX, block=True)
     preview_email = StringField(_l("Preview for (a recipient’s address; empty: the first)"),
                                 filters=[clean_text], validators=[Length(max=254), printable])
     send_at = local_time(_l("Send at (the event’s time)"), required=False)
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in ("body_zh", "body_en"):
-            self[name].validators = [*self[name].validators, Length(max=BODY_MAX)]
-            self[name].render_kw = {**(self[name].render_kw or {}), "rows": 12}
 
     def load(self, mailing: Mailing, group: RecipientFilter) -> None:
         for name in ("subject_zh", "subject_en", "body_zh", "body_en"):

@@ -13,6 +13,16 @@ fallback, every minute) and by the next request that sends mail (in each process
 one such request every few seconds looks). A delivery that fails is retried with
 growing pauses; the admin dashboard shows what is queued, stuck and failed.
 
+The workers claim due mails a batch at a time (``SELECT … FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, SQLite's write lock), send them over one SMTP connection and mark each sent
+in its own commit as soon as the server took it; a worker that dies leaves its claims to
+be taken again when their lease (MAIL_SENDING_LEASE_SECONDS) runs out. They send at most
+MAIL_RATE_PER_SECOND together (a token bucket in the database), and when the mail server
+cannot be reached they put the batch back for MAIL_OUTAGE_PAUSE_SECONDS instead of
+failing it mail by mail. Before sending they run the areas' due work
+(``register_due_work``: a scheduled mailing whose time has come). Group mails are queued
+in bulk (``enqueue_many``).
+
 With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
 written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
 """

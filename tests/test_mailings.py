@@ -544,3 +544,22 @@ def test_a_post_without_its_csrf_token_changes_nothing(app, organizer, demo_even
 def test_the_menu_offers_mailings_to_organizers(app, organizer, demo_event):
     page = organizer.get(f"{ADMIN}/mailings").get_data(as_text=True)
     assert f'href="{ADMIN}/mailings" aria-current="page">Mailings</a>' in page
+
+
+def test_a_page_left_open_after_the_mailing_was_sent_changes_nothing(app, organizer,
+                                                                     demo_event, smtp):
+    with app.app_context(), serving_at(LINK_BASE):
+        _people(demo_event)
+    token = csrf_token(organizer, f"{ADMIN}/mailings/new")
+    response = organizer.post(f"{ADMIN}/mailings/new", data={
+        "csrf_token": token, "action": "save", "subject_en": "Once", "body_en": "Hello"})
+    draft = response.headers["Location"]
+    fields = {"csrf_token": token, "subject_en": "Once", "body_en": "Hello"}
+    assert organizer.post(draft, data={**fields, "action": "send"}).status_code == 302
+    again = organizer.post(draft, data={**fields, "action": "send", "body_en": "Changed"},
+                           follow_redirects=True)
+    assert "sent or scheduled meanwhile: nothing was changed" in page_text(again)
+    _drain(app)
+    assert len(smtp.messages) == 4
+    with app.app_context():
+        assert db.session.scalars(select(Mailing)).one().body_en == "Hello"

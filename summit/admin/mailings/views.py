@@ -81,8 +81,10 @@ def mailing_new():
 def mailing(mailing_id: int):
     mailing = _mailing(mailing_id)
     if mailing.state != MailingState.DRAFT:
-        if request.method == "POST":
-            abort(409)
+        if request.method == "POST":  # a page left open while it was sent or scheduled
+            flash(_("This mailing was sent or scheduled meanwhile: nothing was changed."),
+                  "error")
+            return redirect(url_for(".mailing", mailing_id=mailing.id))
         return _sent_page(mailing)
     return _compose(mailing)
 

@@ -7,13 +7,16 @@ duplicates and of mails lost taken at the server. PostgreSQL when BENCH_DATABASE
 
 Targets (issue 22): queued in at most 10 s; drained at 200 mails/s or more; 0
 duplicates, 0 lost. The rate is taken between the first and the last mail the server
-receives (the workers' start-up left out); the total beside it includes it.
+receives (the workers' start-up left out); the total beside it includes it. The CPU time
+per mail of the workers and of the SMTP server is printed too: on a machine shared with
+other work, it says what an idle one would do better than the wall clock.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -136,6 +139,8 @@ def main() -> int:
            "SECRET_KEY": "bench-secret-key-0123456789-0123456789-0123"}
     command = [str(Path(sys.executable).parent / "flask"), "--app", "app", "summit",
                "mail-worker"]
+    children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    server_before = time.process_time()
     started = time.monotonic()
     workers = [subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, stdout=subprocess.DEVNULL)
                for _ in range(options.workers)]
@@ -149,7 +154,11 @@ def main() -> int:
             worker.terminate()
         for worker in workers:
             worker.wait(30)
+        server_cpu = time.process_time() - server_before
         controller.stop()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    worker_cpu = (children.ru_utime + children.ru_stime
+                  - children_before.ru_utime - children_before.ru_stime)
     finished = (inbox.last or time.monotonic()) - started
     received = inbox.total()
     duplicates = sum(number - 1 for number in inbox.received.values() if number > 1)
@@ -161,6 +170,10 @@ def main() -> int:
     print(f"  queued in {queue_seconds:.2f} s (target <= {QUEUE_SECONDS:.0f} s)")
     print(f"  drained at {rate:.0f} mails/s between the first and the last "
           f"(target >= {MAILS_PER_SECOND:.0f}); {finished:.1f} s from the workers' start")
+    per_mail = 1000 / max(received, 1)
+    print(f"  CPU per mail: the workers {worker_cpu * per_mail:.2f} ms (their start-up "
+          f"included), the SMTP server {server_cpu * per_mail:.2f} ms; load average now "
+          f"{' '.join(f'{value:.1f}' for value in os.getloadavg())} on {os.cpu_count()} CPUs")
     print(f"  received {received}; duplicates {duplicates}; lost {lost}; "
           f"not marked sent in the database {left}")
     met = (queue_seconds <= QUEUE_SECONDS and rate >= MAILS_PER_SECOND and duplicates == 0

@@ -21,7 +21,7 @@ MAIL_RATE_PER_SECOND together (a token bucket in the database), and when the mai
 cannot be reached they put the batch back for MAIL_OUTAGE_PAUSE_SECONDS instead of
 failing it mail by mail. Before sending they run the areas' due work
 (``register_due_work``: a scheduled mailing whose time has come). Group mails are queued
-in bulk (``enqueue_many``).
+in bulk (``enqueue_selected``).
 
 With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
 written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
@@ -48,7 +48,7 @@ from pathlib import Path
 from typing import NoReturn
 
 from flask import Flask, current_app, has_request_context
-from sqlalchemy import Select, bindparam, insert, inspect, select, text, update
+from sqlalchemy import Select, bindparam, insert, inspect, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -113,24 +113,26 @@ def enqueue(session: Session, mail: MailMessage, *, event_id: int | None) -> Mai
     return mail
 
 
-def enqueue_many(session: Session, kind: str, recipients: list[tuple[int | None, str]], *,
-                 event_id: int | None) -> list[int]:
-    """Queue one mail of ``kind`` to each (registration id, address), due now, in the
-    caller's transaction, as bulk inserts (a group mail to thousands: no ORM object per
-    mail); returns their ids in the same order. The workers claim them a batch at a time."""
-    if not recipients:
-        return []
-    now, link_base = utcnow(), site_address()
-    rows = [
-        {"event_id": event_id, "registration_id": registration_id, "kind": kind,
-         "recipient": address, "link_base": link_base, "subject": "",
-         "status": MailStatus.PENDING, "attempts": 0, "last_error": "", "created_at": now,
-         "next_attempt_at": now}
-        for registration_id, address in recipients
-    ]
+def enqueue_selected(session: Session, kind: str, recipients: Select, *,
+                     event_id: int | None) -> list[tuple[int, int | None]]:
+    """Queue one mail of ``kind`` to each row of ``recipients`` (a SELECT of a registration
+    id and an address), due now, in the caller's transaction, in one INSERT … SELECT: a
+    group mail to thousands sends no row through Python. Returns (mail id, registration
+    id) of each. The workers claim them a batch at a time."""
+    chosen = recipients.subquery()
     table = MailMessage.__table__
-    return list(session.execute(
-        insert(table).returning(table.c.id, sort_by_parameter_order=True), rows).scalars())
+    now, link_base = utcnow(), site_address()
+    values = {
+        "event_id": event_id, "registration_id": chosen.c[0], "kind": kind,
+        "recipient": chosen.c[1], "link_base": link_base, "subject": "",
+        "status": MailStatus.PENDING, "attempts": 0, "last_error": "", "created_at": now,
+        "next_attempt_at": now,
+    }
+    columns = [value if name in ("registration_id", "recipient")
+               else literal(value, table.c[name].type) for name, value in values.items()]
+    return [tuple(row) for row in session.execute(
+        insert(table).from_select(list(values), select(*columns))
+        .returning(table.c.id, table.c.registration_id))]
 
 
 # --- rendering -------------------------------------------------------------

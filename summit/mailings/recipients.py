@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from sqlalchemy import false, func, select
+from sqlalchemy import Select, false, func, select
 from sqlalchemy.orm import Session
 
 from ..models import (
@@ -75,11 +75,9 @@ def count(session: Session, event: Event, group: RecipientFilter) -> int:
         select(func.count()).select_from(Registration).where(*_where(session, event, group)))
 
 
-def addresses(session: Session, event: Event, group: RecipientFilter) -> list[tuple[int, str]]:
-    """(registration id, address) of everyone in the group, by id."""
-    return [tuple(row) for row in session.execute(
-        select(Registration.id, Registration.email)
-        .where(*_where(session, event, group)).order_by(Registration.id))]
+def addresses(session: Session, event: Event, group: RecipientFilter) -> Select:
+    """A SELECT of (registration id, address) of everyone in the group."""
+    return select(Registration.id, Registration.email).where(*_where(session, event, group))
 
 
 def first(session: Session, event: Event, group: RecipientFilter, email: str = ""

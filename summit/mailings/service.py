@@ -33,7 +33,7 @@ from ..models import (
     User,
     utcnow,
 )
-from ..outbox import enqueue, enqueue_many, register_due_work
+from ..outbox import enqueue, enqueue_selected, register_due_work
 from ..urls import serving_at, site_address
 from . import recipients
 from .recipients import RecipientFilter
@@ -214,20 +214,20 @@ def cancel(session: Session, actor: User, mailing: Mailing) -> bool:
 def _queue(session: Session, mailing: Mailing) -> int:
     """Queue one mail per recipient in the caller's transaction, in bulk."""
     event = session.get(Event, mailing.event_id)
-    group = recipients.addresses(session, event, group_of(mailing))
     with serving_at(mailing.link_base or site_address()):
-        mail_ids = enqueue_many(session, MailKind.GROUP_MAIL.value, group,
-                                event_id=mailing.event_id)
-    if group:
-        session.execute(insert(MailingRecipient), [
+        queued = enqueue_selected(session, MailKind.GROUP_MAIL.value,
+                                  recipients.addresses(session, event, group_of(mailing)),
+                                  event_id=mailing.event_id)
+    if queued:
+        session.execute(insert(MailingRecipient.__table__), [
             {"mailing_id": mailing.id, "registration_id": registration_id, "mail_id": mail_id,
              "test": False}
-            for (registration_id, _address), mail_id in zip(group, mail_ids, strict=True)])
+            for mail_id, registration_id in queued])
     session.execute(
         update(Mailing).where(Mailing.id == mailing.id)
-        .values(recipient_count=len(group), queued_at=utcnow())
+        .values(recipient_count=len(queued), queued_at=utcnow())
         .execution_options(synchronize_session=False))
-    return len(group)
+    return len(queued)
 
 
 # --- the mail worker's part ---------------------------------------------------------

@@ -11,6 +11,8 @@ median of its rounds': this VM's speed swings from one minute to the next.
     SOAK_MINUTES=10 make bench                    # …and the soak test afterwards
     BENCH_BADGES=300 make bench                   # badge sheets of 300 only (default 300,3000;
                                                   # empty: no badge benchmark)
+    BENCH_MAILINGS=3000 make bench                # a group mail to 3,000 (default 30000;
+                                                  # empty: no group-mail benchmark)
 
 wrk and gunicorn share the machine, as the targets assume.
 """
@@ -204,6 +206,7 @@ def main() -> None:
     connections = int(os.environ.get("BENCH_CONNECTIONS", "64"))
     badges = os.environ.get("BENCH_BADGES", "300,3000")
     soak_minutes = os.environ.get("SOAK_MINUTES")
+    mailing_recipients = os.environ.get("BENCH_MAILINGS", "30000")
     workers, threads = served_size()
     backends = ["sqlite"] + (["postgresql"] if postgres_url() else [])
 
@@ -233,6 +236,15 @@ def main() -> None:
         subprocess.run([sys.executable, str(badge_bench), "--sizes", badges], check=True)
     else:
         print("\nbadges: bench/badges.py is not here yet; not measured")
+    if mailing_recipients:
+        for backend in backends:
+            print(f"\ngroup mail (bench/mailings.py, {mailing_recipients} recipients, "
+                  f"{backend}):", flush=True)
+            subprocess.run([sys.executable, str(PROJECT_ROOT / "bench" / "mailings.py"),
+                            "--recipients", mailing_recipients, "--workers", "2",
+                            *(["--sqlite"] if backend == "sqlite" else [])], check=False)
+    else:
+        print("\ngroup mail: not measured (BENCH_MAILINGS is empty)")
     if soak_minutes:
         print(f"\nsoak (bench/soak.py, {soak_minutes} minutes):", flush=True)
         subprocess.run([sys.executable, str(PROJECT_ROOT / "bench" / "soak.py"),

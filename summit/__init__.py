@@ -50,10 +50,12 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from .mailings.reminders import register_reminders
+    from .mailings.service import register_with_outbox
     from .registration.mails import register_renderers
 
     register_renderers(app)
     register_reminders(app)
+    register_with_outbox(app)
 
     _register_commands(app)
 

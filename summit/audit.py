@@ -45,6 +45,10 @@ class AuditAction(enum.StrEnum):
     REVOKE = "revoke"
     # A request to the REST API with a token (reads: at most one entry a minute per token).
     API_REQUEST = "api_request"
+    SEND = "send"
+    SCHEDULE = "schedule"
+    SEND_TEST = "send_test"
+    CANCEL_MAILING = "cancel_mailing"
 
 
 # One statement for every entry: the ORM's unit of work costs more than the insert itself

@@ -20,8 +20,8 @@ summit_cli = AppGroup("summit", help="Summit's own commands.")
 @click.option("--limit", default=500, show_default=True, help="Most mails to send in this run.")
 @click.option("--retry-now", is_flag=True, help="Retry failed mails without waiting.")
 def send_mail(limit: int, retry_now: bool) -> None:
-    """Queue the mails whose time has come (reminders), send queued mails and retry
-    failed ones whose pause is over (run it from cron)."""
+    """Queue the mails whose time has come (reminders, scheduled mailings), send queued
+    mails and retry failed ones whose pause is over (run it from cron)."""
     queued = queue_scheduled(db.session)
     if queued:
         click.echo(f"Queued {queued} scheduled mail(s).")

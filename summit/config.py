@@ -36,6 +36,19 @@ def _int(name: str, default: int) -> int:
         raise ConfigError(f"{name} must be a whole number, not {value!r}") from error
 
 
+def _number(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    if value is None or not value.strip():
+        return default
+    try:
+        number = float(value)
+    except ValueError as error:
+        raise ConfigError(f"{name} must be a number, not {value!r}") from error
+    if number < 0 or number != number:
+        raise ConfigError(f"{name} must be a number of at least 0, not {value!r}")
+    return number
+
+
 def _list(name: str) -> list[str] | None:
     """A comma-separated setting; None when unset or empty."""
     items = [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
@@ -123,6 +136,14 @@ def from_environment() -> dict:
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Summit <noreply@summit.invalid>"),
+        # Most mails a second that the mail workers send together (0: no limit), shared
+        # by every worker through a token bucket in the database; mail that a request
+        # sends right after its response (an attendee's confirmation) does not wait for it.
+        "MAIL_RATE_PER_SECOND": _number("MAIL_RATE_PER_SECOND", 0.0),
+        # A mail claimed by a sender that died is tried again after this long.
+        "MAIL_SENDING_LEASE_SECONDS": _int("MAIL_SENDING_LEASE_SECONDS", 600),
+        # The mail server unreachable: what was claimed goes back to the queue for this long.
+        "MAIL_OUTAGE_PAUSE_SECONDS": _number("MAIL_OUTAGE_PAUSE_SECONDS", 30.0),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         # Tells apart the counters of several Summit sites that share one Redis.

@@ -8,6 +8,7 @@ from .models import (
     CoHostRole,
     EventStatus,
     ForumKind,
+    MailingState,
     MailKind,
     MailStatus,
     MaterialKind,
@@ -127,6 +128,7 @@ MAIL_KINDS = {
     MailKind.CANCELLATION: _l("Cancellation"),
     MailKind.REGISTER_AGAIN: _l("Link to register again"),
     MailKind.REMINDER: _l("Reminder before the event"),
+    MailKind.GROUP_MAIL: _l("Group mail"),
 }
 
 EVENT_STATUSES = {
@@ -140,6 +142,14 @@ MAIL_STATUSES = {
     MailStatus.SENDING: _l("Sending"),
     MailStatus.SENT: _l("Sent"),
     MailStatus.FAILED: _l("Failed"),
+}
+
+MAILING_STATES = {
+    MailingState.DRAFT: lazy_pgettext("mailing state", "Draft"),
+    MailingState.SCHEDULED: lazy_pgettext("mailing state", "Scheduled"),
+    MailingState.SENDING: lazy_pgettext("mailing state", "Sending"),
+    MailingState.SENT: lazy_pgettext("mailing state", "Sent"),
+    MailingState.CANCELLED: lazy_pgettext("mailing state", "Cancelled"),
 }
 
 # The audit log stores its actions and kinds of object as codes (summit.audit.record);
@@ -171,6 +181,10 @@ AUDIT_ACTIONS = {
     AuditAction.API_REQUEST: lazy_pgettext("audit action", "Used the API"),
     AuditAction.RETIRE: lazy_pgettext("audit action", "Retired"),
     AuditAction.CHANGE_ANSWERS: lazy_pgettext("audit action", "Answers changed"),
+    AuditAction.SEND: lazy_pgettext("audit action", "Mailing sent"),
+    AuditAction.SCHEDULE: lazy_pgettext("audit action", "Mailing scheduled"),
+    AuditAction.SEND_TEST: lazy_pgettext("audit action", "Test mail sent"),
+    AuditAction.CANCEL_MAILING: lazy_pgettext("audit action", "Mailing cancelled"),
 }
 
 # The fields of an entry's before and after; a field missing here is shown as stored.
@@ -191,6 +205,7 @@ AUDIT_FIELDS = {
 
 AUDIT_OBJECTS = {
     "registration": lazy_pgettext("audit object", "Registration"),
+    "mailing": lazy_pgettext("audit object", "Mailing"),
     "event": lazy_pgettext("audit object", "Event"),
     "co_host": lazy_pgettext("audit object", "Co-host"),
     "forum": lazy_pgettext("audit object", "Forum"),

@@ -13,9 +13,18 @@ fallback, every minute) and by the next request that sends mail (in each process
 one such request every few seconds looks). A delivery that fails is retried with
 growing pauses; the admin dashboard shows what is queued, stuck and failed.
 
-Mail that is due at a set time rather than after a change (an event's reminders) is
-queued by the schedulers that areas register (``register_scheduler``): the mail worker
-runs them every few seconds, ``send-mail`` once per run.
+The workers claim due mails a batch at a time (``SELECT … FOR UPDATE SKIP LOCKED`` on
+PostgreSQL, SQLite's write lock), send them over one SMTP connection and mark each sent
+in its own commit as soon as the server took it; a worker that dies leaves its claims to
+be taken again when their lease (MAIL_SENDING_LEASE_SECONDS) runs out. They send at most
+MAIL_RATE_PER_SECOND together (a token bucket in the database), and when the mail server
+cannot be reached they put the batch back for MAIL_OUTAGE_PAUSE_SECONDS instead of
+failing it mail by mail. Group mails are queued in bulk (``enqueue_selected``).
+
+Mail that is due at a set time rather than after a change (an event's reminders, a
+scheduled group mail) is queued by the schedulers that areas register
+(``register_scheduler``): the mail worker runs them every few seconds, ``send-mail``
+once per run.
 
 With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
 written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
@@ -23,6 +32,8 @@ written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
 
 from __future__ import annotations
 
+import contextlib
+import enum
 import logging
 import secrets
 import smtplib
@@ -31,21 +42,25 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from email.charset import BASE64, Charset
 from email.header import Header
 from email.message import Message
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
+from typing import NoReturn
 
 from flask import Flask, current_app, has_request_context
-from sqlalchemy import Select, bindparam, inspect, select, update
+from sqlalchemy import Select, bindparam, insert, inspect, literal, select, text, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.sql.base import ExecutableOption
 
 from .database import begin_write, release_session
 from .extensions import db
-from .models import MailMessage, MailStatus, utcnow
+from .models import MailMessage, MailSendRate, MailStatus, utcnow
 from .urls import serving_at, site_address
 
 log = logging.getLogger(__name__)
@@ -53,12 +68,15 @@ log = logging.getLogger(__name__)
 SMTP_TIMEOUT_SECONDS = 10
 # Lines end in CRLF, as SMTP wants them (smtplib leaves bytes as they are).
 WIRE_FORMAT = compat32.clone(linesep="\r\n")
+# Headers in UTF-8 as base64 words: left to choose the shorter of base64 and
+# quoted-printable, the email package measures both for every way of folding a long
+# Chinese subject, which cost more than all the rest of writing a mail.
+HEADER_CHARSET = Charset("utf-8")
+HEADER_CHARSET.header_encoding = BASE64
 # Where ``enqueue`` notes the mails of this session, for ``deliver_after_response``.
 QUEUED_IN_SESSION = "summit_queued_mails"
 # After a failure, wait this long before the next try (the last pause repeats).
 RETRY_PAUSES = [timedelta(minutes=m) for m in (1, 5, 15, 60)]
-# A claimed mail whose sender died is tried again after this long.
-SENDING_LEASE = timedelta(minutes=10)
 # The first few mails a request queues are held this long for its own send after the
 # response; more (a bulk import, a forum's new seats) are claimed one by one as they go.
 OWN_SEND_LEASE = timedelta(minutes=1)
@@ -102,6 +120,28 @@ def enqueue(session: Session, mail: MailMessage, *, event_id: int | None) -> Mai
     return mail
 
 
+def enqueue_selected(session: Session, kind: str, recipients: Select, *,
+                     event_id: int | None) -> list[tuple[int, int | None]]:
+    """Queue one mail of ``kind`` to each row of ``recipients`` (a SELECT of a registration
+    id and an address), due now, in the caller's transaction, in one INSERT … SELECT: a
+    group mail to thousands sends no row through Python. Returns (mail id, registration
+    id) of each. The workers claim them a batch at a time."""
+    chosen = recipients.subquery()
+    table = MailMessage.__table__
+    now, link_base = utcnow(), site_address()
+    values = {
+        "event_id": event_id, "registration_id": chosen.c[0], "kind": kind,
+        "recipient": chosen.c[1], "link_base": link_base, "subject": "",
+        "status": MailStatus.PENDING, "attempts": 0, "last_error": "", "created_at": now,
+        "next_attempt_at": now,
+    }
+    columns = [value if name in ("registration_id", "recipient")
+               else literal(value, table.c[name].type) for name, value in values.items()]
+    return [tuple(row) for row in session.execute(
+        insert(table).from_select(list(values), select(*columns))
+        .returning(table.c.id, table.c.registration_id))]
+
+
 # --- rendering -------------------------------------------------------------
 
 
@@ -126,9 +166,13 @@ class _Renderers:
     # one query, not one lazy query at a time. This and _MARK_SENT are built once, as
     # every registration sends a mail: building them anew cost as much Python as
     # running them.
-    load_mail: Select = field(
-        default_factory=lambda: select(MailMessage).where(MailMessage.id == bindparam("mail_id"))
-    )
+    load_mail: Select = field(default_factory=lambda: _LOAD_MAIL)
+    # The same with what one kind's renderer reads alone, for a mail whose kind is known
+    # (a group mail has no need of the event's forums).
+    load_by_kind: dict[str, Select] = field(default_factory=dict)
+
+
+_LOAD_MAIL = select(MailMessage).where(MailMessage.id == bindparam("mail_id"))
 
 
 def register_renderer(
@@ -138,7 +182,9 @@ def register_renderer(
     when it is sent, in the recipient's language. ``reads`` are loader options on
     ``MailMessage`` for what rendering reads, loaded with the mail in one query."""
     renderers = app.extensions.setdefault(RENDERERS, _Renderers())
-    renderers.by_kind.update(dict.fromkeys(kinds, render))
+    for kind in kinds:
+        renderers.by_kind[kind] = render
+        renderers.load_by_kind[kind] = _LOAD_MAIL.options(*reads)
     if reads:
         renderers.load_mail = renderers.load_mail.options(*reads)
 
@@ -150,19 +196,21 @@ def mime_boundary() -> str:
     return f"=_{secrets.token_hex(16)}"
 
 
-def _render(session: Session, mail_id: int) -> tuple[MailMessage, str, Message]:
-    """The mail, its subject and its full message. Built with the email package's
-    compat32 classes: its modern API re-parses every header and cost more than the rest
-    of the mail together."""
+def _render(session: Session, mail_id: int, kind: str | None = None
+            ) -> tuple[MailMessage, str, Message]:
+    """The mail (of ``kind``, when known), its subject and its full message. Built with the
+    email package's compat32 classes: its modern API re-parses every header and cost more
+    than the rest of the mail together."""
     renderers: _Renderers = current_app.extensions[RENDERERS]
-    mail = session.execute(renderers.load_mail, {"mail_id": mail_id}).unique().scalar_one()
+    load = renderers.load_by_kind.get(kind, renderers.load_mail)
+    mail = session.execute(load, {"mail_id": mail_id}).unique().scalar_one()
     with serving_at(mail.link_base):
         rendered = renderers.by_kind[mail.kind](session, mail)
     message = rendered.message
     sender_name, sender_address = parseaddr(current_app.config["MAIL_FROM"])
-    message["Subject"] = Header(rendered.subject, "utf-8")
-    message["From"] = formataddr((sender_name, sender_address), "utf-8")
-    message["To"] = formataddr((rendered.recipient_name, mail.recipient), "utf-8")
+    message["Subject"] = Header(rendered.subject, HEADER_CHARSET)
+    message["From"] = formataddr((sender_name, sender_address), HEADER_CHARSET)
+    message["To"] = formataddr((rendered.recipient_name, mail.recipient), HEADER_CHARSET)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
@@ -204,9 +252,16 @@ UNSENT = (MailStatus.PENDING, MailStatus.SENDING, MailStatus.FAILED)
 
 
 def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
-    """Send mails that are due: new ones, and failed ones whose pause is over.
-    Returns (sent, failed)."""
-    return deliver(session, _due(session, limit))
+    """Send mails that are due: new ones, and failed ones whose pause is over, as many as
+    the send rate allows now. They are claimed together and sent over one connection to
+    the mail server. Returns (sent, failed)."""
+    if not _due(session, 1):
+        # Nothing due: no write transaction, no token taken.
+        return 0, 0
+    granted = take_sending_tokens(session, limit)
+    if granted == 0:
+        return 0, 0
+    return _deliver_claimed(session, _claim_due(session, granted))
 
 
 def _due(session: Session, limit: int) -> list[int]:
@@ -219,16 +274,35 @@ def _due(session: Session, limit: int) -> list[int]:
 
 
 def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
-    """Send these mails. Each is claimed with a conditional update first, so two
-    workers never send the same one. Returns (sent, failed)."""
+    """Send these mails over one connection. Each is claimed with a conditional update
+    first, so two senders never send the same one. Returns (sent, failed)."""
     sent = failed = 0
-    for mail_id in mail_ids:
-        if not _claim(session, mail_id):
-            continue
-        if _send_claimed(session, mail_id):
-            sent += 1
-        else:
-            failed += 1
+    with _Transport() as transport:
+        for mail_id in mail_ids:
+            if not _claim(session, mail_id):
+                continue
+            outcome = _send_claimed(session, mail_id, transport)
+            if outcome is _Outcome.SERVER_UNAVAILABLE:
+                _record_failure(session, mail_id, transport.error)
+                return sent, failed + 1
+            sent += outcome is _Outcome.SENT
+            failed += outcome is _Outcome.FAILED
+    return sent, failed
+
+
+def _deliver_claimed(session: Session, claimed: list[tuple[int, str]]) -> tuple[int, int]:
+    """Send mails this sender claimed, in order, over one connection. The mail server
+    gone, the mail in hand and the rest go back to the queue (see ``_release``)."""
+    sent = failed = 0
+    with _Transport() as transport:
+        for index, (mail_id, kind) in enumerate(claimed):
+            outcome = _send_claimed(session, mail_id, transport, kind)
+            if outcome is _Outcome.SERVER_UNAVAILABLE:
+                _release(session, [mail_id for mail_id, _kind in claimed[index:]],
+                         transport.error)
+                break
+            sent += outcome is _Outcome.SENT
+            failed += outcome is _Outcome.FAILED
     return sent, failed
 
 
@@ -240,25 +314,46 @@ _MARK_SENT = (
 )
 
 
-def _send_claimed(session: Session, mail_id: int) -> bool:
+class _Outcome(enum.Enum):
+    SENT = "sent"
+    FAILED = "failed"
+    # The mail server could not be reached or dropped the connection: not this mail's fault.
+    SERVER_UNAVAILABLE = "server unavailable"
+
+
+def _send_claimed(session: Session, mail_id: int, transport: _Transport | None = None,
+                  kind: str | None = None) -> _Outcome:
     """Render and send a mail this sender holds the claim for, and record how that went.
-    Commits; returns whether it went out."""
+    Commits. Marked sent in its own transaction right after the server took it: a
+    sender killed in between (a moment) is the only way a mail goes out twice."""
     try:
-        mail, subject, message = _render(session, mail_id)
+        mail, subject, message = _render(session, mail_id, kind)
         data = message.as_bytes(policy=WIRE_FORMAT)
-        _transmit(data, mail.recipient, mail_id)
+        if transport is None:
+            with _Transport() as own:
+                own.send(data, mail.recipient, mail_id)
+        else:
+            transport.send(data, mail.recipient, mail_id)
+    except MailServerUnavailable:
+        session.rollback()
+        return _Outcome.SERVER_UNAVAILABLE
     except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
         session.rollback()
         _record_failure(session, mail_id, error)
-        return False
+        return _Outcome.FAILED
     begin_write(session)
+    if session.get_bind().dialect.name == "postgresql":
+        # The worker may die after this commit (it then stands); only a crash of the
+        # database server itself within a moment could lose it. Waiting for the disk on
+        # every mail would halve the rate.
+        session.execute(text("SET LOCAL synchronous_commit TO OFF"))
     session.execute(
         _MARK_SENT,
         {"mail_id": mail_id, "sent_subject": subject[:300], "sent_message": data,
          "sent_now": utcnow()},
     )
     session.commit()
-    return True
+    return _Outcome.SENT
 
 
 def make_failed_due(session: Session, mail_id: int | None = None,
@@ -279,6 +374,10 @@ def make_failed_due(session: Session, mail_id: int | None = None,
     ).rowcount
 
 
+def _lease() -> timedelta:
+    return timedelta(seconds=current_app.config["MAIL_SENDING_LEASE_SECONDS"])
+
+
 def _claim(session: Session, mail_id: int) -> bool:
     begin_write(session)
     now = utcnow()
@@ -292,12 +391,58 @@ def _claim(session: Session, mail_id: int) -> bool:
         .values(
             status=MailStatus.SENDING,
             attempts=MailMessage.attempts + 1,
-            next_attempt_at=now + SENDING_LEASE,
+            next_attempt_at=now + _lease(),
             claimed_at=now,
         )
     ).rowcount
     session.commit()
     return claimed == 1
+
+
+def _claim_due(session: Session, limit: int) -> list[tuple[int, str]]:
+    """Claim up to ``limit`` due mails in one transaction, in the order they fell due.
+    On PostgreSQL the rows another sender is claiming are skipped, not waited for; SQLite
+    lets one writer at a time claim. A claimed mail is sent by this sender, or after the
+    lease by another should this one die."""
+    begin_write(session)
+    now = utcnow()
+    due = session.execute(
+        select(MailMessage.id, MailMessage.kind)
+        .where(MailMessage.status.in_(UNSENT), MailMessage.next_attempt_at <= now)
+        .order_by(MailMessage.next_attempt_at, MailMessage.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    ).all()
+    ids = [mail_id for mail_id, _kind in due]
+    if ids:
+        session.execute(
+            update(MailMessage)
+            .where(MailMessage.id.in_(ids))
+            .values(status=MailStatus.SENDING, attempts=MailMessage.attempts + 1,
+                    next_attempt_at=now + _lease(), claimed_at=now)
+            .execution_options(synchronize_session=False)
+        )
+    session.commit()
+    return [(mail_id, kind) for mail_id, kind in due]
+
+
+def _release(session: Session, mail_ids: list[int], error: BaseException | None) -> None:
+    """The mail server is unreachable: give these claimed mails back to the queue for the
+    outage's pause, not as failures, so that a mailing waits and resumes where it stopped
+    (rather than every mail of it failing in turn, each with its growing pause). A
+    request's own mails still fail, to be seen on the dashboard at once."""
+    begin_write(session)
+    pause = timedelta(seconds=current_app.config["MAIL_OUTAGE_PAUSE_SECONDS"])
+    session.execute(
+        update(MailMessage)
+        .where(MailMessage.id.in_(mail_ids), MailMessage.status == MailStatus.SENDING)
+        .values(status=MailStatus.PENDING, next_attempt_at=utcnow() + pause,
+                last_error=f"mail server unavailable: {error.__class__.__name__}: {error}"[:2000])
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    log.warning("the mail server is unavailable (%s): %s mail(s) wait %s s",
+                type(error).__name__, len(mail_ids), pause.total_seconds())
 
 
 def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
@@ -317,20 +462,114 @@ def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
     )
 
 
-def _transmit(data: bytes, recipient: str, mail_id: int) -> None:
-    config = current_app.config
-    if not config.get("MAIL_SERVER"):
-        path = _write_to_outbox(data, mail_id)
-        current_app.logger.info("no MAIL_SERVER set: mail %s written to %s", mail_id, path)
-        return
+# --- the send rate -----------------------------------------------------------
+
+RATE_BUCKET = "outbox"
+
+
+def take_sending_tokens(session: Session, wanted: int) -> int:
+    """How many of ``wanted`` mails may be sent now under MAIL_RATE_PER_SECOND, taken
+    from the token bucket that every worker shares: one row, locked while it is read and
+    written (``SELECT … FOR UPDATE``; SQLite's write lock), refilled at the rate for the
+    time since it was last taken from, holding at most a second's worth. Commits."""
+    rate = current_app.config["MAIL_RATE_PER_SECOND"]
+    if not rate:
+        return wanted
+    begin_write(session)
+    now = utcnow()
+    capacity = max(rate, 1.0)
+    bucket = session.scalar(
+        select(MailSendRate).where(MailSendRate.name == RATE_BUCKET).with_for_update())
+    if bucket is None:
+        insert_new = (postgresql_insert if session.get_bind().dialect.name == "postgresql"
+                      else sqlite_insert)
+        session.execute(insert_new(MailSendRate)
+                        .values(name=RATE_BUCKET, tokens=capacity, refilled_at=now)
+                        .on_conflict_do_nothing())
+        bucket = session.scalar(
+            select(MailSendRate).where(MailSendRate.name == RATE_BUCKET).with_for_update())
+    elapsed = max((now - bucket.refilled_at).total_seconds(), 0.0)
+    tokens = min(capacity, bucket.tokens + elapsed * rate)
+    granted = min(wanted, int(tokens))
+    bucket.tokens = tokens - granted
+    bucket.refilled_at = now
+    session.commit()
+    return granted
+
+
+# --- the mail server -----------------------------------------------------------
+
+
+class MailServerUnavailable(Exception):
+    """The mail server refused the connection, dropped it or did not answer."""
+
+
+SMTP_SERVICE_NOT_AVAILABLE = 421
+# A connection unused this long is closed rather than reused (servers drop idle ones).
+SMTP_IDLE_SECONDS = 10.0
+
+
+class _Transport:
+    """One connection to the mail server for a run of mails (opened at the first, reused
+    by the next), or the outbox folder without MAIL_SERVER."""
+
+    def __init__(self) -> None:
+        self.smtp: smtplib.SMTP | None = None
+        self.last_used = 0.0
+        self.error: BaseException | None = None
+
+    def __enter__(self) -> _Transport:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.smtp.quit()
+            self.smtp = None
+
+    def send(self, data: bytes, recipient: str, mail_id: int) -> None:
+        config = current_app.config
+        if not config.get("MAIL_SERVER"):
+            path = _write_to_outbox(data, mail_id)
+            current_app.logger.info("no MAIL_SERVER set: mail %s written to %s", mail_id, path)
+            return
+        if self.smtp is not None and time.monotonic() - self.last_used > SMTP_IDLE_SECONDS:
+            self.close()
+        try:
+            if self.smtp is None:
+                self.smtp = _connect(config)
+            self.smtp.sendmail(parseaddr(config["MAIL_FROM"])[1], [recipient], data)
+        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError) as error:
+            self._unavailable(error)
+        except smtplib.SMTPResponseException as error:
+            if error.smtp_code != SMTP_SERVICE_NOT_AVAILABLE:
+                raise
+            self._unavailable(error)
+        except smtplib.SMTPException:
+            raise  # this mail's own refusal (a recipient refused…)
+        except OSError as error:  # refused, reset, timed out
+            self._unavailable(error)
+        self.last_used = time.monotonic()
+
+    def _unavailable(self, error: BaseException) -> NoReturn:
+        """No answer, or the connection went: the server took nothing from this mail
+        (it had not said 250), whether it is down or restarting."""
+        self.smtp = None
+        self.error = error
+        raise MailServerUnavailable(str(error)) from error
+
+
+def _connect(config) -> smtplib.SMTP:
     smtp_class = smtplib.SMTP_SSL if config.get("MAIL_PORT") == 465 else smtplib.SMTP
-    server, port = config["MAIL_SERVER"], config["MAIL_PORT"]
-    with smtp_class(server, port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-        if config.get("MAIL_USE_TLS") and smtp_class is smtplib.SMTP:
-            smtp.starttls()
-        if config.get("MAIL_USERNAME"):
-            smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
-        smtp.sendmail(parseaddr(config["MAIL_FROM"])[1], [recipient], data)
+    smtp = smtp_class(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=SMTP_TIMEOUT_SECONDS)
+    if config.get("MAIL_USE_TLS") and smtp_class is smtplib.SMTP:
+        smtp.starttls()
+    if config.get("MAIL_USERNAME"):
+        smtp.login(config["MAIL_USERNAME"], config.get("MAIL_PASSWORD") or "")
+    return smtp
 
 
 def outbox_path() -> Path:
@@ -371,8 +610,11 @@ def deliver_after_response(response):
                 # A few others that are due, read in the transaction that sends the
                 # first mail held for this request.
                 due_ids = _due(db.session, DUE_PER_REQUEST) if _time_to_look(app) else []
-                for mail_id in held_ids:
-                    _send_claimed(db.session, mail_id)
+                with _Transport() as transport:
+                    for mail_id in held_ids:
+                        if (_send_claimed(db.session, mail_id, transport)
+                                is _Outcome.SERVER_UNAVAILABLE):
+                            _record_failure(db.session, mail_id, transport.error)
                 deliver(db.session, list(dict.fromkeys(other_ids + due_ids)))
             except SQLAlchemyError as error:
                 # The mails stay queued in the database; the next request or

@@ -19,6 +19,7 @@ from summit.models import (
     EventRole,
     EventStatus,
     Forum,
+    Mailing,
     MailMessage,
     MaterialKind,
     ProgrammeSession,
@@ -85,6 +86,9 @@ def rows_of(event_id: int, app) -> dict[str, object]:
                                    organisation="示例单位")
     of_event = {"event_id": event_id}
     session_id = db.session.scalars(select(ProgrammeSession.id).filter_by(**of_event)).first()
+    draft = Mailing(event_id=event_id, subject_en="Notice", body_en="Hello {name}")
+    db.session.add(draft)
+    db.session.commit()
     return {
         "event": event.slug,
         "event_slug": event.slug,
@@ -105,6 +109,7 @@ def rows_of(event_id: int, app) -> dict[str, object]:
         "page": "registrations",
         "rest": "new",
         "chart": "registrations-per-day",
+        "mailing_id": draft.id,
     }
 
 

@@ -1,7 +1,8 @@
 """The whole domain as SQLAlchemy 2 typed models, one module per area: column types
 (``columns``), the event and its programme (``programme``), registrations, questions
-and mail (``registration``), an event's reminders (``reminders``), accounts and the
-audit log (``accounts``), API tokens (``api``), the desks' scans (``checkin``).
+and mail (``registration``), an event's reminders (``reminders``), group mails
+(``mailings``), accounts and the audit log (``accounts``), API tokens (``api``), the desks'
+scans (``checkin``).
 
 Every text a visitor reads comes in pairs, ``<field>_zh`` and ``<field>_en``;
 ``summit.i18n.localized`` picks one by locale and falls back to the other.
@@ -22,6 +23,7 @@ from .columns import (
     enum_column,
     utcnow,
 )
+from .mailings import Mailing, MailingRecipient, MailingState
 from .programme import (
     NOT_PROGRAMME,
     PROGRAMME_TYPES,
@@ -42,6 +44,7 @@ from .registration import (
     Answer,
     MailKind,
     MailMessage,
+    MailSendRate,
     MailStatus,
     Question,
     QuestionChoice,
@@ -77,7 +80,11 @@ __all__ = [
     "MaterialKind",
     "MailKind",
     "MailMessage",
+    "MailSendRate",
     "MailStatus",
+    "Mailing",
+    "MailingRecipient",
+    "MailingState",
     "NOT_PROGRAMME",
     "PROGRAMME_TYPES",
     "ProgrammeSession",

@@ -251,6 +251,8 @@ class MailKind(enum.StrEnum):
     REGISTER_AGAIN = "register_again"
     # One of the event's reminders before it starts (mailings/reminders.py).
     REMINDER = "reminder"
+    # One recipient's copy of an organizer's group mail (``mailings``).
+    GROUP_MAIL = "group_mail"
 
 
 class MailMessage(db.Model):
@@ -292,3 +294,14 @@ class MailMessage(db.Model):
     registration: Mapped[Registration | None] = relationship(back_populates="mails")
 
 
+
+
+class MailSendRate(db.Model):
+    """The outbox's token bucket: how many mails the workers may still send now, shared by
+    every worker through this row (``outbox.take_sending_tokens``)."""
+
+    __tablename__ = "mail_send_rate"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tokens: Mapped[float] = mapped_column(default=0.0)
+    refilled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -79,8 +79,12 @@ class RegistrationQuery:
 
     search: str = ""
     status: RegistrationStatus | None = None
+    # Any of these statuses (a group mail's "everyone but the cancelled").
+    statuses: tuple[RegistrationStatus, ...] | None = None
     category: RegistrationCategory | None = None
     forum_id: int | None = None
+    # With ``forum_id``, a seat in that forum in this state; without, in any forum.
+    seat_status: SeatStatus | None = None
     checked_in: bool | None = None
     badge_printed: bool | None = None
     answer: AnswerMatch | None = None
@@ -145,16 +149,17 @@ def _conditions(event_id: int, query: RegistrationQuery) -> list[ColumnElement[b
         conditions.append(text)
     if query.status is not None:
         conditions.append(Registration.status == query.status)
+    if query.statuses is not None:
+        conditions.append(Registration.status.in_(query.statuses))
     if query.category is not None:
         conditions.append(Registration.category == query.category)
-    if query.forum_id is not None:
-        conditions.append(
-            exists().where(
-                Seat.registration_id == Registration.id,
-                Seat.forum_id == query.forum_id,
-                Seat.status != SeatStatus.CANCELLED,
-            )
-        )
+    if query.forum_id is not None or query.seat_status is not None:
+        seat = [Seat.registration_id == Registration.id]
+        if query.forum_id is not None:
+            seat.append(Seat.forum_id == query.forum_id)
+        seat.append(Seat.status == query.seat_status if query.seat_status is not None
+                    else Seat.status != SeatStatus.CANCELLED)
+        conditions.append(exists().where(*seat))
     if query.checked_in is not None:
         column = Registration.checked_in_at
         conditions.append(column.is_not(None) if query.checked_in else column.is_(None))
@@ -164,6 +169,12 @@ def _conditions(event_id: int, query: RegistrationQuery) -> list[ColumnElement[b
     if query.answer is not None:
         conditions.append(_answer_condition(query.answer))
     return conditions
+
+
+def conditions(event_id: int, query: RegistrationQuery) -> list[ColumnElement[bool]]:
+    """The WHERE clause of the registrations the query matches (search, filters), for
+    another statement over them (a group mail's recipients)."""
+    return _conditions(event_id, query)
 
 
 def _answer_condition(match: AnswerMatch) -> ColumnElement[bool]:

@@ -20,7 +20,7 @@ from ..urls import url_builder
 from .seats import attendee_summary
 from .service import register_again_key
 
-# The mails this module writes (other areas write other kinds).
+# The kinds of mail this module writes (the others are written by their own areas).
 REGISTRATION_MAILS = (MailKind.CONFIRMATION, MailKind.LINK, MailKind.PROMOTION,
                       MailKind.CANCELLATION, MailKind.REGISTER_AGAIN)
 

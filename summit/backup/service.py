@@ -10,7 +10,8 @@ that restoring it into an empty database gives back the same rows with the same 
   administrator in the admin UI);
 - the full text of mails already sent (``mail_message.message``): only their metadata
   (recipient, kind, subject, status, attempts, times) is kept;
-- recent sign-in attempts (``login_attempt``), which only throttle sign-ins.
+- recent sign-in attempts (``login_attempt``), which only throttle sign-ins, and the
+  mail workers' shared send rate (``mail_send_rate``), which only paces sending.
 
 One event of a file can also join a database that holds others (moving an event
 between sites, restoring one edition): its rows get new ids, the references between
@@ -50,7 +51,10 @@ from ..models import (
     EventRole,
     Forum,
     LoginAttempt,
+    Mailing,
+    MailingRecipient,
     MailMessage,
+    MailSendRate,
     ProgrammeSession,
     Question,
     QuestionChoice,
@@ -81,7 +85,7 @@ LEFT_OUT_COLUMNS = {
     (User.__tablename__, "password_hash"),
     (MailMessage.__tablename__, "message"),
 }
-LEFT_OUT_TABLES = {LoginAttempt.__tablename__}
+LEFT_OUT_TABLES = {LoginAttempt.__tablename__, MailSendRate.__tablename__}
 # Matches no password: werkzeug's check_password_hash answers False for it.
 NO_PASSWORD = "!imported-without-password"
 
@@ -161,6 +165,7 @@ THROUGH = {
     Answer.__tablename__: ("registration_id", Registration.__tablename__),
     QuestionChoice.__tablename__: ("question_id", Question.__tablename__),
     ReminderDelivery.__tablename__: ("reminder_id", Reminder.__tablename__),
+    MailingRecipient.__tablename__: ("mailing_id", Mailing.__tablename__),
 }
 
 

@@ -13,3 +13,6 @@ from . import accounts, audit_log, events, home, programme  # noqa: E402,F401  (
 
 # isort: split
 from . import checkin, dashboard, printing, questions, registrations  # noqa: E402,F401
+
+# isort: split
+from . import certificates, desk_badges  # noqa: E402,F401  (desk_badges reuses checkin's roles)

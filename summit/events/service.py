@@ -123,7 +123,8 @@ def clone_event(
                   name_zh=_with_year(source.name_zh, source.starts_on, starts_on),
                   name_en=_with_year(source.name_en, source.starts_on, starts_on),
                   registration_opens_at=moved(source.registration_opens_at, days, zone),
-                  registration_closes_at=moved(source.registration_closes_at, days, zone))
+                  registration_closes_at=moved(source.registration_closes_at, days, zone),
+                  certificates_from=moved(source.certificates_from, days, zone))
     clone.co_hosts = [_copy(co_host, CoHost) for co_host in source.co_hosts]
     forums = {forum.id: _copy(forum, Forum) for forum in source.forums}
     clone.forums = list(forums.values())

@@ -77,6 +77,8 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Badges printed again for this registration (at the desk or from its page).
+    badge_reprints: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship()
     seats: Mapped[list[Seat]] = relationship(
@@ -225,6 +227,8 @@ class MailKind(enum.StrEnum):
     CANCELLATION = "cancellation"
     # To the address of a cancelled registration that someone tried to register again.
     REGISTER_AGAIN = "register_again"
+    # The certificate of attendance, as a PDF attachment (written by summit.badges).
+    CERTIFICATE = "certificate"
 
 
 class MailMessage(db.Model):

@@ -20,11 +20,15 @@ from ..urls import url_builder
 from .seats import attendee_summary
 from .service import register_again_key
 
+# The kinds written here (the certificate's mail is the badges area's).
+REGISTRATION_KINDS = (MailKind.CONFIRMATION, MailKind.LINK, MailKind.PROMOTION,
+                      MailKind.CANCELLATION, MailKind.REGISTER_AGAIN)
+
 
 def register_renderers(app: Flask) -> None:
     """The outbox writes the registration's mails with ``render``."""
     register_renderer(
-        app, (kind.value for kind in MailKind), render,
+        app, (kind.value for kind in REGISTRATION_KINDS), render,
         # What rendering reads (the event's forums name the main forum for the agenda).
         joinedload(MailMessage.registration).options(
             joinedload(Registration.event).joinedload(Event.forums),

@@ -61,15 +61,20 @@ def _view(facts: CertificateFacts) -> CertificateView:
     )
 
 
-def render_chunk(certificates: Sequence[CertificateFacts]) -> bytes:
-    """Certificates to PDF bytes, one a page: what each worker does with its chunk."""
-    html = template_environment().get_template("badges/certificate.html").render(
+def certificates_html(certificates: Sequence[CertificateFacts]) -> str:
+    """One HTML document with a page per certificate."""
+    return template_environment().get_template("badges/certificate.html").render(
         certificates=[_view(facts) for facts in certificates],
         font_family=Markup(css_font_family()),
         font_faces=Markup(css_emoji_font_faces()),
         css=VaryingStyles(),
     )
-    return pdf.html_to_pdf(html, str(STATIC), font_files=emoji_font_files())
+
+
+def render_chunk(certificates: Sequence[CertificateFacts]) -> bytes:
+    """Certificates to PDF bytes, one a page: what each worker does with its chunk."""
+    return pdf.html_to_pdf(certificates_html(certificates), str(STATIC),
+                           font_files=emoji_font_files())
 
 
 def write_certificates(certificates: Sequence[CertificateFacts], target: BinaryIO, *,

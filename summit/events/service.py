@@ -37,6 +37,7 @@ SLUG_SHAPE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # segment is here).
 RESERVED_SLUGS = frozenset({
     "about", "accounts", "admin", "agenda", "api", "archive", "assets", "auth", "calendar",
+    "certificates",
     "calendar.ics", "cfp", "docs", "events", "favicon.ico", "feeds", "forums", "health",
     "healthz", "help", "login", "logout", "media", "new", "privacy", "proposals", "r",
     "register", "robots.txt", "schedule", "schedule.csv", "schedule.json", "schedule.xml",

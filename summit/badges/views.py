@@ -26,6 +26,12 @@ certificates_bp = Blueprint("certificates", __name__, url_prefix=EVENT_PREFIX)
 serve_under_event_slug(certificates_bp)
 
 
+@bp.app_context_processor
+def certificate_rule() -> dict:
+    """The attendee's page offers the certificate by this rule (it runs no query)."""
+    return {"certificate_availability": certificates.availability}
+
+
 @bp.get("/r/<token>/badge.pdf")
 def attendee_badge(token: str):
     """The attendee's own badge, A6, for printing at home or showing at the desk."""

@@ -255,6 +255,14 @@ def test_organizers_mail_each_attendee_their_certificate(app, client, liu, smtp_
     with app.app_context():
         (entry,) = audit_entries(AuditAction.MAIL_CERTIFICATES)
         assert entry.after == {"mails": 1}
+    again = client.post(f"{ADMIN}/certificates/mail", data={
+        "csrf_token": csrf_token(client, f"{ADMIN}/certificates")})
+    again.close()
+    assert "has been mailed their certificate already" in page_text(
+        client.get(f"{ADMIN}/certificates"))
+    with app.app_context():
+        assert len(db.session.scalars(
+            select(MailMessage).where(MailMessage.kind == "certificate")).all()) == 1
 
 
 def test_no_certificate_is_mailed_before_their_time(app, client, liu, smtp_server):
@@ -266,7 +274,8 @@ def test_no_certificate_is_mailed_before_their_time(app, client, liu, smtp_serve
     response = client.post(f"{ADMIN}/certificates/mail", data={
         "csrf_token": csrf_token(client, f"{ADMIN}/certificates")})
     response.close()
-    assert "No certificate was mailed" in page_text(client.get(f"{ADMIN}/certificates"))
+    assert "No certificate was mailed: their time has not come." in page_text(
+        client.get(f"{ADMIN}/certificates"))
     with app.app_context():
         assert audit_entries(AuditAction.MAIL_CERTIFICATES) == []
         assert db.session.scalars(

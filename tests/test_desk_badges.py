@@ -5,6 +5,7 @@ spot; who may do it; hostile names; the badge-label layouts."""
 from __future__ import annotations
 
 import io
+from datetime import UTC, datetime
 
 import pytest
 from pypdf import PdfReader
@@ -20,6 +21,7 @@ from .helpers.admin_pages import ADMIN, load_edition
 from .helpers.badges import decode_qr_codes, facts, pdf_pages, pdf_text
 from .helpers.database import audit_entries
 from .helpers.pages import csrf_token, page_text
+from .helpers.programme import event_fields
 from .helpers.registrations import register
 
 PT_PER_MM = 72 / 25.4
@@ -203,6 +205,28 @@ def test_the_desk_prints_on_the_events_badge_layout(app, desk, misspelt, layout,
     assert float(page.mediabox.width) == pytest.approx(width_mm * PT_PER_MM, abs=0.5)
     assert float(page.mediabox.height) == pytest.approx(height_mm * PT_PER_MM, abs=0.5)
     assert "刘韵洁" in pdf_pages(response.data)[0]
+
+
+def test_organizers_choose_the_desk_layout_and_the_certificates_time_in_the_settings(
+        app, client, demo_event):
+    sign_in(app, client, Role.ORGANIZER)
+    with app.app_context():
+        fields = event_fields(db.session.get(Event, demo_event), badge_layout="label-4x3in",
+                              certificates_from="2020-11-27T17:30")
+    page = f"{ADMIN}/event"
+    settings = client.get(page + "?lang=en").get_data(as_text=True)
+    assert "Badge label, 90 × 54 mm" in settings and "Badge label, 4 × 3 in" in settings
+    response = client.post(page, data={"csrf_token": csrf_token(client, page), **fields})
+    assert response.status_code == 302
+    with app.app_context():
+        event = db.session.get(Event, demo_event)
+        assert event.badge_layout == "label-4x3in"
+        # 17:30 in Nanjing.
+        assert event.certificates_from == datetime(2020, 11, 27, 9, 30, tzinfo=UTC)
+    refused = client.post(page, data={"csrf_token": csrf_token(client, page),
+                                      **{**fields, "badge_layout": "a4-8up"}})
+    assert refused.status_code == 422
+    assert "Not a valid choice" in page_text(refused)
 
 
 @pytest.mark.parametrize("layout", ["label-90x54", "label-4x3in"])

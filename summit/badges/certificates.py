@@ -175,19 +175,28 @@ def certificates_of(session: Session, secret_key: str,
     return found
 
 
+class CertificatesNotOpen(Exception):
+    """The organizers' time for certificates has not come (or is not set)."""
+
+
 def queue_certificate_mails(session: Session, actor: User, event: Event) -> int:
-    """Queue a mail with the certificate attached to everyone who gets one, once their
-    certificates are open; returns how many. Commits."""
+    """Queue a mail with the certificate attached to everyone who gets one and has not
+    been mailed it before; returns how many. Raises CertificatesNotOpen before their
+    time. Commits."""
     if event.certificates_from is None or utcnow() < event.certificates_from:
-        return 0
+        raise CertificatesNotOpen
     begin_write(session)
-    registrations = certified_registrations(session, event)
+    mailed = set(session.scalars(select(MailMessage.registration_id).where(
+        MailMessage.event_id == event.id, MailMessage.kind == MailKind.CERTIFICATE.value)))
+    registrations = [registration for registration in certified_registrations(session, event)
+                     if registration.id not in mailed]
     for registration in registrations:
         enqueue(session, MailMessage(kind=MailKind.CERTIFICATE.value,
                                      registration_id=registration.id,
                                      recipient=registration.email), event_id=event.id)
-    audit.record(session, actor, AuditAction.MAIL_CERTIFICATES, "event", event.id,
-                 summary=str(len(registrations)), after={"mails": len(registrations)},
-                 event_id=event.id)
+    if registrations:
+        audit.record(session, actor, AuditAction.MAIL_CERTIFICATES, "event", event.id,
+                     summary=str(len(registrations)), after={"mails": len(registrations)},
+                     event_id=event.id)
     session.commit()
     return len(registrations)

@@ -68,10 +68,14 @@ def certificates_mail():
     event = require_event()
     if not MailCertificatesForm().validate_on_submit():
         abort(400)
-    queued = certificates.queue_certificate_mails(db.session, acting_user(), event)
-    if queued:
-        flash(_("%(count)d certificates are on their way.", count=queued), "success")
+    try:
+        queued = certificates.queue_certificate_mails(db.session, acting_user(), event)
+    except certificates.CertificatesNotOpen:
+        flash(_("No certificate was mailed: their time has not come."), "error")
     else:
-        flash(_("No certificate was mailed: their time has not come, or nobody was checked "
-                "in."), "error")
+        if queued:
+            flash(_("%(count)d certificates are on their way.", count=queued), "success")
+        else:
+            flash(_("Everyone who was checked in has been mailed their certificate already."),
+                  "success")
     return deliver_after_response(redirect(url_for(".certificates_page")))

@@ -241,3 +241,19 @@ def test_label_layouts_fit_long_texts_inside_and_scan(layout, tmp_path):
     (scanned,) = decode_qr_codes(out.getvalue(), tmp_path)
     assert scanned.text == code
     assert "欧阳娜娜" in pdf_text(out.getvalue())
+
+
+def test_prints_from_the_registration_page_count_as_reprints_too(app, client, misspelt):
+    sign_in(app, client, Role.ORGANIZER)
+    path = f"{ADMIN}/registrations/{misspelt}"
+    for _ in range(2):
+        response = client.post(f"{path}/badge.pdf", data={
+            "csrf_token": csrf_token(client, path), "layout": "label-90x54"})
+        assert response.status_code == 200
+    print_badge(client, misspelt)
+    with app.app_context():
+        assert db.session.get(Registration, misspelt).badge_reprints == 2
+        assert [entry.after["badge_reprints"]
+                for entry in audit_entries(AuditAction.BADGE_REPRINTED)] == [1, 2]
+        assert [entry.after["layout"] for entry in audit_entries(AuditAction.BADGE_REPRINTED)
+                ] == ["label-90x54", "a6"]

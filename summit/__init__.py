@@ -16,7 +16,8 @@ from .i18n import LANGUAGE_COOKIE, LANGUAGES, requested_language
 
 
 def create_app(config: dict | None = None) -> Flask:
-    """Settings → extensions → blueprints → mail renderers → CLI → error pages."""
+    """Settings → extensions → blueprints → mail renderers and schedulers → CLI → error
+    pages."""
     app = Flask(
         __name__,
         instance_path=str((config or {}).get("INSTANCE_PATH") or INSTANCE_PATH),
@@ -49,9 +50,11 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from .badges.mails import register_renderers as register_certificate_mail
+    from .mailings.reminders import register_reminders
     from .registration.mails import register_renderers
 
     register_renderers(app)
+    register_reminders(app)
     register_certificate_mail(app)
 
     _register_commands(app)
@@ -149,3 +152,7 @@ def _register_blueprints(app: Flask) -> None:
                       calendar_bp, badges_bp, certificates_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
     site.keep_first_version_addresses(app)
+
+    from . import api
+
+    api.init_app(app)

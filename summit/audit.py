@@ -44,6 +44,9 @@ class AuditAction(enum.StrEnum):
     ARCHIVE = "archive"
     RETIRE = "retire"
     CHANGE_ANSWERS = "change_answers"
+    REVOKE = "revoke"
+    # A request to the REST API with a token (reads: at most one entry a minute per token).
+    API_REQUEST = "api_request"
 
 
 # One statement for every entry: the ORM's unit of work costs more than the insert itself
@@ -56,6 +59,11 @@ _ATTENDEE = re.compile(r"attendee <(?P<email>.*)>")
 def attendee(email: str) -> str:
     """The actor of an attendee's own action: they have no account, only an address."""
     return f"attendee <{email}>"
+
+
+def api_token(name: str) -> str:
+    """The actor of what another system did with an event's API token."""
+    return f"API token «{name}»"
 
 
 def attendee_email(actor: str) -> str | None:
@@ -80,8 +88,31 @@ def record(
     ``actor`` is an account, or someone without one such as ``attendee(email)``, or
     None for the system. ``event_id`` is the event whose data changed, None for the
     site's own (accounts, events): always said, so that no entry lands in the wrong log."""
+    session.execute(_INSERT, entry(actor, action, object_type, object_id, summary, before,
+                                   after, event_id=event_id))
+
+
+def record_all(session: Session, entries: list[dict[str, Any]]) -> None:
+    """Add the ``entry``s in one statement, in the caller's transaction (a desk's queue
+    of check-ins)."""
+    if entries:
+        session.execute(_INSERT, entries)
+
+
+def entry(
+    actor: User | str | None,
+    action: AuditAction,
+    object_type: str,
+    object_id: object = "",
+    summary: str = "",
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    *,
+    event_id: int | None,
+) -> dict[str, Any]:
+    """One entry as ``record`` writes it (the arguments are ``record``'s)."""
     account = actor if isinstance(actor, User) else None
-    session.execute(_INSERT, {
+    return {
         "event_id": event_id,
         "at": utcnow(),
         "user_id": account.id if account is not None else None,
@@ -92,7 +123,7 @@ def record(
         "summary": summary[:500],
         "before": before,
         "after": after,
-    })
+    }
 
 
 def _plain(value: Any) -> Any:

@@ -11,7 +11,7 @@ import click
 from flask.cli import AppGroup
 
 from .extensions import db
-from .outbox import deliver_due, make_failed_due, run_worker
+from .outbox import deliver_due, make_failed_due, queue_scheduled, run_worker
 
 summit_cli = AppGroup("summit", help="Summit's own commands.")
 
@@ -20,7 +20,11 @@ summit_cli = AppGroup("summit", help="Summit's own commands.")
 @click.option("--limit", default=500, show_default=True, help="Most mails to send in this run.")
 @click.option("--retry-now", is_flag=True, help="Retry failed mails without waiting.")
 def send_mail(limit: int, retry_now: bool) -> None:
-    """Send queued mails and retry failed ones whose pause is over (run it from cron)."""
+    """Queue the mails whose time has come (reminders), send queued mails and retry
+    failed ones whose pause is over (run it from cron)."""
+    queued = queue_scheduled(db.session)
+    if queued:
+        click.echo(f"Queued {queued} scheduled mail(s).")
     if retry_now:
         make_failed_due(db.session)
         db.session.commit()
@@ -32,8 +36,8 @@ def send_mail(limit: int, retry_now: bool) -> None:
 
 @summit_cli.command("mail-worker")
 def mail_worker() -> None:
-    """Send mails as they fall due, until stopped (SIGTERM or Ctrl-C): run it as a
-    service beside gunicorn. Several may run at once."""
+    """Queue scheduled mails (reminders) and send mails as they fall due, until stopped
+    (SIGTERM or Ctrl-C): run it as a service beside gunicorn. Several may run at once."""
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda _signum, _frame: stop.set())

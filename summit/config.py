@@ -113,6 +113,9 @@ def from_environment() -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 5 * 1024 * 1024),
+        # A session's slides (PDF): the largest file accepted, in bytes. Their upload
+        # alone may exceed MAX_CONTENT_LENGTH by this much.
+        "MATERIAL_MAX_BYTES": _int("MATERIAL_MAX_BYTES", 20 * 1024 * 1024),
         "WTF_CSRF_TIME_LIMIT": None,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int("MAIL_PORT", 25),
@@ -127,6 +130,8 @@ def from_environment() -> dict:
         # Redis gone: each worker counts for itself meanwhile, rather than every form failing.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "20 per minute"),
+        # Per API token (per address without one): a scanner app or a sync job, not a person.
+        "RATELIMIT_API": os.environ.get("RATELIMIT_API", "600 per minute"),
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
     }

@@ -15,6 +15,10 @@ from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
 IMMEDIATE = "summit_sqlite_immediate"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+# A connection with this execution option may write during a GET (whose transactions are
+# READ ONLY on PostgreSQL): for bookkeeping beside the request, such as noting an API
+# token's use, never for the request's own data.
+BOOKKEEPING = "summit_bookkeeping"
 
 
 @event.listens_for(Engine, "connect")
@@ -37,7 +41,8 @@ def _begin(connection: Connection) -> None:
         # A GET or HEAD only reads: its transactions are READ ONLY, so that a view
         # cannot change anything by mistake and ending them with COMMIT (see
         # end_reading_transaction) keeps nothing.
-        connection.connection.dbapi_connection.read_only = _reading_request()
+        connection.connection.dbapi_connection.read_only = (
+            _reading_request() and not connection.get_execution_options().get(BOOKKEEPING))
         return
     if connection.dialect.name != "sqlite":
         return

@@ -4,17 +4,34 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
-from flask import Flask, render_template, request
+from flask import Flask, Response, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
-from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.exceptions import BadRequest, HTTPException, SecurityError, ServiceUnavailable
 
 from .events.current import use_event
 from .extensions import db, limiter
 
 MACHINE_SUFFIXES = (".ics", ".xml", ".json", ".csv", ".pdf")
+
+# Addresses that answer every error in a format of their own, by the start of their path
+# (the REST API: RFC 9457 problem details): prefix -> the answer to an HTTP error.
+_OWN_ANSWERS: dict[str, Callable[[HTTPException], Response]] = {}
+
+
+def answer_errors_under(prefix: str, answer: Callable[[HTTPException], Response]) -> None:
+    """Errors of requests whose path starts with ``prefix`` are answered by ``answer``."""
+    _OWN_ANSWERS[prefix] = answer
+
+
+def _own_answer(error: HTTPException) -> Response | None:
+    for prefix, answer in _OWN_ANSWERS.items():
+        if request.path.startswith(prefix):
+            return answer(error)
+    return None
 
 
 def _messages() -> dict[int, str]:
@@ -65,12 +82,16 @@ def register_error_pages(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         # Unhandled exceptions arrive here as a 500 after Flask has logged them.
-        body, status = error_response(error.code or 500)
         headers = {}
         if error.code == 405 and error.valid_methods:
             headers["Allow"] = ", ".join(error.valid_methods)
         if error.code == 429:
             headers["Retry-After"] = str(_seconds_until_the_limit_resets())
+        own = _own_answer(error)
+        if own is not None:
+            own.headers.update(headers)
+            return own
+        body, status = error_response(error.code or 500)
         return body, status, headers
 
     @app.errorhandler(SecurityError)
@@ -78,6 +99,9 @@ def register_error_pages(app: Flask) -> None:
         # A Host header outside TRUSTED_HOSTS: no page of ours can be built for it (every
         # link would point there), so a plain answer.
         message = _("This site does not answer to that host name.")
+        own = _own_answer(BadRequest(message))
+        if own is not None:
+            return own
         return message, 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(OperationalError)
@@ -87,4 +111,4 @@ def register_error_pages(app: Flask) -> None:
         db.session.rollback()
         use_event(None)  # render the page without asking the database again
         app.logger.warning("database unavailable: %s", error.__class__.__name__)
-        return error_response(503)
+        return _own_answer(ServiceUnavailable()) or error_response(503)

@@ -10,6 +10,7 @@ from .models import (
     ForumKind,
     MailKind,
     MailStatus,
+    MaterialKind,
     QuestionKind,
     RegistrationCategory,
     RegistrationStatus,
@@ -25,6 +26,12 @@ SESSION_KINDS = {
     SessionKind.PANEL: _l("Panel"),
     SessionKind.CEREMONY: _l("Ceremony"),
     SessionKind.BREAK: _l("Break"),
+}
+
+MATERIAL_KINDS = {
+    MaterialKind.SLIDES: _l("Slides"),
+    MaterialKind.VIDEO: _l("Video"),
+    MaterialKind.RECORDING: _l("Recording"),
 }
 
 FORUM_KINDS = {
@@ -81,6 +88,7 @@ REGISTRATION_FIELDS = {
     "status": lazy_pgettext("export column", "Status"),
     "forums": lazy_pgettext("export column", "Forums (seat confirmed)"),
     "forums_waiting": lazy_pgettext("export column", "Forums (waiting list)"),
+    "forums_attended": lazy_pgettext("export column", "Forums attended (door scans)"),
     "checkin_code": lazy_pgettext("export column", "Check-in code"),
     "locale": lazy_pgettext("export column", "Language"),
     "created_at": lazy_pgettext("export column", "Registered at"),
@@ -118,6 +126,7 @@ MAIL_KINDS = {
     MailKind.PROMOTION: _l("Moved up from the waiting list"),
     MailKind.CANCELLATION: _l("Cancellation"),
     MailKind.REGISTER_AGAIN: _l("Link to register again"),
+    MailKind.REMINDER: _l("Reminder before the event"),
     MailKind.CERTIFICATE: _l("Certificate of attendance"),
 }
 
@@ -161,6 +170,8 @@ AUDIT_ACTIONS = {
     AuditAction.CLONE: lazy_pgettext("audit action", "Cloned"),
     AuditAction.PUBLISH: lazy_pgettext("audit action", "Published"),
     AuditAction.ARCHIVE: lazy_pgettext("audit action", "Archived"),
+    AuditAction.REVOKE: lazy_pgettext("audit action", "Revoked"),
+    AuditAction.API_REQUEST: lazy_pgettext("audit action", "Used the API"),
     AuditAction.RETIRE: lazy_pgettext("audit action", "Retired"),
     AuditAction.CHANGE_ANSWERS: lazy_pgettext("audit action", "Answers changed"),
 }
@@ -172,6 +183,13 @@ AUDIT_FIELDS = {
     "name": lazy_pgettext("audit field", "Name"),
     "role": lazy_pgettext("audit field", "Role"),
     "active": lazy_pgettext("audit field", "Active"),
+    "days_before": lazy_pgettext("audit field", "Days before"),
+    "at": lazy_pgettext("audit field", "At"),
+    "enabled": lazy_pgettext("audit field", "On"),
+    "note_zh": lazy_pgettext("audit field", "Note (Chinese)"),
+    "note_en": lazy_pgettext("audit field", "Note (English)"),
+    "scopes": lazy_pgettext("audit field", "Scopes"),
+    "revoked_at": lazy_pgettext("audit field", "Revoked"),
 }
 
 AUDIT_OBJECTS = {
@@ -183,5 +201,8 @@ AUDIT_OBJECTS = {
     "session": lazy_pgettext("audit object", "Session"),
     "user": lazy_pgettext("audit object", "Account"),
     "mail": lazy_pgettext("audit object", "Mail"),
+    "api_token": lazy_pgettext("audit object", "API token"),
     "question": lazy_pgettext("audit object", "Question"),
+    "reminder": lazy_pgettext("audit object", "Reminder"),
+    "material": lazy_pgettext("audit object", "Material"),
 }

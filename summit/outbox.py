@@ -13,6 +13,10 @@ fallback, every minute) and by the next request that sends mail (in each process
 one such request every few seconds looks). A delivery that fails is retried with
 growing pauses; the admin dashboard shows what is queued, stuck and failed.
 
+Mail that is due at a set time rather than after a change (an event's reminders) is
+queued by the schedulers that areas register (``register_scheduler``): the mail worker
+runs them every few seconds, ``send-mail`` once per run.
+
 With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
 written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
 """
@@ -72,6 +76,10 @@ WORKER_BATCH = 20
 SENDER_THREAD = "summit-mail-after-commit"
 # Where an app keeps its renderers (``register_renderer``).
 RENDERERS = "summit.outbox"
+# Where an app keeps its schedulers (``register_scheduler``), and how often a mail worker
+# runs them.
+SCHEDULERS = "summit.outbox.schedulers"
+SCHEDULE_INTERVAL = 10.0
 
 
 def enqueue(session: Session, mail: MailMessage, *, event_id: int | None) -> MailMessage:
@@ -159,6 +167,34 @@ def _render(session: Session, mail_id: int) -> tuple[MailMessage, str, Message]:
     message["Message-ID"] = make_msgid(domain=sender_address.rpartition("@")[2] or None)
     message["Auto-Submitted"] = "auto-generated"
     return mail, rendered.subject, message
+
+
+# --- mail queued at its time --------------------------------------------------
+
+
+Scheduler = Callable[[Session], int]
+
+
+def register_scheduler(app: Flask, queue_due: Scheduler) -> None:
+    """Have the mail workers call ``queue_due(session)``: it queues the mails whose time
+    has come, commits, and returns how many it queued. Several workers call it at the
+    same moment, so it must queue each mail once whoever calls it."""
+    schedulers = app.extensions.setdefault(SCHEDULERS, [])
+    if queue_due not in schedulers:
+        schedulers.append(queue_due)
+
+
+def queue_scheduled(session: Session) -> int:
+    """Run every scheduler of the app; returns how many mails they queued. A scheduler
+    that fails is logged and rolled back: it never stops the delivery of other mail."""
+    queued = 0
+    for queue_due in current_app.extensions.get(SCHEDULERS, []):
+        try:
+            queued += queue_due(session)
+        except Exception:  # noqa: BLE001 - the mail already queued must still go out
+            session.rollback()
+            log.exception("scheduled mail: %s failed", queue_due.__qualname__)
+    return queued
 
 
 # --- delivery --------------------------------------------------------------
@@ -364,12 +400,17 @@ def _time_to_look(app: Flask) -> bool:
 def run_worker(
     session: scoped_session, stop: threading.Event, idle_seconds: float = WORKER_IDLE_SECONDS
 ) -> int:
-    """``flask summit mail-worker``: send due mails until ``stop`` is set, pausing
-    ``idle_seconds`` whenever none is due. Several may run at once (each mail is claimed
-    before it is sent). A stop lets the mail in hand finish. Returns how many were sent."""
+    """``flask summit mail-worker``: queue scheduled mail every SCHEDULE_INTERVAL
+    seconds and send due mails until ``stop`` is set, pausing ``idle_seconds`` whenever
+    none is due. Several may run at once (each mail is claimed before it is sent). A
+    stop lets the mail in hand finish. Returns how many were sent."""
     total = 0
+    next_schedule = 0.0
     while not stop.is_set():
         try:
+            if time.monotonic() >= next_schedule:
+                next_schedule = time.monotonic() + SCHEDULE_INTERVAL
+                queue_scheduled(session)
             sent, failed = deliver_due(session, WORKER_BATCH)
         except SQLAlchemyError as error:
             # The database restarts or is briefly gone: try again after the pause.

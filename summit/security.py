@@ -22,6 +22,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
     # Speakers' photos are served by us; QR codes may be inline data: images.
     "img-src 'self' data:",
     "object-src 'none'",
+    # The check-in desk installs as an app: its manifest and service worker are ours.
+    "manifest-src 'self'",
+    "worker-src 'self'",
     "base-uri 'self'",
     "form-action 'self'",
     "frame-ancestors 'none'",
@@ -29,6 +32,9 @@ CONTENT_SECURITY_POLICY = "; ".join([
 # Chromium shows a PDF inside a page of its own, which a document policy (object-src
 # above all) would block: badges only keep others from framing them.
 PDF_POLICY = "frame-ancestors 'none'"
+# A file to save (a session's slides): should a browser render it after all, it runs
+# nothing and loads nothing.
+DOWNLOAD_POLICY = "default-src 'none'; sandbox"
 HSTS = "max-age=31536000; includeSubDomains"
 # The check-in desk reads badges with the camera; nothing else needs a device.
 PERMISSIONS_POLICY = "camera=(self), microphone=(), geolocation=(), payment=()"

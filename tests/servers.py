@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.parse
@@ -53,20 +54,32 @@ def gunicorn(database_url: str, instance_path: Path, workers: int = 3, threads: 
 @contextmanager
 def serving(command: list[str], env: dict, port: int, stop: signal.Signals) -> Iterator[str]:
     """Run ``command``, a server of the app listening on 127.0.0.1:``port``; yields its
-    base URL once /healthz answers, and stops it with ``stop``."""
-    process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(base, process)
-        yield base
-    finally:
-        process.send_signal(stop)
+    base URL once /healthz answers, and stops it with ``stop``. What it writes to stderr
+    goes to a file (a pipe nobody reads would block a server that logs much), whose end
+    is added to any error raised while it serves."""
+    with tempfile.TemporaryFile() as log:
+        process = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env,
+                                   stdout=subprocess.DEVNULL, stderr=log)
+        base = f"http://127.0.0.1:{port}"
         try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+            wait_until_up(base, process)
+            yield base
+        except BaseException as error:
+            error.add_note(f"The server's log ended with:\n{_tail(log)}")
+            raise
+        finally:
+            process.send_signal(stop)
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def _tail(log, size: int = 4000) -> str:
+    log.seek(0, os.SEEK_END)
+    log.seek(max(0, log.tell() - size))
+    return log.read().decode(errors="replace")
 
 
 def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 90) -> None:
@@ -74,7 +87,7 @@ def wait_until_up(base: str, process: subprocess.Popen, seconds: float = 90) -> 
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited: {process.stderr.read().decode()[-2000:]}")
+            raise RuntimeError("the server exited")
         try:
             with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
                 if response.status == 200:

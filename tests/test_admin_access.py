@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from summit.extensions import db
 from summit.models import (
+    ApiToken,
     AuditEntry,
     CoHost,
     Event,
@@ -19,10 +20,13 @@ from summit.models import (
     EventStatus,
     Forum,
     MailMessage,
+    MaterialKind,
     ProgrammeSession,
     Question,
     Registration,
+    Reminder,
     Role,
+    SessionMaterial,
     Speaker,
     User,
     utcnow,
@@ -41,7 +45,9 @@ PUBLIC = {"auth.login", "auth.logout"}
 FIRST_VERSION = "admin.first_version_page"
 # The desk: check-in staff's pages.
 DESK = {"admin.checkin", "admin.checkin_scan", "admin.checkin_registration",
-        "admin.checkin_undo", "admin.event_home", "admin.desk_badge", "admin.desk_register"}
+        "admin.checkin_undo", "admin.event_home", "admin.desk_list", "admin.desk_sync",
+        "admin.door_admit", "admin.desk_manifest", "admin.desk_service_worker",
+        "admin.desk_badge", "admin.desk_register"}
 # Pages that send on to another page of the event the account may open.
 LANDINGS = {"admin.index", "admin.event_home"}
 A, B = "edition-a", "edition-b"
@@ -56,6 +62,22 @@ def account(email: str, role: Role, held: dict[int, Role]) -> User:
     return user
 
 
+def _a_token(event_id: int) -> int:
+    token = ApiToken(event_id=event_id, name="matrix", scopes=["read-programme"],
+                     token_hash=f"{event_id:064d}")
+    db.session.add(token)
+    db.session.flush()
+    return token.id
+
+
+def _a_material(session_id: int) -> int:
+    material = SessionMaterial(session_id=session_id, kind=MaterialKind.VIDEO, title="matrix",
+                               url="https://video.example.org/matrix")
+    db.session.add(material)
+    db.session.flush()
+    return material.id
+
+
 def rows_of(event_id: int, app) -> dict[str, object]:
     """A real row of the event for every kind of id an admin URL takes."""
     event = db.session.get(Event, event_id)
@@ -67,16 +89,19 @@ def rows_of(event_id: int, app) -> dict[str, object]:
     register_directly(event_id, "li@example.org", [], "李华").checked_in_at = utcnow()
     db.session.commit()
     of_event = {"event_id": event_id}
+    session_id = db.session.scalars(select(ProgrammeSession.id).filter_by(**of_event)).first()
     return {
         "event": event.slug,
         "event_slug": event.slug,
         "co_host_id": db.session.scalars(select(CoHost.id).filter_by(**of_event)).first(),
         "forum_id": forum.id,
-        "session_id": db.session.scalars(select(ProgrammeSession.id).filter_by(**of_event)
-                                         ).first(),
+        "session_id": session_id,
+        "material_id": _a_material(session_id),
         "speaker_id": db.session.scalars(select(Speaker.id).filter_by(**of_event)).first(),
         "question_id": db.session.scalars(select(Question.id).filter_by(**of_event)).first(),
+        "reminder_id": db.session.scalars(select(Reminder.id).filter_by(**of_event)).first(),
         "registration_id": registered.id,
+        "token_id": _a_token(event_id),
         "mail_id": db.session.scalars(select(MailMessage.id).where(
             MailMessage.registration_id == registered.id)).first(),
         "token": registered.token,
@@ -141,13 +166,17 @@ def request_as(client, rule, url: str):
     return client.get(url) if "GET" in rule.methods else client.post(url, data={})
 
 
+# An event's pages for the site's administrators only: its API tokens (issue 25).
+ADMINISTRATORS_ONLY = {"admin.api_tokens", "admin.api_token_revoke"}
+
+
 def may_open(person: str, endpoint: str, at: str | None) -> bool:
-    """The policy. Administrators: everything. At an event: its organizers every page,
-    its check-in staff the desk. The site's own pages: administrators only, except
-    /admin/ itself, which leads anyone with a role somewhere to their events."""
+    """The policy. Administrators: everything. At an event: its organizers every page
+    but its API tokens, its check-in staff the desk. The site's own pages: administrators
+    only, except /admin/ itself, which leads anyone with a role somewhere to their events."""
     if person == "admin":
         return True
-    if at is None:
+    if at is None or endpoint in ADMINISTRATORS_ONLY:
         return endpoint == "admin.index"
     if person == f"organizer of {at[-1].upper()}":
         return True
@@ -162,7 +191,8 @@ def test_every_admin_view_declares_its_roles_and_every_event_page_names_its_even
         declared = getattr(view, "allowed_roles", None)
         assert declared is not None, f"{rule.rule} ({rule.endpoint}) has no role_required"
         site_wide = "event" not in rule.arguments
-        if site_wide and rule.endpoint != "admin.index":
+        if (site_wide and rule.endpoint != "admin.index") \
+                or rule.endpoint in ADMINISTRATORS_ONLY:
             # A page of the site's own that more than administrators may open would let
             # them see beyond their events.
             assert declared == {Role.ADMIN}, rule.endpoint
@@ -287,8 +317,12 @@ def test_an_unknown_event_is_not_found(app, editions):
 
 
 def post_routes(app) -> list:
+    """Every POST of a form. The REST API has none: it takes tokens, never cookies, so
+    there is nothing for a forged form to ride on (tests/test_api.py: a cookie opens
+    nothing there)."""
     return sorted((rule for rule in app.url_map.iter_rules()
-                   if "POST" in rule.methods and rule.endpoint != FIRST_VERSION),
+                   if "POST" in rule.methods and rule.endpoint != FIRST_VERSION
+                   and not rule.rule.startswith("/api/")),
                   key=lambda rule: rule.rule)
 
 

@@ -31,8 +31,12 @@ from summit.models import (
     Forum,
     MailMessage,
     MailStatus,
+    MaterialKind,
+    ProgrammeSession,
     Registration,
     Role,
+    SessionMaterial,
+    SessionStar,
     Speaker,
     User,
     utcnow,
@@ -42,6 +46,7 @@ from .conftest import fresh_database_url, make_app
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import load_edition
 from .helpers.pages import page_text
+from .helpers.pdfs import plain_pdf
 from .helpers.registrations import (
     count_registrations,
     forum_id,
@@ -51,6 +56,7 @@ from .helpers.registrations import (
 )
 
 PHOTO = b"\x89PNG\r\n\x1a\n" + bytes(range(256))
+SLIDES = plain_pdf()
 
 
 @pytest.fixture
@@ -68,7 +74,8 @@ def empty_app(backend, tmp_path) -> Iterator[Flask]:
 
 def fill_with_a_running_event(event_id: int) -> None:
     """Everything an export must carry: seats held and waited for, a check-in, mails in
-    every state, audit entries, accounts of each role, a speaker's photo."""
+    every state, audit entries, accounts of each role, a speaker's photo, a starred
+    session, slides and a recording's link."""
     chip = forum_id("chip-machine")
     set_capacity(Event, event_id, None)
     set_capacity(Forum, chip, 1)
@@ -89,6 +96,13 @@ def fill_with_a_running_event(event_id: int) -> None:
     failed.next_attempt_at = utcnow() + timedelta(minutes=5)
     speaker = db.session.scalars(select(Speaker).order_by(Speaker.id)).first()
     speaker.photo, speaker.photo_type = PHOTO, "image/png"
+    keynote = db.session.scalars(select(ProgrammeSession).order_by(ProgrammeSession.id)).first()
+    first.stars.append(SessionStar(session=keynote))
+    keynote.materials += [
+        SessionMaterial(kind=MaterialKind.SLIDES, title="讲稿", filename="讲稿.pdf",
+                        content_type="application/pdf", size=len(SLIDES), content=SLIDES),
+        SessionMaterial(kind=MaterialKind.RECORDING, url="https://video.example.cn/k1"),
+    ]
     db.session.commit()
 
 
@@ -133,6 +147,10 @@ def test_export_then_import_into_an_empty_database_gives_back_the_same_data(
         assert db.session.get(Event, demo_event).programme_version == version
         assert db.session.scalars(select(Speaker.photo).where(Speaker.photo_type != "")
                                   ).one() == PHOTO
+        assert db.session.scalars(select(SessionMaterial.content).where(
+            SessionMaterial.kind == MaterialKind.SLIDES)).one() == SLIDES
+        assert [star.registration.email for star in db.session.scalars(select(SessionStar))] \
+            == ["first@backup.example.cn"]
         assert db.session.scalars(select(MailMessage.message)).all() == [None] * len(
             original["tables"]["mail_message"])
     client = empty_app.test_client()

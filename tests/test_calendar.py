@@ -8,11 +8,9 @@ import gzip
 import io
 import json
 from datetime import UTC, datetime
-from pathlib import Path
 
 import icalendar
 import jsonschema
-import pytest
 import vobject
 import xmlschema
 from sqlalchemy import select
@@ -26,16 +24,12 @@ from summit.registration import service as registration_service
 from summit.registration.service import AttendeeDetails
 from summit.urls import serving_at
 
+from .helpers.conformance import CONFORMANCE, needs_conformance
 from .helpers.database import statements_of
 from .helpers.pages import DEMO
 from .helpers.programme import forum_by_slug, session_by_title
 from .helpers.registrations import outbox_mails
 
-CONFORMANCE = Path(__file__).resolve().parent.parent.parent / "shared" / "conformance"
-needs_conformance = pytest.mark.skipif(
-    not CONFORMANCE.is_dir(),
-    reason=f"{CONFORMANCE} (the frab schedule XSD and JSON schema) is not on this machine",
-)
 LINK_BASE = "http://localhost"
 
 

@@ -19,7 +19,7 @@ from summit.badges.certificate_pdf import certificates_html, write_certificates
 from summit.badges.certificates import CertificateFacts
 from summit.badges.render import STATIC
 from summit.extensions import db
-from summit.models import Event, MailMessage, Registration, Role, utcnow
+from summit.models import DeskScan, Event, MailMessage, Registration, Role, utcnow
 
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN, load_edition
@@ -294,3 +294,19 @@ def test_a_long_run_of_certificates_renders_in_order_on_other_processes():
     assert [page[page.index("参会者") + 3:][:3] for page in pages] == [
         f"{number:03d}" for number in range(60)]
     assert len(PdfReader(io.BytesIO(out.getvalue())).pages) == 60
+
+
+def test_where_doors_were_scanned_the_certificate_names_the_forums_entered(app, client, liu):
+    registration_id, token = liu  # seated in the chip forum
+    with app.app_context():
+        check_in(registration_id)
+        certificates_open(-1)
+        event_id = db.session.get(Registration, registration_id).event_id
+        db.session.add(DeskScan(event_id=event_id, scan_id="door-1", code="X",
+                                registration_id=registration_id,
+                                forum_id=forum_id("5g-ai-big-data"), outcome="checked_in",
+                                scanned_at=utcnow()))
+        db.session.commit()
+    (text,) = pdf_pages(certificate(client, token).data)
+    assert "5G与人工智能及大数据融合" in text
+    assert "芯机联动专题" not in text and "主论坛" not in text

@@ -520,3 +520,32 @@ def test_an_archived_editions_registrations_offer_no_additions(app, client, demo
     html = client.get(path).get_data(as_text=True)
     assert f'href="{path}/new"' not in html and f'href="{path}/import"' not in html
     assert "export.csv" in html
+
+
+def test_an_archived_editions_programme_and_questions_offer_no_changes(app, client, demo_event):
+    """The programme editor and the questions of an archived edition show what they hold,
+    with no button that would be refused: no new, move or delete; forms disabled."""
+    sign_in(app, client, Role.ADMIN)
+    lists = {f"/admin/{SOURCE}/{page}": new for page, new in (
+        ("forums", "forums/new"), ("co-hosts", "co-hosts/new"),
+        ("sessions", "sessions/new"), ("speakers", "speakers/new"),
+        ("questions", "questions/new"))}
+    with app.app_context():
+        forum_form = f"/admin/{SOURCE}/forums/{forum_id(CHIP)}/edit"
+    before = {path: client.get(path).get_data(as_text=True) for path in lists}
+    for path, new in lists.items():
+        assert f'href="/admin/{SOURCE}/{new}"' in before[path]
+    assert "/delete" in before[f"/admin/{SOURCE}/forums"]
+    assert "<fieldset class=\"read-only\" disabled>" not in client.get(forum_form).get_data(
+        as_text=True)
+    with app.app_context():
+        service.archive(db.session, None, find_event(db.session, SOURCE))
+    for path, new in lists.items():
+        html = client.get(path).get_data(as_text=True)
+        assert f'href="/admin/{SOURCE}/{new}"' not in html
+        assert "/delete" not in html and 'name="direction"' not in html
+    assert ">View</a>" in client.get(f"/admin/{SOURCE}/forums").get_data(as_text=True)
+    for form in (forum_form, f"/admin/{SOURCE}/event"):
+        html = client.get(form).get_data(as_text=True)
+        assert '<fieldset class="read-only" disabled>' in html
+        assert "This edition is archived" in html

@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-import os
 import re
 import signal
-import subprocess
-import sys
 from datetime import timedelta
 from email import message_from_bytes, policy
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -22,22 +18,16 @@ from summit.outbox import NEXT_DUE_CHECK, deliver_due
 from summit.urls import serving_at
 
 from .helpers.admin_pages import ADMIN
-from .helpers.database import database_url_of
-from .helpers.mail import Inbox, wait_for
+from .helpers.mail import Inbox, smtp_inbox, start_mail_worker, wait_for
 from .helpers.pages import DEMO, page_text
 from .helpers.registrations import forum_id, post_registration, register_directly
-from .servers import PROJECT_ROOT, free_port
+from .servers import free_port
 
 
 @pytest.fixture
 def smtp_server(app, monkeypatch):
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
-    monkeypatch.setitem(app.config, "MAIL_PORT", controller.port)
-    yield inbox
-    controller.stop()
+    with smtp_inbox(app, monkeypatch) as (inbox, _port):
+        yield inbox
 
 
 def test_the_confirmation_arrives_by_smtp_with_a_working_private_link(
@@ -195,16 +185,6 @@ def queue_mails(app, event_id: int, addresses: list[str]) -> None:
         db.session.remove()
 
 
-def start_mail_worker(app, smtp_port: int) -> subprocess.Popen:
-    env = {**os.environ, "DATABASE_URL": database_url_of(app),
-           "SUMMIT_INSTANCE_PATH": app.instance_path, "MAIL_SERVER": "127.0.0.1",
-           "MAIL_PORT": str(smtp_port), "LOG_LEVEL": "WARNING"}
-    return subprocess.Popen(
-        [str(Path(sys.executable).parent / "flask"), "--app", "app", "summit", "mail-worker"],
-        cwd=PROJECT_ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
-
-
 def test_mail_workers_send_the_queue_as_it_grows_and_stop_on_sigterm(app, demo_event):
     inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
@@ -233,3 +213,22 @@ def test_mail_workers_send_the_queue_as_it_grows_and_stop_on_sigterm(app, demo_e
         "later@x.cn", "queued0@x.cn", "queued1@x.cn", "queued2@x.cn"]
     with app.app_context():
         assert set(db.session.scalars(select(MailMessage.status))) == {MailStatus.SENT}
+
+
+def test_a_registration_cancelled_before_its_confirmation_went_out_gets_both_mails(
+    app, demo_event, smtp_server
+):
+    """The confirmation is written when it is sent: by then the registration may be
+    cancelled, and has no place on any waiting list to report."""
+    from summit.registration import service
+
+    with app.app_context():
+        registration = register_directly(demo_event, "early.leaver@example.org", [])
+        with serving_at("http://localhost"):
+            service.cancel(db.session, registration)
+        assert deliver_due(db.session) == (2, 0)
+        mails = db.session.scalars(select(MailMessage).order_by(MailMessage.id)).all()
+        assert [mail.status for mail in mails] == [MailStatus.SENT, MailStatus.SENT]
+    confirmation = smtp_server.messages[0].get_body(("plain",)).get_content()
+    assert "thank you for registering" in confirmation or "感谢" in confirmation
+    assert "waiting list" not in confirmation and "候补" not in confirmation

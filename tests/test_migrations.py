@@ -1,6 +1,6 @@
 """The migrations build the schema from nothing on every database, and agree with the models."""
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -17,6 +17,7 @@ from summit.models import (
     EventStatus,
     MailMessage,
     Registration,
+    Reminder,
     Role,
     Seat,
     User,
@@ -148,5 +149,39 @@ def test_upgrading_a_database_of_one_event_keeps_every_row_at_its_event(backend,
                                     token="token-2021", token_hash="hash-2021",
                                     checkin_code="CODE10000000"))
         db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+
+
+# --- reminders for the events a database holds (0008) ---------------------------------
+
+
+def test_upgrading_gives_each_event_the_default_reminders_none_of_them_late(backend, tmp_path):
+    app = make_app(fresh_database_url(backend, tmp_path, "upgrade_reminders"))
+    today = datetime.now(UTC).date()
+    texts = dict.fromkeys(("name_zh", "name_en", "theme_zh", "theme_en", "description_zh",
+                           "description_en", "city_zh", "city_en", "venue_zh", "venue_en",
+                           "website", "contact_email"), "")
+    with app.app_context():
+        upgrade(revision="0007")
+        with db.engine.begin() as connection:
+            # Long past; in two days (three days before has passed); in ten days.
+            for slug, starts_on in (("past", date(2020, 11, 25)),
+                                    ("soon", today + timedelta(days=2)),
+                                    ("later", today + timedelta(days=10))):
+                insert_row(connection, "event", slug=slug, **texts, starts_on=starts_on,
+                           ends_on=starts_on, timezone="Asia/Shanghai", default_locale="zh",
+                           show_both_languages=False, programme_version=1,
+                           programme_updated_at=AT, allow_overlapping_forums=False,
+                           status="published")
+        upgrade()
+        assert schema_drift() == []
+        rows = db.session.execute(
+            select(Event.slug, Reminder).join(Reminder.event)
+            .order_by(Event.id, Reminder.days_before.desc())).all()
+        assert [(slug, r.days_before, r.local_time, r.state.value) for slug, r in rows] == [
+            ("past", 3, time(10), "skipped"), ("past", 1, time(19), "skipped"),
+            ("soon", 3, time(10), "skipped"), ("soon", 1, time(19), "scheduled"),
+            ("later", 3, time(10), "scheduled"), ("later", 1, time(19), "scheduled")]
         db.session.remove()
         db.engine.dispose()

@@ -12,7 +12,15 @@ from . import addresses  # noqa: E402,F401  (the event of an address; before any
 from . import accounts, audit_log, events, home, programme  # noqa: E402,F401  (register their views)
 
 # isort: split
-from . import checkin, dashboard, printing, questions, registrations  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    api_tokens,
+    checkin,
+    dashboard,
+    printing,
+    questions,
+    registrations,
+    reminders,
+)
 
 # isort: split
 from . import certificates, desk_badges  # noqa: E402,F401  (desk_badges reuses checkin's roles)

@@ -32,7 +32,8 @@ from flask_babel import pgettext
 from sqlalchemy import ColumnElement, Integer, String, cast, func, select
 from sqlalchemy.orm import Session
 
-from ..i18n import format_short_day, localized
+from ..checkin.sync import attendance_per_forum, attendance_per_session
+from ..i18n import format_clock, format_short_day, localized, to_local
 from ..labels import CATEGORIES
 from ..models import (
     Answer,
@@ -330,6 +331,46 @@ def check_ins_per_hour(session: Session, event: Event) -> Chart | None:
         shape="columns",
     )
 
+
+
+@dashboard_chart("attendance", order=45)
+def attendance(session: Session, event: Event) -> list[Chart]:
+    """Who came through each forum's door (each person once), against the seats taken;
+    and per session, who came in during it or in the half hour before (door scans)."""
+    per_forum = attendance_per_forum(session, event.id)
+    if not per_forum:
+        return []
+    forums = sorted(event.forums, key=lambda forum: (forum.position, forum.id))
+    taken = dict(session.execute(
+        select(Seat.forum_id, func.count()).where(
+            Seat.forum_id.in_([forum.id for forum in forums]),
+            Seat.status == SeatStatus.CONFIRMED)
+        .group_by(Seat.forum_id)).all())
+    charts = [Chart(
+        slug="attendance-forums", title=_("Attendance per forum"), row_heading=_("Forum"),
+        rows=[Row(str(localized(forum, "name")), filters={"forum": str(forum.id)})
+              for forum in forums],
+        series=[Series(_("Came in at the door"), [per_forum.get(forum.id, 0) for forum in forums]),
+                Series(_("Seats taken"), [taken.get(forum.id) for forum in forums], "table",
+                       blank=_("open"))],
+        shape="bars",
+        note=_("Counted from the scans at each forum's door, each person once."),
+    )]
+    sessions = attendance_per_session(session, event.id)
+    if sessions:
+        charts.append(Chart(
+            slug="attendance-sessions", title=_("Attendance per session"),
+            row_heading=_("Session"),
+            rows=[Row(f"{format_short_day(to_local(item.starts_at, event.timezone).date())} "
+                      f"{format_clock(item.starts_at, event.timezone)} "
+                      f"{localized(item.forum, 'name')} · {localized(item, 'title')}")
+                  for item, _count in sessions],
+            series=[Series(_("Came in at the door"), [count for _item, count in sessions])],
+            shape="bars",
+            note=_("People scanned at the forum's door during the session or in the half "
+                   "hour before it began."),
+        ))
+    return charts
 
 
 @dashboard_chart("answers", order=35)

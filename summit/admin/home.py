@@ -13,7 +13,7 @@ from ..auth.access import ArchivedEvent, current_roles, may_current_user_open, r
 from ..auth.roles import EVENT_ROLES, events_open_to
 from ..errors import error_response
 from ..extensions import db
-from ..models import Event
+from ..models import Event, EventStatus
 from . import bp
 from .addresses import EVENT, addressed_event
 from .navigation import entries_for_current_user
@@ -63,6 +63,14 @@ def admin_layout() -> dict:
 
     return {"admin_nav": entries_for_current_user, "admin_events": switcher_events,
             "admin_event": addressed_event}
+
+
+@bp.app_template_global("admin_read_only")
+def read_only() -> bool:
+    """Whether this page's event is archived: its forms are shown disabled, its buttons
+    that would change it hidden (a global, so that imported macros see it too)."""
+    event = addressed_event()
+    return event is not None and event.status == EventStatus.ARCHIVED
 
 
 @bp.errorhandler(ArchivedEvent)

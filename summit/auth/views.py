@@ -65,4 +65,8 @@ def logout():
     session.clear()
     logout_user()
     flash(_("You have signed out."), "success")
-    return redirect(url_for(".login"))
+    response = redirect(url_for(".login"))
+    # What the check-in desk kept on this device (the event's list, its service worker
+    # and cached pages) goes with the session.
+    response.headers["Clear-Site-Data"] = '"cache", "storage"'
+    return response

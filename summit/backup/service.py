@@ -56,9 +56,13 @@ from ..models import (
     QuestionChoice,
     QuestionKind,
     Registration,
+    Reminder,
+    ReminderDelivery,
     Role,
     Seat,
+    SessionMaterial,
     SessionSpeaker,
+    SessionStar,
     Speaker,
     User,
     UTCDateTime,
@@ -152,8 +156,11 @@ def _to_json(value: Any) -> Any:
 THROUGH = {
     Seat.__tablename__: ("registration_id", Registration.__tablename__),
     SessionSpeaker.__tablename__: ("session_id", ProgrammeSession.__tablename__),
+    SessionMaterial.__tablename__: ("session_id", ProgrammeSession.__tablename__),
+    SessionStar.__tablename__: ("registration_id", Registration.__tablename__),
     Answer.__tablename__: ("registration_id", Registration.__tablename__),
     QuestionChoice.__tablename__: ("question_id", Question.__tablename__),
+    ReminderDelivery.__tablename__: ("reminder_id", Reminder.__tablename__),
 }
 
 
@@ -281,9 +288,11 @@ AUDITED_TABLES = {
     "forum": Forum.__tablename__,
     "speaker": Speaker.__tablename__,
     "session": ProgrammeSession.__tablename__,
+    "material": SessionMaterial.__tablename__,
     "registration": Registration.__tablename__,
     "mail": MailMessage.__tablename__,
     "user": User.__tablename__,
+    "reminder": Reminder.__tablename__,
 }
 # How many values one IN (…) carries (SQLite takes 32,766 parameters at most).
 CHUNK = 1000

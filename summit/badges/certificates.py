@@ -28,6 +28,7 @@ from ..audit import AuditAction
 from ..collation import name_key
 from ..database import begin_write
 from ..models import (
+    DeskScan,
     Event,
     Forum,
     ForumKind,
@@ -65,12 +66,23 @@ def availability(registration: Registration, now: datetime | None = None) -> Ava
     return Availability.READY
 
 
+# DeskScan.outcome of an admission (summit.checkin.service.Outcome.CHECKED_IN; the desk's
+# area is a sibling this one does not import).
+ADMITTED = "checked_in"
+
+
 def attended_forums(session: Session, registration: Registration) -> list[Forum]:
-    """The forums a checked-in attendee attended, in the programme's order: the main
-    forums and the parallel forums where they held a confirmed seat. The one place to
-    switch to the forums' door scans once the desk records them."""
+    """The forums a checked-in attendee attended, in the programme's order: those whose
+    door let them in, where the desks scanned them at forums' doors; otherwise the main
+    forums and the parallel forums where they held a confirmed seat."""
     if registration.checked_in_at is None:
         return []
+    at_doors = set(session.scalars(
+        select(DeskScan.forum_id).where(DeskScan.registration_id == registration.id,
+                                        DeskScan.forum_id.is_not(None),
+                                        DeskScan.outcome == ADMITTED)))
+    if at_doors:
+        return [forum for forum in registration.event.forums if forum.id in at_doors]
     seated = {seat.forum_id for seat in registration.seats if seat.status == SeatStatus.CONFIRMED}
     return [forum for forum in registration.event.forums
             if forum.kind == ForumKind.MAIN or forum.id in seated]

@@ -8,6 +8,9 @@ define them, with every text free of control characters. Every event carries the
 fields that pretalx always sends, empty when Summit has nothing for them: some
 clients read them unconditionally. Pure: no request, no database.
 
+A session's materials go in ``attachments`` (slides, type ``slides``, linking to their
+download) and ``links`` (videos and recordings, type ``media``).
+
 Cancelled sessions are left out: schedule clients have no status to show, and
 they flag a session that disappears from a newer version as cancelled.
 """
@@ -25,8 +28,8 @@ from importlib.metadata import version as package_version
 from zoneinfo import ZoneInfo
 
 from ..i18n import localized
-from ..labels import SESSION_KINDS
-from ..models import Event, ProgrammeSession, Speaker
+from ..labels import MATERIAL_KINDS, SESSION_KINDS
+from ..models import Event, ProgrammeSession, SessionMaterial, Speaker
 from ..web import safe_colour
 from .content import room_key, room_of, stable_id, without_control_characters
 
@@ -41,6 +44,15 @@ class Person:
     guid: str
     name: str
     biography: str
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A link or an attachment of a talk (the schemas' "Reference")."""
+
+    type: str
+    url: str
+    title: str
 
 
 @dataclass
@@ -60,6 +72,8 @@ class Talk:
     abstract: str
     url: str
     persons: list[Person]
+    links: list[Reference] = field(default_factory=list)
+    attachments: list[Reference] = field(default_factory=list)
 
     @property
     def duration(self) -> str:
@@ -125,9 +139,12 @@ def schedule(
     event_url: str,
     schedule_url: str,
     session_url: Callable[[ProgrammeSession], str],
+    materials: dict[int, list[SessionMaterial]] | None = None,
+    material_url: Callable[[SessionMaterial], str] | None = None,
 ) -> Schedule:
     """The sessions arranged by local day and room, in ``lang``; GUIDs from ``site``
-    (the same as the iCal UIDs), links to ``session_url``."""
+    (the same as the iCal UIDs), links to ``session_url``; each session's
+    ``materials`` (by session id), files linked to ``material_url``."""
     zone = ZoneInfo(event.timezone)
     short_name = acronym(event)
     held = [item for item in sessions if not item.cancelled]
@@ -146,6 +163,18 @@ def schedule(
                 biography=text(speaker, "bio"),
             )
         return people[speaker.id]
+
+    def references(item: ProgrammeSession, files: bool) -> list[Reference]:
+        return [
+            Reference(
+                type="slides" if files else "media",
+                url=material_url(material) if files else material.url,
+                title=without_control_characters(
+                    material.title or str(MATERIAL_KINDS[material.kind])),
+            )
+            for material in (materials or {}).get(item.id, [])
+            if material.is_file == files
+        ]
 
     rooms: dict[tuple[str, str], Room] = {}
     days: dict[date, Day] = {}
@@ -175,6 +204,8 @@ def schedule(
             abstract=text(item, "abstract"),
             url=session_url(item),
             persons=[person(speaker) for speaker in item.speakers],
+            links=references(item, files=False),
+            attachments=references(item, files=True),
         ))
     ordered_days = [days[day] for day in sorted(days)] or [_empty_day(event, zone)]
     for index, day in enumerate(ordered_days, start=1):
@@ -292,8 +323,13 @@ def _talk_xml(parent: ET.Element, talk: Talk) -> None:
     persons = _element(element, "persons")
     for person in talk.persons:
         _element(persons, "person", person.name, id=str(person.id), guid=person.guid)
-    _element(element, "links")
-    _element(element, "attachments")
+    links = _element(element, "links")
+    for link in talk.links:
+        _element(links, "link", link.title, href=link.url, type=link.type)
+    attachments = _element(element, "attachments")
+    for attachment in talk.attachments:
+        _element(attachments, "attachment", attachment.title, href=attachment.url,
+                 type=attachment.type)
 
 
 # --- JSON ------------------------------------------------------------------
@@ -371,6 +407,10 @@ def _talk_json(talk: Talk) -> dict:
             {"guid": p.guid, "name": p.name, "public_name": p.name, "biography": p.biography}
             for p in talk.persons
         ],
-        "links": [],
-        "attachments": [],
+        "links": [_reference_json(link) for link in talk.links],
+        "attachments": [_reference_json(attachment) for attachment in talk.attachments],
     }
+
+
+def _reference_json(reference: Reference) -> dict:
+    return {"type": reference.type, "url": reference.url, "title": reference.title}

@@ -32,6 +32,7 @@ from ..models import (
     RegistrationStatus,
     SeatStatus,
 )
+from ..programme.materials import materials_by_session
 from ..programme.service import programme_sessions
 from ..urls import site_address, url_builder
 from . import frab, ical, spreadsheet
@@ -65,8 +66,10 @@ class Feed:
     kind: FeedKind
     forum: Forum | None = None
     item: ProgrammeSession | None = None
-    # An attendee's feed: the forums whose sessions it holds.
+    # An attendee's feed: the forums whose sessions it holds, and the sessions they
+    # starred (elsewhere).
     forum_ids: frozenset[int] = frozenset()
+    session_ids: frozenset[int] = frozenset()
     # When the content last changed if later than the programme (an attendee's seats).
     changed_at: datetime | None = None
 
@@ -78,7 +81,7 @@ class Feed:
         if self.kind is FeedKind.SESSION:
             return (self.kind.value, self.item.id)
         if self.kind is FeedKind.ATTENDEE:
-            return (self.kind.value, *sorted(self.forum_ids))
+            return (self.kind.value, *sorted(self.forum_ids), "starred", *sorted(self.session_ids))
         return (self.kind.value,)
 
 
@@ -93,26 +96,36 @@ def session_feed(item: ProgrammeSession) -> Feed:
     return Feed(FeedKind.SESSION, item=item)
 
 
+def seated_forum_ids(registration: Registration) -> frozenset[int]:
+    """The forums where the attendee may sit: the main forum once the registration is
+    confirmed, and every parallel forum where they hold a confirmed seat."""
+    if registration.status != RegistrationStatus.CONFIRMED:
+        return frozenset()
+    return frozenset(
+        {forum.id for forum in registration.event.forums if forum.kind == ForumKind.MAIN}
+        | {seat.forum_id for seat in registration.seats if seat.status == SeatStatus.CONFIRMED}
+    )
+
+
 def attendee_feed(registration: Registration) -> Feed:
-    """An attendee's own agenda: the main forum once the registration is confirmed,
-    and every parallel forum where they hold a confirmed seat.
+    """An attendee's own agenda: the sessions of the forums where they may sit
+    (``seated_forum_ids``), and the sessions they starred, each once. A star gives no
+    seat: a starred session of a forum without one is still in the feed, as a plan.
 
     Places on a waiting list are left out (of the event or of a forum): a
     calendar entry reads as a plan, and parallel forums overlap. When a place is
     confirmed, the feed gains those sessions and the promotion mail brings a new
     .ics. A cancelled registration's feed is empty, so its sessions disappear
-    from subscribed calendars.
+    from subscribed calendars; its stars come back with it if it is registered again.
     """
-    forum_ids: set[int] = set()
+    forum_ids = seated_forum_ids(registration)
+    starred = frozenset()
     if registration.status == RegistrationStatus.CONFIRMED:
-        forum_ids.update(
-            forum.id for forum in registration.event.forums if forum.kind == ForumKind.MAIN
-        )
-        forum_ids.update(
-            seat.forum_id for seat in registration.seats if seat.status == SeatStatus.CONFIRMED
-        )
+        starred = frozenset(star.session_id for star in registration.stars)
+    # Starring changes the registration's updated_at too, so this moves with the stars.
     changes = [registration.updated_at, *(seat.updated_at for seat in registration.seats)]
-    return Feed(FeedKind.ATTENDEE, forum_ids=frozenset(forum_ids), changed_at=max(changes))
+    return Feed(FeedKind.ATTENDEE, forum_ids=forum_ids, session_ids=starred,
+                changed_at=max(changes))
 
 
 def sessions_in(session: Session, event: Event, feed: Feed) -> list[ProgrammeSession]:
@@ -122,7 +135,8 @@ def sessions_in(session: Session, event: Event, feed: Feed) -> list[ProgrammeSes
     if feed.kind is FeedKind.FORUM:
         return [item for item in sessions if item.forum_id == feed.forum.id]
     if feed.kind is FeedKind.ATTENDEE:
-        return [item for item in sessions if item.forum_id in feed.forum_ids]
+        return [item for item in sessions
+                if item.forum_id in feed.forum_ids or item.id in feed.session_ids]
     return sessions
 
 
@@ -200,6 +214,10 @@ def build(session: Session, version: Event | EventVersion, feed: Feed, form: For
             event_url=link("programme.home", lang=lang),
             schedule_url=link(f"calendar.schedule_{form.value}", lang=lang),
             session_url=session_url,
+            materials=materials_by_session(session, event),
+            material_url=lambda material: link(
+                "programme.material_download", session_id=material.session_id,
+                material_id=material.id),
         )
         return frab.to_xml(plan) if form is Format.XML else frab.to_json(plan)
 

@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, case, func, select, update
 from sqlalchemy.orm import Session
 
 from .. import audit
@@ -44,6 +44,9 @@ class Outcome(enum.StrEnum):
     UNKNOWN = "unknown"
     # A badge of another event (last year's, say): not known at this desk.
     OTHER_EVENT = "other_event"
+    # At a forum's door: no seat in this forum, or on its waiting list.
+    NOT_SEATED = "not_seated"
+    SEAT_WAITING = "seat_waiting"
 
 
 @dataclass(frozen=True)
@@ -89,18 +92,82 @@ def check_in_code(
 ) -> Scan:
     """Check in the registration whose badge carries ``typed`` (as a scanner or a person
     typed it: case, spaces, dashes and O/0, I/1 mix-ups do not matter)."""
-    code = normalise_checkin_code(typed)
-    if not _CODE_SHAPE.fullmatch(code):
-        return Scan(Outcome.UNKNOWN)
-    scan = _check_in(session, event_id, Registration.checkin_code == code, actor, now)
-    if scan.outcome is Outcome.UNKNOWN:
-        other_event = _event_of_badge(session, event_id, code)
-        if other_event is not None:
-            return Scan(Outcome.OTHER_EVENT, other_event=other_event)
+    begin_write(session)
+    return _ended(session, check_in_code_in_transaction(
+        session, event_id, normalise_checkin_code(typed), actor, now or utcnow()))
+
+
+def check_in_code_in_transaction(
+    session: Session, event_id: int, code: str, actor: User, now: datetime
+) -> Scan:
+    """``check_in_code`` of a normalised code, in the caller's write transaction (begun
+    with ``begin_write``): it commits nothing, so a desk's queue of scans is one
+    transaction."""
+    (scan,) = check_in_codes_in_transaction(session, event_id, [(code, now)], actor)
     return scan
 
 
-def _event_of_badge(session: Session, event_id: int, code: str) -> Event | None:
+def check_in_codes_in_transaction(
+    session: Session, event_id: int, arrivals: list[tuple[str, datetime]], actor: User
+) -> list[Scan]:
+    """``check_in_code_in_transaction`` for a desk's queue of normalised codes, each with
+    its time, answered in order as if one at a time (a code's first arrival is let in,
+    its later ones are told "already"), in a handful of statements whatever the queue's
+    length: one conditional UPDATE for all, one read, one insert of the audit entries.
+    Commits nothing."""
+    first_at: dict[str, datetime] = {}
+    for code, at in arrivals:
+        if valid_code(code):
+            first_at.setdefault(code, at)
+    admitted: set[int] = set()
+    found: dict[str, Registration] = {}
+    if first_at:
+        admitted = set(session.scalars(
+            update(Registration)
+            .where(
+                Registration.event_id == event_id,
+                Registration.checkin_code.in_(first_at),
+                Registration.status == RegistrationStatus.CONFIRMED,
+                Registration.checked_in_at.is_(None),
+            )
+            .values(checked_in_at=case(first_at, value=Registration.checkin_code))
+            .returning(Registration.id)
+            .execution_options(synchronize_session=False)
+        ))
+        found = {registration.checkin_code: registration for registration in session.scalars(
+            select(Registration)
+            .where(Registration.event_id == event_id, Registration.checkin_code.in_(first_at))
+            .execution_options(populate_existing=True)
+        )}
+    audit.record_all(session, [
+        audit.entry(actor, AuditAction.CHECK_IN, OBJECT_TYPE, registration.id,
+                    summary=registration.full_name, before={"checked_in_at": None},
+                    after={"checked_in_at": registration.checked_in_at.isoformat()},
+                    event_id=event_id)
+        for registration in found.values() if registration.id in admitted
+    ])
+    answered: set[int] = set()
+    scans = []
+    for code, _at in arrivals:
+        registration = found.get(code)
+        if registration is None:
+            other_event = event_of_badge(session, event_id, code) if valid_code(code) else None
+            scans.append(Scan(Outcome.OTHER_EVENT, other_event=other_event) if other_event
+                         else Scan(Outcome.UNKNOWN))
+        elif registration.id in admitted and registration.id not in answered:
+            answered.add(registration.id)
+            scans.append(Scan(Outcome.CHECKED_IN, Attendee.of(registration)))
+        else:
+            scans.append(Scan(refusal(registration), Attendee.of(registration)))
+    return scans
+
+
+def valid_code(code: str) -> bool:
+    """Whether a normalised code has the shape of a badge's code at all."""
+    return bool(_CODE_SHAPE.fullmatch(code))
+
+
+def event_of_badge(session: Session, event_id: int, code: str) -> Event | None:
     """Another event whose badge carries ``code`` (codes are unique in an event only: the
     latest such event)."""
     return session.scalars(
@@ -114,18 +181,30 @@ def check_in_registration(
     session: Session, event_id: int, registration_id: int, actor: User, now: datetime | None = None
 ) -> Scan:
     """Check in a registration found by name at the desk."""
-    return _check_in(session, event_id, Registration.id == registration_id, actor, now)
+    begin_write(session)
+    return _ended(session, admit_in_transaction(
+        session, event_id, Registration.id == registration_id, actor, now or utcnow()))
 
 
-def _check_in(
+def _ended(session: Session, scan: Scan) -> Scan:
+    """Commit a check-in; end a transaction that changed nothing."""
+    if scan.admitted:
+        session.commit()
+    else:
+        session.rollback()
+    return scan
+
+
+def admit_in_transaction(
     session: Session,
     event_id: int,
     which: ColumnElement[bool],
     actor: User,
-    now: datetime | None,
+    now: datetime,
 ) -> Scan:
-    now = now or utcnow()
-    begin_write(session)
+    """Check in the registration ``which`` selects, in the caller's write transaction:
+    the conditional UPDATE, the read, and the audit entry when it changed. Commits
+    nothing."""
     changed = session.execute(
         update(Registration)
         .where(
@@ -143,7 +222,6 @@ def _check_in(
         .execution_options(populate_existing=True)
     ).first()
     if registration is None:
-        session.rollback()
         return Scan(Outcome.UNKNOWN)
     attendee = Attendee.of(registration)
     if changed:
@@ -158,14 +236,17 @@ def _check_in(
             after={"checked_in_at": now.isoformat()},
             event_id=event_id,
         )
-        session.commit()
         return Scan(Outcome.CHECKED_IN, attendee)
-    session.rollback()
+    return Scan(refusal(registration), attendee)
+
+
+def refusal(registration: Registration) -> Outcome:
+    """Why a registration that was not checked in just now was not."""
     if registration.status == RegistrationStatus.CANCELLED:
-        return Scan(Outcome.CANCELLED, attendee)
+        return Outcome.CANCELLED
     if registration.status == RegistrationStatus.WAITLISTED:
-        return Scan(Outcome.WAITLISTED, attendee)
-    return Scan(Outcome.ALREADY, attendee)
+        return Outcome.WAITLISTED
+    return Outcome.ALREADY
 
 
 def undo_check_in(

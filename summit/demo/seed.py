@@ -28,6 +28,7 @@ from ..models import (
     QuestionKind,
     SessionKind,
     Speaker,
+    default_reminders,
 )
 
 SLUG = "embedded-china-2020"
@@ -360,6 +361,7 @@ def load_demo(session: Session) -> Event | None:
         event.sessions.append(item)
     session.add(event)
     session.add_all(demo_questions(event))
+    session.add_all(default_reminders(event))
     return event
 
 

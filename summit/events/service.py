@@ -25,9 +25,11 @@ from ..models import (
     Question,
     QuestionChoice,
     Registration,
+    Reminder,
     SessionSpeaker,
     Speaker,
     User,
+    default_reminders,
 )
 
 MAX_SLUG_LENGTH = 64
@@ -86,7 +88,8 @@ def check_new_slug(session: Session, slug: str) -> None:
 
 
 def create_event(session: Session, actor: User | None, new: NewEvent) -> Event:
-    """A new event, as a draft for its organizers to fill in. Commits."""
+    """A new event, as a draft for its organizers to fill in, with the default reminders
+    before it starts. Commits."""
     if new.ends_on < new.starts_on:
         raise EventError(str(_l("The last day cannot come before the first.")))
     check_new_slug(session, new.slug)
@@ -94,6 +97,7 @@ def create_event(session: Session, actor: User | None, new: NewEvent) -> Event:
                   name_en=new.name_en, starts_on=new.starts_on, ends_on=new.ends_on,
                   timezone=new.timezone, default_locale=new.default_locale)
     session.add(event)
+    session.add_all(default_reminders(event))
     _commit_new(session, actor, AuditAction.CREATE, event, after=_state(event))
     return event
 
@@ -111,7 +115,8 @@ def clone_event(
 ) -> Event:
     """A new edition of ``source`` under ``slug``, starting on ``starts_on``, as a
     draft: its settings, co-hosts and forums (rooms, capacities), its registration
-    form's questions (those in use, never their answers), its registration window moved
+    form's questions (those in use, never their answers), its reminders' settings (each
+scheduled anew), its registration window moved
     by the difference in start dates, and with ``with_programme`` its speakers and
     sessions at the same local times of the moved days. Never its registrations,
     answers, seats, mails, check-ins, roles or audit entries. Commits."""
@@ -143,6 +148,7 @@ def clone_event(
         ]
     session.add(clone)
     _copy_questions(session, source, clone)
+    _copy_reminders(session, actor, source, clone)
     _commit_new(session, actor, AuditAction.CLONE, clone,
                 summary=f"{clone.slug} ← {source.slug}",
                 after={"source": source.slug, "starts_on": starts_on.isoformat(),
@@ -166,6 +172,17 @@ def _copy_questions(session: Session, source: Event, clone: Event) -> None:
             choices=[_copy(choice, QuestionChoice, skip={"question_id"})
                      for choice in question.choices if not choice.retired])
         session.add(copy)
+
+
+def _copy_reminders(session: Session, actor: User | None, source: Event, clone: Event) -> None:
+    """The source's reminders as settings (when, on or off, the notes), none sent yet,
+    changed by whoever cloned the event."""
+    for reminder in session.scalars(
+        select(Reminder).where(Reminder.event_id == source.id).order_by(Reminder.id)
+    ):
+        session.add(_copy(reminder, Reminder, skip={
+            "state", "settled_at", "recipient_count", "created_at", "updated_at"},
+            event=clone, updated_by_id=actor.id if actor is not None else None))
 
 
 def moved(moment: datetime | None, days: int, zone: ZoneInfo) -> datetime | None:

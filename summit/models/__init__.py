@@ -1,6 +1,7 @@
 """The whole domain as SQLAlchemy 2 typed models, one module per area: column types
 (``columns``), the event and its programme (``programme``), registrations, questions
-and mail (``registration``), accounts and the audit log (``accounts``).
+and mail (``registration``), an event's reminders (``reminders``), accounts and the
+audit log (``accounts``), API tokens (``api``), the desks' scans (``checkin``).
 
 Every text a visitor reads comes in pairs, ``<field>_zh`` and ``<field>_en``;
 ``summit.i18n.localized`` picks one by locale and falls back to the other.
@@ -14,6 +15,8 @@ from .accounts import (
     Role,
     User,
 )
+from .api import ApiScope, ApiToken
+from .checkin import DeskScan
 from .columns import (
     UTCDateTime,
     enum_column,
@@ -28,8 +31,10 @@ from .programme import (
     EventStatus,
     Forum,
     ForumKind,
+    MaterialKind,
     ProgrammeSession,
     SessionKind,
+    SessionMaterial,
     SessionSpeaker,
     Speaker,
 )
@@ -46,19 +51,30 @@ from .registration import (
     RegistrationStatus,
     Seat,
     SeatStatus,
+    SessionStar,
+)
+from .reminders import (
+    Reminder,
+    ReminderDelivery,
+    ReminderState,
+    default_reminders,
 )
 
 __all__ = [
     "Answer",
+    "ApiScope",
+    "ApiToken",
     "AuditEntry",
     "CoHost",
     "CoHostRole",
+    "DeskScan",
     "Event",
     "EventRole",
     "EventStatus",
     "Forum",
     "ForumKind",
     "LoginAttempt",
+    "MaterialKind",
     "MailKind",
     "MailMessage",
     "MailStatus",
@@ -71,14 +87,20 @@ __all__ = [
     "Registration",
     "RegistrationCategory",
     "RegistrationStatus",
+    "Reminder",
+    "ReminderDelivery",
+    "ReminderState",
     "Role",
     "Seat",
     "SeatStatus",
     "SessionKind",
+    "SessionMaterial",
     "SessionSpeaker",
+    "SessionStar",
     "Speaker",
     "UTCDateTime",
     "User",
+    "default_reminders",
     "enum_column",
     "utcnow",
 ]

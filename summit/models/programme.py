@@ -256,6 +256,11 @@ class ProgrammeSession(db.Model):
         cascade="all, delete-orphan",
     )
     speakers: AssociationProxy[list[Speaker]] = association_proxy("speaker_links", "speaker")
+    materials: Mapped[list[SessionMaterial]] = relationship(
+        back_populates="session",
+        order_by="SessionMaterial.id",
+        cascade="all, delete-orphan",
+    )
 
     @property
     def room_zh_or_forum(self) -> str:
@@ -266,10 +271,52 @@ class ProgrammeSession(db.Model):
         return self.room_en or self.forum.room_en
 
 
+class MaterialKind(enum.StrEnum):
+    SLIDES = "slides"
+    VIDEO = "video"
+    RECORDING = "recording"
+
+
+class SessionMaterial(db.Model):
+    """Slides (a PDF file) or a link to a video or a recording, shown with the session.
+
+    A file's bytes are in ``content`` when the database stores files, else under
+    ``storage_key`` in an S3-compatible store (``summit.programme.material_store``)."""
+
+    __tablename__ = "session_material"
+    __table_args__ = (
+        CheckConstraint("(kind = 'slides') = (url = '')", name="file_or_link"),
+        Index("ix_session_material_session", "session_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_session.id", ondelete="CASCADE"))
+    kind: Mapped[MaterialKind] = mapped_column(enum_column(MaterialKind))
+    title: Mapped[str] = mapped_column(String(200), default="")
+    # A link's address (http or https only); empty for a file.
+    url: Mapped[str] = mapped_column(String(2000), default="")
+    # A file's name as offered for download (no path), its media type and size.
+    filename: Mapped[str] = mapped_column(String(200), default="")
+    content_type: Mapped[str] = mapped_column(String(100), default="")
+    size: Mapped[int] = mapped_column(default=0)
+    content: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    storage_key: Mapped[str] = mapped_column(String(300), default="")
+    # Who added it: an organizer's address, or a speaker's as "speaker <address>".
+    uploaded_by: Mapped[str] = mapped_column(String(300), default="")
+    uploaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    session: Mapped[ProgrammeSession] = relationship(back_populates="materials")
+
+    @property
+    def is_file(self) -> bool:
+        return self.kind == MaterialKind.SLIDES
+
 
 # --- keeping versions honest -----------------------------------------------
 
-PROGRAMME_TYPES = (Event, CoHost, Forum, Speaker, ProgrammeSession, SessionSpeaker)
+PROGRAMME_TYPES = (Event, CoHost, Forum, Speaker, ProgrammeSession, SessionSpeaker,
+                   SessionMaterial)
 # An event's columns that are no part of its programme: publishing or archiving an
 # edition leaves its feeds byte for byte as they were (the pages name the status in
 # their own validators).
@@ -290,7 +337,7 @@ def _programme_changed(session: OrmSession, obj: object) -> bool:
 def _event_id_of(obj: object) -> int | None:
     if isinstance(obj, Event):
         return obj.id
-    if isinstance(obj, SessionSpeaker):
+    if isinstance(obj, SessionSpeaker | SessionMaterial):
         session = obj.session
         return session.event_id if session is not None else None
     return getattr(obj, "event_id", None)
@@ -298,8 +345,9 @@ def _event_id_of(obj: object) -> int | None:
 
 @event.listens_for(OrmSession, "before_flush")
 def _bump_programme_versions(session: OrmSession, flush_context, instances) -> None:
-    """Any change to the programme raises its event's version; an edited
-    session's SEQUENCE grows so that subscribed calendars take the update."""
+    """Any change to the programme raises its event's version (materials included: pages
+    and exports show them); an edited session's SEQUENCE grows so that subscribed
+    calendars take the update (not for materials, which calendars do not show)."""
     changed_events: set[int] = set()
     bumped_sessions: set[int] = set()
     for obj in (*session.new, *session.dirty, *session.deleted):

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .columns import UTCDateTime, enum_column, utcnow
-from .programme import Event, Forum
+from .programme import Event, Forum, ProgrammeSession
 
 
 class RegistrationCategory(enum.StrEnum):
@@ -47,6 +47,8 @@ class Registration(db.Model):
         UniqueConstraint("event_id", "checkin_code"),
         CheckConstraint("email = lower(email)", name="email_normalised"),
         Index("ix_registration_event_status_queued", "event_id", "status", "queued_at"),
+        # The desks ask for what changed since their last look every few seconds.
+        Index("ix_registration_event_updated", "event_id", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,6 +90,9 @@ class Registration(db.Model):
     answers: Mapped[list[Answer]] = relationship(
         back_populates="registration", cascade="all, delete-orphan", order_by="Answer.id"
     )
+    stars: Mapped[list[SessionStar]] = relationship(
+        back_populates="registration", cascade="all, delete-orphan"
+    )
 
 
 class SeatStatus(enum.StrEnum):
@@ -102,6 +107,7 @@ class Seat(db.Model):
     __table_args__ = (
         UniqueConstraint("registration_id", "forum_id"),
         Index("ix_seat_forum_status_queued", "forum_id", "status", "queued_at"),
+        Index("ix_seat_updated", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -116,6 +122,24 @@ class Seat(db.Model):
 
     registration: Mapped[Registration] = relationship(back_populates="seats")
     forum: Mapped[Forum] = relationship()
+
+
+class SessionStar(db.Model):
+    """A session an attendee starred through their private link: it joins their own
+    agenda and calendar feed. A star gives no seat: forum seats decide where one sits."""
+
+    __tablename__ = "session_star"
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("programme_session.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    starred_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    registration: Mapped[Registration] = relationship(back_populates="stars")
+    session: Mapped[ProgrammeSession] = relationship()
 
 
 class QuestionKind(enum.StrEnum):
@@ -227,6 +251,8 @@ class MailKind(enum.StrEnum):
     CANCELLATION = "cancellation"
     # To the address of a cancelled registration that someone tried to register again.
     REGISTER_AGAIN = "register_again"
+    # One of the event's reminders before it starts (mailings/reminders.py).
+    REMINDER = "reminder"
     # The certificate of attendance, as a PDF attachment (written by summit.badges).
     CERTIFICATE = "certificate"
 

@@ -3,6 +3,8 @@ speakers."""
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from flask import Blueprint, Response, abort, render_template, request, session
 from flask_login import current_user
 
@@ -10,10 +12,11 @@ from ..caching import programme_validators
 from ..events.current import EVENT_PREFIX, require_event, serve_under_event_slug
 from ..extensions import db
 from ..i18n import current_language
-from ..models import Event
+from ..models import Event, EventStatus
+from ..security import DOWNLOAD_POLICY
 from ..urls import site_address
-from ..web import cache_control, conditional
-from . import service
+from ..web import NOT_STORED, cache_control, conditional
+from . import materials, service
 
 bp = Blueprint("programme", __name__, url_prefix=EVENT_PREFIX)
 serve_under_event_slug(bp)
@@ -75,7 +78,25 @@ def forum(slug: str):
 def session_detail(session_id: int):
     event = require_event()
     found = service.find_session(db.session, event, session_id) or abort(404)
-    return _page(event, "programme/session.html", item=found)
+    return _page(event, "programme/session.html", item=found,
+                 materials=lambda: materials.materials_of(db.session, found))
+
+
+@bp.get("/sessions/<int:session_id>/materials/<int:material_id>.pdf")
+def material_download(session_id: int, material_id: int):
+    """A session's slides, always as a file to save: never shown inside our pages' origin."""
+    event = require_event()
+    found = materials.find_material(db.session, event, session_id, material_id)
+    if found is None or not found.is_file:
+        abort(404)
+    response = Response(materials.read_file(found), mimetype=materials.PDF)
+    response.headers.set("Content-Disposition", "attachment", **{
+        "filename": materials.ascii_filename(found.filename),
+        "filename*": f"UTF-8''{quote(found.filename)}"})
+    response.headers["Content-Security-Policy"] = DOWNLOAD_POLICY
+    response.headers["Cache-Control"] = (NOT_STORED if event.status == EventStatus.DRAFT
+                                         else cache_control(max_age=300))
+    return response
 
 
 @bp.get("/speakers")

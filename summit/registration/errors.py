@@ -54,6 +54,10 @@ class NotWaiting(RegistrationError):
     """A promotion asked for a registration or seat that is not on a waiting list."""
 
 
+class ForumFull(RegistrationError):
+    """Every seat of the forum is taken."""
+
+
 class CapacityBelowTaken(RegistrationError):
     """A capacity smaller than the places or seats already taken."""
 

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, SelectField, StringField, TelField
+from wtforms import BooleanField, EmailField, HiddenField, SelectField, StringField, TelField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    AnyOf,
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from ..forms import CheckboxListField, clean_text, latin_letters, phone_number, printable
 from ..labels import CATEGORIES
 from ..models import RegistrationCategory
+from ..user_input import database_ids, database_int
 from .details import AttendeeDetails
 
 # What attendees may choose themselves; speakers, VIPs and staff are set by organizers.
@@ -102,6 +111,32 @@ class CancelForm(FlaskForm):
 
 class ResendForm(FlaskForm):
     """Only the CSRF token: the address is the registration's own."""
+
+
+class StarForm(FlaskForm):
+    """Star (``y``) or unstar (``n``) one session, then back to the agenda or the page."""
+
+    session = HiddenField(validators=[InputRequired()])
+    starred = HiddenField(validators=[AnyOf(["y", "n"])])
+    back = HiddenField(validators=[AnyOf(["agenda", "page"])])
+
+    def validate_session(self, field) -> None:
+        try:
+            database_int(field.data or "")
+        except ValueError as error:
+            raise ValidationError("not a session") from error
+
+
+class ImportStarsForm(FlaskForm):
+    """The ids of the sessions starred in this browser, comma-separated (stars.js)."""
+
+    sessions = HiddenField(validators=[InputRequired(), Length(max=20_000)])
+
+    def validate_sessions(self, field) -> None:
+        try:
+            database_ids(field.data or "")
+        except ValueError as error:
+            raise ValidationError("not session ids") from error
 
 
 def attendee_details(form, category: RegistrationCategory, locale: str) -> AttendeeDetails:

@@ -20,15 +20,15 @@ from ..urls import url_builder
 from .seats import attendee_summary
 from .service import register_again_key
 
-# The kinds written here (the certificate's mail is the badges area's).
-REGISTRATION_KINDS = (MailKind.CONFIRMATION, MailKind.LINK, MailKind.PROMOTION,
+# The mails this module writes (other areas write other kinds).
+REGISTRATION_MAILS = (MailKind.CONFIRMATION, MailKind.LINK, MailKind.PROMOTION,
                       MailKind.CANCELLATION, MailKind.REGISTER_AGAIN)
 
 
 def register_renderers(app: Flask) -> None:
     """The outbox writes the registration's mails with ``render``."""
     register_renderer(
-        app, (kind.value for kind in REGISTRATION_KINDS), render,
+        app, (kind.value for kind in REGISTRATION_MAILS), render,
         # What rendering reads (the event's forums name the main forum for the agenda).
         joinedload(MailMessage.registration).options(
             joinedload(Registration.event).joinedload(Event.forums),
@@ -77,11 +77,19 @@ def render(session: Session, mail: MailMessage) -> Rendered:
     message = body
     confirmed = registration.status == RegistrationStatus.CONFIRMED
     if confirmed and kind in (MailKind.CONFIRMATION, MailKind.PROMOTION):
-        # The attendee's own agenda, from the same builder as their calendar feed.
-        agenda = MIMEText(attendee_ics(session, registration).decode(), "calendar", "utf-8")
-        agenda.set_param("method", "PUBLISH")
-        agenda.add_header("Content-Disposition", "attachment", filename=f"{event.slug}.ics")
-        message = MIMEMultipart("mixed", boundary=mime_boundary())
-        message.attach(body)
-        message.attach(agenda)
+        message = with_agenda(session, registration, body)
     return Rendered(subject, message, " ".join(registration.full_name.split()))
+
+
+def with_agenda(session: Session, registration: Registration, body: MIMEMultipart
+                ) -> MIMEMultipart:
+    """``body`` with the attendee's own agenda attached as an .ics file, from the same
+    builder as their calendar feed."""
+    agenda = MIMEText(attendee_ics(session, registration).decode(), "calendar", "utf-8")
+    agenda.set_param("method", "PUBLISH")
+    agenda.add_header("Content-Disposition", "attachment",
+                      filename=f"{registration.event.slug}.ics")
+    message = MIMEMultipart("mixed", boundary=mime_boundary())
+    message.attach(body)
+    message.attach(agenda)
+    return message

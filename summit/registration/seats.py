@@ -42,6 +42,7 @@ from .details import AttendeeDetails, find_by_email, normalise_email
 from .errors import (
     AlreadyRegistered,
     CapacityBelowTaken,
+    ForumFull,
     NotWaiting,
     OverlappingForums,
     RegistrationCancelled,
@@ -489,6 +490,26 @@ def promote_seat(
         raise NotWaiting("not on the forum's waiting list")
     seat.status = SeatStatus.CONFIRMED
     queue_mail(session, registration, MailKind.PROMOTION)
+    return seat
+
+
+def seat_at_the_door(
+    session: Session, locked: LockedEvent, registration: Registration, forum_id: int
+) -> Seat:
+    """Staff at a forum's door seat a confirmed registration from the forum's waiting
+    list while the forum has a free seat (counted under the lock): never beyond its
+    capacity. Raises NotWaiting, ForumFull. No mail: the person is at the door."""
+    locked.held(session)
+    seat = next((seat for seat in registration.seats if seat.forum_id == forum_id), None)
+    if (
+        seat is None
+        or seat.status != SeatStatus.WAITLISTED
+        or registration.status != RegistrationStatus.CONFIRMED
+    ):
+        raise NotWaiting("not on the forum's waiting list")
+    if not _has_room(seat.forum.capacity, seats_taken(session, [forum_id])[forum_id]):
+        raise ForumFull(seat.forum.slug)
+    seat.status = SeatStatus.CONFIRMED
     return seat
 
 

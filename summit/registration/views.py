@@ -14,6 +14,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from wtforms.fields.choices import SelectChoice
 
 from ..calendar.service import Format, attendee_feed
@@ -24,8 +25,10 @@ from ..extensions import db, limiter
 from ..i18n import current_language, localized
 from ..models import Registration, RegistrationCategory, SeatStatus
 from ..outbox import deliver_after_response
+from ..programme.service import agenda_of
+from ..user_input import database_ids
 from ..web import private_response
-from . import questions, seats, service
+from . import questions, seats, service, stars
 from .details import AttendeeDetails
 from .errors import (
     AlreadyRegistered,
@@ -36,7 +39,15 @@ from .errors import (
     UnknownForum,
     WindowState,
 )
-from .forms import CancelForm, ForumChoiceForm, RegistrationForm, ResendForm, attendee_details
+from .forms import (
+    CancelForm,
+    ForumChoiceForm,
+    ImportStarsForm,
+    RegistrationForm,
+    ResendForm,
+    StarForm,
+    attendee_details,
+)
 from .forum_times import describe_clashes, timetable
 
 bp = Blueprint("registration", __name__, url_prefix=EVENT_PREFIX)
@@ -181,6 +192,8 @@ def _attendee_page(registration: Registration, forum_form: ForumChoiceForm, stat
             answer_rows=questions.answer_rows(every_question, registration),
             sheet=sheet or questions.sheet_of(asked, registration),
             answers_open=service.answers_open(event),
+            starred=stars.starred_sessions(db.session, registration),
+            personal=stars.personal_agenda(registration),
             held_together=describe_clashes(held_together, _(
                 "The programme has changed since you chose them: please keep one of them "
                 "under “Change my forums”.")),
@@ -299,6 +312,54 @@ def resend(token: str):
         else:
             flash(mail_limit_message(), "error")
     return _to_own_page(token)
+
+
+@attendee_bp.get("/agenda")
+def agenda(token: str):
+    """The event's agenda with a star per session that belongs to this registration.
+    Under the private link, like the attendee's page: the public agenda stays the same
+    for everyone (and cacheable), and the link never leaves this page (no referrer)."""
+    registration = registration_or_404(token)
+    event = registration.event
+    return private_response(render_template(
+        "registration/agenda.html", event=event, registration=registration,
+        days=agenda_of(db.session, event), personal=stars.personal_agenda(registration)))
+
+
+@attendee_bp.post("/stars")
+def star(token: str):
+    registration = registration_or_404(token)
+    form = StarForm()
+    if not form.validate_on_submit():
+        abort(400)
+    session_id = int(form.session.data)
+    try:
+        stars.set_star(db.session, registration, session_id, form.starred.data == "y")
+    except stars.UnknownSession:
+        abort(404)
+    except RegistrationCancelled:
+        flash(_("This registration is cancelled; register again to star sessions."), "error")
+    if form.back.data == "agenda":
+        return private_response(redirect(
+            url_for("attendee.agenda", token=token, _anchor=f"session-{session_id}")))
+    return private_response(redirect(url_for("attendee.page", token=token, _anchor="starred")))
+
+
+@attendee_bp.post("/stars/import")
+def import_stars(token: str):
+    registration = registration_or_404(token)
+    form = ImportStarsForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        added = stars.import_stars(db.session, registration, database_ids(form.sessions.data))
+    except RegistrationCancelled:
+        flash(_("This registration is cancelled; register again to star sessions."), "error")
+    else:
+        flash(ngettext("%(num)d starred session was added to your agenda.",
+                       "%(num)d starred sessions were added to your agenda.", added)
+              if added else _("Your agenda already holds these sessions."), "success")
+    return private_response(redirect(url_for("attendee.page", token=token, _anchor="starred")))
 
 
 @attendee_bp.get("/calendar.ics")

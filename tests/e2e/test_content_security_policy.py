@@ -85,11 +85,13 @@ def test_no_page_breaks_the_policy_and_the_check_in_desk_script_runs(
     desk = signed_in(browser_pages, live_server, f"desk.{backend}@csp.example.org")
     assert visit(desk, live_server.url + f"{ADMIN}/checkin/{attendee_id}/badge") == []
     assert visit(desk, live_server.url + f"{ADMIN}/checkin") == []
-    # checkin.js sends the scan with fetch and shows the answer in place.
-    with desk.expect_response(lambda response: response.url.endswith("/checkin/scan.json")):
+    # checkin.js sends the scan with fetch and shows the answer in place; it registers
+    # the desk's service worker, which the policy allows.
+    with desk.expect_response(lambda response: response.url.endswith("/checkin/sync.json")):
         desk.get_by_label("Badge code").fill(code)
         desk.keyboard.press("Enter")
     assert desk.url.endswith(f"{ADMIN}/checkin")
     # The answer is shown once the fetch's promise settles, a moment after the response.
     expect(desk.locator("#scan-result")).to_contain_text("Checked in")
+    desk.wait_for_function("navigator.serviceWorker.getRegistrations().then(r => r.length > 0)")
     assert desk.evaluate("window.__violations") == []

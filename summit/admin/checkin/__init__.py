@@ -1,3 +1,3 @@
 """checkin"""
 
-from . import views  # noqa: F401  (registers its views on the admin blueprint)
+from . import offline, views  # noqa: F401  (register their views on the admin blueprint)

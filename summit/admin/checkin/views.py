@@ -3,7 +3,9 @@
 A USB scanner types the badge's code and Enter into a field that keeps focus; a
 phone or laptop camera reads the QR code where the browser has BarcodeDetector
 (static/js/checkin.js); anyone can search by name. Without JavaScript each scan
-is a plain form POST; with it, a fetch to ``checkin_scan`` that answers in JSON.
+is a plain form POST; with it, the desk answers from the list it keeps on the device
+and sends its scans to ``desk_sync`` (offline.py). ``?door=<forum id>`` keeps a forum's
+door instead of the entrance.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from ...auth.access import acting_user, may_current_user_open, role_required
+from ...checkin.doors import door_forum
 from ...checkin.service import (
     Outcome,
     Scan,
@@ -21,6 +24,7 @@ from ...checkin.service import (
     find_at_desk,
     undo_check_in,
 )
+from ...checkin.sync import scan_at_door
 from ...events.current import require_event
 from ...extensions import db
 from ...i18n import format_clock, format_day, localized
@@ -43,12 +47,25 @@ _TONES = {
     Outcome.ALREADY: ("already", "↻", _l("Already checked in")),
 }
 _REFUSED = ("bad", "✕", _l("Not admitted"))
+# Lazy: a queue of a thousand scans translates only the messages it shows.
+_MESSAGES = {
+    Outcome.CHECKED_IN: _l("Welcome! Checked in."),
+    Outcome.CANCELLED: _l("Not admitted: this registration is cancelled."),
+    Outcome.WAITLISTED: _l("Not admitted: on the waiting list, no confirmed place. "
+                           "Ask an organizer."),
+    Outcome.UNKNOWN: _l("Unknown code. Check the badge, or find the person by name."),
+    Outcome.NOT_SEATED: _l("Not admitted: not registered for this forum."),
+    Outcome.SEAT_WAITING: _l("Not admitted: on this forum’s waiting list."),
+}
 
 
-def answer(scan: Scan, event) -> dict:
-    """What the desk shows for a scan, for the page and for the JSON answer alike."""
+def answer(scan: Scan, event, door=None) -> dict:
+    """What the desk shows for a scan, for the page and for the JSON answer alike; at a
+    forum's ``door``, the forum's name in the welcome."""
     person = scan.attendee
-    if scan.outcome is Outcome.ALREADY:
+    if door is not None and scan.admitted:
+        message = _("Welcome to %(forum)s!", forum=localized(door, "name"))
+    elif scan.outcome is Outcome.ALREADY:
         message = _("Already checked in on %(day)s at %(time)s.",
                     day=format_day(person.checked_in_at, event.timezone),
                     time=format_clock(person.checked_in_at, event.timezone))
@@ -56,13 +73,7 @@ def answer(scan: Scan, event) -> dict:
         message = _("Not admitted: this badge is for %(event)s.",
                     event=localized(scan.other_event, "name"))
     else:
-        message = {
-            Outcome.CHECKED_IN: _("Welcome! Checked in."),
-            Outcome.CANCELLED: _("Not admitted: this registration is cancelled."),
-            Outcome.WAITLISTED: _("Not admitted: on the waiting list, no confirmed place. "
-                                  "Ask an organizer."),
-            Outcome.UNKNOWN: _("Unknown code. Check the badge, or find the person by name."),
-        }[scan.outcome]
+        message = str(_MESSAGES[scan.outcome])
     tone, icon, verdict = _TONES.get(scan.outcome, _REFUSED)
     body = {"ok": scan.admitted, "outcome": scan.outcome.value, "message": message,
             "tone": tone, "icon": icon, "verdict": str(verdict)}
@@ -85,13 +96,23 @@ def progress(event) -> str:
     return _("%(arrived)d of %(expected)d checked in", arrived=arrived, expected=expected)
 
 
+def chosen_door(event):
+    """The forum whose door this desk keeps (``?door=<forum id>``), or None: the entrance."""
+    door_id = request.args.get("door", type=int)
+    return door_forum(db.session, event.id, door_id) if door_id else None
+
+
 def _desk_page(event, result: dict | None = None, scan_form: ScanForm | None = None,
                status: int = 200):
     search = DeskSearchForm(formdata=request.args)
     found = find_at_desk(db.session, event.id, search.q.data or "") if search.q.data else None
+    door = chosen_door(event)
     page = render_template(
         "admin/checkin.html",
         event=event,
+        door=door,
+        doors=sorted(event.forums, key=lambda forum: (forum.position, forum.id)),
+        categories={category.value: str(name) for category, name in CATEGORIES.items()},
         scan_form=scan_form or ScanForm(formdata=None),
         search=search,
         found=found,
@@ -114,14 +135,20 @@ def checkin():
         return _desk_page(event)
     if not form.validate():
         return _desk_page(event, scan_form=form, status=422)
-    scan = check_in_code(db.session, event.id, form.code.data, acting_user())
-    return _desk_page(event, result=answer(scan, event))
+    door = chosen_door(event)
+    if door is None:
+        scan = check_in_code(db.session, event.id, form.code.data, acting_user())
+    else:
+        scan = scan_at_door(db.session, event.id, door, form.code.data, acting_user())
+    return _desk_page(event, result=answer(scan, event, door))
 
 
 @bp.post(f"{EVENT}/checkin/scan.json")
 @role_required(*DESK)
 def checkin_scan():
-    """A scan from checkin.js: the same rules, answered in JSON, with the desk's count."""
+    """One scan at the entrance, answered in JSON with the desk's count: for a scanner or
+    script that keeps no list (and the load benches); the desk's own page sends its queue
+    to ``desk_sync``."""
     event = require_event()
     form = ScanForm()
     if not form.validate():

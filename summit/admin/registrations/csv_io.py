@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from ...audit import AuditAction
+from ...checkin.sync import forums_attended
 from ...database import begin_write
 from ...i18n import LANGUAGES, current_language, localized, to_local
 from ...labels import CATEGORIES, REGISTRATION_FIELDS, REGISTRATION_STATUSES
@@ -80,6 +81,7 @@ EXPORT_COLUMNS = (
     *EXPORTED_FIELDS[:EXPORTED_TEXT],
     "forums",
     "forums_waiting",
+    "forums_attended",
     *EXPORTED_FIELDS[EXPORTED_TEXT:],
 )
 
@@ -184,6 +186,8 @@ def export_csv(
     # Every question, retired ones too: their answers stay part of the record.
     asked = questions.event_questions(session, event.id, retired=True)
     answers = listing.matching_answers(session, event, query)
+    slugs = {forum.id: forum.slug for forum in event.forums}
+    attended = forums_attended(session, event.id)
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow([*wording.header,
@@ -196,6 +200,7 @@ def export_csv(
               for name, value in zip(EXPORTED_FIELDS[:EXPORTED_TEXT], row, strict=False)),
             wording.forum_list([slug for slug, status in held if status == SeatStatus.CONFIRMED]),
             wording.forum_list([slug for slug, status in held if status == SeatStatus.WAITLISTED]),
+            wording.forum_list(sorted(slugs[forum_id] for forum_id in attended.get(row.id, []))),
             *(_local(moment, event.timezone) for moment in row[EXPORTED_TEXT:]),
         ]
         given = answers.get(row.id, {})

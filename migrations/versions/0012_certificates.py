@@ -1,8 +1,8 @@
 """certificates and badges at the desk: the event's desk badge layout and the time
 certificates of attendance open; how often a registration's badge was printed again
 
-Revision ID: 0008_certificates
-Revises: 0007
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-12-07 02:40:00
 
 """
@@ -12,8 +12,8 @@ import summit.models  # noqa: F401  (custom column types such as UTCDateTime)
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_certificates'
-down_revision = '0007'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 

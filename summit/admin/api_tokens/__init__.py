@@ -1,0 +1,3 @@
+"""api_tokens"""
+
+from . import views  # noqa: F401  (registers its views on the admin blueprint)

@@ -1,0 +1,3 @@
+"""reminders"""
+
+from . import views  # noqa: F401  (registers its views on the admin blueprint)

@@ -1,0 +1,235 @@
+"""What the REST API reads and does: the public programme (never a draft), an event's
+registrations page by page, and the registration operations, each through the same
+service the form and the desk use (``registration.service``, ``checkin.service``).
+
+Every change the API makes to a registration ends in ``announce``: the one place that
+knows a registration was created, changed, cancelled or checked in through the API,
+after its transaction committed (webhooks subscribe there with ``on_change``).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import enum
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import exists, or_, select
+from sqlalchemy.orm import Session, selectinload
+from werkzeug.datastructures import MultiDict
+
+from ..checkin.service import Scan, check_in_code
+from ..events.current import find_event_version
+from ..events.queries import EventVersion
+from ..models import (
+    Event,
+    EventStatus,
+    Forum,
+    Question,
+    QuestionKind,
+    Registration,
+    RegistrationStatus,
+    Seat,
+    SeatStatus,
+)
+from ..registration import questions, service
+from ..registration.details import AttendeeDetails, normalise_email
+from ..registration.seats import seats_left
+from .tokens import Bearer
+
+PAGE_SIZE = 50
+PAGE_SIZE_MAX = 200
+
+
+# --- the public programme -----------------------------------------------------------
+
+
+def public_event_version(session: Session, slug: str) -> EventVersion | None:
+    """The event named ``slug`` if the public may see it: never a draft, whoever asks."""
+    found = find_event_version(session, slug) if len(slug) <= 64 else None
+    if found is None or found.status == EventStatus.DRAFT:
+        return None
+    return found
+
+
+def public_events(session: Session) -> list[Event]:
+    """Published and archived events, the latest first."""
+    return list(session.scalars(
+        select(Event).where(Event.status != EventStatus.DRAFT)
+        .order_by(Event.starts_on.desc(), Event.id.desc())))
+
+
+def forums_with_seats_left(session: Session, event_id: int) -> list[tuple[Forum, int | None]]:
+    """Every forum of the event in its order, with its free seats (None: no limit)."""
+    forums = list(session.scalars(select(Forum).where(Forum.event_id == event_id)
+                                  .order_by(Forum.position, Forum.id)))
+    free = seats_left(session, forums)
+    return [(forum, free[forum.id]) for forum in forums]
+
+
+# --- registrations, read ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RegistrationFilter:
+    status: RegistrationStatus | None = None
+    category: str | None = None
+    forum: str | None = None
+    email: str | None = None
+    updated_since: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RegistrationPage:
+    items: list[Registration]
+    next_cursor: str | None
+
+
+class BadCursor(ValueError):
+    pass
+
+
+def encode_cursor(last_id: int) -> str:
+    return base64.urlsafe_b64encode(f"after:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> int:
+    """The id a cursor continues after; BadCursor for anything this API did not write."""
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadCursor(cursor) from None
+    prefix, _, number = text.partition(":")
+    if prefix != "after" or not number.isdigit() or len(number) > 18:
+        raise BadCursor(cursor)
+    return int(number)
+
+
+def _loaded(statement):
+    return statement.options(selectinload(Registration.seats).joinedload(Seat.forum),
+                             selectinload(Registration.answers))
+
+
+def registration_page(session: Session, event_id: int, wanted: RegistrationFilter,
+                      after_id: int = 0, size: int = PAGE_SIZE) -> RegistrationPage:
+    """The event's registrations that ``wanted`` selects, oldest first, after the one
+    with id ``after_id``: a cursor that holds however many are added meanwhile."""
+    conditions = [Registration.event_id == event_id, Registration.id > after_id]
+    if wanted.status is not None:
+        conditions.append(Registration.status == wanted.status)
+    if wanted.category:
+        conditions.append(Registration.category == wanted.category)
+    if wanted.email:
+        conditions.append(Registration.email == normalise_email(wanted.email))
+    if wanted.forum:
+        conditions.append(exists().where(
+            Seat.registration_id == Registration.id, Seat.status != SeatStatus.CANCELLED,
+            Seat.forum_id == select(Forum.id).where(Forum.event_id == event_id,
+                                                   Forum.slug == wanted.forum)
+            .scalar_subquery()))
+    if wanted.updated_since is not None:
+        # A seat moved up from a waiting list changes the registration too.
+        conditions.append(or_(
+            Registration.updated_at >= wanted.updated_since,
+            exists().where(Seat.registration_id == Registration.id,
+                           Seat.updated_at >= wanted.updated_since)))
+    rows = list(session.scalars(_loaded(
+        select(Registration).where(*conditions).order_by(Registration.id).limit(size + 1))))
+    more = len(rows) > size
+    items = rows[:size]
+    return RegistrationPage(items, encode_cursor(items[-1].id) if more else None)
+
+
+def find_registration(session: Session, event_id: int, registration_id: int) -> Registration | None:
+    return session.scalars(_loaded(select(Registration).where(
+        Registration.event_id == event_id, Registration.id == registration_id))).first()
+
+
+def forum_ids_by_slug(session: Session, event: Event) -> dict[str, int]:
+    """The event's parallel forums (those a registration chooses), by slug."""
+    return {forum.slug: forum.id for forum in service.choosable_forums(session, event)}
+
+
+def asked_questions(session: Session, event_id: int, category: str) -> list[Question]:
+    return questions.for_category(questions.event_questions(session, event_id), category)
+
+
+def event_questions(session: Session, event_id: int) -> list[Question]:
+    return questions.event_questions(session, event_id)
+
+
+def answer_sheet(asked: Iterable[Question], answers: Mapping[str, Any]) -> questions.AnswerSheet:
+    """The answers a JSON body gave (question id → a string, a number, true/false, a
+    list of keys or a date), read by the form's own parser as if typed on the form."""
+    typed: MultiDict = MultiDict()
+    for question in asked:
+        value = answers.get(str(question.id))
+        name = questions.field_name(question)
+        if isinstance(value, bool):
+            typed.add(name, questions.YES if value else questions.NO)
+        elif isinstance(value, list) and question.kind == QuestionKind.MULTIPLE:
+            for item in value:
+                typed.add(name, str(item))
+        elif value is not None and not isinstance(value, list | dict):
+            typed.add(name, str(value))
+    return questions.read_sheet(asked, typed)
+
+
+# --- registrations, changed -------------------------------------------------------------
+
+
+class Change(enum.StrEnum):
+    CREATED = "registration.created"
+    CHANGED = "registration.changed"
+    CANCELLED = "registration.cancelled"
+    CHECKED_IN = "registration.checked_in"
+
+
+Listener = Callable[[Change, int, int], None]
+_listeners: list[Listener] = []
+
+
+def on_change(listener: Listener) -> None:
+    """Call ``listener(change, event_id, registration_id)`` after every change the API
+    commits to a registration."""
+    if listener not in _listeners:
+        _listeners.append(listener)
+
+
+def announce(change: Change, event_id: int, registration_id: int) -> None:
+    for listener in _listeners:
+        listener(change, event_id, registration_id)
+
+
+def register(session: Session, event: Event, details: AttendeeDetails, forum_ids: list[int],
+             sheet: questions.AnswerSheet) -> service.RegistrationResult:
+    """The form's registration, mails and all (``registration.service.register``)."""
+    result = service.register(session, event, details, forum_ids, answers=sheet)
+    if result.created:
+        announce(Change.CREATED, event.id, result.registration.id)
+    return result
+
+
+def change_forums(session: Session, registration: Registration, forum_ids: list[int]) -> None:
+    event_id, registration_id = registration.event_id, registration.id
+    service.change_forums(session, registration, forum_ids)
+    announce(Change.CHANGED, event_id, registration_id)
+
+
+def cancel(session: Session, registration: Registration) -> None:
+    event_id, registration_id = registration.event_id, registration.id
+    was = registration.status
+    service.cancel(session, registration)
+    if was != RegistrationStatus.CANCELLED:
+        announce(Change.CANCELLED, event_id, registration_id)
+
+
+def check_in(session: Session, bearer: Bearer, code: str) -> Scan:
+    """The desk's scan (``checkin.service.check_in_code``), the token as the actor."""
+    scan = check_in_code(session, bearer.event_id, code, bearer.actor)
+    if scan.admitted:
+        announce(Change.CHECKED_IN, bearer.event_id, scan.attendee.id)
+    return scan

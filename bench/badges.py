@@ -3,12 +3,19 @@ mixed) to one PDF each, through the same path as `flask summit badges` (query, f
 chunks rendered on every core, merged in order).
 
 Prints wall seconds, pages per second, peak memory and CPU seconds of the whole process
-tree (this process, the fork server and the workers), and the ratio to WeasyPrint
+tree (this process, the fork server and the workers), the ratio to WeasyPrint
 rendering as many near-empty pages in one process in the same run (the renderer's
-floor). On a shared machine the wall time follows the load; CPU seconds much less so.
+floor), and Summit's time as a ratio to reportlab drawing the same badges in one process
+(bench/reportlab_badges.py, what pretix and Indico print with; issue 24 asks for ≤ 1).
+On a shared machine the wall time follows the load; CPU seconds much less so.
 Targets on a 2-core machine: 300 ≤ 4 s, 3,000 ≤ 40 s, peak memory ≤ 1 GB.
 
-    .venv/bin/python bench/badges.py [--sizes 300,3000] [--layout a6]
+Then, for the largest size: the same number of badges assembled with pypdf from one-page
+PDFs rendered beforehand (what a cache of each registration's badge would do; the pages
+are rendered untimed, ``--cached-sample`` distinct ones reused in turn), one badge as the
+desk prints it (median of 10, warm), and as many certificates of attendance.
+
+    .venv/bin/python bench/badges.py [--sizes 300,3000] [--layout a6] [--cached-sample 40]
 """
 
 from __future__ import annotations
@@ -176,10 +183,76 @@ def near_empty_pages(count: int) -> float:
     return time.perf_counter() - started
 
 
+def reportlab_seconds(facts: list, layout, path: Path) -> tuple[float, float]:
+    """reportlab drawing the same badges to one PDF, in this process: wall and CPU seconds."""
+    from reportlab_badges import write_badges as reportlab_write
+
+    started, cpu = time.perf_counter(), time.process_time()
+    with open(path, "wb") as out:
+        reportlab_write(facts, layout, out)
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def assembled_from_pages(facts: list, layout, sample: int) -> tuple[float, int]:
+    """Seconds to merge ``len(facts)`` one-page badge PDFs, rendered beforehand (untimed),
+    into one document with pypdf, as a per-registration cache would; and its bytes."""
+    import io
+
+    from pypdf import PdfReader, PdfWriter
+
+    from summit.badges.render import render_chunk, without_missing_glyphs
+
+    pages = [render_chunk([without_missing_glyphs(one)], layout.key, "badge")
+             for one in facts[:sample]]
+    started = time.perf_counter()
+    writer = PdfWriter()
+    for index in range(len(facts)):
+        writer.append(PdfReader(io.BytesIO(pages[index % len(pages)])))
+    merged = io.BytesIO()
+    writer.write(merged)
+    return time.perf_counter() - started, merged.tell()
+
+
+def desk_badge_ms(one, layout) -> float:
+    """One badge rendered as the desk prints it, after a first (cold) one."""
+    import io
+    import statistics
+
+    from summit.badges.render import write_badges
+
+    times = []
+    for _ in range(11):
+        started = time.perf_counter()
+        write_badges([one], layout, io.BytesIO())
+        times.append(time.perf_counter() - started)
+    return statistics.median(times[1:]) * 1000
+
+
+def certificates_seconds(event, path: Path) -> float:
+    """Every registration's certificate of attendance (all marked checked in), one PDF."""
+    from summit.badges.certificate_pdf import write_certificates
+    from summit.badges.certificates import certificates_of, certified_registrations
+    from summit.extensions import db
+    from summit.models import Registration, utcnow
+    from summit.urls import serving_at
+
+    db.session.query(Registration).update({"checked_in_at": utcnow()})
+    db.session.commit()
+    started = time.perf_counter()
+    with serving_at("https://summit.example.org"):
+        facts = certificates_of(db.session, "bench-secret",
+                                certified_registrations(db.session, event))
+    with open(path, "wb") as out:
+        write_certificates(facts, out)
+    return time.perf_counter() - started
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="300,3000")
     parser.add_argument("--layout", default="a6")
+    parser.add_argument("--cached-sample", type=int, default=40,
+                        help="distinct one-page badges to assemble a cached run from; 0: skip")
     parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sample:
@@ -201,7 +274,8 @@ def main() -> None:
     print(f"{os.cpu_count()} CPUs; load average before: "
           + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
     print(f"{'badges':>7} {'layout':>7} {'pages':>6} {'wall s':>8} {'pages/s':>8} "
-          f"{'peak MB':>8} {'CPU s':>7} {'floor s':>8} {'× floor':>8}")
+          f"{'peak MB':>8} {'CPU s':>7} {'floor s':>8} {'× floor':>8} {'reportlab s':>11} "
+          f"{'its CPU s':>9} {'× reportlab':>11}")
     with app.app_context():
         added = 0
         for size in sizes:
@@ -218,9 +292,25 @@ def main() -> None:
                 with open(folder / f"badges-{size}.pdf", "wb") as out:
                     pages = write_badges(facts, wanted.layout, out)
                 wall = time.perf_counter() - started
+            baseline, baseline_cpu = reportlab_seconds(facts, wanted.layout,
+                                                       folder / f"reportlab-{size}.pdf")
             print(f"{size:>7} {args.layout:>7} {pages:>6} {wall:>8.2f} {pages / wall:>8.1f} "
                   f"{usage.peak / 2**20:>8.0f} {usage.cpu:>7.1f} {floor:>8.2f} "
-                  f"{wall / floor:>8.2f}", flush=True)
+                  f"{wall / floor:>8.2f} {baseline:>11.2f} {baseline_cpu:>9.1f} "
+                  f"{wall / baseline:>11.2f}",
+                  flush=True)
+        if args.cached_sample:
+            cached, size_bytes = assembled_from_pages(facts, wanted.layout, args.cached_sample)
+            rendered = (folder / f"badges-{len(facts)}.pdf").stat().st_size
+            print(f"{len(facts)} badges assembled with pypdf from cached one-page PDFs: "
+                  f"{cached:.2f} s ({cached / wall:.2f} × rendering them, "
+                  f"{cached / baseline:.2f} × reportlab), {size_bytes / 2**20:.0f} MB "
+                  f"against {rendered / 2**20:.0f} MB rendered in chunks")
+        print(f"one badge at the desk ({args.layout}, warm, median of 10): "
+              f"{desk_badge_ms(facts[0], wanted.layout):.0f} ms (target < 300 ms)")
+        certificates = certificates_seconds(event, folder / "certificates.pdf")
+        print(f"{len(facts)} certificates of attendance: {certificates:.2f} s "
+              f"({certificates / wall:.2f} × the badges)", flush=True)
     print("load average after: " + ", ".join(f"{load:.2f}" for load in os.getloadavg()))
     print("targets: 300 ≤ 4 s, 3,000 ≤ 40 s, peak ≤ 1,024 MB (on an idle 2-core machine)")
 

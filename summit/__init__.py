@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_value_preprocessor(lambda _endpoint, _values: refuse_nul_characters())
     _register_blueprints(app)
 
+    from .badges.mails import register_renderers as register_certificate_mail
     from .mailings.reminders import register_reminders
     from .mailings.service import register_with_outbox
     from .registration.mails import register_renderers
@@ -56,6 +57,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_renderers(app)
     register_reminders(app)
     register_with_outbox(app)
+    register_certificate_mail(app)
 
     _register_commands(app)
 
@@ -143,12 +145,13 @@ def _register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth.views import bp as auth_bp
     from .badges.views import bp as badges_bp
+    from .badges.views import certificates_bp
     from .calendar.views import bp as calendar_bp
     from .programme.views import bp as programme_bp
     from .registration import views as registration
 
     for blueprint in (site.bp, programme_bp, registration.bp, registration.attendee_bp,
-                      calendar_bp, badges_bp, auth_bp, admin_bp):
+                      calendar_bp, badges_bp, certificates_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
     site.keep_first_version_addresses(app)
 

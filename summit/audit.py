@@ -31,6 +31,8 @@ class AuditAction(enum.StrEnum):
     CHECK_IN = "check_in"
     UNDO_CHECK_IN = "undo_check_in"
     BADGE_PRINTED = "badge_printed"
+    BADGE_REPRINTED = "badge_reprinted"
+    MAIL_CERTIFICATES = "mail_certificates"
     RETRY = "retry"
     RESET_PASSWORD = "reset_password"
     ACTIVATE = "activate"

@@ -129,6 +129,7 @@ MAIL_KINDS = {
     MailKind.REGISTER_AGAIN: _l("Link to register again"),
     MailKind.REMINDER: _l("Reminder before the event"),
     MailKind.GROUP_MAIL: _l("Group mail"),
+    MailKind.CERTIFICATE: _l("Certificate of attendance"),
 }
 
 EVENT_STATUSES = {
@@ -168,6 +169,8 @@ AUDIT_ACTIONS = {
     AuditAction.CHECK_IN: lazy_pgettext("audit action", "Checked in"),
     AuditAction.UNDO_CHECK_IN: lazy_pgettext("audit action", "Check-in undone"),
     AuditAction.BADGE_PRINTED: lazy_pgettext("audit action", "Badge printed"),
+    AuditAction.BADGE_REPRINTED: lazy_pgettext("audit action", "Badge printed again"),
+    AuditAction.MAIL_CERTIFICATES: lazy_pgettext("audit action", "Certificates mailed"),
     AuditAction.RETRY: lazy_pgettext("audit action", "Mail sent again"),
     AuditAction.RESET_PASSWORD: lazy_pgettext("audit action", "Password set"),
     AuditAction.ACTIVATE: lazy_pgettext("audit action", "Account reactivated"),

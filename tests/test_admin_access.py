@@ -30,6 +30,7 @@ from summit.models import (
     SessionMaterial,
     Speaker,
     User,
+    utcnow,
 )
 from summit.registration.service import register_again_key
 
@@ -46,7 +47,8 @@ FIRST_VERSION = "admin.first_version_page"
 # The desk: check-in staff's pages.
 DESK = {"admin.checkin", "admin.checkin_scan", "admin.checkin_registration",
         "admin.checkin_undo", "admin.event_home", "admin.desk_list", "admin.desk_sync",
-        "admin.door_admit", "admin.desk_manifest", "admin.desk_service_worker"}
+        "admin.door_admit", "admin.desk_manifest", "admin.desk_service_worker",
+        "admin.desk_badge", "admin.desk_register"}
 # Pages that send on to another page of the event the account may open.
 LANDINGS = {"admin.index", "admin.event_home"}
 A, B = "edition-a", "edition-b"
@@ -84,6 +86,9 @@ def rows_of(event_id: int, app) -> dict[str, object]:
                                                    Forum.slug == "chip-machine")).one()
     registered = register_directly(event_id, "wang@example.org", [forum.id], "王小明",
                                    organisation="示例单位")
+    # Someone who came: the certificates of attendance have a page to print.
+    register_directly(event_id, "li@example.org", [], "李华").checked_in_at = utcnow()
+    db.session.commit()
     of_event = {"event_id": event_id}
     session_id = db.session.scalars(select(ProgrammeSession.id).filter_by(**of_event)).first()
     draft = Mailing(event_id=event_id, subject_en="Notice", body_en="Hello {name}")
@@ -254,7 +259,8 @@ def test_check_in_staff_of_one_event_cannot_scan_at_anothers_desk(app, editions)
     desk = signed_in(app, editions, "check-in staff of A")
     with app.app_context():
         code = db.session.scalars(select(Registration.checkin_code).where(
-            Registration.event_id == editions["ids"][B])).one()
+            Registration.event_id == editions["ids"][B],
+            Registration.email == "wang@example.org")).one()
     page = f"/admin/{B}/checkin"
     token = csrf_token(desk, f"/admin/{A}/checkin")
     assert desk.get(page).status_code == 403
@@ -263,6 +269,7 @@ def test_check_in_staff_of_one_event_cannot_scan_at_anothers_desk(app, editions)
                      headers={"Accept": "application/json"}).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Registration).where(
+            Registration.email == "wang@example.org",
             Registration.checked_in_at.is_not(None))) == 0
     scanned = desk.post(f"/admin/{A}/checkin", data={"csrf_token": token, "code": code})
     # At A's own desk, B's badge is no badge of A.

@@ -37,7 +37,7 @@ from summit.urls import serving_at
 
 from .helpers.accounts import make_accounts, sign_in_as
 from .helpers.admin_pages import ADMIN
-from .helpers.badges import facts
+from .helpers.badges import decode_qr_codes, facts, pdf_pages, pdf_text, squeeze
 from .helpers.pages import csrf_token
 from .helpers.registrations import forum_id, register_directly
 
@@ -53,31 +53,12 @@ def render(badges: list[BadgeFacts], layout: str = "a6", **options) -> bytes:
     return out.getvalue()
 
 
-def pdf_pages(data: bytes) -> list[str]:
-    """The text of each page, whitespace removed (CJK text has none to keep)."""
-    return ["".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
-
-
-def squeeze(text: str) -> str:
-    return "".join(text.split())
-
-
 def font_names(data: bytes) -> set[str]:
     names = set()
     for page in PdfReader(io.BytesIO(data)).pages:
         for font in page["/Resources"]["/Font"].values():
             names.add(str(font.get_object()["/BaseFont"]))
     return names
-
-
-def decode_qr_codes(data: bytes, tmp_path: Path) -> list[zxingcpp.Barcode]:
-    """Rasterise the first page with poppler's pdftoppm, as a phone camera would see it."""
-    source = tmp_path / "badge.pdf"
-    source.write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(source),
-                    str(tmp_path / "page")], check=True)
-    image = Image.open(next(tmp_path.glob("page*.png")))
-    return zxingcpp.read_barcodes(image)
 
 
 # --- the fit rule -------------------------------------------------------------------
@@ -229,12 +210,6 @@ def test_html_that_asks_for_outside_resources_renders_without_them():
 DRAGON_NAME = "李🐉龙"
 # Unassigned in Unicode, and a private-use character of plane 15: no font has them.
 NO_FONT_HAS = "\u0378\U000f0000"
-
-
-def pdf_text(data: bytes) -> str:
-    """The PDF's text as poppler reads it back, whitespace removed."""
-    return squeeze(subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True,
-                                  check=True).stdout.decode())
 
 
 def coloured_pixels_of_the_name(data: bytes) -> int:

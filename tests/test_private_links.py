@@ -63,6 +63,7 @@ def test_every_private_address_answers_with_the_private_headers(app, client, pri
         "attendee.page", "attendee.change_forums", "attendee.change_answers", "attendee.cancel",
         "attendee.resend",
         "registration.register_again", "attendee.calendar", "badges.attendee_badge",
+        "badges.attendee_certificate",
     }
 
 

@@ -22,3 +22,6 @@ from . import (  # noqa: E402,F401
     registrations,
     reminders,
 )
+
+# isort: split
+from . import certificates, desk_badges  # noqa: E402,F401  (desk_badges reuses checkin's roles)

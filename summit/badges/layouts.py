@@ -95,6 +95,37 @@ A7_LANDSCAPE = Design(
 )
 
 
+# Badge-label printers (Brother, Zebra, Dymo…) print one label per page, on rolls of
+# business-card labels or 4 × 3 inch ones.
+LABEL_90_54 = Design(
+    name="90 × 54 mm label",
+    width=90, height=54, orientation="landscape",
+    event=Slot(2.5, 3.5, Box(83, 4, 7)),
+    event_en=None,
+    dates=Slot(6.5, 3.5, Box(83, 3, 5.5)),
+    full_name=Slot(10.5, 3.5, Box(56, 13, 24, max_lines=2, spaced_name=True)),
+    latin_name=Slot(24, 3.5, Box(56, 4.5, 9)),
+    organisation=Slot(29, 3.5, Box(56, 7, 8, max_lines=2)),
+    forums=Slot(36.5, 3.5, Box(56, 8.5, 6, max_lines=4)),
+    qr_top=11, qr_left=63, qr_size=23, code_pt=5.5,
+    band_height=7.5, band_zh_pt=9.5, band_en_pt=7,
+)
+
+LABEL_4_3_IN = Design(
+    name="4 × 3 in label",
+    width=101.6, height=76.2, orientation="landscape",
+    event=Slot(3.5, 4.5, Box(92.6, 4.5, 7.5)),
+    event_en=None,
+    dates=Slot(8, 4.5, Box(92.6, 3.5, 6.5)),
+    full_name=Slot(13, 4.5, Box(63, 18, 30, max_lines=2, spaced_name=True)),
+    latin_name=Slot(31.5, 4.5, Box(63, 5.5, 11)),
+    organisation=Slot(37.5, 4.5, Box(63, 8.5, 9, max_lines=2)),
+    forums=Slot(47, 4.5, Box(63, 17, 7, max_lines=7)),
+    qr_top=14, qr_left=72, qr_size=25, code_pt=6.5,
+    band_height=11, band_zh_pt=12, band_en_pt=8,
+)
+
+
 @dataclass(frozen=True)
 class Cell:
     left: float
@@ -183,9 +214,13 @@ LAYOUTS = {
                mark_length=8),
         Layout("a4-8up", _l("8 A7 landscape badges on A4, with crop marks"), 210, 297,
                A7_LANDSCAPE, 2, 4, mark_length=4),
+        Layout("label-90x54", _l("Badge label, 90 × 54 mm"), 90, 54, LABEL_90_54, 1, 1),
+        Layout("label-4x3in", _l("Badge label, 4 × 3 in"), 101.6, 76.2, LABEL_4_3_IN, 1, 1),
     )
 }
 DEFAULT_LAYOUT = "a6"
+# What the desk may print one badge on (the event's ``badge_layout``): one badge a page.
+SINGLE_BADGE_LAYOUTS = [key for key, layout in LAYOUTS.items() if layout.per_page == 1]
 
 
 @dataclass(frozen=True)

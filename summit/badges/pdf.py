@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from io import BytesIO
 from pathlib import Path
@@ -145,3 +145,28 @@ def default_workers() -> int:
     if hasattr(os, "sched_getaffinity"):
         return max(1, len(os.sched_getaffinity(0)))
     return os.cpu_count() or 1
+
+
+def chunk_size(items: int, per_page: int, most: int, workers: int) -> int:
+    """Equal chunks, as many as a multiple of the workers, none larger than ``most``
+    (so the cores finish together), each of whole pages."""
+    chunks = workers * -(-items // (workers * most))
+    size = -(-items // chunks)
+    return -(-size // per_page) * per_page
+
+
+def write_run(
+    render: Callable[..., bytes], items: Sequence, arguments: tuple, target: BinaryIO, *,
+    per_page: int, chunk_items: int, in_process: int, workers: int | None = None,
+) -> None:
+    """``render(chunk, *arguments)`` (one PDF of a chunk of ``items``) over all of
+    ``items``, written to ``target`` as one PDF in order: a short run in this process, a
+    longer one in chunks of at most ``chunk_items`` on ``workers`` processes (every core
+    by default)."""
+    if len(items) <= min(chunk_items, in_process):
+        target.write(render(items, *arguments))
+        return
+    workers = workers or default_workers()
+    size = chunk_size(len(items), per_page, chunk_items, workers)
+    chunks = (items[start : start + size] for start in range(0, len(items), size))
+    render_in_parallel(render, ((chunk, *arguments) for chunk in chunks), target, workers)

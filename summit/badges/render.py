@@ -159,7 +159,7 @@ def badge_view(facts: BadgeFacts, design: Design) -> BadgeView:
 
 
 @functools.cache
-def _templates() -> Environment:
+def template_environment() -> Environment:
     """The badge template's own Jinja environment: it needs nothing of Flask's, so
     worker processes render it without an app."""
     return Environment(
@@ -184,7 +184,7 @@ def badges_html(badges: Sequence[BadgeFacts], layout: Layout, title: str) -> str
     """One HTML document with a page per sheet (per badge for single badges)."""
     design = layout.design
     views = [badge_view(facts, design) for facts in badges]
-    return _templates().get_template("badges/sheet.html").render(
+    return template_environment().get_template("badges/sheet.html").render(
         title=title,
         layout=layout,
         design=design,
@@ -203,14 +203,6 @@ def render_chunk(badges: Sequence[BadgeFacts], layout_key: str, title: str) -> b
     """Badges to PDF bytes: what each worker process does with its chunk."""
     return pdf.html_to_pdf(badges_html(badges, LAYOUTS[layout_key], title), str(STATIC),
                            font_files=emoji_font_files())
-
-
-def _chunk_size(badges: int, per_page: int, most: int, workers: int) -> int:
-    """Equal chunks, as many as a multiple of the workers, none larger than ``most``
-    (so the cores finish together), each of whole pages."""
-    chunks = workers * -(-badges // (workers * most))
-    size = -(-badges // chunks)
-    return -(-size // per_page) * per_page
 
 
 def write_badges(
@@ -232,13 +224,6 @@ def write_badges(
         log.warning("Badges are rendered without a CJK font. %s", status.message)
     # Here, in the calling process, so that workers need not read the fonts' coverage.
     badges = [without_missing_glyphs(facts) for facts in badges]
-    if len(badges) <= min(chunk_badges, IN_PROCESS_BADGES):
-        target.write(render_chunk(badges, layout.key, title))
-    else:
-        workers = workers or pdf.default_workers()
-        size = _chunk_size(len(badges), layout.per_page, chunk_badges, workers)
-        chunks = (badges[start : start + size] for start in range(0, len(badges), size))
-        pdf.render_in_parallel(
-            render_chunk, ((chunk, layout.key, title) for chunk in chunks), target, workers
-        )
+    pdf.write_run(render_chunk, badges, (layout.key, title), target, per_page=layout.per_page,
+                  chunk_items=chunk_badges, in_process=IN_PROCESS_BADGES, workers=workers)
     return layout.pages_for(len(badges))

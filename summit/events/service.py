@@ -39,6 +39,7 @@ SLUG_SHAPE = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 # segment is here).
 RESERVED_SLUGS = frozenset({
     "about", "accounts", "admin", "agenda", "api", "archive", "assets", "auth", "calendar",
+    "certificates",
     "calendar.ics", "cfp", "docs", "events", "favicon.ico", "feeds", "forums", "health",
     "healthz", "help", "login", "logout", "media", "new", "privacy", "proposals", "r",
     "register", "robots.txt", "schedule", "schedule.csv", "schedule.json", "schedule.xml",
@@ -128,7 +129,8 @@ scheduled anew), its registration window moved
                   name_zh=_with_year(source.name_zh, source.starts_on, starts_on),
                   name_en=_with_year(source.name_en, source.starts_on, starts_on),
                   registration_opens_at=moved(source.registration_opens_at, days, zone),
-                  registration_closes_at=moved(source.registration_closes_at, days, zone))
+                  registration_closes_at=moved(source.registration_closes_at, days, zone),
+                  certificates_from=moved(source.certificates_from, days, zone))
     clone.co_hosts = [_copy(co_host, CoHost) for co_host in source.co_hosts]
     forums = {forum.id: _copy(forum, Forum) for forum in source.forums}
     clone.forums = list(forums.values())

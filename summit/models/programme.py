@@ -94,6 +94,12 @@ class Event(db.Model):
     # Parallel forums that run at the same time are alternatives: an attendee holds a
     # seat (or a place in line) in one of them only, unless this is set.
     allow_overlapping_forums: Mapped[bool] = mapped_column(default=False)
+    # The desk prints one badge on this layout (a key of summit.badges.layouts.LAYOUTS):
+    # A6 on an office printer, or a badge-label printer's label.
+    badge_layout: Mapped[str] = mapped_column(String(20), default="a6", server_default="a6")
+    # From then on attendees who were checked in download a certificate of attendance;
+    # None: no certificates.
+    certificates_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Grows with every change to the programme; caches and ETags key on it.
     programme_version: Mapped[int] = mapped_column(default=1)
     programme_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

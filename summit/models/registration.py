@@ -79,6 +79,8 @@ class Registration(db.Model):
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     badge_printed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Badges printed again for this registration (at the desk or from its page).
+    badge_reprints: Mapped[int] = mapped_column(default=0, server_default="0")
 
     event: Mapped[Event] = relationship()
     seats: Mapped[list[Seat]] = relationship(
@@ -253,6 +255,8 @@ class MailKind(enum.StrEnum):
     REMINDER = "reminder"
     # One recipient's copy of an organizer's group mail (``mailings``).
     GROUP_MAIL = "group_mail"
+    # The certificate of attendance, as a PDF attachment (written by summit.badges).
+    CERTIFICATE = "certificate"
 
 
 class MailMessage(db.Model):

@@ -54,7 +54,7 @@ def test_no_page_breaks_the_policy_and_the_check_in_desk_script_runs(
         session_id = db.session.scalars(select(ProgrammeSession.id)).first()
         speaker_id = db.session.scalars(select(Speaker.id)).first()
         attendee = register_directly(event_id, f"csp.{backend}@summit.example.org", [])
-        token, code = attendee.token, attendee.checkin_code
+        token, code, attendee_id = attendee.token, attendee.checkin_code, attendee.id
         for email, role in ((f"admin.{backend}@csp.example.org", Role.ADMIN),
                             (f"desk.{backend}@csp.example.org", Role.CHECKIN)):
             hold_role_at_every_event(db.session,
@@ -83,6 +83,7 @@ def test_no_page_breaks_the_policy_and_the_check_in_desk_script_runs(
         assert visit(admin, live_server.url + path) == [], path
 
     desk = signed_in(browser_pages, live_server, f"desk.{backend}@csp.example.org")
+    assert visit(desk, live_server.url + f"{ADMIN}/checkin/{attendee_id}/badge") == []
     assert visit(desk, live_server.url + f"{ADMIN}/checkin") == []
     # checkin.js sends the scan with fetch and shows the answer in place; it registers
     # the desk's service worker, which the policy allows.

@@ -1,6 +1,15 @@
-"""What a badge shows, as the renderer takes it."""
+"""What a badge shows, as the renderer takes it; reading a badge or certificate PDF back
+as a person or a phone camera would."""
 
 from __future__ import annotations
+
+import io
+import subprocess
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
+from pypdf import PdfReader
 
 from summit.badges.render import BadgeFacts
 from summit.models import RegistrationCategory
@@ -22,3 +31,28 @@ def facts(**overrides) -> BadgeFacts:
         **overrides,
     }
     return BadgeFacts(**values)
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    """The text of each page, whitespace removed (CJK text has none to keep)."""
+    return ["".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(data)).pages]
+
+
+def squeeze(text: str) -> str:
+    return "".join(text.split())
+
+
+def pdf_text(data: bytes) -> str:
+    """The PDF's text as poppler reads it back, whitespace removed."""
+    return squeeze(subprocess.run(["pdftotext", "-", "-"], input=data, capture_output=True,
+                                  check=True).stdout.decode())
+
+
+def decode_qr_codes(data: bytes, tmp_path: Path) -> list[zxingcpp.Barcode]:
+    """Rasterise the first page with poppler's pdftoppm, as a phone camera would see it."""
+    source = tmp_path / "badge.pdf"
+    source.write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(source),
+                    str(tmp_path / "page")], check=True)
+    image = Image.open(next(tmp_path.glob("page*.png")))
+    return zxingcpp.read_barcodes(image)

@@ -56,7 +56,7 @@ def event_fields(event: Event, **changes) -> dict:
     fields = {name: getattr(event, name) or "" for name in (
         "name_zh", "name_en", "theme_zh", "theme_en", "city_zh", "city_en", "venue_zh",
         "venue_en", "description_zh", "description_en", "timezone", "default_locale", "website",
-        "contact_email")}
+        "contact_email", "badge_layout")}
     fields.update(starts_on=event.starts_on.isoformat(), ends_on=event.ends_on.isoformat(),
                   capacity="" if event.capacity is None else event.capacity)
     if event.show_both_languages:

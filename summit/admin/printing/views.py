@@ -12,14 +12,13 @@ from flask_babel import lazy_gettext as _l
 
 from ...auth.access import ORGANIZERS, acting_user, role_required
 from ...badges import service as badges
+from ...badges.desk import NoBadge, print_one
 from ...badges.layouts import LAYOUTS
 from ...badges.render import badge_facts, write_badges
 from ...errors import error_response
 from ...events.current import require_event
 from ...extensions import db
 from ...i18n import localized
-from ...models import RegistrationStatus
-from ...registration.listing import with_seats
 from ...registration.service import choosable_forums
 from ...user_input import database_ids, local_path
 from .. import bp
@@ -105,22 +104,24 @@ def badge_printing_mark():
 @bp.post(f"{EVENT}/registrations/<int:registration_id>/badge.pdf")
 @role_required(*ORGANIZERS)
 def registration_badge(registration_id: int):
-    """Print one badge again (a lost or misprinted one) and note it as printed."""
+    """Print one badge again (a lost or misprinted one), noted and counted as printed."""
     event = require_event()
-    registration = with_seats(db.session, event, registration_id)
-    if registration is None:
-        abort(404)
     form = ReprintForm()
-    if not form.validate_on_submit() or registration.status == RegistrationStatus.CANCELLED:
+    if not form.validate_on_submit():
         abort(400)
-    layout = LAYOUTS[form.layout.data]
+    try:
+        printed = print_one(db.session, acting_user(), event, registration_id, form.layout.data)
+    except NoBadge:
+        abort(400)
+    if printed is None:
+        abort(404)
     out = tempfile.TemporaryFile()  # noqa: SIM115  (send_file closes it)
     try:
-        write_badges([badge_facts(registration)], layout, out, title=registration.full_name)
+        write_badges([printed.facts], LAYOUTS[printed.layout_key], out,
+                     title=printed.facts.full_name)
     except BaseException:
         out.close()
         raise
-    badges.mark_badges_printed(db.session, acting_user(), event, [registration_id])
     out.seek(0)
     return send_file(out, mimetype="application/pdf", as_attachment=True,
                      download_name=f"badge-{event.slug}-{registration_id}.pdf", max_age=0)

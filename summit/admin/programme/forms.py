@@ -37,6 +37,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from ...badges.layouts import DEFAULT_LAYOUT, LAYOUTS, SINGLE_BADGE_LAYOUTS
 from ...events.current import current_event
 from ...forms import clean_text, printable, printable_lines, within_the_calendar
 from ...i18n import localized
@@ -182,12 +183,18 @@ class EventForm(ProgrammeForm):
     show_both_languages = BooleanField(_l("Show titles in both languages on the agenda"))
     allow_overlapping_forums = BooleanField(
         _l("Let attendees choose parallel forums that run at the same time"))
+    badge_layout = SelectField(
+        _l("Badge printed at the desk"),
+        choices=lambda: [SelectChoice(key, LAYOUTS[key].label) for key in SINGLE_BADGE_LAYOUTS],
+        default=DEFAULT_LAYOUT)
+    certificates_from = local_time(_l("Certificates of attendance from"), required=False)
 
     layout = (
         "slug", *_bilingual_rows("name", "theme", "city", "venue", "description"),
         ("starts_on", "ends_on"), ("timezone", "default_locale"), ("website", "contact_email"),
         ("registration_opens_at", "registration_closes_at"), "capacity",
         "show_both_languages", "allow_overlapping_forums",
+        ("badge_layout", "certificates_from"),
     )
     # Not a column: asks save_event to move the programme with a new first day.
     move_sessions = BooleanField(
@@ -197,6 +204,7 @@ class EventForm(ProgrammeForm):
         "venue_en", "description_zh", "description_en", "starts_on", "ends_on", "timezone",
         "default_locale", "website", "contact_email", "registration_opens_at",
         "registration_closes_at", "capacity", "show_both_languages", "allow_overlapping_forums",
+        "badge_layout", "certificates_from",
     )
     required_pairs = ("name",)
 
@@ -210,7 +218,7 @@ class EventForm(ProgrammeForm):
 
     def values(self, event: Event | None) -> dict[str, Any]:
         values = super().values(event)
-        for name in ("registration_opens_at", "registration_closes_at"):
+        for name in ("registration_opens_at", "registration_closes_at", "certificates_from"):
             values[name] = in_utc(values[name], self.timezone.data)
         values["website"] = values["website"] or ""
         values["contact_email"] = values["contact_email"] or ""

@@ -41,7 +41,7 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "description_en", "city_zh", "city_en", "venue_zh", "venue_en", "starts_on", "ends_on",
         "timezone", "default_locale", "website", "contact_email", "registration_opens_at",
         "registration_closes_at", "capacity", "show_both_languages",
-        "allow_overlapping_forums",
+        "allow_overlapping_forums", "badge_layout", "certificates_from",
     ),
     "co_host": ("name_zh", "name_en", "role", "website", "position"),
     "forum": (

@@ -1,0 +1,3 @@
+"""certificates"""
+
+from . import views  # noqa: F401  (registers its views on the admin blueprint)

@@ -1,0 +1,3 @@
+"""desk_badges"""
+
+from . import views  # noqa: F401  (registers its views on the admin blueprint)

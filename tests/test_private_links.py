@@ -61,7 +61,7 @@ def test_every_private_address_answers_with_the_private_headers(app, client, pri
             checked.add(rule.endpoint)
     assert checked == {
         "attendee.page", "attendee.change_forums", "attendee.change_answers", "attendee.cancel",
-        "attendee.resend",
+        "attendee.resend", "attendee.agenda", "attendee.star", "attendee.import_stars",
         "registration.register_again", "attendee.calendar", "badges.attendee_badge",
         "badges.attendee_certificate",
     }

@@ -59,6 +59,13 @@ serve_under_event_slug(bp)
 attendee_bp = Blueprint("attendee", __name__, url_prefix="/r/<token>")
 
 
+@attendee_bp.after_request
+def keep_refusals_private(response):
+    """A refusal or error under a private link is as private as the page (its address
+    holds the token); the views make their own answers private."""
+    return private_response(response) if response.status_code >= 400 else response
+
+
 def _register_rate_limit() -> str:
     return current_app.config["RATELIMIT_REGISTER"]
 

@@ -64,8 +64,8 @@ from ..models import (
     UTCDateTime,
     utcnow,
 )
+from ..private_links import new_token, token_digest
 from ..registration import questions
-from ..registration.tokens import new_token, token_digest
 from . import schema as backup_schema
 
 # 2: the header names the events the file holds ("events"), one or all of them. A file of

@@ -1,6 +1,7 @@
 """The whole domain as SQLAlchemy 2 typed models, one module per area: column types
 (``columns``), the event and its programme (``programme``), registrations, questions
-and mail (``registration``), accounts and the audit log (``accounts``).
+and mail (``registration``), accounts and the audit log (``accounts``), the call for
+speakers and its review (``proposals``).
 
 Every text a visitor reads comes in pairs, ``<field>_zh`` and ``<field>_en``;
 ``summit.i18n.localized`` picks one by locale and falls back to the other.
@@ -11,6 +12,7 @@ from .accounts import (
     AuditEntry,
     EventRole,
     LoginAttempt,
+    ReviewerForum,
     Role,
     User,
 )
@@ -22,6 +24,7 @@ from .columns import (
 from .programme import (
     NOT_PROGRAMME,
     PROGRAMME_TYPES,
+    SCHEDULED,
     CoHost,
     CoHostRole,
     Event,
@@ -32,6 +35,17 @@ from .programme import (
     SessionKind,
     SessionSpeaker,
     Speaker,
+)
+from .proposals import (
+    UNDECIDED,
+    Decision,
+    Proposal,
+    ProposalCall,
+    ProposalMailKind,
+    ProposalSpeaker,
+    ProposalState,
+    Review,
+    proposal_call_forum,
 )
 from .registration import (
     Answer,
@@ -53,6 +67,8 @@ __all__ = [
     "AuditEntry",
     "CoHost",
     "CoHostRole",
+    "Decision",
+    "enum_column",
     "Event",
     "EventRole",
     "EventStatus",
@@ -65,20 +81,29 @@ __all__ = [
     "NOT_PROGRAMME",
     "PROGRAMME_TYPES",
     "ProgrammeSession",
+    "Proposal",
+    "proposal_call_forum",
+    "ProposalCall",
+    "ProposalMailKind",
+    "ProposalSpeaker",
+    "ProposalState",
     "Question",
     "QuestionChoice",
     "QuestionKind",
     "Registration",
     "RegistrationCategory",
     "RegistrationStatus",
+    "Review",
+    "ReviewerForum",
     "Role",
+    "SCHEDULED",
     "Seat",
     "SeatStatus",
     "SessionKind",
     "SessionSpeaker",
     "Speaker",
-    "UTCDateTime",
+    "UNDECIDED",
     "User",
-    "enum_column",
+    "UTCDateTime",
     "utcnow",
 ]

@@ -10,6 +10,7 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
+    ForeignKeyConstraint,
     Index,
     String,
 )
@@ -26,6 +27,9 @@ class Role(enum.StrEnum):
     # Held per event (EventRole).
     ORGANIZER = "organizer"
     CHECKIN = "checkin"
+    # Scores the proposals of the call for speakers (of some forums only, if
+    # ``ReviewerForum`` rows say so).
+    REVIEWER = "reviewer"
 
 
 class User(UserMixin, db.Model):
@@ -61,11 +65,12 @@ class User(UserMixin, db.Model):
 
 
 class EventRole(db.Model):
-    """What an account may do at one event: organize it, or check people in at its desk."""
+    """What an account may do at one event: organize it, check people in at its desk,
+    or review its proposals."""
 
     __tablename__ = "event_role"
     __table_args__ = (
-        CheckConstraint("role IN ('organizer', 'checkin')", name="per_event_role"),
+        CheckConstraint("role IN ('organizer', 'checkin', 'reviewer')", name="per_event_role"),
     )
 
     user_id: Mapped[int] = mapped_column(
@@ -78,6 +83,24 @@ class EventRole(db.Model):
 
     user: Mapped[User] = relationship(back_populates="event_roles")
     event: Mapped[Event] = relationship()
+    # A reviewer's forums; none: every forum of the event.
+    reviewer_forums: Mapped[list[ReviewerForum]] = relationship(cascade="all, delete-orphan")
+
+
+class ReviewerForum(db.Model):
+    """A forum whose proposals a reviewer limited to some forums may review."""
+
+    __tablename__ = "reviewer_forum"
+    __table_args__ = (
+        ForeignKeyConstraint(["user_id", "event_id"],
+                             ["event_role.user_id", "event_role.event_id"],
+                             ondelete="CASCADE"),
+    )
+
+    user_id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(primary_key=True)
+    forum_id: Mapped[int] = mapped_column(
+        ForeignKey("forum.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class LoginAttempt(db.Model):

@@ -214,11 +214,14 @@ class SessionSpeaker(db.Model):
 
 
 class ProgrammeSession(db.Model):
-    """One item of the programme: a keynote, a talk, a panel, a ceremony, a break."""
+    """One item of the programme: a keynote, a talk, a panel, a ceremony, a break. One
+    without times (an accepted proposal) is unscheduled: only the programme editor shows
+    it, to be placed; public pages and feeds read scheduled sessions only (``SCHEDULED``)."""
 
     __tablename__ = "programme_session"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("(starts_at IS NULL) = (ends_at IS NULL)", name="both_times_or_none"),
         Index("ix_programme_session_event_starts", "event_id", "starts_at"),
     )
 
@@ -230,8 +233,9 @@ class ProgrammeSession(db.Model):
     title_en: Mapped[str] = mapped_column(String(300), default="")
     abstract_zh: Mapped[str] = mapped_column(Text, default="")
     abstract_en: Mapped[str] = mapped_column(Text, default="")
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None (both): not scheduled yet.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Empty: the session takes place in its forum's room.
     room_zh: Mapped[str] = mapped_column(String(200), default="")
     room_en: Mapped[str] = mapped_column(String(200), default="")
@@ -252,6 +256,10 @@ class ProgrammeSession(db.Model):
     speakers: AssociationProxy[list[Speaker]] = association_proxy("speaker_links", "speaker")
 
     @property
+    def scheduled(self) -> bool:
+        return self.starts_at is not None
+
+    @property
     def room_zh_or_forum(self) -> str:
         return self.room_zh or self.forum.room_zh
 
@@ -259,6 +267,9 @@ class ProgrammeSession(db.Model):
     def room_en_or_forum(self) -> str:
         return self.room_en or self.forum.room_en
 
+
+# What every public page and feed reads: the sessions with their times.
+SCHEDULED = ProgrammeSession.starts_at.is_not(None)
 
 
 # --- keeping versions honest -----------------------------------------------

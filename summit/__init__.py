@@ -48,9 +48,11 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_value_preprocessor(lambda _endpoint, _values: refuse_nul_characters())
     _register_blueprints(app)
 
-    from .registration.mails import register_renderers
+    from .proposals import mails as proposal_mails
+    from .registration import mails as registration_mails
 
-    register_renderers(app)
+    registration_mails.register_renderers(app)
+    proposal_mails.register_renderers(app)
 
     _register_commands(app)
 
@@ -140,9 +142,11 @@ def _register_blueprints(app: Flask) -> None:
     from .badges.views import bp as badges_bp
     from .calendar.views import bp as calendar_bp
     from .programme.views import bp as programme_bp
+    from .proposals import views as proposals
     from .registration import views as registration
 
     for blueprint in (site.bp, programme_bp, registration.bp, registration.attendee_bp,
-                      calendar_bp, badges_bp, auth_bp, admin_bp):
+                      proposals.bp, proposals.speaker_bp, calendar_bp, badges_bp, auth_bp,
+                      admin_bp):
         app.register_blueprint(blueprint)
     site.keep_first_version_addresses(app)

@@ -127,6 +127,8 @@ def from_environment() -> dict:
         # Redis gone: each worker counts for itself meanwhile, rather than every form failing.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "20 per minute"),
+        # The proposal form and the speakers' private pages, per address.
+        "RATELIMIT_PROPOSALS": os.environ.get("RATELIMIT_PROPOSALS", "30 per minute"),
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
     }

@@ -12,4 +12,4 @@ from . import addresses  # noqa: E402,F401  (the event of an address; before any
 from . import accounts, audit_log, events, home, programme  # noqa: E402,F401  (register their views)
 
 # isort: split
-from . import checkin, dashboard, printing, questions, registrations  # noqa: E402,F401
+from . import checkin, dashboard, printing, proposals, questions, registrations  # noqa: E402,F401

@@ -7,39 +7,43 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from summit.extensions import db
 from summit.models import (
     AuditEntry,
     Event,
+    MailMessage,
     ProgrammeSession,
     Proposal,
     ProposalCall,
     ProposalState,
-    Role,
+    Review,
     utcnow,
 )
 
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN
-from .helpers.pages import DEMO, csrf_token, page_text, post_form
+from .helpers.mail import wait_for
+from .helpers.pages import DEMO, csrf_token, page_text, post_form, table_rows
+from .helpers.programme import local, session_fields
 from .helpers.proposals import (
     AI,
     CFP,
     CHIP,
     forum_id_of,
     mails_to,
+    make_reviewer,
     open_call,
     proposal_fields,
     proposal_of,
     submit_proposal,
     token_of,
 )
-from .helpers.mail import wait_for
 from .helpers.registrations import outbox_mails
 
 SUBMITTER = "wang.fang@nju.example.cn"
+TITLE = "面向RISC-V的嵌入式实时操作系统"
 
 
 @pytest.fixture
@@ -268,3 +272,158 @@ def test_settings_and_decisions_need_csrf(app, client, call_open):
     with app.app_context():
         assert proposal_of(SUBMITTER).pending_decision is None
         assert db.session.get(ProposalCall, call_open).durations == [20, 40]
+
+
+# --- decisions, released at once ------------------------------------------------------
+
+
+def decide(client, proposal_id: int, decision: str):
+    page = f"{ADMIN}/proposals/{proposal_id}"
+    return post_form(client, page, decision=decision)
+
+
+def release(client, expected: int):
+    page = f"{ADMIN}/proposals/decisions"
+    return post_form(client, page, expected=str(expected))
+
+
+def test_decisions_wait_until_released_then_mail_and_an_accepted_proposal_is_placed(
+        app, client, call_open):
+    accepted_link = submit_proposal(app, client, co_speakers="li.lei@seu.example.cn").headers[
+        "Location"]
+    submit_proposal(app, client, email="zhou.jie@example.org", name="周杰",
+                    title_zh="被拒的报告", title_en="A rejected talk")
+    with app.app_context():
+        accepted = proposal_of(SUBMITTER).id
+        rejected = proposal_of("zhou.jie@example.org").id
+        mails_before = db.session.scalar(select(func.count(MailMessage.id)))
+    sign_in(app, client)
+    assert decide(client, accepted, "accept").status_code == 302
+    assert decide(client, rejected, "reject").status_code == 302
+    listing = client.get(f"{ADMIN}/proposals")
+    assert "Send decisions (2)" in page_text(listing)
+    with app.app_context():
+        # Nobody has been told anything yet.
+        assert db.session.scalar(select(func.count(MailMessage.id))) == mails_before
+        assert proposal_of(SUBMITTER).state is ProposalState.SUBMITTED
+    assert "Submitted" in page_text(client.get(accepted_link))
+
+    confirm_page = client.get(f"{ADMIN}/proposals/decisions")
+    assert "1 proposal accepted" in page_text(confirm_page)
+    assert "Send 2 decisions" in page_text(confirm_page)
+    stale = release(client, 1)  # the page said 1, but 2 are waiting now
+    assert stale.status_code == 302
+    with app.app_context():
+        assert db.session.scalar(select(func.count(MailMessage.id))) == mails_before
+    released = release(client, 2)
+    assert released.status_code == 302
+    assert wait_for(lambda: len(outbox_mails(app)) >= 6)
+    decision_mails = {m["To"].addresses[0].addr_spec: m for m in outbox_mails(app)
+                      if "录用" in str(m["Subject"]) or "投稿" in str(m["Subject"])}
+    accept_mail = decision_mails[SUBMITTER]
+    assert str(accept_mail["Subject"]) == "您的报告已被录用：面向RISC-V的嵌入式实时操作系统"
+    body = accept_mail.get_body(("plain",)).get_content()
+    assert "王芳，您好" in body and accepted_link in body
+    assert "li.lei@seu.example.cn" in decision_mails
+    reject_body = decision_mails["zhou.jie@example.org"].get_body(("plain",)).get_content()
+    assert "被拒的报告" in reject_body and "未能入选" in reject_body
+
+    with app.app_context():
+        proposal = proposal_of(SUBMITTER)
+        assert proposal.state is ProposalState.ACCEPTED
+        item = proposal.session
+        assert item is not None and item.starts_at is None
+        assert [link.speaker.name_zh for link in item.speaker_links] == ["王芳"]
+        session_id = item.id
+        assert proposal_of("zhou.jie@example.org").state is ProposalState.REJECTED
+    assert "被拒的报告" not in page_text(client.get(f"{ADMIN}/sessions"))
+    programme = client.get(f"{ADMIN}/sessions")
+    assert "To place" in page_text(programme)
+    assert "面向RISC-V的嵌入式实时操作系统" in page_text(programme)
+    # Not on any public page or feed until placed.
+    assert client.get(f"{DEMO}/sessions/{session_id}").status_code == 404
+    for public in ("agenda", "speakers", "schedule.json", "calendar.ics"):
+        assert TITLE not in client.get(f"{DEMO}/{public}?lang=zh").get_data(as_text=True), public
+    assert "王芳" not in page_text(client.get(f"{DEMO}/speakers"))
+
+    # The co-speaker's details make them a speaker of the session too.
+    with app.app_context():
+        co_token = token_of("li.lei@seu.example.cn")
+    co_page = f"/proposals/{co_token}"
+    post_form(client, f"{co_page}/details", page=co_page, name="李雷", affiliation="东南大学")
+    with app.app_context():
+        item = db.session.get(ProgrammeSession, session_id)
+        assert [link.speaker.name_zh for link in item.speaker_links] == ["王芳", "李雷"]
+        keynote = db.session.scalars(select(ProgrammeSession).where(
+            ProgrammeSession.event_id == call_open, ProgrammeSession.forum_id ==
+            forum_id_of(CHIP), ProgrammeSession.starts_at.is_not(None))).first()
+        clash = session_fields(item, starts_at=local(keynote.starts_at),
+                               ends_at=local(keynote.ends_at))
+        free = keynote.ends_at.replace(hour=keynote.ends_at.hour) + timedelta(hours=3)
+        placed = session_fields(item, starts_at=local(free),
+                                ends_at=local(free + timedelta(minutes=20)))
+    edit = f"{ADMIN}/sessions/{session_id}/edit"
+    refused = post_form(client, edit, **clash)
+    assert refused.status_code == 422
+    assert "is taken at that time" in page_text(refused)
+    assert post_form(client, edit, **placed).status_code == 302
+    assert TITLE in client.get(f"{DEMO}/agenda?lang=zh").get_data(as_text=True)
+    assert "王芳" in page_text(client.get(f"{DEMO}/speakers"))
+    assert client.get(f"{DEMO}/sessions/{session_id}").status_code == 200
+    assert TITLE in client.get(f"{DEMO}/schedule.json").get_data(as_text=True)
+
+    # The speaker confirms through their link.
+    client.get("/admin/logout")
+    confirmed = post_form(client, f"{accepted_link}/confirm", page=accepted_link)
+    assert confirmed.status_code == 302
+    assert "Confirmed" in page_text(client.get(accepted_link))
+    with app.app_context():
+        assert proposal_of(SUBMITTER).state is ProposalState.CONFIRMED
+        assert db.session.scalar(select(func.count(AuditEntry.id)).where(
+            AuditEntry.object_type == "proposal")) >= 6
+
+
+def test_a_decision_cannot_be_taken_on_a_withdrawn_proposal_nor_confirmed_before_acceptance(
+        app, client, call_open):
+    link = submit_proposal(app, client).headers["Location"]
+    refused = post_form(client, f"{link}/confirm", page=link)
+    assert refused.status_code == 302
+    assert "Only an accepted proposal can be confirmed." in page_text(client.get(link))
+    post_form(client, f"{link}/withdraw", page=link)
+    with app.app_context():
+        proposal_id = proposal_of(SUBMITTER).id
+    sign_in(app, client)
+    refused = decide(client, proposal_id, "accept")
+    assert refused.status_code == 409
+    assert "no longer waiting for a decision" in page_text(refused)
+    with app.app_context():
+        assert proposal_of(SUBMITTER).pending_decision is None
+
+
+def test_the_organizers_list_shows_mean_spread_and_reviews_and_filters(app, client, call_open):
+    submit_proposal(app, client)
+    submit_proposal(app, client, email="b@example.org", title_zh="第二个", title_en="Second")
+    with app.app_context():
+        reviewers = [make_reviewer(call_open, f"r{n}@example.org") for n in range(3)]
+        first, second = proposal_of(SUBMITTER), proposal_of("b@example.org")
+        for user_id, score in zip(reviewers, (2, 4, 5), strict=True):
+            db.session.add(Review(proposal_id=first.id, user_id=user_id, score=score))
+        db.session.add(Review(proposal_id=second.id, user_id=reviewers[0], score=5))
+        db.session.commit()
+    sign_in(app, client)
+    rows = table_rows(client.get(f"{ADMIN}/proposals").get_data(as_text=True),
+                      "proposals-count")
+    # By mean score: 5.0 (one review, no spread), then 3.7 (2, 4, 5: spread 1.2).
+    assert [(r[4], r[5], r[6]) for r in rows] == [("5.0", "0.0", "1"), ("3.7", "1.2", "3")]
+    assert rows[0][0].startswith("第二个") and rows[1][0].startswith(TITLE)
+    by_spread = table_rows(client.get(f"{ADMIN}/proposals?order=spread").get_data(
+        as_text=True), "proposals-count")
+    assert by_spread[0][0].startswith("面向RISC-V")
+    at_least_4 = client.get(f"{ADMIN}/proposals?min_mean=4")
+    assert "第二个" in page_text(at_least_4) and TITLE not in page_text(at_least_4)
+    with app.app_context():
+        ai = forum_id_of(AI)
+    assert "No proposals." in page_text(client.get(f"{ADMIN}/proposals?forum={ai}"))
+    assert "No proposals." in page_text(client.get(f"{ADMIN}/proposals?state=accepted"))
+    # A value that is no choice is ignored, never a 500.
+    assert client.get(f"{ADMIN}/proposals?forum=abc&min_mean=x&order=';--").status_code == 200

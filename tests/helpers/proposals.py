@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from summit.database import begin_write
 from summit.extensions import db
 from summit.models import (
     Event,
@@ -65,7 +66,7 @@ def proposal_fields(forum: int, **overrides) -> dict:
         "title_zh": "面向RISC-V的嵌入式实时操作系统",
         "title_en": "An embedded real-time OS for RISC-V",
         "abstract_zh": "介绍一个面向RISC-V处理器的实时操作系统内核及其在工业控制中的应用。",
-        "abstract_en": "A real-time kernel for RISC-V processors and its use in industrial control.",
+        "abstract_en": "A real-time kernel for RISC-V processors, used in industrial control.",
         "forum_id": str(forum),
         "kind": "talk",
         "duration_minutes": "20",
@@ -108,6 +109,7 @@ def mails_to(address: str) -> list[MailMessage]:
 
 def make_reviewer(event_id: int, email: str, forums: tuple[str, ...] = ()) -> int:
     """An account that reviews at the event (at ``forums`` only, when given)."""
+    begin_write(db.session)  # the mails of earlier requests may be being marked sent
     user = User(email=email, role=Role.REVIEWER, password_hash=password_hash(REVIEWER_PASSWORD))
     user.event_roles = [EventRole(event_id=event_id, role=Role.REVIEWER)]
     db.session.add(user)

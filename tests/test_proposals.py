@@ -31,6 +31,7 @@ from .helpers.proposals import (
     AI,
     CFP,
     CHIP,
+    change_call,
     forum_id_of,
     mails_to,
     make_reviewer,
@@ -55,10 +56,7 @@ def call_open(app, demo_event):
 
 def set_call(app, event_id: int, **values) -> None:
     with app.app_context():
-        call = db.session.get(ProposalCall, event_id)
-        for name, value in values.items():
-            setattr(call, name, value)
-        db.session.commit()
+        change_call(event_id, **values)
 
 
 def test_the_call_shows_its_guidelines_and_a_submission_mails_a_private_link(

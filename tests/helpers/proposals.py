@@ -38,6 +38,7 @@ PROPOSAL_LINK = re.compile(r"https?://[^/\s]+(/proposals/[A-Za-z0-9_-]+)")
 def open_call(event_id: int, *, forums=(CHIP, AI), anonymised: bool = True,
               score_min: int = 1, score_max: int = 5, **settings) -> None:
     """The event's call, open since yesterday until next week, for ``forums``."""
+    begin_write(db.session)
     event = db.session.get(Event, event_id)
     call = db.session.get(ProposalCall, event_id) or new_call(event)
     call.opens_at = utcnow() - timedelta(days=1)
@@ -49,6 +50,15 @@ def open_call(event_id: int, *, forums=(CHIP, AI), anonymised: bool = True,
     for name, value in settings.items():
         setattr(call, name, value)
     db.session.add(call)
+    db.session.commit()
+
+
+def change_call(event_id: int, **values) -> None:
+    """Set the call's ``values`` (the caller's app context)."""
+    begin_write(db.session)  # the mails of earlier requests may be being marked sent
+    call = db.session.get(ProposalCall, event_id)
+    for name, value in values.items():
+        setattr(call, name, value)
     db.session.commit()
 
 

@@ -52,10 +52,13 @@ from ..models import (
     LoginAttempt,
     MailMessage,
     ProgrammeSession,
+    Proposal,
+    ProposalSpeaker,
     Question,
     QuestionChoice,
     QuestionKind,
     Registration,
+    Review,
     Role,
     Seat,
     SessionSpeaker,
@@ -154,6 +157,8 @@ THROUGH = {
     SessionSpeaker.__tablename__: ("session_id", ProgrammeSession.__tablename__),
     Answer.__tablename__: ("registration_id", Registration.__tablename__),
     QuestionChoice.__tablename__: ("question_id", Question.__tablename__),
+    ProposalSpeaker.__tablename__: ("proposal_id", Proposal.__tablename__),
+    Review.__tablename__: ("proposal_id", Proposal.__tablename__),
 }
 
 

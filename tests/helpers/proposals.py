@@ -23,10 +23,12 @@ from summit.models import (
     User,
     utcnow,
 )
-from summit.proposals.service import new_call
+from summit.proposals.service import ProposalDraft, SpeakerDetails, new_call, submit
+from summit.urls import serving_at
 
 from .accounts import password_hash
 from .pages import DEMO, csrf_token
+from .registrations import LINK_BASE
 
 CFP = f"{DEMO}/cfp"
 # Two of the demo's parallel forums.
@@ -129,3 +131,15 @@ def make_reviewer(event_id: int, email: str, forums: tuple[str, ...] = ()) -> in
                                      forum_id=forum_id_of(slug, event_id)))
     db.session.commit()
     return user.id
+
+
+def add_proposal(event_id: int, email: str, forum: str = CHIP, **content) -> int:
+    """A proposal at the event's open call, as the public form would make it; its id."""
+    draft = ProposalDraft(**{
+        "title_zh": "测试报告", "title_en": "A test talk", "abstract_zh": "摘要",
+        "abstract_en": "", "forum_id": forum_id_of(forum, event_id), "kind": "talk",
+        "duration_minutes": 20, "notes": "", **content})
+    event = db.session.get(Event, event_id)
+    with serving_at(LINK_BASE):
+        return submit(db.session, event, draft, email, SpeakerDetails("测试者", "示例单位", ""),
+                      "zh").proposal.id

@@ -425,3 +425,70 @@ def test_the_organizers_list_shows_mean_spread_and_reviews_and_filters(app, clie
     assert "No proposals." in page_text(client.get(f"{ADMIN}/proposals?state=accepted"))
     # A value that is no choice is ignored, never a 500.
     assert client.get(f"{ADMIN}/proposals?forum=abc&min_mean=x&order=';--").status_code == 200
+
+
+# --- hostile input ------------------------------------------------------------------------
+
+SCRIPT = '<script>alert(1)</script><img src=x onerror="alert(2)">'
+
+
+def test_html_and_scripts_in_every_field_are_shown_as_text_in_pages_and_mails(
+        app, client, call_open):
+    hostile = {name: f"{name} {SCRIPT}" for name in (
+        "title_zh", "title_en", "abstract_zh", "abstract_en", "notes", "name", "affiliation",
+        "bio")}
+    link = submit_proposal(app, client, **hostile).headers["Location"]
+    with app.app_context():
+        proposal_id = proposal_of(SUBMITTER).id
+        change_call(call_open, anonymised=False)
+        reviewer_id = make_reviewer(call_open, "reader@example.org")
+    pages = {"speaker": client.get(link)}
+    sign_in(app, client)
+    pages["list"] = client.get(f"{ADMIN}/proposals")
+    pages["detail"] = client.get(f"{ADMIN}/proposals/{proposal_id}")
+    pages["review"] = client.get(f"{ADMIN}/review/{proposal_id}")
+    assert decide(client, proposal_id, "accept").status_code == 302
+    assert release(client, 1).status_code == 302
+    with app.app_context():
+        session_id = proposal_of(SUBMITTER).session_id
+    pages["programme"] = client.get(f"{ADMIN}/sessions")
+    for where, page in pages.items():
+        html = page.get_data(as_text=True)
+        assert page.status_code == 200, where
+        assert "<script>alert" not in html and "<img src=x" not in html, where
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, where
+    assert reviewer_id and session_id
+    assert wait_for(lambda: len(outbox_mails(app)) >= 2)
+    for mail in outbox_mails(app):
+        html = mail.get_body(("html",)).get_content()
+        assert "<script>alert" not in html and "<img src=x" not in html
+        assert mail["To"].addresses[0].addr_spec == SUBMITTER
+
+
+@pytest.mark.parametrize("field, value", [
+    ("email", "wang@example.org\r\nBcc: everyone@example.org"),
+    ("email", "wang@example.org>, everyone@example.org"),
+    ("co_speakers", "friend@example.org\r\nBcc: everyone@example.org"),
+    ("co_speakers", "<script>@example.org"),
+    ("title_zh", "标题\x00"),
+])
+def test_header_injection_and_control_characters_are_refused_with_a_message(
+        app, client, call_open, field, value):
+    refused = submit_proposal(app, client, **{field: value})
+    assert refused.status_code == 422
+    assert 'class="error"' in refused.get_data(as_text=True)
+    with app.app_context():
+        assert db.session.scalar(select(Proposal.id)) is None
+        assert db.session.scalar(select(func.count(MailMessage.id))) == 0
+
+
+def test_a_line_break_in_a_name_is_folded_away_and_adds_no_header(app, client, call_open):
+    link = submit_proposal(app, client, name="王芳\r\nBcc: everyone@example.org").headers[
+        "Location"]
+    assert link.startswith("/proposals/")
+    with app.app_context():
+        assert proposal_of(SUBMITTER).submitter.name == "王芳 Bcc: everyone@example.org"
+    assert wait_for(lambda: outbox_mails(app))
+    (mail,) = outbox_mails(app)
+    assert mail["Bcc"] is None
+    assert [a.addr_spec for a in mail["To"].addresses] == [SUBMITTER]

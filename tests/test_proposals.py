@@ -4,6 +4,7 @@ as unscheduled sessions placed in the programme, and hostile input."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -21,6 +22,7 @@ from summit.models import (
     Review,
     utcnow,
 )
+from summit.proposals import decisions
 
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN
@@ -47,6 +49,13 @@ SUBMITTER = "wang.fang@nju.example.cn"
 TITLE = "面向RISC-V的嵌入式实时操作系统"
 
 
+@pytest.fixture(autouse=True)
+def reading_english(client):
+    """The messages the tests look for are the English ones (the demo's pages are in
+    Chinese by default)."""
+    client.set_cookie("lang", "en")
+
+
 @pytest.fixture
 def call_open(app, demo_event):
     with app.app_context():
@@ -65,6 +74,7 @@ def test_the_call_shows_its_guidelines_and_a_submission_mails_a_private_link(
     page = client.get(f"{CFP}?lang=zh")
     assert page.status_code == 200
     assert "请提交原创报告。" in page_text(page)
+    client.set_cookie("lang", "en")
 
     response = submit_proposal(app, client)
     assert response.status_code == 302
@@ -287,9 +297,11 @@ def release(client, expected: int):
 
 def test_decisions_wait_until_released_then_mail_and_an_accepted_proposal_is_placed(
         app, client, call_open):
-    accepted_link = submit_proposal(app, client, co_speakers="li.lei@seu.example.cn").headers[
+    speakers = app.test_client()
+    speakers.set_cookie("lang", "zh")  # the speakers write in Chinese: so do their mails
+    accepted_link = submit_proposal(app, speakers, co_speakers="li.lei@seu.example.cn").headers[
         "Location"]
-    submit_proposal(app, client, email="zhou.jie@example.org", name="周杰",
+    submit_proposal(app, speakers, email="zhou.jie@example.org", name="周杰",
                     title_zh="被拒的报告", title_en="A rejected talk")
     with app.app_context():
         accepted = proposal_of(SUBMITTER).id
@@ -343,6 +355,7 @@ def test_decisions_wait_until_released_then_mail_and_an_accepted_proposal_is_pla
     for public in ("agenda", "speakers", "schedule.json", "calendar.ics"):
         assert TITLE not in client.get(f"{DEMO}/{public}?lang=zh").get_data(as_text=True), public
     assert "王芳" not in page_text(client.get(f"{DEMO}/speakers"))
+    client.set_cookie("lang", "en")  # ?lang=zh chose Chinese for the next pages
 
     # The co-speaker's details make them a speaker of the session too.
     with app.app_context():
@@ -371,10 +384,9 @@ def test_decisions_wait_until_released_then_mail_and_an_accepted_proposal_is_pla
     assert TITLE in client.get(f"{DEMO}/schedule.json").get_data(as_text=True)
 
     # The speaker confirms through their link.
-    client.get("/admin/logout")
-    confirmed = post_form(client, f"{accepted_link}/confirm", page=accepted_link)
+    confirmed = post_form(speakers, f"{accepted_link}/confirm", page=accepted_link)
     assert confirmed.status_code == 302
-    assert "Confirmed" in page_text(client.get(accepted_link))
+    assert "已确认" in page_text(speakers.get(accepted_link))
     with app.app_context():
         assert proposal_of(SUBMITTER).state is ProposalState.CONFIRMED
         assert db.session.scalar(select(func.count(AuditEntry.id)).where(
@@ -492,3 +504,20 @@ def test_a_line_break_in_a_name_is_folded_away_and_adds_no_header(app, client, c
     (mail,) = outbox_mails(app)
     assert mail["Bcc"] is None
     assert [a.addr_spec for a in mail["To"].addresses] == [SUBMITTER]
+
+
+def test_the_organizers_list_pages_through_in_its_order(app, client, call_open, monkeypatch):
+    monkeypatch.setattr(decisions, "PAGE_SIZE", 2)
+    for number in range(3):
+        submit_proposal(app, client, email=f"s{number}@example.org", title_zh=f"报告{number}")
+    sign_in(app, client)
+    first = client.get(f"{ADMIN}/proposals?order=newest&forum=")
+    assert [r[0] for r in table_rows(first.get_data(as_text=True), "proposals-count")][0] \
+        .startswith("报告2")
+    assert "3 proposals · 1–2 shown" in page_text(first)
+    assert re.search(r'href="/admin/embedded-china-2020/proposals\?[^"]*page=2"[^>]*rel="next"',
+                     first.get_data(as_text=True))
+    second = client.get(f"{ADMIN}/proposals?order=newest&page=2")
+    rows = table_rows(second.get_data(as_text=True), "proposals-count")
+    assert len(rows) == 1 and rows[0][0].startswith("报告0")
+    assert client.get(f"{ADMIN}/proposals?page=99").status_code == 200

@@ -99,6 +99,7 @@ class ProposalFilterForm(QueryForm):
         SelectChoice(ProposalOrder.SPREAD.value, _l("Spread (disagreement)")),
         SelectChoice(ProposalOrder.REVIEWS.value, _l("Fewest reviews")),
         SelectChoice(ProposalOrder.NEWEST.value, _l("Newest"))])
+    page = IntegerField(_l("Page"), default=1, validators=[Optional(), NumberRange(min=1)])
 
     def prepare(self, event: Event, call: ProposalCall | None) -> None:
         self.forum.choices = [SelectChoice("", _l("Any"))] + [
@@ -116,7 +117,8 @@ class ProposalFilterForm(QueryForm):
             forum_id=int(valid(self.forum)) if valid(self.forum) else None,
             state=ProposalState(valid(self.state)) if valid(self.state) else None,
             min_mean=float(valid(self.min_mean)) if valid(self.min_mean) else None,
-            order=ProposalOrder(valid(self.order) or ProposalOrder.MEAN.value))
+            order=ProposalOrder(valid(self.order) or ProposalOrder.MEAN.value),
+            page=self.page.data if self.page.data and not self.page.errors else 1)
 
 
 class ReviewForm(FlaskForm):

@@ -74,9 +74,12 @@ def proposals():
     form = ProposalFilterForm(formdata=request.args)
     form.prepare(event, call)
     form.validate()
-    rows = decisions.proposal_rows(db.session, event, form.chosen())
-    return render_template("admin/proposals/list.html", event=event, call=call, form=form,
-                           rows=rows, held=decisions.held_decisions(db.session, event))
+    arguments = {name: value for name, value in request.args.items() if name != "page"}
+    return render_template(
+        "admin/proposals/list.html", event=event, call=call, form=form,
+        page=decisions.proposal_page(db.session, event, form.chosen()),
+        page_url=lambda number: url_for(".proposals", **arguments, page=number),
+        held=decisions.held_decisions(db.session, event))
 
 
 def _proposal_or_404(event, proposal_id: int):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from summit.database import begin_write
 from summit.extensions import db
@@ -227,3 +227,15 @@ def test_create_admin_makes_a_reviewer_at_an_event(app, demo_event, monkeypatch)
         held = db.session.scalars(select(EventRole).join(User).where(
             User.email == "cli.reviewer@example.org")).one()
         assert (held.event_id, held.role) == (demo_event, Role.REVIEWER)
+
+
+def test_a_reviewer_s_forums_go_with_their_role(app, demo_event):
+    from summit.auth.roles import remove_event_role
+    from summit.models import ReviewerForum
+
+    with app.app_context():
+        user_id = make_reviewer(demo_event, "leaving@example.org", (CHIP, AI))
+        assert db.session.scalar(select(func.count()).select_from(ReviewerForum)) == 2
+        remove_event_role(db.session, None, db.session.get(User, user_id),
+                          db.session.get(Event, demo_event))
+        assert db.session.scalar(select(func.count()).select_from(ReviewerForum)) == 0

@@ -68,7 +68,7 @@ def upgrade():
     op.create_table('proposal_call_forum',
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('forum_id', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['event_id'], ['proposal_call.event_id'], name=op.f('fk_proposal_call_forum_event_id_proposal_call'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_proposal_call_forum_event_id_event'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['forum_id'], ['forum.id'], name=op.f('fk_proposal_call_forum_forum_id_forum'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('event_id', 'forum_id', name=op.f('pk_proposal_call_forum'))
     )
@@ -80,7 +80,8 @@ def upgrade():
     sa.Column('event_id', sa.Integer(), nullable=False),
     sa.Column('forum_id', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['forum_id'], ['forum.id'], name=op.f('fk_reviewer_forum_forum_id_forum'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['user_id', 'event_id'], ['event_role.user_id', 'event_role.event_id'], name=op.f('fk_reviewer_forum_user_id_event_role'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_reviewer_forum_event_id_event'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['user_id'], ['user_account.id'], name=op.f('fk_reviewer_forum_user_id_user_account'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('user_id', 'event_id', 'forum_id', name=op.f('pk_reviewer_forum'))
     )
     with op.batch_alter_table('reviewer_forum', schema=None) as batch_op:

@@ -10,7 +10,6 @@ from sqlalchemy import (
     JSON,
     CheckConstraint,
     ForeignKey,
-    ForeignKeyConstraint,
     Index,
     String,
 )
@@ -83,22 +82,25 @@ class EventRole(db.Model):
 
     user: Mapped[User] = relationship(back_populates="event_roles")
     event: Mapped[Event] = relationship()
-    # A reviewer's forums; none: every forum of the event.
-    reviewer_forums: Mapped[list[ReviewerForum]] = relationship(cascade="all, delete-orphan")
+    # A reviewer's forums; none: every forum of the event. Taken away with the role.
+    reviewer_forums: Mapped[list[ReviewerForum]] = relationship(
+        primaryjoin="and_(EventRole.user_id == foreign(ReviewerForum.user_id), "
+                    "EventRole.event_id == foreign(ReviewerForum.event_id))",
+        cascade="all, delete-orphan")
 
 
 class ReviewerForum(db.Model):
-    """A forum whose proposals a reviewer limited to some forums may review."""
+    """A forum whose proposals a reviewer limited to some forums may review. It names
+    the account and the event, not their ``EventRole`` row, so that a backup moves it
+    with the event like every other row; the role's relationship removes it with the
+    role."""
 
     __tablename__ = "reviewer_forum"
-    __table_args__ = (
-        ForeignKeyConstraint(["user_id", "event_id"],
-                             ["event_role.user_id", "event_role.event_id"],
-                             ondelete="CASCADE"),
-    )
 
-    user_id: Mapped[int] = mapped_column(primary_key=True)
-    event_id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
     forum_id: Mapped[int] = mapped_column(
         ForeignKey("forum.id", ondelete="CASCADE"), primary_key=True, index=True)
 

@@ -58,11 +58,12 @@ class ProposalMailKind(enum.StrEnum):
     REJECTED = "proposal_rejected"
 
 
+# The forums that take proposals, by event (the call's key is its event's: a backup moves
+# these with the event like every other row that names it).
 proposal_call_forum = Table(
     "proposal_call_forum",
     db.metadata,
-    Column("event_id", ForeignKey("proposal_call.event_id", ondelete="CASCADE"),
-           primary_key=True),
+    Column("event_id", ForeignKey("event.id", ondelete="CASCADE"), primary_key=True),
     Column("forum_id", ForeignKey("forum.id", ondelete="CASCADE"), primary_key=True,
            index=True),
 )
@@ -101,8 +102,11 @@ class ProposalCall(db.Model):
     reject_body_en: Mapped[str] = mapped_column(Text, default="")
 
     event: Mapped[Event] = relationship()
-    forums: Mapped[list[Forum]] = relationship(secondary=proposal_call_forum,
-                                               order_by="Forum.position")
+    forums: Mapped[list[Forum]] = relationship(
+        secondary=proposal_call_forum,
+        primaryjoin=lambda: ProposalCall.event_id == proposal_call_forum.c.event_id,
+        secondaryjoin=lambda: Forum.id == proposal_call_forum.c.forum_id,
+        order_by="Forum.position")
 
 
 class Proposal(db.Model):

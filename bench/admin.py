@@ -45,7 +45,8 @@ def populate(url: str, count: int) -> list[str]:
         SeatStatus,
         utcnow,
     )
-    from summit.registration.tokens import new_checkin_code, new_token, token_digest
+    from summit.private_links import new_token, token_digest
+    from summit.registration.tokens import new_checkin_code
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -81,7 +81,8 @@ def add_attendees(start: int, stop: int) -> None:
     from summit.demo.seed import SLUG
     from summit.extensions import db
     from summit.models import Event, Forum, ForumKind, Registration, Seat, SeatStatus
-    from summit.registration.tokens import new_checkin_code, new_token, token_digest
+    from summit.private_links import new_token, token_digest
+    from summit.registration.tokens import new_checkin_code
 
     rng = random.Random(start)
     event = db.session.query(Event).filter(Event.slug == SLUG).one()

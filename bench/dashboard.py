@@ -42,8 +42,9 @@ def populate(url: str, count: int) -> None:
         Seat,
         SeatStatus,
     )
+    from summit.private_links import new_token, token_digest
     from summit.registration.service import choosable_forums
-    from summit.registration.tokens import new_checkin_code, new_token, token_digest
+    from summit.registration.tokens import new_checkin_code
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url})
     with app.app_context():

@@ -45,7 +45,8 @@ def _fill(event_id: int, forum_id: int | None, count: int) -> None:
         SeatStatus,
         utcnow,
     )
-    from summit.registration.tokens import new_checkin_code, new_token, token_digest
+    from summit.private_links import new_token, token_digest
+    from summit.registration.tokens import new_checkin_code
 
     now = utcnow()
     rows = []

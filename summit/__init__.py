@@ -52,9 +52,11 @@ def create_app(config: dict | None = None) -> Flask:
     from .badges.mails import register_renderers as register_certificate_mail
     from .mailings.reminders import register_reminders
     from .mailings.service import register_with_outbox
+    from .proposals import mails as proposal_mails
     from .registration.mails import register_renderers
 
     register_renderers(app)
+    proposal_mails.register_renderers(app)
     register_reminders(app)
     register_with_outbox(app)
     register_certificate_mail(app)
@@ -148,10 +150,12 @@ def _register_blueprints(app: Flask) -> None:
     from .badges.views import certificates_bp
     from .calendar.views import bp as calendar_bp
     from .programme.views import bp as programme_bp
+    from .proposals import views as proposals
     from .registration import views as registration
 
     for blueprint in (site.bp, programme_bp, registration.bp, registration.attendee_bp,
-                      calendar_bp, badges_bp, certificates_bp, auth_bp, admin_bp):
+                      proposals.bp, proposals.speaker_bp, calendar_bp, badges_bp,
+                      certificates_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
     site.keep_first_version_addresses(app)
 

@@ -153,6 +153,8 @@ def from_environment() -> dict:
         "RATELIMIT_REGISTER": os.environ.get("RATELIMIT_REGISTER", "20 per minute"),
         # Per API token (per address without one): a scanner app or a sync job, not a person.
         "RATELIMIT_API": os.environ.get("RATELIMIT_API", "600 per minute"),
+        # The proposal form and the speakers' private pages, per address.
+        "RATELIMIT_PROPOSALS": os.environ.get("RATELIMIT_PROPOSALS", "30 per minute"),
         "PROXY_FIX_HOPS": _int("PROXY_FIX_HOPS", 0),
         "LOG_LEVEL": os.environ.get("LOG_LEVEL", "INFO").upper(),
     }

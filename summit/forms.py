@@ -23,6 +23,14 @@ def clean_text(value: str | None) -> str | None:
     return " ".join(unicodedata.normalize("NFC", value).split())
 
 
+def clean_block(value: str | None) -> str | None:
+    """A filter for several lines: Unicode NFC, Unix line ends, no trailing spaces."""
+    if value is None:
+        return None
+    lines = unicodedata.normalize("NFC", value).replace("\r\n", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
 def _refuse_invisible(text: str | None, allowed: str = "") -> None:
     if text and any(unicodedata.category(char).startswith("C") and char not in allowed
                     for char in text):

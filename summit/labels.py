@@ -6,12 +6,15 @@ from flask_babel import lazy_pgettext
 from .audit import AuditAction
 from .models import (
     CoHostRole,
+    Decision,
     EventStatus,
     ForumKind,
     MailingState,
     MailKind,
     MailStatus,
     MaterialKind,
+    ProposalMailKind,
+    ProposalState,
     QuestionKind,
     RegistrationCategory,
     RegistrationStatus,
@@ -119,6 +122,29 @@ ROLES = {
     Role.ADMIN: _l("Administrator"),
     Role.ORGANIZER: _l("Organizer"),
     Role.CHECKIN: _l("Check-in staff"),
+    Role.REVIEWER: _l("Reviewer"),
+}
+
+PROPOSAL_STATES = {
+    ProposalState.SUBMITTED: _l("Submitted"),
+    ProposalState.IN_REVIEW: _l("In review"),
+    ProposalState.ACCEPTED: _l("Accepted"),
+    ProposalState.REJECTED: _l("Rejected"),
+    ProposalState.CONFIRMED: _l("Confirmed"),
+    ProposalState.WITHDRAWN: _l("Withdrawn"),
+}
+
+CALL_STATES = {
+    "none": _l("No call: choose at least one forum, kind and duration"),
+    "not_yet_open": _l("Not open yet"),
+    "open": _l("Open"),
+    "closed": _l("Closed"),
+    "archived": _l("Archived"),
+}
+
+DECISIONS = {
+    Decision.ACCEPT: _l("Accept"),
+    Decision.REJECT: _l("Reject"),
 }
 
 MAIL_KINDS = {
@@ -130,6 +156,10 @@ MAIL_KINDS = {
     MailKind.REMINDER: _l("Reminder before the event"),
     MailKind.GROUP_MAIL: _l("Group mail"),
     MailKind.CERTIFICATE: _l("Certificate of attendance"),
+    ProposalMailKind.RECEIVED: _l("Proposal received"),
+    ProposalMailKind.CO_SPEAKER: _l("Co-speaker's link"),
+    ProposalMailKind.ACCEPTED: _l("Proposal accepted"),
+    ProposalMailKind.REJECTED: _l("Proposal not accepted"),
 }
 
 EVENT_STATUSES = {

@@ -38,6 +38,7 @@ from .helpers.accounts import PASSWORDS, password_hash
 from .helpers.accounts import sign_in_with_the_form as sign_in
 from .helpers.admin_pages import load_edition
 from .helpers.pages import csrf_token, page_text
+from .helpers.proposals import add_proposal, open_call
 from .helpers.registrations import register_directly
 
 # Open to everyone: signing in and out.
@@ -50,7 +51,7 @@ DESK = {"admin.checkin", "admin.checkin_scan", "admin.checkin_registration",
         "admin.door_admit", "admin.desk_manifest", "admin.desk_service_worker",
         "admin.desk_badge", "admin.desk_register"}
 # Pages that send on to another page of the event the account may open.
-LANDINGS = {"admin.index", "admin.event_home"}
+LANDINGS = {"admin.index", "admin.event_home", "admin.review_next"}
 A, B = "edition-a", "edition-b"
 PEOPLE = ["admin", "organizer of A", "organizer of B", "check-in staff of A", "anonymous"]
 
@@ -94,7 +95,9 @@ def rows_of(event_id: int, app) -> dict[str, object]:
     draft = Mailing(event_id=event_id, subject_en="Notice", body_en="Hello {name}")
     db.session.add(draft)
     db.session.commit()
+    open_call(event_id)
     return {
+        "proposal_id": add_proposal(event_id, "speaker@example.org"),
         "event": event.slug,
         "event_slug": event.slug,
         "co_host_id": db.session.scalars(select(CoHost.id).filter_by(**of_event)).first(),

@@ -771,3 +771,33 @@ def test_questions_that_name_each_other_in_a_circle_are_refused(
                                           encoding="utf-8")
     assert_refused_and_nothing_written(empty_app, tmp_path / "circle.json",
                                        "tables.question: some rows name each other in a circle")
+
+
+def test_the_call_its_proposals_reviews_and_reviewers_move_with_their_event(
+    app, demo_event, empty_app, tmp_path
+):
+    from summit.models import ProposalSpeaker, Review, ReviewerForum
+
+    from .helpers.proposals import add_proposal, make_reviewer, open_call
+
+    with app.app_context():
+        open_call(demo_event)
+        proposal_id = add_proposal(demo_event, "speaker@backup.example.cn")
+        reviewer = make_reviewer(demo_event, "reviewer@backup.example.cn", ("chip-machine",))
+        db.session.add(Review(proposal_id=proposal_id, user_id=reviewer, score=4, comment="好"))
+        db.session.commit()
+        token = db.session.scalar(select(ProposalSpeaker.token))
+    a_site_with_another_event(empty_app)
+    data = export_event(app, tmp_path / "2020.json")
+    for table, rows in (("proposal_call", 1), ("proposal_call_forum", 2), ("proposal", 1),
+                        ("proposal_speaker", 1), ("proposal_review", 1), ("reviewer_forum", 1)):
+        assert len(data["tables"][table]) == rows, table
+    result = import_event(empty_app, tmp_path / "2020.json")
+    assert result.exit_code == 0, result.output
+    moved = export_event(empty_app, tmp_path / "moved.json")
+    assert comparable(moved["tables"]) == comparable(data["tables"])
+    with empty_app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ReviewerForum)) == 1
+    page = empty_app.test_client().get(f"/proposals/{token}")
+    assert page.status_code == 200
+    assert "测试报告" in page_text(page)

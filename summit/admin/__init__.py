@@ -18,6 +18,7 @@ from . import (  # noqa: E402,F401
     dashboard,
     mailings,
     printing,
+    proposals,
     questions,
     registrations,
     reminders,

@@ -19,7 +19,7 @@ from .addresses import EVENT, addressed_event
 from .navigation import entries_for_current_user
 
 # In order of preference; whichever exist in this app and admit the account at the event.
-LANDINGS = ("admin.dashboard", "admin.sessions", "admin.checkin")
+LANDINGS = ("admin.dashboard", "admin.sessions", "admin.checkin", "admin.review")
 
 
 def landing(event: Event) -> str | None:

@@ -23,9 +23,9 @@ PASSWORD_VARIABLE = "SUMMIT_ADMIN_PASSWORD"
 @click.argument("email")
 @click.option("--role", type=click.Choice([role.value for role in Role]), default=Role.ADMIN.value,
               show_default=True, help="admin: the site's administrator (every event, the "
-              "accounts); organizer or checkin: at the event --event names.")
+              "accounts); organizer, checkin or reviewer: at the event --event names.")
 @click.option("--event", "event_slug", default=None,
-              help="The event (its slug) an organizer or check-in account works at.")
+              help="The event (its slug) an organizer, check-in or reviewer account works at.")
 @click.option("--name", default="", help="The person's name, shown in the audit log.")
 @click.option("--update", is_flag=True,
               help="If the account exists, set its password and role and reactivate it.")

@@ -15,7 +15,7 @@ from ..database import begin_write
 from ..models import Event, EventRole, Role, User
 
 # What may be held at one event (the site's administrators hold every event).
-EVENT_ROLES = (Role.ORGANIZER, Role.CHECKIN)
+EVENT_ROLES = (Role.ORGANIZER, Role.CHECKIN, Role.REVIEWER)
 
 
 def roles_held(session: Session, user: User) -> dict[int, Role]:

@@ -56,12 +56,15 @@ from ..models import (
     MailMessage,
     MailSendRate,
     ProgrammeSession,
+    Proposal,
+    ProposalSpeaker,
     Question,
     QuestionChoice,
     QuestionKind,
     Registration,
     Reminder,
     ReminderDelivery,
+    Review,
     Role,
     Seat,
     SessionMaterial,
@@ -72,8 +75,8 @@ from ..models import (
     UTCDateTime,
     utcnow,
 )
+from ..private_links import new_token, token_digest
 from ..registration import questions
-from ..registration.tokens import new_token, token_digest
 from . import schema as backup_schema
 
 # 2: the header names the events the file holds ("events"), one or all of them. A file of
@@ -166,6 +169,8 @@ THROUGH = {
     QuestionChoice.__tablename__: ("question_id", Question.__tablename__),
     ReminderDelivery.__tablename__: ("reminder_id", Reminder.__tablename__),
     MailingRecipient.__tablename__: ("mailing_id", Mailing.__tablename__),
+    ProposalSpeaker.__tablename__: ("proposal_id", Proposal.__tablename__),
+    Review.__tablename__: ("proposal_id", Proposal.__tablename__),
 }
 
 

@@ -2,7 +2,7 @@
 (``columns``), the event and its programme (``programme``), registrations, questions
 and mail (``registration``), an event's reminders (``reminders``), group mails
 (``mailings``), accounts and the audit log (``accounts``), API tokens (``api``), the desks'
-scans (``checkin``).
+scans (``checkin``), the call for speakers and its review (``proposals``).
 
 Every text a visitor reads comes in pairs, ``<field>_zh`` and ``<field>_en``;
 ``summit.i18n.localized`` picks one by locale and falls back to the other.
@@ -13,6 +13,7 @@ from .accounts import (
     AuditEntry,
     EventRole,
     LoginAttempt,
+    ReviewerForum,
     Role,
     User,
 )
@@ -27,6 +28,7 @@ from .mailings import Mailing, MailingRecipient, MailingState
 from .programme import (
     NOT_PROGRAMME,
     PROGRAMME_TYPES,
+    SCHEDULED,
     CoHost,
     CoHostRole,
     Event,
@@ -39,6 +41,17 @@ from .programme import (
     SessionMaterial,
     SessionSpeaker,
     Speaker,
+)
+from .proposals import (
+    UNDECIDED,
+    Decision,
+    Proposal,
+    ProposalCall,
+    ProposalMailKind,
+    ProposalSpeaker,
+    ProposalState,
+    Review,
+    proposal_call_forum,
 )
 from .registration import (
     Answer,
@@ -70,6 +83,7 @@ __all__ = [
     "AuditEntry",
     "CoHost",
     "CoHostRole",
+    "Decision",
     "DeskScan",
     "Event",
     "EventRole",
@@ -88,6 +102,12 @@ __all__ = [
     "NOT_PROGRAMME",
     "PROGRAMME_TYPES",
     "ProgrammeSession",
+    "Proposal",
+    "proposal_call_forum",
+    "ProposalCall",
+    "ProposalMailKind",
+    "ProposalSpeaker",
+    "ProposalState",
     "Question",
     "QuestionChoice",
     "QuestionKind",
@@ -97,7 +117,10 @@ __all__ = [
     "Reminder",
     "ReminderDelivery",
     "ReminderState",
+    "Review",
+    "ReviewerForum",
     "Role",
+    "SCHEDULED",
     "Seat",
     "SeatStatus",
     "SessionKind",
@@ -105,8 +128,9 @@ __all__ = [
     "SessionSpeaker",
     "SessionStar",
     "Speaker",
-    "UTCDateTime",
+    "UNDECIDED",
     "User",
+    "UTCDateTime",
     "default_reminders",
     "enum_column",
     "utcnow",

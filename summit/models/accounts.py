@@ -26,6 +26,9 @@ class Role(enum.StrEnum):
     # Held per event (EventRole).
     ORGANIZER = "organizer"
     CHECKIN = "checkin"
+    # Scores the proposals of the call for speakers (of some forums only, if
+    # ``ReviewerForum`` rows say so).
+    REVIEWER = "reviewer"
 
 
 class User(UserMixin, db.Model):
@@ -61,11 +64,12 @@ class User(UserMixin, db.Model):
 
 
 class EventRole(db.Model):
-    """What an account may do at one event: organize it, or check people in at its desk."""
+    """What an account may do at one event: organize it, check people in at its desk,
+    or review its proposals."""
 
     __tablename__ = "event_role"
     __table_args__ = (
-        CheckConstraint("role IN ('organizer', 'checkin')", name="per_event_role"),
+        CheckConstraint("role IN ('organizer', 'checkin', 'reviewer')", name="per_event_role"),
     )
 
     user_id: Mapped[int] = mapped_column(
@@ -78,6 +82,27 @@ class EventRole(db.Model):
 
     user: Mapped[User] = relationship(back_populates="event_roles")
     event: Mapped[Event] = relationship()
+    # A reviewer's forums; none: every forum of the event. Taken away with the role.
+    reviewer_forums: Mapped[list[ReviewerForum]] = relationship(
+        primaryjoin="and_(EventRole.user_id == foreign(ReviewerForum.user_id), "
+                    "EventRole.event_id == foreign(ReviewerForum.event_id))",
+        cascade="all, delete-orphan")
+
+
+class ReviewerForum(db.Model):
+    """A forum whose proposals a reviewer limited to some forums may review. It names
+    the account and the event, not their ``EventRole`` row, so that a backup moves it
+    with the event like every other row; the role's relationship removes it with the
+    role."""
+
+    __tablename__ = "reviewer_forum"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True)
+    event_id: Mapped[int] = mapped_column(
+        ForeignKey("event.id", ondelete="CASCADE"), primary_key=True)
+    forum_id: Mapped[int] = mapped_column(
+        ForeignKey("forum.id", ondelete="CASCADE"), primary_key=True, index=True)
 
 
 class LoginAttempt(db.Model):

@@ -220,11 +220,14 @@ class SessionSpeaker(db.Model):
 
 
 class ProgrammeSession(db.Model):
-    """One item of the programme: a keynote, a talk, a panel, a ceremony, a break."""
+    """One item of the programme: a keynote, a talk, a panel, a ceremony, a break. One
+    without times (an accepted proposal) is unscheduled: only the programme editor shows
+    it, to be placed; public pages and feeds read scheduled sessions only (``SCHEDULED``)."""
 
     __tablename__ = "programme_session"
     __table_args__ = (
         CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        CheckConstraint("(starts_at IS NULL) = (ends_at IS NULL)", name="both_times_or_none"),
         Index("ix_programme_session_event_starts", "event_id", "starts_at"),
     )
 
@@ -236,8 +239,9 @@ class ProgrammeSession(db.Model):
     title_en: Mapped[str] = mapped_column(String(300), default="")
     abstract_zh: Mapped[str] = mapped_column(Text, default="")
     abstract_en: Mapped[str] = mapped_column(Text, default="")
-    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # None (both): not scheduled yet.
+    starts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Empty: the session takes place in its forum's room.
     room_zh: Mapped[str] = mapped_column(String(200), default="")
     room_en: Mapped[str] = mapped_column(String(200), default="")
@@ -261,6 +265,10 @@ class ProgrammeSession(db.Model):
         order_by="SessionMaterial.id",
         cascade="all, delete-orphan",
     )
+
+    @property
+    def scheduled(self) -> bool:
+        return self.starts_at is not None
 
     @property
     def room_zh_or_forum(self) -> str:
@@ -311,6 +319,10 @@ class SessionMaterial(db.Model):
     @property
     def is_file(self) -> bool:
         return self.kind == MaterialKind.SLIDES
+
+
+# What every public page and feed reads: the sessions with their times.
+SCHEDULED = ProgrammeSession.starts_at.is_not(None)
 
 
 # --- keeping versions honest -----------------------------------------------

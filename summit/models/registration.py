@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     JSON,
@@ -22,6 +22,9 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .columns import UTCDateTime, enum_column, utcnow
 from .programme import Event, Forum, ProgrammeSession
+
+if TYPE_CHECKING:
+    from .proposals import ProposalSpeaker
 
 
 class RegistrationCategory(enum.StrEnum):
@@ -278,7 +281,11 @@ class MailMessage(db.Model):
     registration_id: Mapped[int | None] = mapped_column(
         ForeignKey("registration.id", ondelete="SET NULL"), index=True
     )
-    # A MailKind's value (a string column, so that a new kind needs no migration).
+    # The speaker of a proposal a call's mail goes to.
+    proposal_speaker_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal_speaker.id", ondelete="SET NULL"), index=True
+    )
+    # A MailKind's or ProposalMailKind's value (a string column: a new kind needs no migration).
     kind: Mapped[str] = mapped_column(String(40))
     recipient: Mapped[str] = mapped_column(String(254))
     # The site's address when the mail was queued, for the links inside it.
@@ -296,6 +303,7 @@ class MailMessage(db.Model):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     registration: Mapped[Registration | None] = relationship(back_populates="mails")
+    proposal_speaker: Mapped[ProposalSpeaker | None] = relationship()
 
 
 

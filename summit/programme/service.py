@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from ..events.queries import EventVersion
-from ..models import Event, Forum, ProgrammeSession, SessionSpeaker, Speaker
+from ..models import SCHEDULED, Event, Forum, ProgrammeSession, SessionSpeaker, Speaker
 
 
 def _with_speakers(query):
@@ -22,11 +22,21 @@ def _with_speakers(query):
 
 
 def programme_sessions(session: Session, event: Event) -> list[ProgrammeSession]:
-    """Every session of the event in time order, with forum and speakers loaded."""
+    """Every scheduled session of the event in time order, with forum and speakers loaded."""
     query = (
         select(ProgrammeSession)
-        .where(ProgrammeSession.event_id == event.id)
+        .where(ProgrammeSession.event_id == event.id, SCHEDULED)
         .order_by(ProgrammeSession.starts_at, ProgrammeSession.id)
+    )
+    return list(session.scalars(_with_speakers(query)))
+
+
+def unscheduled_sessions(session: Session, event: Event) -> list[ProgrammeSession]:
+    """The event's sessions without times (accepted proposals), to be placed."""
+    query = (
+        select(ProgrammeSession)
+        .where(ProgrammeSession.event_id == event.id, ~SCHEDULED)
+        .order_by(ProgrammeSession.id)
     )
     return list(session.scalars(_with_speakers(query)))
 
@@ -41,20 +51,28 @@ def find_session(
     session: Session, event: Event | EventVersion, session_id: int
 ) -> ProgrammeSession | None:
     query = select(ProgrammeSession).where(
-        ProgrammeSession.event_id == event.id, ProgrammeSession.id == session_id
+        ProgrammeSession.event_id == event.id, ProgrammeSession.id == session_id, SCHEDULED
     )
     return session.scalars(_with_speakers(query)).first()
 
 
+# A speaker the public may see: one of a scheduled session, or of none (an organizer's
+# entry), never one who so far speaks only in sessions still to be placed.
+_SPEAKS_IN = select(SessionSpeaker.session_id).where(SessionSpeaker.speaker_id == Speaker.id)
+PUBLIC_SPEAKER = ~_SPEAKS_IN.exists() | _SPEAKS_IN.join(ProgrammeSession).where(SCHEDULED).exists()
+
+
 def find_speaker(session: Session, event: Event, speaker_id: int) -> Speaker | None:
     return session.scalars(
-        select(Speaker).where(Speaker.event_id == event.id, Speaker.id == speaker_id)
+        select(Speaker).where(Speaker.event_id == event.id, Speaker.id == speaker_id,
+                              PUBLIC_SPEAKER)
     ).first()
 
 
 def speakers_of(session: Session, event: Event) -> list[Speaker]:
     """Honoured speakers (院士 and the like) first, then by name; placeholders last."""
-    speakers = session.scalars(select(Speaker).where(Speaker.event_id == event.id)).all()
+    speakers = session.scalars(
+        select(Speaker).where(Speaker.event_id == event.id, PUBLIC_SPEAKER)).all()
     return sorted(
         speakers,
         key=lambda s: (s.is_demo, not (s.honorific_zh or s.honorific_en), s.name_en or s.name_zh),
@@ -65,7 +83,7 @@ def sessions_of_speaker(session: Session, speaker: Speaker) -> list[ProgrammeSes
     query = (
         select(ProgrammeSession)
         .join(SessionSpeaker)
-        .where(SessionSpeaker.speaker_id == speaker.id)
+        .where(SessionSpeaker.speaker_id == speaker.id, SCHEDULED)
         .order_by(ProgrammeSession.starts_at)
     )
     return list(session.scalars(_with_speakers(query)))

@@ -13,7 +13,6 @@ the names' keys are cached.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, String, and_, case, cast, exists, func, or_, select
@@ -30,6 +29,7 @@ from ..models import (
     Seat,
     SeatStatus,
 )
+from ..paging import Page, page_number
 
 PAGE_SIZES = (25, 50, 100, 200)
 DEFAULT_PAGE_SIZE = 50
@@ -92,27 +92,6 @@ class RegistrationQuery:
     descending: bool = True
     page: int = 1
     per_page: int = DEFAULT_PAGE_SIZE
-
-
-@dataclass(frozen=True)
-class Page:
-    items: list[Registration]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def first_number(self) -> int:
-        """The position of the page's first row in the whole list, from 1."""
-        return (self.page - 1) * self.per_page + 1 if self.items else 0
-
-    @property
-    def last_number(self) -> int:
-        return self.first_number + len(self.items) - 1 if self.items else 0
 
 
 def _pattern(term: str) -> str:
@@ -233,7 +212,7 @@ def list_page(session: Session, event: Event, query: RegistrationQuery) -> Page:
     ids = _collated_ids(session, event.id, query) if query.sort in COLLATED_SORTS else None
     total = count(session, event, query) if ids is None else len(ids)
     per_page = query.per_page if query.per_page in PAGE_SIZES else DEFAULT_PAGE_SIZE
-    page = min(max(query.page, 1), max(1, math.ceil(total / per_page)))
+    page = page_number(query.page, total, per_page)
     start = (page - 1) * per_page
     if ids is None:
         items = session.scalars(_ordered(event.id, query).limit(per_page).offset(start)).all()

@@ -7,7 +7,15 @@ from __future__ import annotations
 from sqlalchemy import and_, bindparam, func, or_, select
 from sqlalchemy.orm import joinedload
 
-from ..models import Event, ProgrammeSession, Registration, RegistrationStatus, Seat, SeatStatus
+from ..models import (
+    SCHEDULED,
+    Event,
+    ProgrammeSession,
+    Registration,
+    RegistrationStatus,
+    Seat,
+    SeatStatus,
+)
 
 
 def queued_before(column_at, column_id, at, row_id):
@@ -65,4 +73,5 @@ SESSION_TIMES = select(
 ).where(
     ProgrammeSession.forum_id.in_(bindparam("forum_ids", expanding=True)),
     ProgrammeSession.cancelled.is_(False),
+    SCHEDULED,
 )

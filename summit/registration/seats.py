@@ -37,6 +37,7 @@ from ..models import (
     utcnow,
 )
 from ..outbox import enqueue
+from ..private_links import new_token, token_digest
 from . import queries
 from .details import AttendeeDetails, find_by_email, normalise_email
 from .errors import (
@@ -49,7 +50,7 @@ from .errors import (
     UnknownForum,
 )
 from .forum_times import clashes
-from .tokens import new_checkin_code, new_token, token_digest
+from .tokens import new_checkin_code
 
 
 class LockNotHeld(RuntimeError):

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .. import audit
+from .. import audit, private_links
 from ..audit import AuditAction
 from ..database import begin_write
 from ..models import (
@@ -61,7 +61,6 @@ from .seats import (
     queue_mail,
     withdraw,
 )
-from .tokens import plausible_token, same_token, token_digest
 
 # Mails that hand an address its link (again) on request: at most this many per hour,
 # counted in the database (across workers), so the form cannot flood an inbox.
@@ -100,16 +99,8 @@ def window_state(event: Event, now: datetime | None = None) -> WindowState:
 
 
 def find_by_token(session: Session, token: str) -> Registration | None:
-    """The registration whose private link carries ``token``. Looked up by the
-    token's hash and compared in constant time."""
-    if not plausible_token(token):
-        return None
-    found = session.scalars(
-        select(Registration).where(Registration.token_hash == token_digest(token))
-    ).first()
-    if found is None or not same_token(found.token, token):
-        return None
-    return found
+    """The registration whose private link carries ``token``."""
+    return private_links.find_by_token(session, Registration, token)
 
 
 def choosable_forums(session: Session, event: Event) -> list[Forum]:
@@ -334,7 +325,7 @@ def find_by_register_again_key(
         or registration.event_id != event_id
         or registration.status != RegistrationStatus.CANCELLED
         or not isinstance(token_hash, str)
-        or not same_token(registration.token_hash, token_hash)
+        or not private_links.same_token(registration.token_hash, token_hash)
     ):
         return None
     return registration

@@ -38,7 +38,8 @@ def session_fields(item: ProgrammeSession | None = None, **changes) -> dict:
     if item is not None:
         fields.update(
             title_zh=item.title_zh, title_en=item.title_en, forum_id=item.forum_id,
-            kind=item.kind.value, starts_at=local(item.starts_at), ends_at=local(item.ends_at),
+            kind=item.kind.value, starts_at=local(item.starts_at) if item.starts_at else "",
+            ends_at=local(item.ends_at) if item.ends_at else "",
             room_zh=item.room_zh, room_en=item.room_en, abstract_zh=item.abstract_zh,
             abstract_en=item.abstract_en)
         if item.cancelled:

@@ -21,9 +21,10 @@ from summit.models import (
     SeatStatus,
     utcnow,
 )
+from summit.private_links import new_token, token_digest
 from summit.registration import service
 from summit.registration.service import AttendeeDetails
-from summit.registration.tokens import new_checkin_code, new_token, token_digest
+from summit.registration.tokens import new_checkin_code
 from summit.urls import serving_at
 
 from .pages import DEMO, csrf_token

@@ -3,7 +3,6 @@ side; times are typed in the event's time zone and handed on in UTC."""
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import UTC, datetime, tzinfo
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,7 +38,7 @@ from wtforms.validators import (
 
 from ...badges.layouts import DEFAULT_LAYOUT, LAYOUTS, SINGLE_BADGE_LAYOUTS
 from ...events.current import current_event
-from ...forms import clean_text, printable, printable_lines, within_the_calendar
+from ...forms import clean_block, clean_text, printable, printable_lines, within_the_calendar
 from ...i18n import localized
 from ...labels import CO_HOST_ROLES, FORUM_KINDS, MATERIAL_KINDS, SESSION_KINDS
 from ...models import CoHostRole, Event, ForumKind, MaterialKind, SessionKind
@@ -63,14 +62,6 @@ def capacity_field(label) -> IntegerField:
 def labelled(labels: dict) -> list[SelectChoice]:
     """An enum's members as choices, each with its label from summit.labels."""
     return [SelectChoice(member, label) for member, label in labels.items()]
-
-
-def clean_block(value: str | None) -> str | None:
-    """A filter for several lines: Unicode NFC, Unix line ends, no trailing spaces."""
-    if value is None:
-        return None
-    lines = unicodedata.normalize("NFC", value).replace("\r\n", "\n").split("\n")
-    return "\n".join(line.rstrip() for line in lines).strip()
 
 
 def http_url(form, field) -> None:

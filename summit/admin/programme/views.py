@@ -252,7 +252,8 @@ def sessions():
     if forum_id is not None:
         items = [item for item in items if item.forum_id == forum_id]
     return render_template("admin/programme/sessions.html", event=event, items=items,
-                           forum_id=forum_id)
+                           forum_id=forum_id,
+                           unscheduled=programme.unscheduled_sessions(db.session, event))
 
 
 @bp.get(f"{EVENT}/speakers")

@@ -9,12 +9,12 @@ from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, ValidationError
 
-from ...forms import CheckboxListField, clean_text, printable, printable_lines
+from ...forms import CheckboxListField, clean_block, clean_text, printable, printable_lines
 from ...i18n import localized
 from ...labels import CATEGORIES, QUESTION_KINDS
 from ...models import Question, QuestionKind
 from ...registration.question_setup import ChoicePlan, QuestionPlan
-from ..programme.forms import clean_block, labelled, pair
+from ..programme.forms import labelled, pair
 
 CHOICES_HINT = _l("One option a line: a key (lower-case letters, digits, - and _; answers keep "
                   "it, so never change it), then | the Chinese label | the English label. "

@@ -97,7 +97,7 @@ RENDERERS = "summit.outbox"
 # Where an app keeps its schedulers (``register_scheduler``), and how often a mail worker
 # runs them.
 SCHEDULERS = "summit.outbox.schedulers"
-SCHEDULE_INTERVAL = 10.0
+SCHEDULE_INTERVAL = 2.0
 
 
 def enqueue(session: Session, mail: MailMessage, *, event_id: int | None) -> MailMessage:

@@ -16,7 +16,7 @@ from ..extensions import db
 from ..models import Event, EventStatus
 from . import bp
 from .addresses import EVENT, addressed_event
-from .navigation import entries_for_current_user
+from .navigation import current_section, entries_for_current_user, section_tabs
 
 # In order of preference; whichever exist in this app and admit the account at the event.
 LANDINGS = ("admin.dashboard", "admin.sessions", "admin.checkin", "admin.review")
@@ -61,7 +61,8 @@ def admin_layout() -> dict:
     def switcher_events() -> list[Event]:
         return events_of_current_user() if current_user.is_authenticated else []
 
-    return {"admin_nav": entries_for_current_user, "admin_events": switcher_events,
+    return {"admin_nav": entries_for_current_user, "admin_tabs": section_tabs,
+            "admin_current_section": current_section, "admin_events": switcher_events,
             "admin_event": addressed_event}
 
 

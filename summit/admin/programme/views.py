@@ -118,9 +118,11 @@ SECTIONS = {
 }
 
 add_entry("admin.sessions", _l("Programme"), roles=(Role.ORGANIZER,), order=10)
-add_entry("admin.speakers", _l("Speakers"), roles=(Role.ORGANIZER,), order=11)
-add_entry("admin.forums", _l("Forums"), roles=(Role.ORGANIZER,), order=12)
-add_entry("admin.co_hosts", _l("Co-hosts"), roles=(Role.ORGANIZER,), order=13)
+add_entry("admin.speakers", _l("Speakers"), roles=(Role.ORGANIZER,), order=11,
+          within="admin.sessions")
+add_entry("admin.forums", _l("Forums"), roles=(Role.ORGANIZER,), order=12, within="admin.sessions")
+add_entry("admin.co_hosts", _l("Co-hosts"), roles=(Role.ORGANIZER,), order=13,
+          within="admin.sessions")
 add_entry("admin.event_settings", _l("Event"), roles=(Role.ORGANIZER,), order=14)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_login import current_user
 
@@ -18,6 +19,7 @@ from ...proposals import decisions, review, service
 from ...proposals.service import ProposalRefused
 from .. import bp
 from ..addresses import EVENT
+from ..navigation import add_entry
 from .forms import (
     CallForm,
     DecisionForm,
@@ -42,6 +44,10 @@ def _page(template: str, status: int = 200, **context):
 
 # --- the call's settings -----------------------------------------------------------
 
+
+add_entry("admin.proposals", _l("Proposals"), roles=ORGANIZERS, order=15, within="admin.sessions")
+add_entry("admin.review", _l("Review"), roles=(Role.ORGANIZER, Role.REVIEWER), order=16,
+          within="admin.sessions")
 
 @bp.route(f"{EVENT}/cfp", methods=["GET", "POST"])
 @organizers_only

@@ -122,6 +122,8 @@ def from_environment() -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        # Webhooks to private, loopback and link-local addresses, and over plain HTTP.
+        "WEBHOOK_ALLOW_PRIVATE": _flag("WEBHOOK_ALLOW_PRIVATE"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Summit <noreply@summit.invalid>"),
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),

@@ -36,6 +36,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
+from typing import Any
 
 from flask import Flask, current_app, has_request_context
 from sqlalchemy import Select, bindparam, inspect, select, update
@@ -206,16 +207,45 @@ UNSENT = (MailStatus.PENDING, MailStatus.SENDING, MailStatus.FAILED)
 def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
     """Send mails that are due: new ones, and failed ones whose pause is over.
     Returns (sent, failed)."""
-    return deliver(session, _due(session, limit))
+    return deliver(session, due_ids(session, MailMessage, limit))
 
 
-def _due(session: Session, limit: int) -> list[int]:
+# A queue's rows: MailMessage, and any table with its columns id, status (MailStatus),
+# attempts, next_attempt_at and claimed_at (the webhooks' deliveries), share the
+# discipline below.
+QueueRow = Any
+
+
+def due_ids(session: Session, queue: QueueRow, limit: int) -> list[int]:
+    """The ids of ``queue``'s rows that are due: new ones, and failed ones whose pause is
+    over, the longest due first."""
     return session.scalars(
-        select(MailMessage.id)
-        .where(MailMessage.status.in_(UNSENT), MailMessage.next_attempt_at <= utcnow())
-        .order_by(MailMessage.next_attempt_at, MailMessage.id)
+        select(queue.id)
+        .where(queue.status.in_(UNSENT), queue.next_attempt_at <= utcnow())
+        .order_by(queue.next_attempt_at, queue.id)
         .limit(limit)
     ).all()
+
+
+def claim(session: Session, queue: QueueRow, row_id: int) -> bool:
+    """Take a due row of ``queue`` for this sender with a conditional update (commits):
+    True for the one sender that gets it. Its sender has SENDING_LEASE to record how
+    the try went; should it die, the row falls due again then."""
+    begin_write(session)
+    now = utcnow()
+    claimed = session.execute(
+        update(queue)
+        .where(queue.id == row_id, queue.next_attempt_at <= now, queue.status != MailStatus.SENT)
+        .values(status=MailStatus.SENDING, attempts=queue.attempts + 1,
+                next_attempt_at=now + SENDING_LEASE, claimed_at=now)
+    ).rowcount
+    session.commit()
+    return claimed == 1
+
+
+def retry_pause(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th try failed."""
+    return RETRY_PAUSES[min(attempts, len(RETRY_PAUSES)) - 1]
 
 
 def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
@@ -223,7 +253,7 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
     workers never send the same one. Returns (sent, failed)."""
     sent = failed = 0
     for mail_id in mail_ids:
-        if not _claim(session, mail_id):
+        if not claim(session, MailMessage, mail_id):
             continue
         if _send_claimed(session, mail_id):
             sent += 1
@@ -279,34 +309,13 @@ def make_failed_due(session: Session, mail_id: int | None = None,
     ).rowcount
 
 
-def _claim(session: Session, mail_id: int) -> bool:
-    begin_write(session)
-    now = utcnow()
-    claimed = session.execute(
-        update(MailMessage)
-        .where(
-            MailMessage.id == mail_id,
-            MailMessage.next_attempt_at <= now,
-            MailMessage.status != MailStatus.SENT,
-        )
-        .values(
-            status=MailStatus.SENDING,
-            attempts=MailMessage.attempts + 1,
-            next_attempt_at=now + SENDING_LEASE,
-            claimed_at=now,
-        )
-    ).rowcount
-    session.commit()
-    return claimed == 1
-
-
 def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
     begin_write(session)
     mail = session.get(MailMessage, mail_id)
     if mail is None:  # gone meanwhile (its database emptied): nothing left to retry
         session.rollback()
         return
-    pause = RETRY_PAUSES[min(mail.attempts, len(RETRY_PAUSES)) - 1]
+    pause = retry_pause(mail.attempts)
     mail.status = MailStatus.FAILED
     mail.last_error = f"{error.__class__.__name__}: {error}"[:2000]
     mail.next_attempt_at = utcnow() + pause
@@ -365,24 +374,34 @@ def deliver_after_response(response):
     other_ids = [mail_id for mail_id, held in committed if not held]
     app = current_app._get_current_object()
 
-    def send() -> None:
+    def send(session: Session) -> None:
+        # A few others that are due, read in the transaction that sends the first mail
+        # held for this request.
+        due = due_ids(session, MailMessage, DUE_PER_REQUEST) if _time_to_look(app) else []
+        for mail_id in held_ids:
+            _send_claimed(session, mail_id)
+        deliver(session, list(dict.fromkeys(other_ids + due)))
+
+    return send_beside_response(response, send, "mail")
+
+
+def send_beside_response(response, send: Callable[[Session], None], what: str):
+    """Run ``send(session)`` in a thread of its own, started now, which the response
+    waits for when it is closed (see ``deliver_after_response``). A database that is
+    unavailable postpones the sending: what was queued stays queued for the workers."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
         with app.app_context():
             try:
-                # A few others that are due, read in the transaction that sends the
-                # first mail held for this request.
-                due_ids = _due(db.session, DUE_PER_REQUEST) if _time_to_look(app) else []
-                for mail_id in held_ids:
-                    _send_claimed(db.session, mail_id)
-                deliver(db.session, list(dict.fromkeys(other_ids + due_ids)))
+                send(db.session)
             except SQLAlchemyError as error:
-                # The mails stay queued in the database; the next request or
-                # `flask summit send-mail` sends them.
-                log.warning("mail delivery postponed, the database is unavailable: %s",
-                            type(error).__name__)
+                log.warning("%s delivery postponed, the database is unavailable: %s",
+                            what, type(error).__name__)
             finally:
                 release_session(db.session)
 
-    sender = threading.Thread(target=send, name=SENDER_THREAD)
+    sender = threading.Thread(target=run, name=SENDER_THREAD)
     sender.start()
     response.call_on_close(sender.join)
     return response

@@ -77,7 +77,8 @@ def queue_change(session: Session, event_id: int, kind: WebhookKind,
     kind, in the caller's transaction. ``data``: ids of what else it is about
     (``session_id``, ``forum_id``)."""
     wanted = [webhook_id for webhook_id, kinds in session.execute(
-        select(Webhook.id, Webhook.kinds).where(Webhook.event_id == event_id)) if kind in kinds]
+        select(Webhook.id, Webhook.kinds)
+        .where(Webhook.event_id == event_id, Webhook.disabled_at.is_(None))) if kind in kinds]
     queued = session.info.setdefault(QUEUED_IN_SESSION, [])
     for webhook_id in wanted:
         delivery = WebhookDelivery(webhook_id=webhook_id, kind=kind.value,
@@ -260,19 +261,23 @@ def create_webhook(session: Session, actor: User, event_id: int, url: str,
     return webhook, secret
 
 
-def delete_webhook(session: Session, actor: User, event_id: int, webhook_id: int) -> Webhook | None:
-    """Delete the event's webhook and its deliveries; None when it has no such one. Commits."""
+def disable_webhook(session: Session, actor: User, event_id: int,
+                    webhook_id: int) -> Webhook | None:
+    """Turn the event's webhook off: nothing more is queued for it, and what it has not
+    been sent yet is dropped; its log stays. None when the event has no such webhook.
+    Turning it off twice changes nothing the second time. Commits."""
     begin_write(session)
-    webhook = session.scalars(select(Webhook).where(
-        Webhook.id == webhook_id, Webhook.event_id == event_id)).first()
+    webhook = find_webhook(session, event_id, webhook_id)
     if webhook is None:
         session.rollback()
         return None
-    session.execute(delete(WebhookDelivery).where(WebhookDelivery.webhook_id == webhook_id))
-    session.delete(webhook)
-    audit.record(session, actor, AuditAction.DELETE, OBJECT_TYPE, webhook_id,
-                 summary=webhook.url, before={"url": webhook.url, "kinds": webhook.kinds},
-                 event_id=event_id)
+    if webhook.active:
+        webhook.disabled_at = utcnow()
+        session.execute(delete(WebhookDelivery).where(
+            WebhookDelivery.webhook_id == webhook_id, WebhookDelivery.status != MailStatus.SENT))
+        audit.record(session, actor, AuditAction.REVOKE, OBJECT_TYPE, webhook_id,
+                     summary=webhook.url, before={"active": True}, after={"active": False},
+                     event_id=event_id)
     session.commit()
     return webhook
 

@@ -11,13 +11,18 @@ import pytest
 from sqlalchemy import select, update
 
 from summit import webhooks
+from summit.admin.programme import service as programme
+from summit.checkin.service import check_in_code
 from summit.extensions import db
 from summit.models import (
     ApiScope,
     Event,
+    Forum,
     MailStatus,
+    ProgrammeSession,
     Registration,
     Role,
+    User,
     WebhookDelivery,
     WebhookKind,
     utcnow,
@@ -30,7 +35,14 @@ from summit.urls import serving_at
 from .helpers.accounts import sign_in
 from .helpers.api import API, api_person, bearer, make_token
 from .helpers.pages import DEMO, csrf_token, page_text
-from .helpers.registrations import LINK_BASE, post_registration
+from .helpers.registrations import (
+    CHIP,
+    LINK_BASE,
+    forum_id,
+    post_registration,
+    register_directly,
+    set_capacity,
+)
 from .helpers.webhooks import Receiver, make_webhook, verified
 
 EVENT = DEMO.strip("/")
@@ -207,3 +219,46 @@ def test_hostile_answers_are_escaped_in_the_log(app, client, organizer, demo_eve
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "502" in html
+
+
+def test_changes_made_anywhere_are_told(app, demo_event, receiver):
+    """The attendee's own cancellation moves the next one up; the desk checks someone
+    in; an organizer cancels a session: each is told to the webhook, in order."""
+    make_webhook(app, demo_event, receiver.url)
+    with app.app_context():
+        chip = forum_id(CHIP)
+        set_capacity(Forum, chip, 1)
+        first = register_directly(demo_event, "first@example.cn", [chip])
+        second = register_directly(demo_event, "second@example.cn", [chip])
+        second_id, code = second.id, second.checkin_code
+        with serving_at(LINK_BASE):
+            service.cancel(db.session, db.session.get(Registration, first.id))
+        actor = db.session.scalars(select(User)).first()
+        check_in_code(db.session, demo_event, code, actor)
+        programme.delete(db.session, actor, db.session.scalars(
+            select(ProgrammeSession).where(ProgrammeSession.event_id == demo_event)).first())
+        db.session.remove()
+    assert run_worker_turn(app) == 6
+    told = [(body["type"], body["data"].get("registration", {}).get("email"))
+            for body in sorted(receiver.bodies(), key=lambda body: body["id"])]
+    assert told == [
+        ("registration.created", "first@example.cn"),
+        ("registration.created", "second@example.cn"),
+        ("registration.seat_confirmed", "second@example.cn"),
+        ("registration.cancelled", "first@example.cn"),
+        ("registration.checked_in", "second@example.cn"),
+        ("session.cancelled", None),
+    ]
+    checked_in = [body for body in receiver.bodies() if body["type"] == "registration.checked_in"]
+    assert checked_in[0]["data"]["registration"]["id"] == second_id
+
+
+def test_a_webhook_turned_off_is_told_nothing_more(app, organizer, demo_event, receiver):
+    hook_id, _secret = make_webhook(app, demo_event, receiver.url)
+    page = f"/admin/{EVENT}/webhooks"
+    response = organizer.post(f"{page}/{hook_id}/disable",
+                              data={"csrf_token": csrf_token(organizer, page)})
+    assert response.status_code == 302
+    assert "turned off" in page_text(organizer.get(page))
+    post_registration(app.test_client())
+    assert deliveries(app) == [] and receiver.received == []

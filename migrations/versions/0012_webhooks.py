@@ -1,8 +1,8 @@
-"""webhooks
+"""webhooks: an event's addresses told of its changes (signed, secret kept to sign), and the queue of their deliveries with each one's last answer
 
 Revision ID: 0012
 Revises: 0011
-Create Date: 2026-12-07 03:36:54.796469
+Create Date: 2026-12-07 03:42:16.945995
 
 """
 from alembic import op
@@ -27,6 +27,7 @@ def upgrade():
     sa.Column('secret', sa.String(length=100), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.Column('created_at', summit.models.columns.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('disabled_at', summit.models.columns.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_webhook_created_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['event_id'], ['event.id'], name=op.f('fk_webhook_event_id_event'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_webhook'))

@@ -86,8 +86,14 @@ class Webhook(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Turned off: told of nothing more; its log stays.
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.disabled_at is None
 
 
 class WebhookDelivery(db.Model):

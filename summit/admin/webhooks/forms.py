@@ -36,5 +36,5 @@ class WebhookForm(FlaskForm):
     )
 
 
-class DeleteForm(FlaskForm):
+class DisableForm(FlaskForm):
     """Only the CSRF token: the button says which webhook."""

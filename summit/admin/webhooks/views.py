@@ -1,6 +1,7 @@
 """/admin/<event>/webhooks: the addresses told of the event's changes, for its organizers
 and the site's administrators. A new webhook's secret is shown once, on the page that
-answers its creation; each webhook's page shows its last deliveries."""
+answers its creation; each webhook's page shows its last deliveries. A webhook is
+turned off rather than deleted, so that its log stays."""
 
 from __future__ import annotations
 
@@ -16,14 +17,14 @@ from ...models import Role, WebhookKind
 from .. import bp
 from ..addresses import EVENT
 from ..navigation import add_entry
-from .forms import KIND_LABELS, DeleteForm, WebhookForm
+from .forms import KIND_LABELS, DisableForm, WebhookForm
 
 add_entry("admin.webhooks_page", _l("Webhooks"), roles=(Role.ORGANIZER,), order=71)
 
 
 def _page(event, form: WebhookForm, secret: str | None = None, status: int = 200):
     return render_template(
-        "admin/webhooks.html", event=event, form=form, delete_form=DeleteForm(),
+        "admin/webhooks.html", event=event, form=form, disable_form=DisableForm(),
         webhooks=webhooks.event_webhooks(db.session, event.id), secret=secret,
         kind_labels=KIND_LABELS), status
 
@@ -62,14 +63,15 @@ def webhook_log(webhook_id: int):
                            kind_labels=KIND_LABELS)
 
 
-@bp.post(f"{EVENT}/webhooks/<int:webhook_id>/delete")
+@bp.post(f"{EVENT}/webhooks/<int:webhook_id>/disable")
 @role_required(Role.ORGANIZER)
-def webhook_delete(webhook_id: int):
+def webhook_disable(webhook_id: int):
     event = require_event()
-    if not DeleteForm().validate_on_submit():
+    if not DisableForm().validate_on_submit():
         abort(400)
-    webhook = webhooks.delete_webhook(db.session, acting_user(), event.id, webhook_id)
+    webhook = webhooks.disable_webhook(db.session, acting_user(), event.id, webhook_id)
     if webhook is None:
         abort(404)
-    flash(_("Webhook for %(url)s deleted.", url=webhook.url), "success")
+    flash(_("Webhook for %(url)s turned off: it is told of nothing more.", url=webhook.url),
+          "success")
     return redirect(url_for(".webhooks_page"))

@@ -66,6 +66,8 @@ from ..models import (
     Speaker,
     User,
     UTCDateTime,
+    Webhook,
+    WebhookDelivery,
     utcnow,
 )
 from ..registration import questions
@@ -161,6 +163,7 @@ THROUGH = {
     Answer.__tablename__: ("registration_id", Registration.__tablename__),
     QuestionChoice.__tablename__: ("question_id", Question.__tablename__),
     ReminderDelivery.__tablename__: ("reminder_id", Reminder.__tablename__),
+    WebhookDelivery.__tablename__: ("webhook_id", Webhook.__tablename__),
 }
 
 

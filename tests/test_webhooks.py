@@ -262,3 +262,13 @@ def test_a_webhook_turned_off_is_told_nothing_more(app, organizer, demo_event, r
     assert "turned off" in page_text(organizer.get(page))
     post_registration(app.test_client())
     assert deliveries(app) == [] and receiver.received == []
+
+
+def test_send_mail_delivers_what_is_due(app, demo_event, receiver):
+    make_webhook(app, demo_event, receiver.url)
+    with app.app_context():
+        register_directly(demo_event, "cron@example.cn", [])
+        db.session.remove()
+    result = app.test_cli_runner().invoke(args=["summit", "send-mail"])
+    assert result.exit_code == 0, result.output
+    assert [body["type"] for body in receiver.bodies()] == ["registration.created"]

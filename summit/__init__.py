@@ -159,6 +159,7 @@ def _register_blueprints(app: Flask) -> None:
         app.register_blueprint(blueprint)
     site.keep_first_version_addresses(app)
 
-    from . import api
+    from . import api, webhooks
 
     api.init_app(app)
+    webhooks.init_app(app)

@@ -135,6 +135,8 @@ def from_environment() -> dict:
         "MAIL_USERNAME": os.environ.get("MAIL_USERNAME") or None,
         "MAIL_PASSWORD": os.environ.get("MAIL_PASSWORD") or None,
         "MAIL_USE_TLS": _flag("MAIL_USE_TLS"),
+        # Webhooks to private, loopback and link-local addresses, and over plain HTTP.
+        "WEBHOOK_ALLOW_PRIVATE": _flag("WEBHOOK_ALLOW_PRIVATE"),
         "MAIL_FROM": os.environ.get("MAIL_FROM", "Summit <noreply@summit.invalid>"),
         # Most mails a second that the mail workers send together (0: no limit), shared
         # by every worker through a token bucket in the database; mail that a request

@@ -48,7 +48,7 @@ from email.message import Message
 from email.policy import compat32
 from email.utils import format_datetime, formataddr, make_msgid, parseaddr
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 from flask import Flask, current_app, has_request_context
 from sqlalchemy import Select, bindparam, insert, inspect, literal, select, text, update
@@ -255,7 +255,7 @@ def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
     """Send mails that are due: new ones, and failed ones whose pause is over, as many as
     the send rate allows now. They are claimed together and sent over one connection to
     the mail server. Returns (sent, failed)."""
-    if not _due(session, 1):
+    if not due_ids(session, MailMessage, 1):
         # Nothing due: no write transaction, no token taken.
         return 0, 0
     granted = take_sending_tokens(session, limit)
@@ -264,13 +264,43 @@ def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
     return _deliver_claimed(session, _claim_due(session, granted))
 
 
-def _due(session: Session, limit: int) -> list[int]:
+# A queue's rows: MailMessage, and any table with its columns id, status (MailStatus),
+# attempts, next_attempt_at and claimed_at (the webhooks' deliveries), share the
+# discipline below.
+QueueRow = Any
+
+
+def due_ids(session: Session, queue: QueueRow, limit: int) -> list[int]:
+    """The ids of ``queue``'s rows that are due: new ones, and failed ones whose pause is
+    over, the longest due first."""
     return session.scalars(
-        select(MailMessage.id)
-        .where(MailMessage.status.in_(UNSENT), MailMessage.next_attempt_at <= utcnow())
-        .order_by(MailMessage.next_attempt_at, MailMessage.id)
+        select(queue.id)
+        .where(queue.status.in_(UNSENT), queue.next_attempt_at <= utcnow())
+        .order_by(queue.next_attempt_at, queue.id)
         .limit(limit)
     ).all()
+
+
+def claim(session: Session, queue: QueueRow, row_id: int) -> bool:
+    """Take a due row of ``queue`` for this sender with a conditional update (commits):
+    True for the one sender that gets it. Its sender has the lease
+    (MAIL_SENDING_LEASE_SECONDS) to record how the try went; should it die, the row falls
+    due again then."""
+    begin_write(session)
+    now = utcnow()
+    claimed = session.execute(
+        update(queue)
+        .where(queue.id == row_id, queue.next_attempt_at <= now, queue.status != MailStatus.SENT)
+        .values(status=MailStatus.SENDING, attempts=queue.attempts + 1,
+                next_attempt_at=now + _lease(), claimed_at=now)
+    ).rowcount
+    session.commit()
+    return claimed == 1
+
+
+def retry_pause(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th try failed."""
+    return RETRY_PAUSES[min(attempts, len(RETRY_PAUSES)) - 1]
 
 
 def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
@@ -279,7 +309,7 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
     sent = failed = 0
     with _Transport() as transport:
         for mail_id in mail_ids:
-            if not _claim(session, mail_id):
+            if not claim(session, MailMessage, mail_id):
                 continue
             outcome = _send_claimed(session, mail_id, transport)
             if outcome is _Outcome.SERVER_UNAVAILABLE:
@@ -378,27 +408,6 @@ def _lease() -> timedelta:
     return timedelta(seconds=current_app.config["MAIL_SENDING_LEASE_SECONDS"])
 
 
-def _claim(session: Session, mail_id: int) -> bool:
-    begin_write(session)
-    now = utcnow()
-    claimed = session.execute(
-        update(MailMessage)
-        .where(
-            MailMessage.id == mail_id,
-            MailMessage.next_attempt_at <= now,
-            MailMessage.status != MailStatus.SENT,
-        )
-        .values(
-            status=MailStatus.SENDING,
-            attempts=MailMessage.attempts + 1,
-            next_attempt_at=now + _lease(),
-            claimed_at=now,
-        )
-    ).rowcount
-    session.commit()
-    return claimed == 1
-
-
 def _claim_due(session: Session, limit: int) -> list[tuple[int, str]]:
     """Claim up to ``limit`` due mails in one transaction, in the order they fell due.
     On PostgreSQL the rows another sender is claiming are skipped, not waited for; SQLite
@@ -451,7 +460,7 @@ def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
     if mail is None:  # gone meanwhile (its database emptied): nothing left to retry
         session.rollback()
         return
-    pause = RETRY_PAUSES[min(mail.attempts, len(RETRY_PAUSES)) - 1]
+    pause = retry_pause(mail.attempts)
     mail.status = MailStatus.FAILED
     mail.last_error = f"{error.__class__.__name__}: {error}"[:2000]
     mail.next_attempt_at = utcnow() + pause
@@ -604,27 +613,36 @@ def deliver_after_response(response):
     other_ids = [mail_id for mail_id, held in committed if not held]
     app = current_app._get_current_object()
 
-    def send() -> None:
+    def send(session: Session) -> None:
+        # A few others that are due, read in the transaction that sends the first mail
+        # held for this request.
+        due = due_ids(session, MailMessage, DUE_PER_REQUEST) if _time_to_look(app) else []
+        with _Transport() as transport:
+            for mail_id in held_ids:
+                if _send_claimed(session, mail_id, transport) is _Outcome.SERVER_UNAVAILABLE:
+                    _record_failure(session, mail_id, transport.error)
+        deliver(session, list(dict.fromkeys(other_ids + due)))
+
+    return send_beside_response(response, send, "mail")
+
+
+def send_beside_response(response, send: Callable[[Session], None], what: str):
+    """Run ``send(session)`` in a thread of its own, started now, which the response
+    waits for when it is closed (see ``deliver_after_response``). A database that is
+    unavailable postpones the sending: what was queued stays queued for the workers."""
+    app = current_app._get_current_object()
+
+    def run() -> None:
         with app.app_context():
             try:
-                # A few others that are due, read in the transaction that sends the
-                # first mail held for this request.
-                due_ids = _due(db.session, DUE_PER_REQUEST) if _time_to_look(app) else []
-                with _Transport() as transport:
-                    for mail_id in held_ids:
-                        if (_send_claimed(db.session, mail_id, transport)
-                                is _Outcome.SERVER_UNAVAILABLE):
-                            _record_failure(db.session, mail_id, transport.error)
-                deliver(db.session, list(dict.fromkeys(other_ids + due_ids)))
+                send(db.session)
             except SQLAlchemyError as error:
-                # The mails stay queued in the database; the next request or
-                # `flask summit send-mail` sends them.
-                log.warning("mail delivery postponed, the database is unavailable: %s",
-                            type(error).__name__)
+                log.warning("%s delivery postponed, the database is unavailable: %s",
+                            what, type(error).__name__)
             finally:
                 release_session(db.session)
 
-    sender = threading.Thread(target=send, name=SENDER_THREAD)
+    sender = threading.Thread(target=run, name=SENDER_THREAD)
     sender.start()
     response.call_on_close(sender.join)
     return response

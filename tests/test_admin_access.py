@@ -30,6 +30,7 @@ from summit.models import (
     SessionMaterial,
     Speaker,
     User,
+    Webhook,
     utcnow,
 )
 from summit.registration.service import register_again_key
@@ -72,6 +73,14 @@ def _a_token(event_id: int) -> int:
     return token.id
 
 
+def _a_webhook(event_id: int) -> int:
+    webhook = Webhook(event_id=event_id, url="https://hooks.example.org/matrix",
+                      kinds=["registration.created"], secret="whsec_matrix")
+    db.session.add(webhook)
+    db.session.flush()
+    return webhook.id
+
+
 def _a_material(session_id: int) -> int:
     material = SessionMaterial(session_id=session_id, kind=MaterialKind.VIDEO, title="matrix",
                                url="https://video.example.org/matrix")
@@ -109,6 +118,7 @@ def rows_of(event_id: int, app) -> dict[str, object]:
         "reminder_id": db.session.scalars(select(Reminder.id).filter_by(**of_event)).first(),
         "registration_id": registered.id,
         "token_id": _a_token(event_id),
+        "webhook_id": _a_webhook(event_id),
         "mail_id": db.session.scalars(select(MailMessage.id).where(
             MailMessage.registration_id == registered.id)).first(),
         "token": registered.token,
@@ -138,12 +148,14 @@ def editions(app) -> dict[str, object]:
                                            {a: Role.CHECKIN}),
         }
         db.session.commit()
+        rows = {A: {**rows_of(a, app), "user_id": spare.id, "event_id": a},
+                B: {**rows_of(b, app), "user_id": spare.id, "event_id": b}}
+        db.session.commit()  # the rows made after the last registration's commit
         return {
             "ids": {A: a, B: b},
             "emails": {name: user.email for name, user in people.items()},
             "roles": {name: user.role for name, user in people.items()},
-            "rows": {A: {**rows_of(a, app), "user_id": spare.id, "event_id": a},
-                     B: {**rows_of(b, app), "user_id": spare.id, "event_id": b}},
+            "rows": rows,
         }
 
 

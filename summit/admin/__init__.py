@@ -22,6 +22,7 @@ from . import (  # noqa: E402,F401
     questions,
     registrations,
     reminders,
+    webhooks,
 )
 
 # isort: split

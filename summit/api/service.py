@@ -2,17 +2,15 @@
 registrations page by page, and the registration operations, each through the same
 service the form and the desk use (``registration.service``, ``checkin.service``).
 
-Every change the API makes to a registration ends in ``announce``: the one place that
-knows a registration was created, changed, cancelled or checked in through the API,
-after its transaction committed (webhooks subscribe there with ``on_change``).
+The services queue the webhooks of each change themselves (``summit.webhooks``), in
+the change's transaction, whichever path made it.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
-import enum
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -181,55 +179,20 @@ def answer_sheet(asked: Iterable[Question], answers: Mapping[str, Any]) -> quest
 # --- registrations, changed -------------------------------------------------------------
 
 
-class Change(enum.StrEnum):
-    CREATED = "registration.created"
-    CHANGED = "registration.changed"
-    CANCELLED = "registration.cancelled"
-    CHECKED_IN = "registration.checked_in"
-
-
-Listener = Callable[[Change, int, int], None]
-_listeners: list[Listener] = []
-
-
-def on_change(listener: Listener) -> None:
-    """Call ``listener(change, event_id, registration_id)`` after every change the API
-    commits to a registration."""
-    if listener not in _listeners:
-        _listeners.append(listener)
-
-
-def announce(change: Change, event_id: int, registration_id: int) -> None:
-    for listener in _listeners:
-        listener(change, event_id, registration_id)
-
-
 def register(session: Session, event: Event, details: AttendeeDetails, forum_ids: list[int],
              sheet: questions.AnswerSheet) -> service.RegistrationResult:
     """The form's registration, mails and all (``registration.service.register``)."""
-    result = service.register(session, event, details, forum_ids, answers=sheet)
-    if result.created:
-        announce(Change.CREATED, event.id, result.registration.id)
-    return result
+    return service.register(session, event, details, forum_ids, answers=sheet)
 
 
 def change_forums(session: Session, registration: Registration, forum_ids: list[int]) -> None:
-    event_id, registration_id = registration.event_id, registration.id
     service.change_forums(session, registration, forum_ids)
-    announce(Change.CHANGED, event_id, registration_id)
 
 
 def cancel(session: Session, registration: Registration) -> None:
-    event_id, registration_id = registration.event_id, registration.id
-    was = registration.status
     service.cancel(session, registration)
-    if was != RegistrationStatus.CANCELLED:
-        announce(Change.CANCELLED, event_id, registration_id)
 
 
 def check_in(session: Session, bearer: Bearer, code: str) -> Scan:
     """The desk's scan (``checkin.service.check_in_code``), the token as the actor."""
-    scan = check_in_code(session, bearer.event_id, code, bearer.actor)
-    if scan.admitted:
-        announce(Change.CHECKED_IN, bearer.event_id, scan.attendee.id)
-    return scan
+    return check_in_code(session, bearer.event_id, code, bearer.actor)

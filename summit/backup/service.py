@@ -73,6 +73,8 @@ from ..models import (
     Speaker,
     User,
     UTCDateTime,
+    Webhook,
+    WebhookDelivery,
     utcnow,
 )
 from ..private_links import new_token, token_digest
@@ -171,6 +173,7 @@ THROUGH = {
     MailingRecipient.__tablename__: ("mailing_id", Mailing.__tablename__),
     ProposalSpeaker.__tablename__: ("proposal_id", Proposal.__tablename__),
     Review.__tablename__: ("proposal_id", Proposal.__tablename__),
+    WebhookDelivery.__tablename__: ("webhook_id", Webhook.__tablename__),
 }
 
 

@@ -26,10 +26,12 @@ from ..models import (
     RegistrationCategory,
     RegistrationStatus,
     User,
+    WebhookKind,
     utcnow,
 )
 from ..registration.listing import search_condition
 from ..registration.tokens import CHECKIN_ALPHABET, normalise_checkin_code
+from ..webhooks import queue_change
 
 OBJECT_TYPE = "registration"
 _CODE_SHAPE = re.compile(f"[{CHECKIN_ALPHABET}]{{4,32}}")
@@ -146,6 +148,9 @@ def check_in_codes_in_transaction(
                     event_id=event_id)
         for registration in found.values() if registration.id in admitted
     ])
+    for registration in found.values():
+        if registration.id in admitted:
+            queue_change(session, event_id, WebhookKind.CHECKED_IN, registration)
     answered: set[int] = set()
     scans = []
     for code, _at in arrivals:
@@ -236,6 +241,7 @@ def admit_in_transaction(
             after={"checked_in_at": now.isoformat()},
             event_id=event_id,
         )
+        queue_change(session, event_id, WebhookKind.CHECKED_IN, registration)
         return Scan(Outcome.CHECKED_IN, attendee)
     return Scan(refusal(registration), attendee)
 

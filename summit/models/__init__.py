@@ -17,7 +17,7 @@ from .accounts import (
     Role,
     User,
 )
-from .api import ApiScope, ApiToken
+from .api import ApiScope, ApiToken, Webhook, WebhookDelivery, WebhookKind
 from .checkin import DeskScan
 from .columns import (
     UTCDateTime,
@@ -80,6 +80,9 @@ __all__ = [
     "Answer",
     "ApiScope",
     "ApiToken",
+    "Webhook",
+    "WebhookDelivery",
+    "WebhookKind",
     "AuditEntry",
     "CoHost",
     "CoHostRole",

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import AuditAction
 from ..database import begin_write
-from ..models import Event, Registration, SeatStatus, User
+from ..models import Event, Registration, SeatStatus, User, WebhookKind
+from ..webhooks import queue_change
 from . import seats, service
 from .details import AttendeeDetails, find_by_email, normalise_email
 from .errors import AlreadyRegistered
@@ -104,6 +105,7 @@ def update_registration(
         session.rollback()
         return False
     _record(session, actor, audit.AuditAction.UPDATE, registration, before)
+    queue_change(session, registration.event_id, WebhookKind.REGISTRATION_CHANGED, registration)
     session.commit()
     return True
 

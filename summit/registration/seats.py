@@ -34,10 +34,12 @@ from ..models import (
     RegistrationStatus,
     Seat,
     SeatStatus,
+    WebhookKind,
     utcnow,
 )
 from ..outbox import enqueue
 from ..private_links import new_token, token_digest
+from ..webhooks import queue_change
 from . import queries
 from .details import AttendeeDetails, find_by_email, normalise_email
 from .errors import (
@@ -511,6 +513,8 @@ def seat_at_the_door(
     if not _has_room(seat.forum.capacity, seats_taken(session, [forum_id])[forum_id]):
         raise ForumFull(seat.forum.slug)
     seat.status = SeatStatus.CONFIRMED
+    queue_change(session, registration.event_id, WebhookKind.SEAT_CONFIRMED, registration,
+                 forum_id=forum_id)
     return seat
 
 
@@ -560,9 +564,20 @@ def set_forum_capacity(
     _fill_and_notify(session, locked, [forum], admit=False)
 
 
+# The changes that every path mails the attendee about, and the webhooks that tell them.
+WEBHOOK_OF_MAIL = {
+    MailKind.CONFIRMATION: WebhookKind.REGISTRATION_CREATED,
+    MailKind.CANCELLATION: WebhookKind.REGISTRATION_CANCELLED,
+    MailKind.PROMOTION: WebhookKind.SEAT_CONFIRMED,
+}
+
+
 def queue_mail(session: Session, registration: Registration, kind: MailKind) -> None:
     """Queue a mail of this kind to the registration's address, in the caller's
-    transaction (registration.mails writes it when it is sent)."""
+    transaction (registration.mails writes it when it is sent), and the webhooks of the
+    change it reports."""
     enqueue(session, MailMessage(registration=registration, kind=kind.value,
                                  recipient=registration.email),
             event_id=registration.event_id)
+    if kind in WEBHOOK_OF_MAIL:
+        queue_change(session, registration.event_id, WEBHOOK_OF_MAIL[kind], registration)

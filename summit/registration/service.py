@@ -36,8 +36,10 @@ from ..models import (
     Registration,
     RegistrationStatus,
     SeatStatus,
+    WebhookKind,
     utcnow,
 )
+from ..webhooks import queue_change
 from .details import AttendeeDetails, find_by_email, normalise_email
 from .errors import (
     AlreadyRegistered,
@@ -214,6 +216,8 @@ def change_forums(
     if held_seats(registration) != before:
         record_attendee_action(session, audit.AuditAction.CHANGE_FORUMS, registration,
                                before={"seats": before}, after={"seats": held_seats(registration)})
+        queue_change(session, registration.event_id, WebhookKind.REGISTRATION_CHANGED,
+                     registration)
     session.commit()
     return registration
 
@@ -253,6 +257,8 @@ def change_answers(
     if before != after:
         record_attendee_action(session, AuditAction.CHANGE_ANSWERS, registration,
                                before={"answers": before}, after={"answers": after})
+        queue_change(session, registration.event_id, WebhookKind.REGISTRATION_CHANGED,
+                     registration)
     session.commit()
     return before != after
 

@@ -20,7 +20,8 @@ from .forms import SCOPE_LABELS, RevokeForm, TokenForm
 
 # No role but the site's administrators (the issue: tokens are theirs to give).
 ADMINISTRATORS: tuple = ()
-add_entry("admin.api_tokens", _l("API tokens"), roles=ADMINISTRATORS, order=70)
+add_entry("admin.api_tokens", _l("API tokens"), roles=ADMINISTRATORS, order=72,
+          within="admin.webhooks_page")
 
 
 def _page(event, form: TokenForm, secret: str | None = None, status: int = 200):

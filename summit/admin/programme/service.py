@@ -28,9 +28,11 @@ from ...models import (
     SessionSpeaker,
     Speaker,
     User,
+    WebhookKind,
 )
 from ...registration import seats
 from ...registration.errors import CapacityBelowTaken
+from ...webhooks import queue_change
 from . import rules
 from .rules import Problem
 
@@ -313,6 +315,10 @@ def save_session(
                           for speaker_id in speaker_ids]
     for position, link in enumerate(item.speaker_links):
         link.position = position
+    if before is not None and _state(item) != before:
+        cancelled = item.cancelled and not before["cancelled"]
+        queue_change(session, event.id, WebhookKind.SESSION_CANCELLED if cancelled
+                     else WebhookKind.SESSION_CHANGED, session_id=item.id)
     _save(session, actor, item, before)
     return item
 
@@ -325,6 +331,8 @@ def delete(session: Session, actor: User, obj: object) -> None:
     before = _state(obj)
     object_type, object_id, label = OBJECT_TYPES[type(obj)], obj.id, _label(obj)
     event_id = _event_id(obj)
+    if isinstance(obj, ProgrammeSession):
+        queue_change(session, event_id, WebhookKind.SESSION_CANCELLED, session_id=object_id)
     session.delete(obj)
     audit.record(session, actor, AuditAction.DELETE, object_type, object_id, label, before=before,
                  event_id=event_id)

@@ -1,0 +1,3 @@
+"""webhooks"""
+
+from . import views  # noqa: F401  (registers its views on the admin blueprint)

@@ -144,9 +144,10 @@ def _register_blueprints(app: Flask) -> None:
     from .calendar.views import bp as calendar_bp
     from .programme.views import bp as programme_bp
     from .registration import views as registration
+    from .sharing.views import bp as sharing_bp
 
     for blueprint in (site.bp, programme_bp, registration.bp, registration.attendee_bp,
-                      calendar_bp, badges_bp, auth_bp, admin_bp):
+                      calendar_bp, badges_bp, sharing_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
     site.keep_first_version_addresses(app)
 

@@ -37,7 +37,7 @@ from summit.urls import serving_at
 
 from .helpers.accounts import make_accounts, sign_in_as
 from .helpers.admin_pages import ADMIN
-from .helpers.badges import facts
+from .helpers.badges import decode_qr_codes, facts
 from .helpers.pages import csrf_token
 from .helpers.registrations import forum_id, register_directly
 
@@ -68,16 +68,6 @@ def font_names(data: bytes) -> set[str]:
         for font in page["/Resources"]["/Font"].values():
             names.add(str(font.get_object()["/BaseFont"]))
     return names
-
-
-def decode_qr_codes(data: bytes, tmp_path: Path) -> list[zxingcpp.Barcode]:
-    """Rasterise the first page with poppler's pdftoppm, as a phone camera would see it."""
-    source = tmp_path / "badge.pdf"
-    source.write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(source),
-                    str(tmp_path / "page")], check=True)
-    image = Image.open(next(tmp_path.glob("page*.png")))
-    return zxingcpp.read_barcodes(image)
 
 
 # --- the fit rule -------------------------------------------------------------------

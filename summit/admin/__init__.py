@@ -16,6 +16,7 @@ from . import (  # noqa: E402,F401
     api_tokens,
     checkin,
     dashboard,
+    poster,
     printing,
     questions,
     registrations,

@@ -1,6 +1,13 @@
-"""What a badge shows, as the renderer takes it."""
+"""What a badge shows, as the renderer takes it; QR codes read back from a PDF page, as
+a phone's camera sees them."""
 
 from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import zxingcpp
+from PIL import Image
 
 from summit.badges.render import BadgeFacts
 from summit.models import RegistrationCategory
@@ -22,3 +29,13 @@ def facts(**overrides) -> BadgeFacts:
         **overrides,
     }
     return BadgeFacts(**values)
+
+
+def decode_qr_codes(data: bytes, tmp_path: Path) -> list[zxingcpp.Barcode]:
+    """Rasterise the first page with poppler's pdftoppm, as a phone camera would see it."""
+    source = tmp_path / "badge.pdf"
+    source.write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "150", "-f", "1", "-l", "1", "-png", str(source),
+                    str(tmp_path / "page")], check=True)
+    image = Image.open(next(tmp_path.glob("page*.png")))
+    return zxingcpp.read_barcodes(image)

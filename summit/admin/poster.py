@@ -1,0 +1,30 @@
+"""/admin/<event>/poster-qr.svg and .png: the QR code of the event's registration page,
+to print on posters; linked from the event's settings page, for its organizers."""
+
+from __future__ import annotations
+
+from flask import Response
+
+from ..auth.access import role_required
+from ..events.current import require_event
+from ..models import Role
+from ..sharing.poster import registration_qr_png, registration_qr_svg
+from ..urls import external_url
+from . import bp
+from .addresses import EVENT
+
+RENDERERS = {"svg": (registration_qr_svg, "image/svg+xml"),
+             "png": (registration_qr_png, "image/png")}
+
+
+@bp.get(f"{EVENT}/poster-qr.<any(svg, png):kind>")
+@role_required(Role.ORGANIZER)
+def poster_qr(kind: str):
+    event = require_event()
+    render, media_type = RENDERERS[kind]
+    # The site's address, never the Host of this request: the poster outlives it.
+    address = external_url("registration.register", event_slug=event.slug)
+    response = Response(render(address), mimetype=media_type)
+    response.headers.set("Content-Disposition", "attachment",
+                         filename=f"{event.slug}-registration-qr.{kind}")
+    return response

@@ -13,18 +13,23 @@ from ..urls import external_url
 from . import bp
 from .addresses import EVENT
 
-RENDERERS = {"svg": (registration_qr_svg, "image/svg+xml"),
-             "png": (registration_qr_png, "image/png")}
-
-
-@bp.get(f"{EVENT}/poster-qr.<any(svg, png):kind>")
-@role_required(Role.ORGANIZER)
-def poster_qr(kind: str):
+def _download(render, media_type: str, kind: str):
     event = require_event()
-    render, media_type = RENDERERS[kind]
     # The site's address, never the Host of this request: the poster outlives it.
     address = external_url("registration.register", event_slug=event.slug)
     response = Response(render(address), mimetype=media_type)
     response.headers.set("Content-Disposition", "attachment",
                          filename=f"{event.slug}-registration-qr.{kind}")
     return response
+
+
+@bp.get(f"{EVENT}/poster-qr.svg")
+@role_required(Role.ORGANIZER)
+def poster_qr_svg():
+    return _download(registration_qr_svg, "image/svg+xml", "svg")
+
+
+@bp.get(f"{EVENT}/poster-qr.png")
+@role_required(Role.ORGANIZER)
+def poster_qr_png():
+    return _download(registration_qr_png, "image/png", "png")

@@ -25,6 +25,7 @@ from .helpers.accounts import make_accounts, sign_in_as
 from .helpers.admin_pages import ADMIN
 from .helpers.badges import decode_qr_codes
 from .helpers.database import database_url_of
+from .helpers.pages import csrf_token
 
 SITE = "https://summit.example.org"
 HOSTILE = "\"><script>alert('x')</script> R&D <b>"
@@ -177,3 +178,52 @@ def test_the_poster_qr_codes_read_as_the_registration_page_for_organizers_only(
         svg = organizer.get(f"{ADMIN}/poster-qr.svg")
         assert svg.mimetype == "image/svg+xml"
         assert [code.text for code in svg_codes(svg.data, tmp_path)] == [register]
+
+
+def picture(size: tuple[int, int], colour: tuple[int, int, int], kind: str = "JPEG",
+            **options) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, colour).save(out, kind, **options)
+    return out.getvalue()
+
+
+def upload(client, data: bytes | None = None, page: str = f"{ADMIN}/event?lang=en", **fields):
+    files = {"image": (io.BytesIO(data), "poster.jpg")} if data is not None else {}
+    return client.post(f"{ADMIN}/event/share-image?lang=en", content_type="multipart/form-data",
+                       data={"csrf_token": csrf_token(client, page), **files, **fields})
+
+
+def test_an_organizer_uploads_the_events_own_picture_checked_cropped_and_removable(site):
+    make_accounts(site)
+    client = site.test_client()
+    drawn = client.get(f"/{SLUG}/share.png")
+    organizer = site.test_client()
+    sign_in_as(organizer, Role.ORGANIZER)
+    # A photo with GPS in its EXIF, four times as large: stored as 1200×630, EXIF gone.
+    exif = Image.Exif()
+    exif[0x8825] = {2: (31.0, 52.0, 0.0)}
+    assert upload(organizer, picture((2400, 1600), (200, 30, 30), exif=exif)).status_code == 302
+    shared = client.get(f"/{SLUG}/share.png", headers={"If-None-Match": drawn.headers["ETag"]})
+    assert shared.status_code == 200 and shared.mimetype == "image/jpeg"
+    stored = Image.open(io.BytesIO(shared.data))
+    assert stored.size == (1200, 630) and not stored.getexif()
+    red, green, _blue = stored.convert("RGB").getpixel((600, 315))
+    assert red > 180 and green < 60
+    tags = share_tags(client.get(f"/{SLUG}/agenda?lang=zh").get_data(as_text=True))
+    assert tags["og:image:type"] == "image/jpeg"
+    # Not a picture, or too large: said on the page, the stored one kept.
+    for refused, message in ((b"<svg onload=alert(1)>", "This is not a PNG, JPEG or WebP image"),
+                             (b"", "This is not a PNG, JPEG or WebP image"),
+                             (picture((1100, 1100), (1, 2, 3), "PNG", compress_level=0),
+                              "larger than 2 MB")):
+        answer = upload(organizer, refused)
+        assert answer.status_code == 422 and message in answer.get_data(as_text=True)
+    assert client.get(f"/{SLUG}/share.png").data == shared.data
+    # Removed: the drawn picture again.
+    assert upload(organizer, remove="1").status_code == 302
+    again = client.get(f"/{SLUG}/share.png")
+    assert again.mimetype == "image/png" and Image.open(io.BytesIO(again.data)).size == (1200, 630)
+    desk = site.test_client()
+    sign_in_as(desk, Role.CHECKIN)
+    assert upload(desk, picture((1200, 630), (0, 0, 0)),
+                  page=f"{ADMIN}/checkin").status_code == 403

@@ -13,6 +13,7 @@ from ..urls import external_url
 from . import bp
 from .addresses import EVENT
 
+
 def _download(render, media_type: str, kind: str):
     event = require_event()
     # The site's address, never the Host of this request: the poster outlives it.

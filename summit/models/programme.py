@@ -94,6 +94,10 @@ class Event(db.Model):
     # Parallel forums that run at the same time are alternatives: an attendee holds a
     # seat (or a place in line) in one of them only, unless this is set.
     allow_overlapping_forums: Mapped[bool] = mapped_column(default=False)
+    # The organizer's own picture for shared links (1200×630, checked and encoded again);
+    # None: the picture is drawn from the event's name and dates.
+    share_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    share_image_type: Mapped[str] = mapped_column(String(50), default="", server_default="")
     # Grows with every change to the programme; caches and ETags key on it.
     programme_version: Mapped[int] = mapped_column(default=1)
     programme_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

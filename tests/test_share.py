@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import io
+from datetime import date
 from html.parser import HTMLParser
 
 import pytest
@@ -17,8 +18,11 @@ from sqlalchemy import select
 from weasyprint import HTML
 
 from summit.demo.seed import SLUG
+from summit.events.service import clone_event
 from summit.extensions import db
 from summit.models import Event, Forum, ProgrammeSession, Role, Speaker
+from summit.sharing.card import share_card_png
+from summit.sharing.service import share_image_of
 
 from .conftest import make_app
 from .helpers.accounts import make_accounts, sign_in_as
@@ -227,3 +231,17 @@ def test_an_organizer_uploads_the_events_own_picture_checked_cropped_and_removab
     sign_in_as(desk, Role.CHECKIN)
     assert upload(desk, picture((1200, 630), (0, 0, 0)),
                   page=f"{ADMIN}/checkin").status_code == 403
+
+
+def test_next_years_edition_draws_its_own_picture_not_the_uploaded_one(site):
+    make_accounts(site)
+    organizer = site.test_client()
+    sign_in_as(organizer, Role.ORGANIZER)
+    assert upload(organizer, picture((1200, 630), (200, 30, 30))).status_code == 302
+    with site.app_context():
+        source = db.session.scalars(select(Event).where(Event.slug == SLUG)).one()
+        clone_event(db.session, None, source, "embedded-china-2021", date(2021, 11, 24))
+    with site.app_context():
+        clone = db.session.scalars(select(Event).where(Event.slug == "embedded-china-2021")).one()
+        assert share_image_of(clone) is None
+        assert Image.open(io.BytesIO(share_card_png(clone))).size == (1200, 630)

@@ -122,7 +122,9 @@ scheduled anew), its registration window moved
     check_new_slug(session, slug)
     days = (starts_on - source.starts_on).days
     zone = ZoneInfo(source.timezone)
-    clone = _copy(source, Event, skip={"programme_version", "programme_updated_at"},
+    # Not its own share picture: last year's shows last year's dates.
+    clone = _copy(source, Event, skip={"programme_version", "programme_updated_at",
+                                       "share_image", "share_image_type"},
                   slug=slug, status=EventStatus.DRAFT, starts_on=starts_on,
                   ends_on=source.ends_on + timedelta(days=days),
                   name_zh=_with_year(source.name_zh, source.starts_on, starts_on),

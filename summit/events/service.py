@@ -42,7 +42,7 @@ RESERVED_SLUGS = frozenset({
     "calendar.ics", "cfp", "docs", "events", "favicon.ico", "feeds", "forums", "health",
     "healthz", "help", "login", "logout", "media", "new", "privacy", "proposals", "r",
     "register", "robots.txt", "schedule", "schedule.csv", "schedule.json", "schedule.xml",
-    "search", "sessions", "sitemap.xml", "speakers", "static",
+    "search", "sessions", "share.png", "sitemap.xml", "speakers", "static",
 })
 OBJECT_TYPE = "event"
 # Columns a copy never takes from its original: its own key and its event's.

@@ -47,8 +47,11 @@ def _font(size: int) -> ImageFont.FreeTypeFont:
 
 
 # Where a line may break: after a Latin word (with its spaces) or any other character
-# (Chinese breaks between any two).
-BREAKS = re.compile(r"[^\s\u2E80-\uFFEF]+\s*|\s+|.")
+# (Chinese breaks between any two), never after an opening bracket or before a closing
+# one or a comma.
+OPENING, CLOSING = "（“「《", "）”」》，。、！？：；"
+BREAKS = re.compile(rf"[{OPENING}]?[^\s\u2E80-\uFFEF]+[{CLOSING}]*\s*|\s+"
+                    rf"|[{OPENING}]?.[{CLOSING}]*")
 
 
 def _lines(draw: ImageDraw.ImageDraw, text: str, font, width: int, most: int) -> list[str]:

@@ -152,10 +152,11 @@ def _register_blueprints(app: Flask) -> None:
     from .programme.views import bp as programme_bp
     from .proposals import views as proposals
     from .registration import views as registration
+    from .sharing.views import bp as sharing_bp
 
     for blueprint in (site.bp, programme_bp, registration.bp, registration.attendee_bp,
                       proposals.bp, proposals.speaker_bp, calendar_bp, badges_bp,
-                      certificates_bp, auth_bp, admin_bp):
+                      certificates_bp, sharing_bp, auth_bp, admin_bp):
         app.register_blueprint(blueprint)
     site.keep_first_version_addresses(app)
 

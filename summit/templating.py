@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from flask import Flask, request
 from werkzeug.urls import iri_to_uri
 
-from . import i18n, labels
+from . import i18n, labels, urls
 from .events.current import current_event
 from .web import safe_colour
 
@@ -23,6 +23,12 @@ def same_page_in(lang: str) -> str:
     return iri_to_uri(f"{request.script_root}{request.path}?{urlencode(arguments, doseq=True)}")
 
 
+def page_address() -> str:
+    """This page's absolute address under the site's address (never the request's
+    untrusted Host), in the language it is shown in: what a shared link's card names."""
+    return iri_to_uri(f"{urls.site_address()}{request.path}?lang={i18n.current_language()}")
+
+
 def register_template_helpers(app: Flask) -> None:
     @app.context_processor
     def site():
@@ -33,6 +39,8 @@ def register_template_helpers(app: Flask) -> None:
         tr_pair=i18n.localized_pair,
         current_language=i18n.current_language,
         same_page_in=same_page_in,
+        page_address=page_address,
+        absolute_url=urls.external_url,
         languages=i18n.LANGUAGES,
         labels=labels,
     )

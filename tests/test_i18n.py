@@ -32,7 +32,7 @@ from .helpers.registrations import outbox_mails, register_directly
 # Latin words that may stand in a Chinese page: the product's name and the switch to English.
 ALLOWED_LATIN = {"Summit", "English"}
 # On the admin pages, the file formats and units that organizers know by these names.
-FILE_FORMATS = {"CSV", "PDF", "PNG", "JPEG", "WebP", "MB", "UTF", "GB", "Excel"}
+FILE_FORMATS = {"CSV", "PDF", "PNG", "SVG", "JPEG", "WebP", "MB", "UTF", "GB", "Excel"}
 ATTENDEE = {
     "full_name": "王小明",
     "email": "wang.xiaoming@seu.example.cn",

@@ -17,6 +17,7 @@ from . import (  # noqa: E402,F401
     checkin,
     dashboard,
     mailings,
+    poster,
     printing,
     proposals,
     questions,

@@ -43,7 +43,7 @@ RESERVED_SLUGS = frozenset({
     "calendar.ics", "cfp", "docs", "events", "favicon.ico", "feeds", "forums", "health",
     "healthz", "help", "login", "logout", "media", "new", "privacy", "proposals", "r",
     "register", "robots.txt", "schedule", "schedule.csv", "schedule.json", "schedule.xml",
-    "search", "sessions", "sitemap.xml", "speakers", "static",
+    "search", "sessions", "share.png", "sitemap.xml", "speakers", "static",
 })
 OBJECT_TYPE = "event"
 # Columns a copy never takes from its original: its own key and its event's.
@@ -123,7 +123,9 @@ scheduled anew), its registration window moved
     check_new_slug(session, slug)
     days = (starts_on - source.starts_on).days
     zone = ZoneInfo(source.timezone)
-    clone = _copy(source, Event, skip={"programme_version", "programme_updated_at"},
+    # Not its own share picture: last year's shows last year's dates.
+    clone = _copy(source, Event, skip={"programme_version", "programme_updated_at",
+                                       "share_image", "share_image_type"},
                   slug=slug, status=EventStatus.DRAFT, starts_on=starts_on,
                   ends_on=source.ends_on + timedelta(days=days),
                   name_zh=_with_year(source.name_zh, source.starts_on, starts_on),

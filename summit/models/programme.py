@@ -100,6 +100,10 @@ class Event(db.Model):
     # From then on attendees who were checked in download a certificate of attendance;
     # None: no certificates.
     certificates_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The organizer's own picture for shared links (1200×630, checked and encoded again);
+    # None: the picture is drawn from the event's name and dates.
+    share_image: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    share_image_type: Mapped[str] = mapped_column(String(50), default="", server_default="")
     # Grows with every change to the programme; caches and ETags key on it.
     programme_version: Mapped[int] = mapped_column(default=1)
     programme_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

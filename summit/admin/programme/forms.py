@@ -360,3 +360,11 @@ class MaterialLinkForm(FlaskForm):
                         filters=[clean_text], validators=[Length(max=200), printable])
     url = URLField(_l("Address (https://…)"), filters=[clean_text],
                    validators=[InputRequired(), Length(max=2000)])
+
+
+class ShareImageForm(FlaskForm):
+    """The event's own picture for shared links; without a file, Remove goes back to the
+    drawn one."""
+
+    image = FileField(_l("Picture (PNG, JPEG or WebP, at most 2 MB; cropped to 1200×630)"),
+                      render_kw={"accept": "image/png,image/jpeg,image/webp"})

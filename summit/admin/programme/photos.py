@@ -22,8 +22,9 @@ class PhotoRejected(Exception):
     """The message is for the organizer."""
 
 
-def prepare(data: bytes) -> tuple[bytes, str]:
-    """The photo to store and its media type; raises PhotoRejected."""
+def prepare(data: bytes, fit_to: tuple[int, int] | None = None) -> tuple[bytes, str]:
+    """The photo to store and its media type; raises PhotoRejected. ``fit_to``: cropped
+    to exactly that size (an event's share picture) instead of fitted within MAX_SIDE."""
     if len(data) > MAX_BYTES:
         raise PhotoRejected(_("The photo is larger than %(size)d MB.",
                               size=MAX_BYTES // (1024 * 1024)))
@@ -41,7 +42,10 @@ def prepare(data: bytes) -> tuple[bytes, str]:
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError,
             Image.DecompressionBombError, Image.DecompressionBombWarning) as error:
         raise PhotoRejected(_("This is not a PNG, JPEG or WebP image.")) from error
-    picture.thumbnail((MAX_SIDE, MAX_SIDE))
+    if fit_to:
+        picture = ImageOps.fit(picture, fit_to)
+    else:
+        picture.thumbnail((MAX_SIDE, MAX_SIDE))
     if image_format == "JPEG" and picture.mode not in ("RGB", "L"):
         picture = picture.convert("RGB")
     out = io.BytesIO()

@@ -40,15 +40,27 @@ from ...models import (
 from ...outbox import deliver_after_response
 from ...programme import service as programme
 from ...registration.seats import seats_taken
+from ...sharing import service as sharing
+from ...sharing.card import HEIGHT as SHARE_HEIGHT
+from ...sharing.card import WIDTH as SHARE_WIDTH
 from ...user_input import database_int
 from .. import bp
 from ..addresses import EVENT
 from ..navigation import add_entry
 from . import photos, service
-from .forms import CoHostForm, EventForm, ForumForm, ProgrammeForm, SessionForm, SpeakerForm
+from .forms import (
+    CoHostForm,
+    EventForm,
+    ForumForm,
+    ProgrammeForm,
+    SessionForm,
+    ShareImageForm,
+    SpeakerForm,
+)
 from .rules import Problem
 
 guard = role_required(Role.ORGANIZER)
+SHARE_IMAGE_SIZE = (SHARE_WIDTH, SHARE_HEIGHT)
 
 
 class ConfirmForm(FlaskForm):
@@ -309,4 +321,31 @@ def event_settings():
             flash(_("Saved."), "success")
             return deliver_after_response(redirect(url_for(".event_settings")))
     return _page("admin/programme/event.html", 422 if form.is_submitted() else 200,
-                 form=form, event=event)
+                 form=form, event=event, share_form=ShareImageForm(formdata=None))
+
+
+@bp.post(f"{EVENT}/event/share-image")
+@guard
+def share_image():
+    """Upload the event's own share picture, or (the Remove button) go back to the drawn one."""
+    event = require_event()
+    share_form = ShareImageForm()
+    if not share_form.validate_on_submit():
+        abort(400)
+    image = None
+    if "remove" not in request.form:
+        upload = share_form.image.data
+        try:
+            image = photos.prepare(upload.read() if upload else b"", fit_to=SHARE_IMAGE_SIZE)
+        except photos.PhotoRejected as rejected:
+            share_form.image.errors = [str(rejected)]
+            form = EventForm(formdata=None)
+            form.for_existing_event()
+            form.load(event)
+            return _page("admin/programme/event.html", 422, form=form, event=event,
+                         share_form=share_form)
+    sharing.set_share_image(db.session, current_user, event, image)
+    flash(_("The picture for shared links is saved.") if image else
+          _("Shared links show the picture drawn from the event’s name and dates again."),
+          "success")
+    return redirect(url_for(".event_settings"))

@@ -154,7 +154,7 @@ def test_a_talk_proposed_reviewed_accepted_placed_and_confirmed(
     organizer.get_by_role("button", name="保存").click()
     expect(organizer.get_by_text("已保存。")).to_be_visible()
     organizer.goto(f"{base}{DEMO}/agenda?lang=zh")
-    expect(organizer.get_by_text(TITLE)).to_be_visible()
+    expect(organizer.get_by_role("link", name=TITLE)).to_be_visible()
 
     # The speaker's mail, and their confirmation.
     mail = cfp_server.wait_for_mail(SPEAKER)

@@ -11,6 +11,7 @@ import re
 import shutil
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ from sqlalchemy import create_engine, text
 
 from summit import create_app
 from summit.config import normalise_database_url
-from summit.extensions import db
+from summit.extensions import db, limiter
 from summit.outbox import SENDER_THREAD
 
 from .helpers.accounts import make_accounts, sign_in
@@ -63,6 +64,21 @@ def make_app(url: str, **settings) -> Flask:
             **settings,
         }
     )
+
+
+@contextmanager
+def rate_limited_app(app: Flask, **settings) -> Iterator[Flask]:
+    """A second app on ``app``'s database with its rate limits on. Flask-Limiter keeps
+    "enabled" on its one extension object, not per app: afterwards it is set back, or
+    every later test would be limited."""
+    limited = make_app(app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_ENABLED=True,
+                       **settings)
+    try:
+        yield limited
+    finally:
+        limiter.enabled = app.config["RATELIMIT_ENABLED"]
+        with limited.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

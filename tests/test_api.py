@@ -21,7 +21,7 @@ from summit.models import (
     SeatStatus,
 )
 
-from .conftest import make_app
+from .conftest import rate_limited_app
 from .helpers.accounts import make_accounts, sign_in, sign_in_as
 from .helpers.api import API, PROBLEM, api_person, bearer, make_token
 from .helpers.concurrency import all_at_once, forum_seats, registration_action
@@ -160,27 +160,26 @@ def test_the_form_rules_answer_per_field(app, client, demo_event):
 
 
 def test_rate_limit_and_server_errors_are_problems(app, demo_event, tmp_path, monkeypatch):
-    limited = make_app(app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_ENABLED=True,
-                       RATELIMIT_API="3 per minute", PROPAGATE_EXCEPTIONS=False,
-                       INSTANCE_PATH=str(tmp_path))
-    client = limited.test_client()
-    statuses = [client.get(f"{API}/{EVENT}/sessions").status_code for _ in range(4)]
-    assert statuses == [200, 200, 200, 429]
-    refused = client.get(f"{API}/{EVENT}/sessions")
-    assert refused.content_type == PROBLEM and int(refused.headers["Retry-After"]) > 0
-    # Each token counts for itself.
-    secret = make_token(app, demo_event)
-    assert client.get(f"{API}/{EVENT}/sessions", headers=bearer(secret)).status_code == 200
+    with rate_limited_app(app, RATELIMIT_API="3 per minute", PROPAGATE_EXCEPTIONS=False,
+                          INSTANCE_PATH=str(tmp_path)) as limited:
+        client = limited.test_client()
+        statuses = [client.get(f"{API}/{EVENT}/sessions").status_code for _ in range(4)]
+        assert statuses == [200, 200, 200, 429]
+        refused = client.get(f"{API}/{EVENT}/sessions")
+        assert refused.content_type == PROBLEM and int(refused.headers["Retry-After"]) > 0
+        # Each token counts for itself.
+        secret = make_token(app, demo_event)
+        assert client.get(f"{API}/{EVENT}/sessions", headers=bearer(secret)).status_code == 200
 
-    from summit.api import service
+        from summit.api import service
 
-    def broken(*_args, **_kwargs):
-        raise RuntimeError("a bug")
+        def broken(*_args, **_kwargs):
+            raise RuntimeError("a bug")
 
-    monkeypatch.setattr(service, "public_events", broken)
-    failed = limited.test_client().get(f"{API}/events", headers=bearer(secret))
-    assert failed.status_code == 500 and failed.content_type == PROBLEM
-    assert "a bug" not in failed.get_data(as_text=True)
+        monkeypatch.setattr(service, "public_events", broken)
+        failed = limited.test_client().get(f"{API}/events", headers=bearer(secret))
+        assert failed.status_code == 500 and failed.content_type == PROBLEM
+        assert "a bug" not in failed.get_data(as_text=True)
 
 
 def test_drafts_never_show_even_to_a_signed_in_administrator(app, client, demo_event):

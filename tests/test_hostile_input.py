@@ -18,11 +18,11 @@ from summit.extensions import db
 from summit.models import ProgrammeSession, Registration, Role, Speaker
 from summit.user_input import DatabaseIdConverter
 
-from .conftest import make_app
+from .conftest import rate_limited_app
 from .helpers.accounts import sign_in, sign_in_with_the_form
 from .helpers.admin_pages import ADMIN, SLUG
 from .helpers.pages import CSRF_FIELD, DEMO, listed_names, page_text, post_form
-from .helpers.registrations import register
+from .helpers.registrations import post_registration, register
 
 TOO_LARGE = [0, 2**31, 2**63, 2**64, 10**40]
 ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
@@ -179,19 +179,21 @@ def test_ids_beyond_the_database_are_refused_on_the_printing_screen(app, admin, 
 
 
 def test_a_429_says_when_to_try_again(app, demo_event):
-    limited = make_app(app.config["SQLALCHEMY_DATABASE_URI"], RATELIMIT_ENABLED=True,
-                       RATELIMIT_REGISTER="1 per minute", WTF_CSRF_ENABLED=False,
-                       INSTANCE_PATH=app.instance_path)
-    visitor = limited.test_client()
-    statuses = [visitor.post(f"{DEMO}/register?lang=en", data={"full_name": "试"})
-                for _ in range(2)]
+    with rate_limited_app(app, RATELIMIT_REGISTER="1 per minute", WTF_CSRF_ENABLED=False,
+                          INSTANCE_PATH=app.instance_path) as limited:
+        visitor = limited.test_client()
+        statuses = [visitor.post(f"{DEMO}/register?lang=en", data={"full_name": "试"})
+                    for _ in range(2)]
     assert [response.status_code for response in statuses][-1] == 429
     refused = statuses[-1]
     assert 1 <= int(refused.headers["Retry-After"]) <= 61  # the window, rounded up
     assert "Too many requests" in page_text(refused)
     assert statuses[0].headers.get("Retry-After") is None
-    with limited.app_context():
-        db.engine.dispose()
+    # The limits were that app's: the tests' own app is not limited after it (more
+    # registrations than its own RATELIMIT_REGISTER would let through in a minute).
+    visitor = app.test_client()
+    assert {post_registration(visitor, email=f"after.limit.{number}@example.org").status_code
+            for number in range(21)} == {302}
 
 
 # --- a fuzz over the public addresses ---------------------------------------------------

@@ -60,7 +60,8 @@ def populate(app, count: int) -> None:
     """``count`` confirmed registrations of the demo event, written in bulk."""
     from summit.extensions import db
     from summit.models import Event, Registration, RegistrationStatus
-    from summit.registration.tokens import new_checkin_code, new_token, token_digest
+    from summit.private_links import new_token, token_digest
+    from summit.registration.tokens import new_checkin_code
 
     with app.app_context():
         event = db.session.scalars(select(Event).where(Event.slug == DEMO_SLUG)).one()

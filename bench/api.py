@@ -10,7 +10,6 @@ GET /api/v1/<event>/sessions (target ≥ 0.5× /healthz) and POST
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import secrets
@@ -20,8 +19,8 @@ from harness import (
     PROJECT_ROOT,
     fresh_database,
     gunicorn,
+    load_parser,
     run_wrk,
-    served_size,
     table,
     temporary_folder,
 )
@@ -46,13 +45,7 @@ def make_token(url: str) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=64)
-    workers, threads = served_size()
-    parser.add_argument("--workers", type=int, default=workers)
-    parser.add_argument("--threads", type=int, default=threads)
-    options = parser.parse_args()
+    options = load_parser(__doc__.splitlines()[0], seconds=20, connections=64).parse_args()
 
     folder = temporary_folder()
     url = fresh_database(folder)

@@ -18,7 +18,6 @@ second of /healthz.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import os
 import statistics
@@ -34,8 +33,8 @@ from harness import (
     combined,
     fresh_database,
     gunicorn,
+    load_parser,
     run_wrk,
-    served_size,
     temporary_folder,
 )
 
@@ -123,16 +122,11 @@ def cold_builds(app, paths: list[str], rounds: int) -> dict[str, list[tuple[floa
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = load_parser(__doc__.splitlines()[0], seconds=5, connections=16)
     parser.add_argument("--sessions", type=int, default=SESSIONS)
     parser.add_argument("--rounds", type=int, default=7, help="cold builds per feed")
-    parser.add_argument("--seconds", type=int, default=5, help="wrk run per address")
     parser.add_argument("--warm-rounds", type=int, default=3,
                         help="(/healthz, feed) pairs per feed")
-    parser.add_argument("--connections", type=int, default=16)
-    workers, threads = served_size()
-    parser.add_argument("--workers", type=int, default=workers)
-    parser.add_argument("--threads", type=int, default=threads)
     options = parser.parse_args()
 
     folder = temporary_folder()

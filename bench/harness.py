@@ -3,6 +3,7 @@ and Debian's wrk as the load generator (all aimed at 127.0.0.1 only, bounded in 
 
 from __future__ import annotations
 
+import argparse
 import os
 import re
 import runpy
@@ -73,6 +74,18 @@ class LoadResult:
     p99_ms: float
     errors: int
     requests: int
+
+
+def load_parser(description: str, seconds: int, connections: int) -> argparse.ArgumentParser:
+    """The options of a bench that loads gunicorn with wrk: how long, how many
+    connections, and the server's size (gunicorn.conf.py's by default)."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--seconds", type=int, default=seconds, help="wrk run per address")
+    parser.add_argument("--connections", type=int, default=connections)
+    workers, threads = served_size()
+    parser.add_argument("--workers", type=int, default=workers)
+    parser.add_argument("--threads", type=int, default=threads)
+    return parser
 
 
 def combined(runs: list[LoadResult], name: str) -> LoadResult:

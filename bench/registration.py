@@ -12,7 +12,6 @@ load: the check at the end counts.
 
 from __future__ import annotations
 
-import argparse
 import os
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -25,8 +24,8 @@ from harness import (
     LoadResult,
     fresh_database,
     gunicorn,
+    load_parser,
     run_wrk,
-    served_size,
     table,
     temporary_folder,
 )
@@ -123,13 +122,7 @@ def seating(url: str, forum: int) -> Seating:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seconds", type=int, default=20)
-    parser.add_argument("--connections", type=int, default=64)
-    workers, threads = served_size()
-    parser.add_argument("--workers", type=int, default=workers)
-    parser.add_argument("--threads", type=int, default=threads)
-    options = parser.parse_args()
+    options = load_parser(__doc__.splitlines()[0], seconds=20, connections=64).parse_args()
 
     folder = temporary_folder()
     url = fresh_database(folder)

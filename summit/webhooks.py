@@ -29,7 +29,7 @@ import json
 import secrets
 import socket
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
@@ -76,16 +76,26 @@ def queue_change(session: Session, event_id: int, kind: WebhookKind,
     """Queue a delivery of this change to each of the event's webhooks that wants its
     kind, in the caller's transaction. ``data``: ids of what else it is about
     (``session_id``, ``forum_id``)."""
+    queue_changes(session, event_id, kind, [registration], **data)
+
+
+def queue_changes(session: Session, event_id: int, kind: WebhookKind,
+                  registrations: Iterable[Registration | None], **data: int) -> None:
+    """``queue_change`` for the same change of several registrations (a desk's queue of
+    check-ins), with one look at the event's webhooks."""
     wanted = [webhook_id for webhook_id, kinds in session.execute(
         select(Webhook.id, Webhook.kinds)
         .where(Webhook.event_id == event_id, Webhook.disabled_at.is_(None))) if kind in kinds]
+    if not wanted:
+        return
     queued = session.info.setdefault(QUEUED_IN_SESSION, [])
-    for webhook_id in wanted:
-        delivery = WebhookDelivery(webhook_id=webhook_id, kind=kind.value,
-                                   registration=registration, data=data,
-                                   next_attempt_at=utcnow())
-        session.add(delivery)
-        queued.append(delivery)
+    for registration in registrations:
+        for webhook_id in wanted:
+            delivery = WebhookDelivery(webhook_id=webhook_id, kind=kind.value,
+                                       registration=registration, data=data,
+                                       next_attempt_at=utcnow())
+            session.add(delivery)
+            queued.append(delivery)
 
 
 def deliver_after_response(response):

@@ -31,7 +31,7 @@ from ..models import (
 )
 from ..registration.listing import search_condition
 from ..registration.tokens import CHECKIN_ALPHABET, normalise_checkin_code
-from ..webhooks import queue_change
+from ..webhooks import queue_change, queue_changes
 
 OBJECT_TYPE = "registration"
 _CODE_SHAPE = re.compile(f"[{CHECKIN_ALPHABET}]{{4,32}}")
@@ -148,9 +148,8 @@ def check_in_codes_in_transaction(
                     event_id=event_id)
         for registration in found.values() if registration.id in admitted
     ])
-    for registration in found.values():
-        if registration.id in admitted:
-            queue_change(session, event_id, WebhookKind.CHECKED_IN, registration)
+    queue_changes(session, event_id, WebhookKind.CHECKED_IN,
+                  [registration for registration in found.values() if registration.id in admitted])
     answered: set[int] = set()
     scans = []
     for code, _at in arrivals:

@@ -291,13 +291,27 @@
 
   // The server's word on a scan: the person's check-in as it stands, and the answer on
   // screen corrected where the server saw what this desk could not.
+  // A name fixed at the desk a moment ago may not be in the list yet: the server's
+  // spelling replaces the device's, on screen and in the list.
+  var PERSON = ["name", "latin_name", "organisation"];
+
   function learnFromServer(answer) {
     var person = answer.registration_id && byId.get(answer.registration_id);
-    if (person && answer.checked_in_at) {
-      person.checked_in_at = Date.parse(answer.checked_in_at);
+    if (person) {
+      if (answer.checked_in_at) {
+        person.checked_in_at = Date.parse(answer.checked_in_at);
+      }
+      if (answer.name) {
+        PERSON.forEach(function (name) {
+          person[name] = answer[name] || "";
+        });
+      }
       storePeople([person], false);
     }
-    if (answer.id === shownScanId && (answer.conflict || answer.outcome !== result.dataset.outcome)) {
+    var renamed = PERSON.some(function (name) {
+      return (answer[name] || "") !== field(name).textContent;
+    });
+    if (answer.id === shownScanId && (answer.conflict || renamed || answer.outcome !== result.dataset.outcome)) {
       show(answer);
     }
     if (answer.conflict) {

@@ -12,6 +12,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +24,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 from tests.servers import Browser, gunicorn  # noqa: E402  (one launcher for tests and benches)
 
 __all__ = ["Browser", "LoadResult", "Measured", "combined", "fresh_database", "gunicorn",
-           "postgres_url", "ratio_table", "run_wrk", "served_size", "table"]
+           "mail_worker", "postgres_url", "ratio_table", "run_wrk", "seconds_until_mail_sent",
+           "served_size", "table"]
 
 
 def postgres_url() -> str | None:
@@ -190,3 +194,62 @@ def ratio_table(rows: list[tuple[LoadResult, float]]) -> str:
 
 def temporary_folder() -> Path:
     return Path(tempfile.mkdtemp(prefix="summit-bench-"))
+
+
+@contextmanager
+def mail_worker(url: str, folder: Path) -> Iterator[None]:
+    """`flask summit mail-worker` beside the app servers, as the README's production runs
+    it (at a lower priority than the web: mail can wait a second, pages should not). No
+    mail server: it writes the mails to ``folder``/outbox."""
+    env = {**os.environ, "DATABASE_URL": url, "SUMMIT_INSTANCE_PATH": str(folder),
+           "SECRET_KEY": "test-secret-key-shared-by-all-workers-0123456789",
+           "LOG_LEVEL": "WARNING"}
+    env.pop("MAIL_SERVER", None)
+    flask = str(Path(sys.executable).parent / "flask")
+    process = subprocess.Popen(["nice", "-n", "10", flask, "--app", "app", "summit",
+                                "mail-worker"], cwd=PROJECT_ROOT, env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        # Requests leave their mail to it once its first sign of life is in, and each
+        # app process looks again within outbox.WORKER_CHECK_INTERVAL.
+        _wait_for_row(url, "SELECT name FROM mail_worker", process)
+        time.sleep(5)
+        yield
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _wait_for_row(url: str, query: str, process: subprocess.Popen, limit: float = 60.0) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < limit and process.poll() is None:
+            with engine.connect() as connection:
+                if connection.execute(text(query)).first():
+                    return
+            time.sleep(0.5)
+        raise SystemExit(f"the mail worker did not start (exit code {process.poll()})")
+    finally:
+        engine.dispose()
+
+
+def seconds_until_mail_sent(url: str, limit: float = 600.0) -> float:
+    """How long until no mail is left to send (the workers drain what a load queued)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    started = time.monotonic()
+    try:
+        while time.monotonic() - started < limit:
+            with engine.connect() as connection:
+                left = connection.execute(text(
+                    "SELECT count(*) FROM mail_message WHERE status <> 'sent'")).scalar()
+            if not left:
+                return time.monotonic() - started
+            time.sleep(0.5)
+        raise SystemExit(f"{left} mails still unsent after {limit:.0f} s")
+    finally:
+        engine.dispose()

@@ -25,7 +25,9 @@ from harness import (
     fresh_database,
     gunicorn,
     load_parser,
+    mail_worker,
     run_wrk,
+    seconds_until_mail_sent,
     table,
     temporary_folder,
 )
@@ -128,10 +130,12 @@ def main() -> None:
     url = fresh_database(folder)
     forum = prepare(url)
     answers = five_answers(url)
-    with gunicorn(url, folder, workers=options.workers, threads=options.threads) as base:
+    with (gunicorn(url, folder, workers=options.workers, threads=options.threads) as base,
+          mail_worker(url, folder)):
         health = run_wrk("/healthz", f"{base}/healthz", options.seconds, options.connections)
         registering = register_under_load(base, forum, options.seconds, options.connections,
                                           answers)
+        drained = seconds_until_mail_sent(url)
     seats = seating(url, forum)
 
     print(f"database: {url.split('://')[0]}, gunicorn {options.workers} workers × "
@@ -139,6 +143,8 @@ def main() -> None:
           f"{options.seconds} s each, {os.cpu_count()} CPUs shared with the load generator")
     print(table([health, registering], baseline=health))
     print(seats)
+    print(f"every confirmation mail sent {drained:.1f} s after the load ended "
+          f"(one mail worker beside the app servers)")
     target = registering.requests_per_second >= 100 and registering.errors == 0
     print(f"target ≥ 100 registrations/s with 0 errors and no overbooking: "
           f"{'met' if target and not seats.overbooked else 'NOT met'}")

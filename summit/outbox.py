@@ -26,6 +26,11 @@ scheduled group mail) is queued by the schedulers that areas register
 (``register_scheduler``): the mail worker runs them every few seconds, ``send-mail``
 once per run.
 
+While a mail worker runs (each renews its row in ``mail_worker`` every few seconds),
+requests leave all their mail to the workers: the app servers' CPU goes to pages, and the
+worker picks a new mail up within a second. Without one (``make run``, or the workers
+stopped), requests send beside their response as above.
+
 With ``MAIL_SERVER`` set, mail goes through SMTP; without it, each message is
 written as an ``.eml`` file to ``instance/outbox/`` and the log says where.
 """
@@ -35,8 +40,10 @@ from __future__ import annotations
 import contextlib
 import enum
 import logging
+import os
 import secrets
 import smtplib
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -51,7 +58,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from flask import Flask, current_app, has_request_context
-from sqlalchemy import Select, bindparam, insert, inspect, literal, select, text, update
+from sqlalchemy import Select, bindparam, delete, insert, inspect, literal, select, text, update
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,7 +67,7 @@ from sqlalchemy.sql.base import ExecutableOption
 
 from .database import begin_write, release_session
 from .extensions import db
-from .models import MailMessage, MailSendRate, MailStatus, utcnow
+from .models import MailMessage, MailSendRate, MailStatus, MailWorker, utcnow
 from .urls import serving_at, site_address
 
 log = logging.getLogger(__name__)
@@ -98,6 +105,12 @@ RENDERERS = "summit.outbox"
 # runs them.
 SCHEDULERS = "summit.outbox.schedulers"
 SCHEDULE_INTERVAL = 2.0
+# A worker renews its sign of life every SCHEDULE_INTERVAL; one silent for longer than
+# WORKER_SILENT_AFTER (killed, its machine gone) is taken for stopped. Each process looks
+# at most every WORKER_CHECK_INTERVAL whether one runs, not once per mail.
+WORKER_SILENT_AFTER = timedelta(seconds=10)
+WORKER_CHECK_INTERVAL = 5.0
+MAIL_WORKERS_SEEN = "summit_mail_workers_seen"
 
 
 def enqueue(session: Session, mail: MailMessage, *, event_id: int | None) -> MailMessage:
@@ -109,13 +122,16 @@ def enqueue(session: Session, mail: MailMessage, *, event_id: int | None) -> Mai
     now = utcnow()
     mail.event_id = event_id
     mail.link_base = site_address()
+    session.add(mail)
+    if not has_request_context() or mail_workers_running(session):
+        mail.status, mail.attempts, mail.next_attempt_at = MailStatus.PENDING, 0, now
+        return mail
     queued = session.info.setdefault(QUEUED_IN_SESSION, [])
-    held = has_request_context() and len(queued) < HELD_PER_REQUEST
+    held = len(queued) < HELD_PER_REQUEST
     mail.status = MailStatus.SENDING if held else MailStatus.PENDING
     mail.attempts = 1 if held else 0
     mail.next_attempt_at = now + OWN_SEND_LEASE if held else now
     mail.claimed_at = now if held else None
-    session.add(mail)
     queued.append((mail, held))
     return mail
 
@@ -490,9 +506,7 @@ def take_sending_tokens(session: Session, wanted: int) -> int:
     bucket = session.scalar(
         select(MailSendRate).where(MailSendRate.name == RATE_BUCKET).with_for_update())
     if bucket is None:
-        insert_new = (postgresql_insert if session.get_bind().dialect.name == "postgresql"
-                      else sqlite_insert)
-        session.execute(insert_new(MailSendRate)
+        session.execute(_insert_new(session, MailSendRate)
                         .values(name=RATE_BUCKET, tokens=capacity, refilled_at=now)
                         .on_conflict_do_nothing())
         bucket = session.scalar(
@@ -657,6 +671,50 @@ def _time_to_look(app: Flask) -> bool:
     return True
 
 
+# --- the workers' signs of life ---------------------------------------------------
+
+
+def mail_workers_running(session: Session) -> bool:
+    """Whether a mail worker has shown a sign of life lately (looked up at most every
+    WORKER_CHECK_INTERVAL in this process)."""
+    app = current_app._get_current_object()
+    now = time.monotonic()
+    looked_until, running = app.extensions.get(MAIL_WORKERS_SEEN, (0.0, False))
+    if now < looked_until:
+        return running
+    running = session.scalar(select(MailWorker.name).where(
+        MailWorker.seen_at > utcnow() - WORKER_SILENT_AFTER).limit(1)) is not None
+    app.extensions[MAIL_WORKERS_SEEN] = (now + WORKER_CHECK_INTERVAL, running)
+    return running
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"[:120]
+
+
+def show_sign_of_life(session: Session, name: str) -> None:
+    """Note that the worker ``name`` runs now. Commits."""
+    begin_write(session)
+    now = utcnow()
+    session.execute(_insert_new(session, MailWorker).values(name=name, seen_at=now)
+                    .on_conflict_do_update(index_elements=[MailWorker.name],
+                                           set_={"seen_at": now}))
+    session.commit()
+
+
+def stopped(session: Session, name: str) -> None:
+    """The worker ``name`` stops: requests send their own mail again. Commits."""
+    session.execute(delete(MailWorker).where(MailWorker.name == name))
+    session.commit()
+
+
+def _insert_new(session: Session, table):
+    """An INSERT that can say what to do when the row exists (both dialects have it)."""
+    insert_new = (postgresql_insert if session.get_bind().dialect.name == "postgresql"
+                  else sqlite_insert)
+    return insert_new(table)
+
+
 def run_worker(
     session: scoped_session, stop: threading.Event, idle_seconds: float = WORKER_IDLE_SECONDS
 ) -> int:
@@ -666,10 +724,12 @@ def run_worker(
     stop lets the mail in hand finish. Returns how many were sent."""
     total = 0
     next_schedule = 0.0
+    name = worker_name()
     while not stop.is_set():
         try:
             if time.monotonic() >= next_schedule:
                 next_schedule = time.monotonic() + SCHEDULE_INTERVAL
+                show_sign_of_life(session, name)
                 queue_scheduled(session)
             sent, failed = deliver_due(session, WORKER_BATCH)
         except SQLAlchemyError as error:
@@ -681,4 +741,6 @@ def run_worker(
             # No transaction or connection held while idle.
             release_session(session)
             stop.wait(idle_seconds)
+    with contextlib.suppress(SQLAlchemyError):
+        stopped(session, name)
     return total

@@ -10,15 +10,29 @@ from email.utils import parsedate_to_datetime
 
 import pytest
 from aiosmtpd.controller import Controller
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from summit.extensions import db
-from summit.models import MailMessage, MailStatus, utcnow
-from summit.outbox import NEXT_DUE_CHECK, deliver_due
+from summit.models import MailMessage, MailStatus, MailWorker, utcnow
+from summit.outbox import (
+    MAIL_WORKERS_SEEN,
+    NEXT_DUE_CHECK,
+    WORKER_SILENT_AFTER,
+    deliver_due,
+    mail_workers_running,
+    show_sign_of_life,
+)
 from summit.urls import serving_at
 
 from .helpers.admin_pages import ADMIN
-from .helpers.mail import Inbox, smtp_inbox, start_mail_worker, wait_for
+from .helpers.mail import (
+    Inbox,
+    addressees,
+    smtp_inbox,
+    start_mail_worker,
+    stop_mail_worker,
+    wait_for,
+)
 from .helpers.pages import DEMO, page_text
 from .helpers.registrations import forum_id, post_registration, register_directly
 from .servers import free_port
@@ -213,6 +227,52 @@ def test_mail_workers_send_the_queue_as_it_grows_and_stop_on_sigterm(app, demo_e
         "later@x.cn", "queued0@x.cn", "queued1@x.cn", "queued2@x.cn"]
     with app.app_context():
         assert set(db.session.scalars(select(MailMessage.status))) == {MailStatus.SENT}
+
+
+def running_workers(app) -> list[str]:
+    with app.app_context():
+        names = list(db.session.scalars(select(MailWorker.name)))
+        db.session.remove()
+    return names
+
+
+def test_while_a_mail_worker_runs_requests_leave_their_mail_to_it(
+        app, client, demo_event, smtp_server):
+    """The worker sends through one mail server, the app's requests through another: who
+    sent a confirmation shows in which inbox it lands."""
+    worker_inbox = Inbox()
+    controller = Controller(worker_inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    worker = start_mail_worker(app, controller.port)
+    try:
+        assert worker.stdout.readline().startswith("Mail worker started")
+        assert wait_for(lambda: running_workers(app))
+        client.get(f"{DEMO}/register?lang=en")
+        assert post_registration(client, email="while.running@x.cn").status_code == 302
+        assert wait_for(lambda: addressees(worker_inbox.messages)["while.running@x.cn"] == 1)
+        assert smtp_server.messages == []
+        stop_mail_worker(worker)
+        assert running_workers(app) == []  # gone as it stopped
+        app.extensions.pop(MAIL_WORKERS_SEEN)  # as another WORKER_CHECK_INTERVAL later
+        assert post_registration(client, email="after.stop@x.cn").status_code == 302
+        assert wait_for(lambda: addressees(smtp_server.messages)["after.stop@x.cn"] == 1)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        controller.stop()
+    assert addressees(worker_inbox.messages) == {"while.running@x.cn": 1}
+
+
+def test_a_mail_worker_killed_without_a_word_is_taken_for_stopped_after_a_silence(
+        app, demo_event):
+    with app.app_context():
+        show_sign_of_life(db.session, "gone-machine:4242")
+        assert mail_workers_running(db.session)
+        db.session.execute(update(MailWorker).values(
+            seen_at=utcnow() - WORKER_SILENT_AFTER - timedelta(seconds=1)))
+        db.session.commit()
+        app.extensions.pop(MAIL_WORKERS_SEEN)
+        assert not mail_workers_running(db.session)
 
 
 def test_a_registration_cancelled_before_its_confirmation_went_out_gets_both_mails(

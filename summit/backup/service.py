@@ -11,7 +11,8 @@ that restoring it into an empty database gives back the same rows with the same 
 - the full text of mails already sent (``mail_message.message``): only their metadata
   (recipient, kind, subject, status, attempts, times) is kept;
 - recent sign-in attempts (``login_attempt``), which only throttle sign-ins, and the
-  mail workers' shared send rate (``mail_send_rate``), which only paces sending.
+  mail workers' shared send rate (``mail_send_rate``), which only paces sending, and
+  their signs of life (``mail_worker``).
 
 One event of a file can also join a database that holds others (moving an event
 between sites, restoring one edition): its rows get new ids, the references between
@@ -55,6 +56,7 @@ from ..models import (
     MailingRecipient,
     MailMessage,
     MailSendRate,
+    MailWorker,
     ProgrammeSession,
     Proposal,
     ProposalSpeaker,
@@ -90,7 +92,8 @@ LEFT_OUT_COLUMNS = {
     (User.__tablename__, "password_hash"),
     (MailMessage.__tablename__, "message"),
 }
-LEFT_OUT_TABLES = {LoginAttempt.__tablename__, MailSendRate.__tablename__}
+LEFT_OUT_TABLES = {LoginAttempt.__tablename__, MailSendRate.__tablename__,
+                   MailWorker.__tablename__}
 # Matches no password: werkzeug's check_password_hash answers False for it.
 NO_PASSWORD = "!imported-without-password"
 

@@ -308,6 +308,17 @@ class MailMessage(db.Model):
 
 
 
+class MailWorker(db.Model):
+    """A running mail worker's sign of life, renewed every few seconds
+    (``outbox.run_worker``): while one is fresh, requests leave their mail to the workers
+    instead of sending it beside their response."""
+
+    __tablename__ = "mail_worker"
+
+    name: Mapped[str] = mapped_column(String(120), primary_key=True)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
 class MailSendRate(db.Model):
     """The outbox's token bucket: how many mails the workers may still send now, shared by
     every worker through this row (``outbox.take_sending_tokens``)."""

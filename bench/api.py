@@ -20,7 +20,9 @@ from harness import (
     fresh_database,
     gunicorn,
     load_parser,
+    mail_worker,
     run_wrk,
+    seconds_until_mail_sent,
     table,
     temporary_folder,
 )
@@ -52,7 +54,8 @@ def main() -> None:
     forum = prepare(url)
     secret = make_token(url)
     # The limit per token is for production; the bench measures the server.
-    with gunicorn(url, folder, workers=options.workers, threads=options.threads) as base:
+    with (gunicorn(url, folder, workers=options.workers, threads=options.threads) as base,
+          mail_worker(url, folder)):
         health = run_wrk("/healthz", f"{base}/healthz", options.seconds, options.connections)
         sessions = run_wrk(f"GET /api/v1/{DEMO_SLUG[:14]}…/sessions",
                            f"{base}/api/v1/{DEMO_SLUG}/sessions", options.seconds,
@@ -62,6 +65,7 @@ def main() -> None:
             options.seconds, options.connections,
             script=PROJECT_ROOT / "bench" / "wrk_api_register.lua",
             script_args=[secret, "chip-machine"])
+        drained = seconds_until_mail_sent(url)
     seats = seating(url, forum)
 
     print(f"database: {url.split('://')[0]}, gunicorn {options.workers} workers × "
@@ -69,6 +73,7 @@ def main() -> None:
           f"{options.seconds} s each, {os.cpu_count()} CPUs shared with the load generator")
     print(table([health, sessions, registering], baseline=health))
     print(seats)
+    print(f"every confirmation mail sent {drained:.1f} s after the load (one mail worker beside)")
     sessions_met = sessions.requests_per_second >= 0.5 * health.requests_per_second
     registering_met = (registering.requests_per_second >= 100 and registering.errors == 0
                        and not seats.overbooked)

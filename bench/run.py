@@ -39,9 +39,11 @@ from harness import (
     combined,
     fresh_database,
     gunicorn,
+    mail_worker,
     postgres_url,
     ratio_table,
     run_wrk,
+    seconds_until_mail_sent,
     served_size,
     temporary_folder,
 )
@@ -118,7 +120,7 @@ def measure(backend: str, seconds: int, connections: int, workers: int, threads:
     forum = prepare(url)
     add_desk_account(url)
     measured = []
-    with gunicorn(url, folder, workers=workers, threads=threads) as base:
+    with gunicorn(url, folder, workers=workers, threads=threads) as base, mail_worker(url, folder):
         def beside_health(run, rounds: int = 1) -> None:
             pairs = []
             for _ in range(rounds):
@@ -150,13 +152,15 @@ def measure(backend: str, seconds: int, connections: int, workers: int, threads:
         load("/agenda (304)", DEMO + "/agenda", headers={"If-None-Match": etag})
         answers = five_answers(url)
         beside_health(lambda: register_under_load(base, forum, seconds, connections, answers))
+        drained = seconds_until_mail_sent(url)
 
         token = desk.csrf_token(f"/admin/{DEMO_SLUG}/checkin")
         beside_health(lambda: run_wrk(
             "POST check-in", f"{base}/admin/{DEMO_SLUG}/checkin/scan.json", seconds, connections,
             script=PROJECT_ROOT / "bench" / "wrk_checkin.lua",
             script_args=[token, desk.cookie_header(), str(checkin_codes(url, folder))]))
-    return Run(backend, measured, str(seating(url, forum)))
+    return Run(backend, measured, f"{seating(url, forum)}; every confirmation mail sent "
+                                  f"{drained:.1f} s after the load (one mail worker beside)")
 
 
 def one_table(runs: list[Run]) -> str:

@@ -4,12 +4,14 @@ statements built per call share with them."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, bindparam, func, or_, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, bindparam, case, func, insert, literal, or_, select, update
+from sqlalchemy.orm import aliased, joinedload
 
 from ..models import (
     SCHEDULED,
     Event,
+    Forum,
+    ForumKind,
     ProgrammeSession,
     Registration,
     RegistrationStatus,
@@ -60,11 +62,12 @@ SEATS_AHEAD = (
     )
 )
 
+EVENT_WITH_FORUMS = (
+    select(Event).where(Event.id == bindparam("event_id")).options(joinedload(Event.forums))
+)
+
 LOCKED_EVENT = (
-    select(Event)
-    .where(Event.id == bindparam("event_id"))
-    .options(joinedload(Event.forums))
-    .with_for_update(key_share=True, of=Event)
+    EVENT_WITH_FORUMS.with_for_update(key_share=True, of=Event)
     .execution_options(populate_existing=True)
 )
 
@@ -74,4 +77,64 @@ SESSION_TIMES = select(
     ProgrammeSession.forum_id.in_(bindparam("forum_ids", expanding=True)),
     ProgrammeSession.cancelled.is_(False),
     SCHEDULED,
+)
+
+
+# --- a new registration's place and seats, decided by the database under the lock ------
+# (Bind parameters named unlike any column: an INSERT or UPDATE keeps those names.)
+
+_registration, _seat, _forum = Registration.__table__, Seat.__table__, Forum.__table__
+_event = Event.__table__
+# Of the tables, not the models: the ORM would read the rows that a pipeline has not
+# brought back yet.
+EVENT_LOCK = (
+    select(_event.c.id).where(_event.c.id == bindparam("event")).with_for_update(key_share=True)
+)
+_others = aliased(Registration)
+_event_capacity = (
+    select(Event.capacity).where(Event.id == bindparam("event")).scalar_subquery()
+)
+_confirmed_others = (
+    select(func.count())
+    .where(_others.event_id == bindparam("event"),
+           _others.status == RegistrationStatus.CONFIRMED,
+           _others.id != bindparam("registration"))
+    .scalar_subquery()
+)
+# New registrations are written confirmed: only a full event costs this UPDATE a row.
+WAITLIST_WHEN_EVENT_FULL = (
+    update(_registration)
+    .where(_registration.c.id == bindparam("registration"),
+           _event_capacity.is_not(None), _confirmed_others >= _event_capacity)
+    .values(status=literal(RegistrationStatus.WAITLISTED, _registration.c.status.type))
+)
+
+_taken = (
+    select(func.count())
+    .select_from(_seat)
+    .where(_seat.c.forum_id == _forum.c.id,
+           _seat.c.status == literal(SeatStatus.CONFIRMED, _seat.c.status.type))
+    .scalar_subquery()
+)
+_has_place = (
+    select(_registration.c.status).where(_registration.c.id == bindparam("registration"))
+    .scalar_subquery() == literal(RegistrationStatus.CONFIRMED, _registration.c.status.type)
+)
+# A seat where the forum has room and the registration a place, else a place in the
+# forum's queue; only the event's parallel forums (as they stand under the lock).
+TAKE_SEATS = insert(_seat).from_select(
+    ["registration_id", "forum_id", "status", "queued_at", "updated_at"],
+    select(
+        bindparam("registration"),
+        _forum.c.id,
+        case((and_(_has_place, or_(_forum.c.capacity.is_(None), _taken < _forum.c.capacity)),
+              literal(SeatStatus.CONFIRMED, _seat.c.status.type)),
+             else_=literal(SeatStatus.WAITLISTED, _seat.c.status.type)),
+        bindparam("now", type_=_seat.c.queued_at.type),
+        bindparam("now", type_=_seat.c.updated_at.type),
+    ).where(
+        _forum.c.id.in_(bindparam("forums", expanding=True)),
+        _forum.c.event_id == bindparam("event"),
+        _forum.c.kind == literal(ForumKind.PARALLEL, _forum.c.kind.type),
+    ),
 )

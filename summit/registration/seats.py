@@ -23,7 +23,7 @@ from datetime import datetime
 from sqlalchemy import func, select, true
 from sqlalchemy.orm import Session, SessionTransaction, selectinload
 
-from ..database import begin_write, current_transaction
+from ..database import begin_write, commit_together, current_transaction
 from ..models import (
     Event,
     Forum,
@@ -207,7 +207,13 @@ def chosen_forums(
     """The parallel forums with these ids, as they stand under the lock. Raises
     UnknownForum, and OverlappingForums for two that run at the same time unless the
     event allows it or an organizer overrides (``overlap_allowed``)."""
-    event = locked.held(session)
+    return choice_of_forums(session, locked.held(session), forum_ids, overlap_allowed)
+
+
+def choice_of_forums(
+    session: Session, event: Event, forum_ids: list[int], overlap_allowed: bool = False
+) -> list[Forum]:
+    """``chosen_forums`` of ``event`` as this session sees it."""
     wanted = set(forum_ids)
     forums = [
         forum for forum in event.forums if forum.kind == ForumKind.PARALLEL and forum.id in wanted
@@ -329,16 +335,26 @@ def _admit(
     _take_seats(session, registration, forums, now, beyond_capacity)
 
 
-def admit_chosen(
-    session: Session,
-    locked: LockedEvent,
-    registration: Registration,
-    forum_ids: list[int],
+def admit_new(
+    session: Session, event_id: int, registration: Registration, forum_ids: list[int],
     now: datetime,
 ) -> None:
-    """A new registration, written before the lock, gets its place and the seats of
-    these forums. Raises UnknownForum, OverlappingForums."""
-    _admit(session, locked, registration, chosen_forums(session, locked, forum_ids), now)
+    """A new registration, written before the lock, gets its place at the event (its
+    waiting list when full) and a seat in each chosen forum with room (else a place in
+    its queue). Commits. Raises UnknownForum, OverlappingForums, before taking the lock.
+
+    Every registration queues for the event's lock, so it is held for as little as can
+    be: the database decides the place and seats (``queries.TAKE_SEATS``), in statements
+    sent with the lock and the commit in one round trip (``commit_together``) — not for this
+    process's turns between statements, which a busy machine makes long."""
+    event = session.execute(queries.EVENT_WITH_FORUMS,
+                            {"event_id": event_id}).unique().scalar_one()
+    forums = choice_of_forums(session, event, forum_ids)
+    values = {"event": event_id, "registration": registration.id,
+              "forums": [forum.id for forum in forums], "now": now}
+    seating = [(queries.TAKE_SEATS, values)] if forums else []
+    commit_together(session, [(queries.EVENT_LOCK, values),
+                              (queries.WAITLIST_WHEN_EVENT_FULL, values), *seating])
 
 
 def enrol(

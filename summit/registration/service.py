@@ -53,7 +53,7 @@ from .errors import (
 from .questions import AnswerSheet, insert_answers, replace_answers
 from .seats import (
     LockedEvent,
-    admit_chosen,
+    admit_new,
     apply_forum_choice,
     enrol,
     fill_in,
@@ -143,22 +143,23 @@ def register(
     event_id = event.id  # read before begin_write's commit expires it
     begin_write(session)
     claimed = _claim_address(session, event_id, details, now, answers)
-    locked = lock_event(session, event_id)
     try:
-        if claimed is None:
-            known = find_by_email(session, event_id, details.email)
-            if known is not None:
-                # Whoever typed the address gets no link: its owner gets a mail.
-                mailed = mail_link_on_request(session, locked, known, now)
-                session.commit()
-                return RegistrationResult(known, created=False, mailed=mailed)
-            registration = enrol(session, locked, details, forum_ids, now)
-            if answers is not None:
-                replace_answers(session, registration, answers.asked, answers.values)
-            record_attendee_action(session, AuditAction.REGISTER, registration)
-        else:
-            registration = claimed
-            admit_chosen(session, locked, registration, forum_ids, now)
+        if claimed is not None:
+            result = RegistrationResult(claimed, created=True, token=claimed.token,
+                                        email=claimed.email)
+            admit_new(session, event_id, claimed, forum_ids, now)
+            return result
+        locked = lock_event(session, event_id)
+        known = find_by_email(session, event_id, details.email)
+        if known is not None:
+            # Whoever typed the address gets no link: its owner gets a mail.
+            mailed = mail_link_on_request(session, locked, known, now)
+            session.commit()
+            return RegistrationResult(known, created=False, mailed=mailed)
+        registration = enrol(session, locked, details, forum_ids, now)
+        if answers is not None:
+            replace_answers(session, registration, answers.asked, answers.values)
+        record_attendee_action(session, AuditAction.REGISTER, registration)
     except (UnknownForum, OverlappingForums):
         session.rollback()  # the registration written before the lock goes too
         raise

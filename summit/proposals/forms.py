@@ -96,8 +96,8 @@ class AvailabilityForm(FlaskForm):
     """One time range on one of the event's days, on the event's clock."""
 
     day = SelectField(_l("Day"), choices=[])
-    starts = TimeField(_l("From"), validators=[InputRequired(_l("Enter a time."))])
-    ends = TimeField(_l("Until"), validators=[InputRequired(_l("Enter a time."))])
+    starts = TimeField(_l("Starts"), validators=[InputRequired(_l("Enter a time."))])
+    ends = TimeField(_l("Ends"), validators=[InputRequired(_l("Enter a time."))])
 
     def offer(self, days: list[date]) -> None:
         self.day.choices = [SelectChoice(day.isoformat(), format_day(day)) for day in days]

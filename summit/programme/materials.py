@@ -65,9 +65,8 @@ def max_upload_bytes() -> int:
 
 
 def max_upload_request_bytes() -> int:
-    """How large a request that uploads slides may be (set before the CSRF check reads
-    its body): a file over the limit by a little is still read, and refused with a
-    message, not a bare 413."""
+    """How large a request that uploads slides may be: the file's limit and the form
+    around it (a larger request is answered 413 before the form is read)."""
     return max_upload_bytes() + FORM_OVERHEAD
 
 

@@ -271,11 +271,12 @@ def sessions():
     if forum_id is not None:
         items = [item for item in items if item.forum_id == forum_id]
     ranges = availability.of_programme_speakers(db.session, event)
+    unavailable = {item.id: availability.unavailable_speakers(item, ranges) for item in items}
     return render_template("admin/programme/sessions.html", event=event, items=items,
                            forum_id=forum_id,
                            unscheduled=programme.unscheduled_sessions(db.session, event),
                            ranges=ranges, describe=availability.describe_all,
-                           unavailable=lambda item: availability.unavailable_speakers(item, ranges))
+                           unavailable=unavailable)
 
 
 @bp.get(f"{EVENT}/speakers")

@@ -72,7 +72,7 @@ def populate(url: str, proposals: int, reviews: int) -> None:
         tokens = [new_token() for _ in ids]
         db.session.execute(insert(ProposalSpeaker), [{
             "proposal_id": proposal_id, "position": 0, "email": f"speaker{n}@bench.example",
-            "name": f"讲者{n}", "affiliation": "某大学", "bio": "", "locale": "zh",
+            "name": f"讲者{n}", "affiliation_zh": "某大学", "locale": "zh",
             "token": token, "token_hash": token_digest(token),
         } for n, (proposal_id, token) in enumerate(zip(ids, tokens, strict=True))])
         organizer = create_user(db.session, "bench@example.org", PASSWORD, Role.ORGANIZER)

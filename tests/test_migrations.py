@@ -185,3 +185,49 @@ def test_upgrading_gives_each_event_the_default_reminders_none_of_them_late(back
             ("later", 3, time(10), "scheduled"), ("later", 1, time(19), "scheduled")]
         db.session.remove()
         db.engine.dispose()
+
+
+# --- a speaker's affiliation and bio in both languages (0017) ---------------------------
+
+
+def test_upgrading_files_each_speaker_s_affiliation_and_bio_under_its_language(
+        backend, tmp_path):
+    app = make_app(fresh_database_url(backend, tmp_path, "upgrade_speaker_page"))
+    texts = dict.fromkeys(("name_zh", "name_en", "theme_zh", "theme_en", "description_zh",
+                           "description_en", "city_zh", "city_en", "venue_zh", "venue_en",
+                           "website", "contact_email"), "")
+    with app.app_context():
+        upgrade(revision="0016")
+        with db.engine.begin() as connection:
+            insert_row(connection, "event", slug="embedded-china-2020", **texts,
+                       starts_on=date(2020, 11, 25), ends_on=date(2020, 11, 27),
+                       timezone="Asia/Shanghai", default_locale="zh",
+                       show_both_languages=False, programme_version=1,
+                       programme_updated_at=AT, allow_overlapping_forums=False,
+                       status="published")
+            insert_row(connection, "proposal", event_id=1, kind="talk", duration_minutes=20,
+                       title_zh="报告", title_en="", abstract_zh="", abstract_en="", notes="",
+                       state="submitted", created_at=AT, updated_at=AT)
+            for number, (affiliation, bio) in enumerate((
+                    ("南京大学", "Wang Fang teaches embedded systems."),
+                    ("Purple Mountain Laboratories", "")), start=1):
+                insert_row(connection, "proposal_speaker", proposal_id=1, position=number - 1,
+                           email=f"s{number}@example.org", name=f"讲者{number}",
+                           affiliation=affiliation, bio=bio, locale="zh",
+                           token=f"token-{number}", token_hash=f"hash-{number}")
+        upgrade()
+        assert schema_drift() == []
+        columns = ("affiliation_zh", "affiliation_en", "bio_zh", "bio_en")
+        rows = db.session.execute(text(
+            f"SELECT {', '.join(columns)} FROM proposal_speaker ORDER BY id")).all()
+        assert [tuple(row) for row in rows] == [
+            ("南京大学", "", "", "Wang Fang teaches embedded systems."),
+            ("", "Purple Mountain Laboratories", "", "")]
+        db.session.remove()
+        downgrade(revision="0016")
+        with db.engine.connect() as connection:
+            assert connection.execute(text(
+                "SELECT affiliation, bio FROM proposal_speaker ORDER BY id")).all() == [
+                ("南京大学", "Wang Fang teaches embedded systems."),
+                ("Purple Mountain Laboratories", "")]
+        db.engine.dispose()

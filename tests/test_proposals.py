@@ -173,7 +173,7 @@ def test_each_co_speaker_gets_their_own_link_and_fills_in_their_details(app, cli
     # A co-speaker cannot change the proposal itself, only their own details.
     assert 'name="title_zh"' not in page.get_data(as_text=True)
     saved = post_form(client, f"{co_page}/details", page=co_page, name="李雷",
-                      affiliation="东南大学", bio="")
+                      affiliation_zh="东南大学", bio_zh="")
     assert saved.status_code == 302
     with app.app_context():
         fields = proposal_fields(forum_id_of(CHIP), title_zh="改了")
@@ -205,7 +205,7 @@ def test_the_submitter_edits_until_the_deadline_then_no_more(app, client, call_o
     page = client.get(link)
     assert 'name="title_zh"' not in page.get_data(as_text=True)
     own_details = post_form(client, f"{link}/details", page=link, name="王芳",
-                            affiliation="南京大学")
+                            affiliation_zh="南京大学")
     assert own_details.status_code == 302  # one's own details stay open
     refused = client.post(f"{link}/edit", data={"csrf_token": token, **fields,
                                                 "title_en": "After the deadline"})
@@ -362,7 +362,7 @@ def test_decisions_wait_until_released_then_mail_and_an_accepted_proposal_is_pla
     with app.app_context():
         co_token = token_of("li.lei@seu.example.cn")
     co_page = f"/proposals/{co_token}"
-    post_form(client, f"{co_page}/details", page=co_page, name="李雷", affiliation="东南大学")
+    post_form(client, f"{co_page}/details", page=co_page, name="李雷", affiliation_zh="东南大学")
     with app.app_context():
         item = db.session.get(ProgrammeSession, session_id)
         assert [link.speaker.name_zh for link in item.speaker_links] == ["王芳", "李雷"]

@@ -73,6 +73,7 @@ from ..models import (
     SessionSpeaker,
     SessionStar,
     Speaker,
+    SpeakerAvailability,
     User,
     UTCDateTime,
     Webhook,
@@ -175,6 +176,7 @@ THROUGH = {
     ReminderDelivery.__tablename__: ("reminder_id", Reminder.__tablename__),
     MailingRecipient.__tablename__: ("mailing_id", Mailing.__tablename__),
     ProposalSpeaker.__tablename__: ("proposal_id", Proposal.__tablename__),
+    SpeakerAvailability.__tablename__: ("proposal_speaker_id", ProposalSpeaker.__tablename__),
     Review.__tablename__: ("proposal_id", Proposal.__tablename__),
     WebhookDelivery.__tablename__: ("webhook_id", Webhook.__tablename__),
 }

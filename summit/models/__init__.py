@@ -51,6 +51,7 @@ from .proposals import (
     ProposalSpeaker,
     ProposalState,
     Review,
+    SpeakerAvailability,
     proposal_call_forum,
 )
 from .registration import (
@@ -123,6 +124,7 @@ __all__ = [
     "ReminderDelivery",
     "ReminderState",
     "Review",
+    "SpeakerAvailability",
     "ReviewerForum",
     "Role",
     "SCHEDULED",

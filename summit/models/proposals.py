@@ -12,6 +12,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Index,
+    LargeBinary,
     String,
     Table,
     Text,
@@ -163,10 +164,16 @@ class ProposalSpeaker(db.Model):
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(default=0)
     email: Mapped[str] = mapped_column(String(254))
-    # A co-speaker fills these in through their own link.
+    # A co-speaker fills these in through their own link; once the proposal is accepted
+    # the programme's speaker shows them (and the speaker's later changes).
     name: Mapped[str] = mapped_column(String(200), default="")
-    affiliation: Mapped[str] = mapped_column(String(300), default="")
-    bio: Mapped[str] = mapped_column(Text, default="")
+    affiliation_zh: Mapped[str] = mapped_column(String(300), default="")
+    affiliation_en: Mapped[str] = mapped_column(String(300), default="")
+    bio_zh: Mapped[str] = mapped_column(Text, default="")
+    bio_en: Mapped[str] = mapped_column(Text, default="")
+    # Checked and encoded again (summit.programme.photos), like the organizers' photos.
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    photo_type: Mapped[str] = mapped_column(String(50), default="")
     locale: Mapped[str] = mapped_column(String(10), default="zh")
     token: Mapped[str] = mapped_column(String(64))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
@@ -176,10 +183,37 @@ class ProposalSpeaker(db.Model):
 
     proposal: Mapped[Proposal] = relationship(back_populates="speakers")
     speaker: Mapped[Speaker | None] = relationship()
+    availability: Mapped[list[SpeakerAvailability]] = relationship(
+        back_populates="proposal_speaker", order_by="SpeakerAvailability.starts_at",
+        cascade="all, delete-orphan")
 
     @property
     def is_submitter(self) -> bool:
         return self.position == 0
+
+    @property
+    def has_photo(self) -> bool:
+        return bool(self.photo_type)
+
+
+class SpeakerAvailability(db.Model):
+    """A time during the event when a speaker can speak; a speaker who gives none is
+    taken to be free throughout. The programme editor warns of a session placed
+    outside them."""
+
+    __tablename__ = "speaker_availability"
+    __table_args__ = (CheckConstraint("ends_at > starts_at", name="ends_after_start"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    proposal_speaker_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal_speaker.id", ondelete="CASCADE"), index=True)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    proposal_speaker: Mapped[ProposalSpeaker] = relationship(back_populates="availability")
+
+    def covers(self, starts_at: datetime, ends_at: datetime) -> bool:
+        return self.starts_at <= starts_at and ends_at <= self.ends_at
 
 
 class Review(db.Model):

@@ -38,6 +38,8 @@ LINK_KINDS = (MaterialKind.VIDEO, MaterialKind.RECORDING)
 MAX_FILENAME = 120
 MAX_TITLE = 200
 MAX_URL = 2000
+# What a multipart form adds around the file: its boundaries, the title and the token.
+FORM_OVERHEAD = 64 * 1024
 # A slide deck has a few thousand objects; past this the file is refused rather than
 # walked for ever.
 MAX_PDF_OBJECTS = 200_000
@@ -60,6 +62,12 @@ class MaterialRejected(Exception):
 
 def max_upload_bytes() -> int:
     return current_app.config["MATERIAL_MAX_BYTES"]
+
+
+def max_upload_request_bytes() -> int:
+    """How large a request that uploads slides may be: the file's limit and the form
+    around it (a larger request is answered 413 before the form is read)."""
+    return max_upload_bytes() + FORM_OVERHEAD
 
 
 # --- reading -----------------------------------------------------------------------

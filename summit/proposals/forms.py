@@ -1,19 +1,29 @@
-"""The proposal form (``/<event>/cfp``, and the submitter's own page), a speaker's
-details, and the buttons of a speaker's page."""
+"""The proposal form (``/<event>/cfp``, and the submitter's own page), and what else a
+speaker's page asks: their details, photo and availability, and its buttons (the
+materials' forms are the programme's)."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import EmailField, SelectField, StringField, TextAreaField
+from flask_wtf.file import FileField
+from wtforms import EmailField, SelectField, StringField, TextAreaField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Email, Length, Optional, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    InputRequired,
+    Length,
+    Optional,
+    ValidationError,
+)
 
 from ..forms import clean_block, clean_text, printable, printable_lines
-from ..i18n import localized
+from ..i18n import format_day, localized
 from ..labels import SESSION_KINDS
 from ..models import ProposalCall, SessionKind
 from .service import MAX_CO_SPEAKERS, ProposalDraft, SpeakerDetails
@@ -50,17 +60,53 @@ def parse_emails(text: str) -> list[str]:
 
 
 class DetailsForm(FlaskForm):
-    """A speaker's own details: what the programme shows of them once accepted."""
+    """A speaker's own details, in Chinese and English: what the programme shows of them
+    once their proposal is accepted."""
 
     name = _line(_l("Name"), 200, required=_l("Please enter your name."))
-    affiliation = _line(_l("Affiliation"), 300, required=_l("Please enter your affiliation."))
-    bio = _block(_l("Biography (optional)"), 3000)
+    affiliation_zh = _line(_l("Affiliation in Chinese"), 300, render_kw={"lang": "zh-Hans"})
+    affiliation_en = _line(_l("Affiliation in English"), 300, render_kw={"lang": "en"})
+    bio_zh = _block(_l("Biography in Chinese (optional)"), 3000, render_kw={"lang": "zh-Hans"})
+    bio_en = _block(_l("Biography in English (optional)"), 3000, render_kw={"lang": "en"})
+
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.affiliation_zh.data or self.affiliation_en.data):
+            self.affiliation_zh.errors = [
+                *self.affiliation_zh.errors,
+                _l("Give your affiliation in Chinese, in English, or both.")]
+            valid = False
+        return valid
 
     def details(self) -> SpeakerDetails:
-        return SpeakerDetails(self.name.data, self.affiliation.data, self.bio.data or "")
+        return SpeakerDetails(self.name.data, self.affiliation_zh.data or "",
+                              self.affiliation_en.data or "", self.bio_zh.data or "",
+                              self.bio_en.data or "")
 
 
-class ProposalForm(DetailsForm):
+class PhotoForm(FlaskForm):
+    """A speaker's photo: judged by its content (``programme.photos``), not here."""
+
+    photo = FileField(_l("Photo (PNG, JPEG or WebP, at most 2 MB)"),
+                      validators=[InputRequired(_l("Choose a photo."))],
+                      render_kw={"accept": "image/png,image/jpeg,image/webp"})
+
+
+class AvailabilityForm(FlaskForm):
+    """One time range on one of the event's days, on the event's clock."""
+
+    day = SelectField(_l("Day"), choices=[])
+    starts = TimeField(_l("Starts"), validators=[InputRequired(_l("Enter a time."))])
+    ends = TimeField(_l("Ends"), validators=[InputRequired(_l("Enter a time."))])
+
+    def offer(self, days: list[date]) -> None:
+        self.day.choices = [SelectChoice(day.isoformat(), format_day(day)) for day in days]
+
+    def chosen_day(self) -> date:
+        return date.fromisoformat(self.day.data)
+
+
+class ProposalForm(FlaskForm):
     """The proposal; ``offer`` sets the forums, kinds and durations of the call."""
 
     title_zh = _line(_l("Title in Chinese"), 300, render_kw={"lang": "zh-Hans"})
@@ -115,6 +161,12 @@ class ProposalForm(DetailsForm):
 
 
 class NewProposalForm(ProposalForm):
+    """The call's form: the proposal, and its submitter's details typed once, in one
+    language (their own page then keeps them in both)."""
+
+    name = _line(_l("Name"), 200, required=_l("Please enter your name."))
+    affiliation = _line(_l("Affiliation"), 300, required=_l("Please enter your affiliation."))
+    bio = _block(_l("Biography (optional)"), 3000)
     email = EmailField(_l("Email"), filters=[clean_text], validators=[
         DataRequired(message=_l("Please enter your email address.")),
         Length(max=254, message=_AT_MOST),
@@ -123,6 +175,10 @@ class NewProposalForm(ProposalForm):
 
     def address(self) -> str:
         return self.email.data.lower()
+
+    def details(self) -> SpeakerDetails:
+        return SpeakerDetails.as_typed(self.name.data, self.affiliation.data,
+                                       self.bio.data or "")
 
 
 class ButtonForm(FlaskForm):

@@ -31,6 +31,7 @@ from ..models import (
     ProposalSpeaker,
     ProposalState,
     SessionKind,
+    SessionMaterial,
     SessionSpeaker,
     Speaker,
     User,
@@ -40,6 +41,15 @@ from ..outbox import enqueue
 
 # How many co-speakers one proposal may name.
 MAX_CO_SPEAKERS = 5
+# A speaker's own details, in both languages, as the programme's speaker has them too.
+DETAIL_FIELDS = ("affiliation_zh", "affiliation_en", "bio_zh", "bio_en")
+# What the audit log records of a programme speaker a speaker changes (photos: only
+# whether there is one).
+PROGRAMME_SPEAKER_FIELDS = ("name_zh", "name_en", *DETAIL_FIELDS, "photo_type")
+# A proposal in these states is over: its speakers change nothing more.
+CLOSED_STATES = (ProposalState.WITHDRAWN, ProposalState.REJECTED)
+# A proposal in these states has a session, which its speakers add materials to.
+ACCEPTED_STATES = (ProposalState.ACCEPTED, ProposalState.CONFIRMED)
 # What the organizers' audit log records of a call.
 CALL_FIELDS = (
     "opens_at", "closes_at", "guidelines_zh", "guidelines_en", "session_kinds", "durations",
@@ -146,9 +156,23 @@ def save_call(session: Session, actor: User, event: Event, values: dict[str, Any
 
 @dataclass(frozen=True)
 class SpeakerDetails:
+    """What the programme shows of a speaker: their name (in the script they write it),
+    affiliation and biography in Chinese and in English."""
+
     name: str
-    affiliation: str
-    bio: str
+    affiliation_zh: str = ""
+    affiliation_en: str = ""
+    bio_zh: str = ""
+    bio_en: str = ""
+
+    @classmethod
+    def as_typed(cls, name: str, affiliation: str, bio: str) -> SpeakerDetails:
+        """Details typed once, in one language (the call's form): each under Chinese or
+        English by what it is written in."""
+        texts = {}
+        for stem, value in (("affiliation", affiliation), ("bio", bio)):
+            texts[f"{stem}_{'zh' if has_chinese(value) else 'en'}"] = value
+        return cls(name, **texts)
 
 
 @dataclass(frozen=True)
@@ -209,8 +233,7 @@ def _new_speaker(proposal: Proposal, email: str, locale: str, position: int,
     speaker = ProposalSpeaker(email=email, locale=locale, position=position, token=token,
                               token_hash=private_links.token_digest(token))
     if details is not None:
-        speaker.name, speaker.affiliation, speaker.bio = (
-            details.name, details.affiliation, details.bio)
+        _set_details(speaker, details)
     proposal.speakers.append(speaker)
     return speaker, token
 
@@ -265,10 +288,9 @@ def co_speaker_emails(proposal: Proposal) -> list[str]:
     return [speaker.email for speaker in proposal.speakers if not speaker.is_submitter]
 
 
-def update(session: Session, speaker: ProposalSpeaker, draft: ProposalDraft,
-           details: SpeakerDetails) -> None:
-    """The submitter changes the proposal and their own details; a co-speaker added
-    gets a link by mail, one taken off loses theirs. Commits."""
+def update(session: Session, speaker: ProposalSpeaker, draft: ProposalDraft) -> None:
+    """The submitter changes the proposal; a co-speaker added gets a link by mail, one
+    taken off loses theirs. Commits."""
     begin_write(session)
     proposal = speaker.proposal
     if not speaker.is_submitter:
@@ -280,7 +302,6 @@ def update(session: Session, speaker: ProposalSpeaker, draft: ProposalDraft,
     before = audit.snapshot(proposal, list(draft.content()))
     for name, value in draft.content().items():
         setattr(proposal, name, value)
-    _set_details(speaker, details)
     wanted = draft.co_speaker_emails
     for co_speaker in [s for s in proposal.speakers if not s.is_submitter]:
         if co_speaker.email not in wanted:
@@ -303,21 +324,57 @@ def update(session: Session, speaker: ProposalSpeaker, draft: ProposalDraft,
 
 
 def _set_details(speaker: ProposalSpeaker, details: SpeakerDetails) -> None:
-    speaker.name, speaker.affiliation, speaker.bio = details.name, details.affiliation, details.bio
+    speaker.name = details.name
+    for name in DETAIL_FIELDS:
+        setattr(speaker, name, getattr(details, name))
+
+
+def _check_still_open(speaker: ProposalSpeaker) -> None:
+    if speaker.proposal.state in CLOSED_STATES:
+        raise ProposalRefused(_("This proposal can no longer be changed."))
 
 
 def update_details(session: Session, speaker: ProposalSpeaker, details: SpeakerDetails) -> None:
     """A speaker's own name, affiliation and bio (what the programme will show), until
-    the proposal is withdrawn or rejected. Commits."""
+    the proposal is withdrawn or rejected; once accepted, the programme's speaker shows
+    them at once. Commits."""
     begin_write(session)
-    if speaker.proposal.state in (ProposalState.WITHDRAWN, ProposalState.REJECTED):
-        raise ProposalRefused(_("This proposal can no longer be changed."))
+    _check_still_open(speaker)
     _set_details(speaker, details)
-    if speaker.speaker is not None:
-        set_speaker_texts(speaker.speaker, speaker)
-    elif speaker.proposal.session is not None:
-        put_on_session(speaker.proposal.session, speaker)
+    _to_programme(session, speaker, with_photo=False)
     session.commit()
+
+
+def set_photo(session: Session, speaker: ProposalSpeaker, photo: tuple[bytes, str] | None) -> None:
+    """A speaker's photo (``photo``: checked by ``programme.photos.prepare``, and its media
+    type), or none; once accepted, the programme's speaker shows it. Commits."""
+    begin_write(session)
+    _check_still_open(speaker)
+    speaker.photo, speaker.photo_type = photo if photo is not None else (None, "")
+    _to_programme(session, speaker, with_photo=True)
+    session.commit()
+
+
+def _to_programme(session: Session, speaker: ProposalSpeaker, with_photo: bool) -> None:
+    """Carry a speaker's details (``with_photo``: and their photo) to the programme's
+    speaker they became (or become now, on their accepted proposal's session), with an
+    audit entry of what changed there."""
+    programme_speaker = speaker.speaker
+    if programme_speaker is None:
+        if speaker.proposal.session is not None:
+            put_on_session(speaker.proposal.session, speaker)
+        return
+    before = audit.snapshot(programme_speaker, PROGRAMME_SPEAKER_FIELDS)
+    set_speaker_texts(programme_speaker, speaker)
+    if with_photo:
+        programme_speaker.photo, programme_speaker.photo_type = speaker.photo, speaker.photo_type
+    changed_before, changed_after = audit.changes(
+        before, audit.snapshot(programme_speaker, PROGRAMME_SPEAKER_FIELDS))
+    if changed_after:
+        audit.record(session, audit.attendee(speaker.email), AuditAction.UPDATE, "speaker",
+                     programme_speaker.id, programme_speaker.name_zh or programme_speaker.name_en,
+                     before=changed_before, after=changed_after,
+                     event_id=programme_speaker.event_id)
 
 
 def withdraw(session: Session, speaker: ProposalSpeaker) -> None:
@@ -350,11 +407,35 @@ def confirm(session: Session, speaker: ProposalSpeaker) -> None:
     session.commit()
 
 
+# --- a speaker's materials ------------------------------------------------------------
+
+
+def material_actor(speaker: ProposalSpeaker) -> str:
+    """Who added a material, as ``programme.materials`` records it."""
+    return f"speaker <{speaker.email}>"
+
+
+def session_for_materials(speaker: ProposalSpeaker) -> ProgrammeSession:
+    """The session whose materials a speaker adds: their accepted (or confirmed)
+    proposal's; raises ProposalRefused before then, and after a withdrawal."""
+    proposal = speaker.proposal
+    if proposal.state not in ACCEPTED_STATES or proposal.session is None:
+        raise ProposalRefused(_("Slides and links can be added once the proposal is accepted."))
+    return proposal.session
+
+
+def own_material(session: Session, speaker: ProposalSpeaker,
+                 material_id: int) -> SessionMaterial | None:
+    """One of the materials this speaker added to their session, else None."""
+    proposal = speaker.proposal
+    if proposal.session_id is None:
+        return None
+    return session.scalar(select(SessionMaterial).where(
+        SessionMaterial.id == material_id, SessionMaterial.session_id == proposal.session_id,
+        SessionMaterial.uploaded_by == material_actor(speaker)))
+
+
 # --- a proposal's speaker on the programme ---------------------------------------------
-
-
-def _has_chinese(text: str) -> bool:
-    return any("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
 
 
 def put_on_session(item: ProgrammeSession, speaker: ProposalSpeaker) -> None:
@@ -364,15 +445,21 @@ def put_on_session(item: ProgrammeSession, speaker: ProposalSpeaker) -> None:
         return
     programme_speaker = Speaker(event_id=item.event_id)
     set_speaker_texts(programme_speaker, speaker)
+    if speaker.has_photo:
+        programme_speaker.photo, programme_speaker.photo_type = speaker.photo, speaker.photo_type
     speaker.speaker = programme_speaker
     item.speaker_links.append(SessionSpeaker(programme_speaker))
 
 
+def has_chinese(text: str) -> bool:
+    return any("\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff" for char in text)
+
+
 def set_speaker_texts(programme_speaker: Speaker, speaker: ProposalSpeaker) -> None:
-    """Copy what a speaker typed (in one language) to the programme's speaker, under
-    Chinese or English by what it is written in."""
-    for name in ("name", "affiliation", "bio"):
-        value = getattr(speaker, name)
-        chinese = _has_chinese(value)
-        setattr(programme_speaker, f"{name}_zh", value if chinese else "")
-        setattr(programme_speaker, f"{name}_en", "" if chinese else value)
+    """Copy a speaker's details to the programme's speaker: the name, typed once, under
+    Chinese or English by what it is written in (the other language's name, which an
+    organizer may have added, stays)."""
+    name = "name_zh" if has_chinese(speaker.name) else "name_en"
+    setattr(programme_speaker, name, speaker.name)
+    for field_name in DETAIL_FIELDS:
+        setattr(programme_speaker, field_name, getattr(speaker, field_name))

@@ -3,7 +3,8 @@ talk with a co-speaker, who fills in their details through their own link; an an
 reviewer and the organizer score it (only the organizer sees who proposed it); the
 organizer accepts it and sends the decision; the session waits unscheduled in the
 programme editor, is placed, and shows on the agenda; the speaker confirms through their
-link. Screenshots in tests/screenshots/<test name>/.
+link and uploads the slides there, which then show on the session page and in
+schedule.json. Screenshots in tests/screenshots/<test name>/.
 
 The walk changes the demo's programme, so it runs on a server of its own."""
 
@@ -21,6 +22,7 @@ from summit.models import Event, EventRole, ProgrammeSession, Role, User
 
 from ..helpers.accounts import password_hash
 from ..helpers.pages import DEMO
+from ..helpers.pdfs import plain_pdf
 from ..helpers.proposals import CHIP, forum_id_of, make_reviewer, open_call
 from .conftest import DESKTOP, serve_demo, sign_in
 
@@ -74,7 +76,7 @@ def free_slot(server) -> tuple[str, str]:
     return start.strftime("%Y-%m-%dT%H:%M"), end.strftime("%Y-%m-%dT%H:%M")
 
 
-def test_a_talk_proposed_reviewed_accepted_placed_and_confirmed(
+def test_a_talk_proposed_reviewed_accepted_placed_confirmed_and_its_slides_uploaded(
     cfp_server, browser_pages, screenshots
 ):
     base = cfp_server.url
@@ -100,7 +102,8 @@ def test_a_talk_proposed_reviewed_accepted_placed_and_confirmed(
     co_speaker = browser_pages(locale="zh-CN", viewport=DESKTOP)
     co_speaker.goto(f"{base}{link_in(cfp_server, CO_SPEAKER)}?lang=zh")
     co_speaker.get_by_label("姓名").fill("刘洋")
-    co_speaker.get_by_label("所在单位").fill("紫金山实验室")
+    co_speaker.get_by_label("中文所在单位").fill("紫金山实验室")
+    co_speaker.get_by_label("英文所在单位").fill("Purple Mountain Laboratories")
     co_speaker.get_by_role("button", name="保存我的信息").click()
     expect(co_speaker.get_by_text("您的信息已保存。")).to_be_visible()
     expect(co_speaker.locator(".facts")).to_contain_text("刘洋")
@@ -164,3 +167,23 @@ def test_a_talk_proposed_reviewed_accepted_placed_and_confirmed(
     speaker.get_by_role("button", name="我确认将作此报告").click()
     expect(speaker.get_by_role("heading", name="已确认")).to_be_visible()
     screenshots(speaker, "confirmed")
+
+    # The speaker uploads the slides through their own link.
+    slides_title = "安全启动报告幻灯片"
+    speaker.get_by_label("标题（显示在日程页面上）").first.fill(slides_title)
+    speaker.get_by_label("演讲幻灯片（PDF）").set_input_files(files=[{
+        "name": "安全启动 终稿.pdf", "mimeType": "application/pdf", "buffer": plain_pdf()}])
+    speaker.get_by_role("button", name="上传", exact=True).click()
+    expect(speaker.get_by_text("幻灯片已显示在日程页面上。")).to_be_visible()
+    materials = speaker.locator("section", has=speaker.get_by_role("heading", name="幻灯片与录像"))
+    expect(materials).to_contain_text(slides_title)
+    screenshots(speaker, "slides-uploaded")
+    speaker.get_by_role("link", name="日程页面").click()
+    expect(speaker.get_by_role("heading", name=TITLE)).to_be_visible()
+    download = speaker.get_by_role("link", name=re.compile(slides_title))
+    expect(download).to_be_visible()
+    assert download.get_attribute("href").endswith(".pdf")
+    schedule = speaker.request.get(f"{base}{DEMO}/schedule.json").json()
+    talk = next(talk for day in schedule["schedule"]["conference"]["days"]
+                for room in day["rooms"].values() for talk in room if talk["title"] == TITLE)
+    assert [attachment["title"] for attachment in talk["attachments"]] == [slides_title]

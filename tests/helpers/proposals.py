@@ -11,6 +11,7 @@ from sqlalchemy import select
 from summit.database import begin_write
 from summit.extensions import db
 from summit.models import (
+    Decision,
     Event,
     EventRole,
     Forum,
@@ -23,6 +24,7 @@ from summit.models import (
     User,
     utcnow,
 )
+from summit.proposals import decisions
 from summit.proposals.service import ProposalDraft, SpeakerDetails, new_call, submit
 from summit.urls import serving_at
 
@@ -34,6 +36,8 @@ CFP = f"{DEMO}/cfp"
 # Two of the demo's parallel forums.
 CHIP, AI = "chip-machine", "5g-ai-big-data"
 REVIEWER_PASSWORD = "reviewer-password-1"
+# Who decides in tests that need no organizer's account.
+ORGANIZER = "organizer@example.org"
 PROPOSAL_LINK = re.compile(r"https?://[^/\s]+(/proposals/[A-Za-z0-9_-]+)")
 
 
@@ -143,3 +147,16 @@ def add_proposal(event_id: int, email: str, forum: str = CHIP, **content) -> int
     with serving_at(LINK_BASE):
         return submit(db.session, event, draft, email, SpeakerDetails("测试者", "示例单位", ""),
                       "zh").proposal.id
+
+
+def accept(event_id: int, *proposal_ids: int, reject: tuple[int, ...] = ()) -> None:
+    """Decide on the proposals and release the decisions, as an organizer would (the
+    caller's app context): accepted ones become unscheduled sessions."""
+    event = db.session.get(Event, event_id)
+    with serving_at(LINK_BASE):
+        for proposal_id, decision in ([(one, Decision.ACCEPT) for one in proposal_ids]
+                                      + [(one, Decision.REJECT) for one in reject]):
+            decisions.decide(db.session, ORGANIZER, db.session.get(Proposal, proposal_id),
+                             decision)
+        decisions.release_decisions(db.session, ORGANIZER, event,
+                                    len(proposal_ids) + len(reject))

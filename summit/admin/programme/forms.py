@@ -40,8 +40,8 @@ from ...badges.layouts import DEFAULT_LAYOUT, LAYOUTS, SINGLE_BADGE_LAYOUTS
 from ...events.current import current_event
 from ...forms import clean_block, clean_text, printable, printable_lines, within_the_calendar
 from ...i18n import localized
-from ...labels import CO_HOST_ROLES, FORUM_KINDS, MATERIAL_KINDS, SESSION_KINDS
-from ...models import CoHostRole, Event, ForumKind, MaterialKind, SessionKind
+from ...labels import CO_HOST_ROLES, FORUM_KINDS, SESSION_KINDS
+from ...models import CoHostRole, Event, ForumKind, SessionKind
 from ...user_input import MAX_DATABASE_INTEGER
 from ...web import DEFAULT_FORUM_COLOUR, HEX_COLOUR
 
@@ -342,24 +342,6 @@ def _speaker_choice(speaker) -> str:
     names = " / ".join(name for name in (speaker.name_zh, speaker.name_en) if name)
     affiliation = localized(speaker, "affiliation")
     return f"{names} ({affiliation})" if affiliation else names
-
-
-class SlidesForm(FlaskForm):
-    """A session's slides: the file is judged by its content in the service."""
-
-    title = StringField(_l("Title (as it appears on the session page)"),
-                        filters=[clean_text], validators=[Length(max=200), printable])
-    file = FileField(_l("Slides (PDF)"), validators=[InputRequired(_l("Choose a PDF file."))])
-
-
-class MaterialLinkForm(FlaskForm):
-    kind = SelectField(_l("What it is"), choices=[
-        SelectChoice(kind.value, label) for kind, label in MATERIAL_KINDS.items()
-        if kind is not MaterialKind.SLIDES])
-    title = StringField(_l("Title (as it appears on the session page)"),
-                        filters=[clean_text], validators=[Length(max=200), printable])
-    url = URLField(_l("Address (https://…)"), filters=[clean_text],
-                   validators=[InputRequired(), Length(max=2000)])
 
 
 class ShareImageForm(FlaskForm):

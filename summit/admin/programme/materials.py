@@ -14,22 +14,20 @@ from ...extensions import db
 from ...models import MaterialKind, Role
 from ...programme import materials
 from ...programme import service as programme
+from ...programme.forms import MaterialLinkForm, SlidesForm
 from .. import bp
 from ..addresses import EVENT
-from .forms import MaterialLinkForm, SlidesForm
 from .views import ConfirmForm
 
 guard = role_required(Role.ORGANIZER)
 MATERIALS = f"{EVENT}/sessions/<int:session_id>/materials"
-# What a multipart form adds around the file: its boundaries, the title and the token.
-FORM_OVERHEAD = 64 * 1024
 
 
 @bp.url_value_preprocessor
 def room_for_slides(endpoint: str | None, _values: dict | None) -> None:
     """Slides may be larger than any other form; said before the CSRF check reads the body."""
     if endpoint == "admin.material_slides":
-        request.max_content_length = materials.max_upload_bytes() + FORM_OVERHEAD
+        request.max_content_length = materials.max_upload_request_bytes()
 
 
 def _session(session_id: int):

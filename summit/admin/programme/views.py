@@ -38,7 +38,9 @@ from ...models import (
     Speaker,
 )
 from ...outbox import deliver_after_response
+from ...programme import photos
 from ...programme import service as programme
+from ...proposals import availability
 from ...registration.seats import seats_taken
 from ...sharing import service as sharing
 from ...sharing.card import HEIGHT as SHARE_HEIGHT
@@ -47,7 +49,7 @@ from ...user_input import database_int
 from .. import bp
 from ..addresses import EVENT
 from ..navigation import add_entry
-from . import photos, service
+from . import service
 from .forms import (
     CoHostForm,
     EventForm,
@@ -112,8 +114,11 @@ def _save_speaker(form, event, speaker):
 
 
 def _save_session(form, event, item):
-    return service.save_session(db.session, current_user, event, item, form.values(event),
+    item = service.save_session(db.session, current_user, event, item, form.values(event),
                                 form.speaker_ids())
+    for warning in availability.warnings_for(db.session, item):
+        flash(warning, "warning")
+    return item
 
 
 SECTIONS = {
@@ -265,9 +270,13 @@ def sessions():
     forum_id = request.args.get("forum", type=database_int)
     if forum_id is not None:
         items = [item for item in items if item.forum_id == forum_id]
+    ranges = availability.of_programme_speakers(db.session, event)
+    unavailable = {item.id: availability.unavailable_speakers(item, ranges) for item in items}
     return render_template("admin/programme/sessions.html", event=event, items=items,
                            forum_id=forum_id,
-                           unscheduled=programme.unscheduled_sessions(db.session, event))
+                           unscheduled=programme.unscheduled_sessions(db.session, event),
+                           ranges=ranges, describe=availability.describe_all,
+                           unavailable=unavailable)
 
 
 @bp.get(f"{EVENT}/speakers")

@@ -19,7 +19,7 @@ FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
 
 
 class PhotoRejected(Exception):
-    """The message is for the organizer."""
+    """The message is for whoever sent the photo."""
 
 
 def prepare(data: bytes, fit_to: tuple[int, int] | None = None) -> tuple[bytes, str]:

@@ -343,7 +343,7 @@ def test_only_administrators_make_tokens_shown_once_and_revocable(app, client, d
     sign_in_as(admin, Role.ADMIN)
     page = f"/admin/{EVENT}/api-tokens?lang=en"
     made = admin.post(page, data={"csrf_token": csrf_token(admin, page), "name": "<b>CRM</b>",
-                                  "scopes": ["read-registrations"]})
+                                  "scopes": ["read-registrations"]}, follow_redirects=True)
     html = made.get_data(as_text=True)
     secret = html.split('<code id="new-token">')[1].split("<")[0]
     assert secret.startswith("summit_") and len(secret) == len("summit_") + 43
@@ -360,6 +360,27 @@ def test_only_administrators_make_tokens_shown_once_and_revocable(app, client, d
     assert client.get(f"{API}/{EVENT}/registrations", headers=bearer(secret)).status_code == 401
     with app.app_context():
         assert [e.action for e in audit_entries("revoke")] == ["revoke"]
+
+
+def test_a_new_token_is_shown_once_and_a_reload_makes_no_other(app, demo_event):
+    make_accounts(app)
+    admin = app.test_client()
+    sign_in_as(admin, Role.ADMIN)
+    page = f"/admin/{EVENT}/api-tokens?lang=en"
+    made = admin.post(page, data={"csrf_token": csrf_token(admin, page), "name": "Scanner",
+                                  "scopes": ["check-in"]})
+    assert made.status_code == 303
+    assert "summit_" not in made.headers["Location"]
+    shown = admin.get(made.headers["Location"]).get_data(as_text=True)
+    secret = shown.split('<code id="new-token">')[1].split("<")[0]
+    assert secret.startswith("summit_") and "shown only this once" in shown
+    # A reload of the page that showed it: no secret, no second token.
+    again = admin.get(made.headers["Location"]).get_data(as_text=True)
+    assert secret not in again and 'id="new-token"' not in again
+    assert "shown only this once" not in again
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
+    assert admin.get(f"{API}/{EVENT}/registrations", headers=bearer(secret)).status_code == 403
 
 
 @pytest.mark.slow

@@ -192,10 +192,16 @@ def test_the_page_is_for_organizers_and_admins_and_wants_its_csrf_token(app, cli
     created = organizer.post(page, data={"csrf_token": csrf_token(organizer, page),
                                          "url": receiver.url,
                                          "kinds": [WebhookKind.CHECKED_IN.value]})
-    assert created.status_code == 200
-    secret = page_text(created).split("shown only this once):")[1].split()[0]
+    assert created.status_code == 303 and "whsec_" not in created.headers["Location"]
+    shown = organizer.get(created.headers["Location"])
+    secret = page_text(shown).split("shown only this once):")[1].split()[0]
     assert secret.startswith("whsec_")
-    assert secret not in organizer.get(page).get_data(as_text=True)
+    # A reload of the page that showed it shows it no more and makes no second webhook.
+    again = organizer.get(created.headers["Location"]).get_data(as_text=True)
+    assert secret not in again and "shown only this once" not in again
+    with app.app_context():
+        assert [hook.url for hook in webhooks.event_webhooks(db.session, demo_event)] == [
+            receiver.url]
     admin = app.test_client()
     sign_in(app, admin, Role.ADMIN, "admin@example.org")
     assert receiver.url in admin.get(page).get_data(as_text=True)

@@ -19,7 +19,8 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 
-from ..checkin.service import Scan, check_in_code
+from ..checkin.service import Scan
+from ..checkin.sync import scan_through_api
 from ..events.current import find_event_version
 from ..events.queries import EventVersion
 from ..models import (
@@ -194,5 +195,6 @@ def cancel(session: Session, registration: Registration) -> None:
 
 
 def check_in(session: Session, bearer: Bearer, code: str) -> Scan:
-    """The desk's scan (``checkin.service.check_in_code``), the token as the actor."""
-    return check_in_code(session, bearer.event_id, code, bearer.actor)
+    """The desks' scan, with their rules, shown among their latest scans under the
+    token's name (``checkin.sync.scan_through_api``)."""
+    return scan_through_api(session, bearer.event_id, code, bearer.id, bearer.name)

@@ -10,9 +10,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from .. import webhooks
 from ..errors import answer_errors_under
 from .problems import MEDIA_TYPE, answer_http_error
-from .schemas import Problem
+from .schemas import Problem, RegistrationOut, SessionOut
 
 PREFIX = "/api/"
 
@@ -52,4 +53,6 @@ def init_app(app: Flask) -> None:
     api.register_blueprint(views.blp)
     app.add_url_rule("/api/v1/docs", "api_docs", lambda: views.docs_page(api.spec.to_dict()))
     answer_errors_under(PREFIX, answer_http_error)
+    webhooks.show_with(app, webhooks.Shown(registration=RegistrationOut().dump,
+                                           session=SessionOut().dump))
 

@@ -4,6 +4,8 @@ with exactly the form's rules, mails and seats."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -19,11 +21,13 @@ from summit.models import (
     Registration,
     Role,
     SeatStatus,
+    utcnow,
 )
+from summit.outbox import deliver_due
 
 from .conftest import rate_limited_app
 from .helpers.accounts import make_accounts, sign_in, sign_in_as
-from .helpers.api import API, PROBLEM, api_person, bearer, make_token
+from .helpers.api import API, PROBLEM, api_person, bearer, make_mailing, make_token
 from .helpers.concurrency import all_at_once, forum_seats, registration_action
 from .helpers.database import audit_entries, database_url
 from .helpers.pages import DEMO, csrf_token
@@ -41,10 +45,13 @@ def registered(client, secret: str, **overrides):
                        json=api_person(**overrides))
 
 
-def token_operations(registration_id: int) -> list[tuple[str, str, dict | None, set]]:
+def token_operations(registration_id: int,
+                     mailing_id: int = 1) -> list[tuple[str, str, dict | None, set]]:
     """Every operation that needs a token: method, path, body, the scopes that open it."""
     registrations = f"{API}/{EVENT}/registrations"
     return [
+        ("GET", f"{API}/{EVENT}/mailings", None, {ApiScope.READ_REGISTRATIONS}),
+        ("GET", f"{API}/{EVENT}/mailings/{mailing_id}", None, {ApiScope.READ_REGISTRATIONS}),
         ("GET", f"{API}/{EVENT}/questions", None,
          {ApiScope.READ_REGISTRATIONS, ApiScope.WRITE_REGISTRATIONS}),
         ("GET", registrations, None, {ApiScope.READ_REGISTRATIONS}),
@@ -62,10 +69,12 @@ def token_operations(registration_id: int) -> list[tuple[str, str, dict | None, 
 @pytest.mark.parametrize("scope", [None, *ApiScope])
 def test_every_endpoint_answers_each_scope_as_documented(app, client, demo_event, scope):
     everything = make_token(app, demo_event)
-    someone = registered(client, everything).get_json()["id"]
+    with registered(client, everything) as made:  # closed: its mails are sent
+        someone = made.get_json()["id"]
+    mailing = make_mailing(app, demo_event, "通知")
     secret = make_token(app, demo_event, scope) if scope else None
     headers = bearer(secret) if secret else {}
-    for method, path, body, opened_by in token_operations(someone):
+    for method, path, body, opened_by in token_operations(someone, mailing):
         response = client.open(path, method=method, json=body, headers=headers)
         expected = (200, 201) if scope in opened_by else ((403,) if scope else (401,))
         assert response.status_code in expected, (scope, method, path, response.get_json())
@@ -318,6 +327,36 @@ def test_check_in_with_the_desks_rules_and_the_audit_of_each_use(app, client, de
         assert [entry.actor for entry in check_ins] == ["API token «door scanner»"]
         assert len([e for e in audit_entries("api_request")
                     if e.actor == "API token «door scanner»"]) == 3
+
+
+def test_mailings_status_newest_first_with_their_mails_counts(app, client, demo_event):
+    secret = make_token(app, demo_event, ApiScope.READ_REGISTRATIONS)
+    for email in ("a@example.cn", "b@example.cn"):
+        registered(client, make_token(app, demo_event), email=email).close()
+    draft = make_mailing(app, demo_event, "草稿")
+    sent = make_mailing(app, demo_event, "已发送", send=True)
+    with app.app_context():
+        assert deliver_due(db.session, 1) == (1, 0)
+    later = utcnow() + timedelta(days=2)
+    scheduled = make_mailing(app, demo_event, "定时", send_at=later)
+
+    listed = client.get(f"{API}/{EVENT}/mailings", headers=bearer(secret))
+    assert listed.status_code == 200
+    status = {mailing["id"]: mailing for mailing in listed.get_json()}
+    assert [mailing["id"] for mailing in listed.get_json()] == [scheduled, sent, draft]
+    assert [status[i]["state"] for i in (scheduled, sent, draft)] == [
+        "scheduled", "sending", "draft"]
+    assert status[sent]["subject_zh"] == "已发送" and status[sent]["recipient_count"] == 2
+    assert status[sent]["mails"] == {"queued": 1, "sent": 1, "failed": 0}
+    assert status[sent]["queued_at"] and status[sent]["finished_at"] is None
+    assert status[scheduled]["send_at"].startswith(later.isoformat()[:19])
+    assert status[scheduled]["mails"] == {"queued": 0, "sent": 0, "failed": 0}
+    assert status[draft]["send_at"] is None and status[draft]["queued_at"] is None
+
+    one = client.get(f"{API}/{EVENT}/mailings/{sent}", headers=bearer(secret))
+    assert one.get_json() == status[sent]
+    missing = client.get(f"{API}/{EVENT}/mailings/{scheduled + 100}", headers=bearer(secret))
+    assert missing.status_code == 404 and missing.content_type == PROBLEM
 
 
 def test_reads_are_noted_once_a_minute(app, client, demo_event):

@@ -23,10 +23,12 @@ from ..checkin.service import Scan
 from ..checkin.sync import scan_through_api
 from ..events.current import find_event_version
 from ..events.queries import EventVersion
+from ..mailings import service as mailings
 from ..models import (
     Event,
     EventStatus,
     Forum,
+    Mailing,
     Question,
     QuestionKind,
     Registration,
@@ -198,3 +200,19 @@ def check_in(session: Session, bearer: Bearer, code: str) -> Scan:
     """The desks' scan, with their rules, shown among their latest scans under the
     token's name (``checkin.sync.scan_through_api``)."""
     return scan_through_api(session, bearer.event_id, code, bearer.id, bearer.name)
+
+
+# --- group mails --------------------------------------------------------------------------
+
+
+def event_mailings(session: Session, event: Event) -> list[tuple[Mailing, mailings.Progress]]:
+    """The event's mailings, the newest first, each with its mails' counts."""
+    return mailings.history(session, event)
+
+
+def find_mailing(session: Session, event: Event,
+                 mailing_id: int) -> tuple[Mailing, mailings.Progress] | None:
+    found = mailings.mailing_of_event(session, event, mailing_id)
+    if found is None:
+        return None
+    return found, mailings.progress(session, [found.id])[found.id]

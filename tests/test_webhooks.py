@@ -5,6 +5,7 @@ organizers' page and its delivery log."""
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 from summit import webhooks
 from summit.admin.programme import service as programme
 from summit.checkin.service import check_in_code
+from summit.checkin.sync import QueuedScan, seat_at_door
 from summit.extensions import db
 from summit.models import (
     ApiScope,
@@ -342,3 +344,24 @@ def test_each_kind_of_change_carries_what_the_receiver_needs_signed(
     changed, cancelled = bodies[6]["data"], bodies[7]["data"]
     assert changed["session"]["title_en"] == "Retitled" and changed["session"]["id"] == item_id
     assert (cancelled["session_id"], cancelled["session"]) == (item_id, None)
+
+
+def test_a_seat_given_at_a_forums_door_names_the_forum(app, demo_event, receiver):
+    with app.app_context():
+        chip = forum_id(CHIP)
+        set_capacity(Forum, chip, 1)
+        register_directly(demo_event, "seated@example.cn", [chip])
+        waiting = register_directly(demo_event, "waiting@example.cn", [chip]).id
+        set_capacity(Forum, chip, 2)  # the venue added a chair
+        db.session.remove()
+    make_webhook(app, demo_event, receiver.url, WebhookKind.SEAT_CONFIRMED)
+    with app.app_context():
+        actor = db.session.scalars(select(User)).first()
+        tap = QueuedScan(str(uuid.uuid4()), desk="Door", forum_id=chip)
+        seat_at_door(db.session, demo_event, db.session.get(Forum, chip), waiting, tap, actor)
+        db.session.remove()
+    assert run_worker_turn(app) == 1
+    (body,) = receiver.bodies()
+    assert body["type"] == "registration.seat_confirmed"
+    assert (body["data"]["forum_id"], body["data"]["forum"]) == (chip, CHIP)
+    assert body["data"]["registration"]["seats"] == [{"forum": CHIP, "status": "confirmed"}]

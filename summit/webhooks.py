@@ -9,8 +9,12 @@ of the request that made them, else by the mail workers (``flask summit mail-wor
 ``send-mail``), each claimed before it is sent, retried with growing pauses.
 
 A body is signed with HMAC-SHA256 over ``"<timestamp>.<body>"`` with the webhook's
-secret, sent as ``Summit-Signature: t=<unix seconds>,v1=<hex>``. The body tells the
-registration as it stands when it is sent (the receiver can read more through the API).
+secret, sent as ``Summit-Signature: t=<unix seconds>,v1=<hex>``. It says the kind of
+change (``type``), the event's slug, when the change was made (``created_at``) and, in
+``data``, what it is about as the REST API's own schemas show it (``show_with``, which
+the API registers: this module imports no area): the registration as it stands when
+the body is sent, the session (null once deleted), a seat's forum by its slug. A
+receiver can act on it without calling back.
 
 Addresses are HTTPS and must resolve to public addresses only, checked when saved and
 again when sent, and the connection goes to the address that was checked (a name that
@@ -29,7 +33,8 @@ import json
 import secrets
 import socket
 import time
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from flask import Flask, current_app
@@ -42,7 +47,9 @@ from .database import begin_write
 from .extensions import db
 from .models import (
     Event,
+    Forum,
     MailStatus,
+    ProgrammeSession,
     Registration,
     User,
     Webhook,
@@ -62,6 +69,8 @@ SECRET_PREFIX = "whsec_"
 # Where ``queue_change`` notes this session's deliveries, for ``deliver_after_response``.
 QUEUED_IN_SESSION = "summit_queued_webhooks"
 WORKER_BATCH = 20
+# Where an app keeps how its bodies show what a change is about (``show_with``).
+SHOWN_WITH = "summit.webhooks.shown_with"
 
 
 class RefusedAddress(ValueError):
@@ -141,19 +150,31 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
     return hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
 
 
+@dataclass(frozen=True)
+class Shown:
+    """How a body shows a registration and a session: as JSON-ready dicts."""
+
+    registration: Callable[[Registration], dict]
+    session: Callable[[ProgrammeSession], dict]
+
+
+def show_with(app: Flask, shown: Shown) -> None:
+    """Have the app's bodies show registrations and sessions with ``shown`` (the REST
+    API's schemas: a receiver reads the fields the API gives)."""
+    app.extensions[SHOWN_WITH] = shown
+
+
 def body_of(session: Session, delivery: WebhookDelivery) -> bytes:
+    shown: Shown = current_app.extensions[SHOWN_WITH]
     event = session.get(Event, delivery.webhook.event_id)
     data: dict = dict(delivery.data)
-    registration = delivery.registration
-    if registration is not None:
-        data["registration"] = {
-            "id": registration.id,
-            "email": registration.email,
-            "full_name": registration.full_name,
-            "status": registration.status.value,
-            "checked_in_at": registration.checked_in_at.isoformat()
-            if registration.checked_in_at else None,
-        }
+    if delivery.registration is not None:
+        data["registration"] = shown.registration(delivery.registration)
+    if "session_id" in data:
+        item = session.get(ProgrammeSession, data["session_id"])
+        data["session"] = shown.session(item) if item is not None else None
+    if "forum_id" in data:
+        data["forum"] = session.scalar(select(Forum.slug).where(Forum.id == data["forum_id"]))
     return json.dumps({"id": delivery.id, "type": delivery.kind, "event": event.slug,
                        "created_at": delivery.created_at.isoformat(), "data": data},
                       ensure_ascii=False, separators=(",", ":")).encode()

@@ -4,6 +4,8 @@ with exactly the form's rules, mails and seats."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 from sqlalchemy import func, select
 
@@ -19,11 +21,13 @@ from summit.models import (
     Registration,
     Role,
     SeatStatus,
+    utcnow,
 )
+from summit.outbox import deliver_due
 
 from .conftest import rate_limited_app
 from .helpers.accounts import make_accounts, sign_in, sign_in_as
-from .helpers.api import API, PROBLEM, api_person, bearer, make_token
+from .helpers.api import API, PROBLEM, api_person, bearer, make_mailing, make_token
 from .helpers.concurrency import all_at_once, forum_seats, registration_action
 from .helpers.database import audit_entries, database_url
 from .helpers.pages import DEMO, csrf_token
@@ -41,10 +45,13 @@ def registered(client, secret: str, **overrides):
                        json=api_person(**overrides))
 
 
-def token_operations(registration_id: int) -> list[tuple[str, str, dict | None, set]]:
+def token_operations(registration_id: int,
+                     mailing_id: int = 1) -> list[tuple[str, str, dict | None, set]]:
     """Every operation that needs a token: method, path, body, the scopes that open it."""
     registrations = f"{API}/{EVENT}/registrations"
     return [
+        ("GET", f"{API}/{EVENT}/mailings", None, {ApiScope.READ_REGISTRATIONS}),
+        ("GET", f"{API}/{EVENT}/mailings/{mailing_id}", None, {ApiScope.READ_REGISTRATIONS}),
         ("GET", f"{API}/{EVENT}/questions", None,
          {ApiScope.READ_REGISTRATIONS, ApiScope.WRITE_REGISTRATIONS}),
         ("GET", registrations, None, {ApiScope.READ_REGISTRATIONS}),
@@ -62,10 +69,12 @@ def token_operations(registration_id: int) -> list[tuple[str, str, dict | None, 
 @pytest.mark.parametrize("scope", [None, *ApiScope])
 def test_every_endpoint_answers_each_scope_as_documented(app, client, demo_event, scope):
     everything = make_token(app, demo_event)
-    someone = registered(client, everything).get_json()["id"]
+    with registered(client, everything) as made:  # closed: its mails are sent
+        someone = made.get_json()["id"]
+    mailing = make_mailing(app, demo_event, "通知")
     secret = make_token(app, demo_event, scope) if scope else None
     headers = bearer(secret) if secret else {}
-    for method, path, body, opened_by in token_operations(someone):
+    for method, path, body, opened_by in token_operations(someone, mailing):
         response = client.open(path, method=method, json=body, headers=headers)
         expected = (200, 201) if scope in opened_by else ((403,) if scope else (401,))
         assert response.status_code in expected, (scope, method, path, response.get_json())
@@ -320,6 +329,36 @@ def test_check_in_with_the_desks_rules_and_the_audit_of_each_use(app, client, de
                     if e.actor == "API token «door scanner»"]) == 3
 
 
+def test_mailings_status_newest_first_with_their_mails_counts(app, client, demo_event):
+    secret = make_token(app, demo_event, ApiScope.READ_REGISTRATIONS)
+    for email in ("a@example.cn", "b@example.cn"):
+        registered(client, make_token(app, demo_event), email=email).close()
+    draft = make_mailing(app, demo_event, "草稿")
+    sent = make_mailing(app, demo_event, "已发送", send=True)
+    with app.app_context():
+        assert deliver_due(db.session, 1) == (1, 0)
+    later = utcnow() + timedelta(days=2)
+    scheduled = make_mailing(app, demo_event, "定时", send_at=later)
+
+    listed = client.get(f"{API}/{EVENT}/mailings", headers=bearer(secret))
+    assert listed.status_code == 200
+    status = {mailing["id"]: mailing for mailing in listed.get_json()}
+    assert [mailing["id"] for mailing in listed.get_json()] == [scheduled, sent, draft]
+    assert [status[i]["state"] for i in (scheduled, sent, draft)] == [
+        "scheduled", "sending", "draft"]
+    assert status[sent]["subject_zh"] == "已发送" and status[sent]["recipient_count"] == 2
+    assert status[sent]["mails"] == {"queued": 1, "sent": 1, "failed": 0}
+    assert status[sent]["queued_at"] and status[sent]["finished_at"] is None
+    assert status[scheduled]["send_at"].startswith(later.isoformat()[:19])
+    assert status[scheduled]["mails"] == {"queued": 0, "sent": 0, "failed": 0}
+    assert status[draft]["send_at"] is None and status[draft]["queued_at"] is None
+
+    one = client.get(f"{API}/{EVENT}/mailings/{sent}", headers=bearer(secret))
+    assert one.get_json() == status[sent]
+    missing = client.get(f"{API}/{EVENT}/mailings/{scheduled + 100}", headers=bearer(secret))
+    assert missing.status_code == 404 and missing.content_type == PROBLEM
+
+
 def test_reads_are_noted_once_a_minute(app, client, demo_event):
     secret = make_token(app, demo_event, ApiScope.READ_REGISTRATIONS, name="crm")
     for _ in range(3):
@@ -343,7 +382,7 @@ def test_only_administrators_make_tokens_shown_once_and_revocable(app, client, d
     sign_in_as(admin, Role.ADMIN)
     page = f"/admin/{EVENT}/api-tokens?lang=en"
     made = admin.post(page, data={"csrf_token": csrf_token(admin, page), "name": "<b>CRM</b>",
-                                  "scopes": ["read-registrations"]})
+                                  "scopes": ["read-registrations"]}, follow_redirects=True)
     html = made.get_data(as_text=True)
     secret = html.split('<code id="new-token">')[1].split("<")[0]
     assert secret.startswith("summit_") and len(secret) == len("summit_") + 43
@@ -360,6 +399,27 @@ def test_only_administrators_make_tokens_shown_once_and_revocable(app, client, d
     assert client.get(f"{API}/{EVENT}/registrations", headers=bearer(secret)).status_code == 401
     with app.app_context():
         assert [e.action for e in audit_entries("revoke")] == ["revoke"]
+
+
+def test_a_new_token_is_shown_once_and_a_reload_makes_no_other(app, demo_event):
+    make_accounts(app)
+    admin = app.test_client()
+    sign_in_as(admin, Role.ADMIN)
+    page = f"/admin/{EVENT}/api-tokens?lang=en"
+    made = admin.post(page, data={"csrf_token": csrf_token(admin, page), "name": "Scanner",
+                                  "scopes": ["check-in"]})
+    assert made.status_code == 303
+    assert "summit_" not in made.headers["Location"]
+    shown = admin.get(made.headers["Location"]).get_data(as_text=True)
+    secret = shown.split('<code id="new-token">')[1].split("<")[0]
+    assert secret.startswith("summit_") and "shown only this once" in shown
+    # A reload of the page that showed it: no secret, no second token.
+    again = admin.get(made.headers["Location"]).get_data(as_text=True)
+    assert secret not in again and 'id="new-token"' not in again
+    assert "shown only this once" not in again
+    with app.app_context():
+        assert db.session.scalar(select(func.count()).select_from(ApiToken)) == 1
+    assert admin.get(f"{API}/{EVENT}/registrations", headers=bearer(secret)).status_code == 403
 
 
 @pytest.mark.slow

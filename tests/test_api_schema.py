@@ -16,7 +16,7 @@ from schemathesis.specs.openapi.checks import (
 
 from summit.models import ApiScope
 
-from .helpers.api import API, make_token
+from .helpers.api import API, make_mailing, make_token
 
 
 def test_the_document_is_valid_openapi(client, demo_event):
@@ -24,7 +24,12 @@ def test_the_document_is_valid_openapi(client, demo_event):
     validate(document)
     paths = set(document["paths"])
     assert {"/api/v1/events", "/api/v1/{event_slug}/sessions",
-            "/api/v1/{event_slug}/registrations", "/api/v1/{event_slug}/check-ins"} <= paths
+            "/api/v1/{event_slug}/registrations", "/api/v1/{event_slug}/check-ins",
+            "/api/v1/{event_slug}/mailings", "/api/v1/{event_slug}/mailings/{mailing_id}"
+            } <= paths
+    mailing = document["paths"]["/api/v1/{event_slug}/mailings/{mailing_id}"]["get"]
+    assert mailing["security"] == [{"bearer": []}]
+    assert "application/problem+json" in mailing["responses"]["404"]["content"]
 
 
 def test_the_docs_page_lists_every_operation(client):
@@ -38,9 +43,13 @@ def test_the_docs_page_lists_every_operation(client):
 @pytest.mark.slow
 def test_every_operation_answers_as_documented(app, demo_event):
     secret = make_token(app, demo_event, *ApiScope)
+    mailing = make_mailing(app, demo_event, "通知", send=True)
     document = schemathesis.openapi.from_wsgi(f"{API}/openapi.json", app)
     operations = [result.ok() for result in document.get_all_operations()]
-    assert len(operations) >= 12
+    assert len(operations) >= 14
+    assert {(operation.method, operation.path) for operation in operations} >= {
+        ("get", "/api/v1/{event_slug}/mailings"),
+        ("get", "/api/v1/{event_slug}/mailings/{mailing_id}")}
     for operation in operations:
 
         @given(operation.as_strategy())
@@ -50,6 +59,8 @@ def test_every_operation_answers_as_documented(app, demo_event):
             if "event_slug" in (case.path_parameters or {}):
                 # Mostly the demo's event, which has something to answer with.
                 case.path_parameters["event_slug"] = "embedded-china-2020"
+            if "mailing_id" in (case.path_parameters or {}):
+                case.path_parameters["mailing_id"] = mailing
             case.call_and_validate(
                 headers={"Authorization": f"Bearer {secret}"},
                 checks=(not_a_server_error, status_code_conformance,

@@ -15,6 +15,7 @@ from summit.checkin.service import Outcome
 from summit.checkin.sync import read_queue, sync_queue
 from summit.extensions import db
 from summit.models import (
+    ApiScope,
     DeskScan,
     Event,
     Forum,
@@ -28,10 +29,14 @@ from summit.models import (
 
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN, event_admin, load_edition
+from .helpers.api import API, bearer, make_token
 from .helpers.concurrency import all_at_once
 from .helpers.database import audit_entries
 from .helpers.desk import desk_token, queued, send_queue
+from .helpers.pages import DEMO
 from .helpers.registrations import AI, CHIP, forum_id, register
+
+EVENT = DEMO.strip("/")
 
 
 @pytest.fixture
@@ -101,6 +106,30 @@ def test_two_offline_desks_admitting_one_person_make_a_conflict_shown_to_every_d
     with app.app_context():
         assert db.session.scalar(select(func.count()).where(DeskScan.conflict)) == 1
         assert len(audit_entries("check_in")) == 1
+
+
+def test_a_scan_through_the_api_shows_at_every_desk_under_the_tokens_name(
+    app, desk, demo_event
+):
+    first, second = people(app, demo_event, 2)
+    secret = make_token(app, demo_event, ApiScope.CHECK_IN, name="Door scanner app")
+    for code in (first, "UNKNWN42"):
+        scanned = desk.post(f"{API}/{EVENT}/check-ins", headers=bearer(secret),
+                            json={"code": code})
+        assert scanned.status_code == 200
+    sync(desk, [queued(second, desk="Desk A")])
+    state = desk.get(f"{ADMIN}/checkin/desk.json?since=1&lang=en").get_json()
+    assert [(scan["desk"], scan["name"], scan["outcome"]) for scan in state["recent"]] == [
+        ("Desk A", "来宾1", "checked_in"),
+        ("API · Door scanner app", "UNKNWN42", "unknown"),
+        ("API · Door scanner app", "来宾0", "checked_in"),
+    ]
+    # The same rules as a desk's: the person is in, and a desk's scan says so.
+    answer = sync(desk, [queued(first, desk="Desk A")])
+    assert [scan["outcome"] for scan in answer.values()] == ["already"]
+    with app.app_context():
+        assert [entry.actor for entry in audit_entries("check_in")] == [
+            "API token «Door scanner app»", "checkin@summit.example.org"]
 
 
 def test_hostile_and_broken_items_are_answered_and_never_block_the_queue(app, desk, demo_event):

@@ -5,6 +5,7 @@ organizers' page and its delivery log."""
 from __future__ import annotations
 
 import threading
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from sqlalchemy import select, update
 from summit import webhooks
 from summit.admin.programme import service as programme
 from summit.checkin.service import check_in_code
+from summit.checkin.sync import QueuedScan, seat_at_door
 from summit.extensions import db
 from summit.models import (
     ApiScope,
@@ -192,10 +194,16 @@ def test_the_page_is_for_organizers_and_admins_and_wants_its_csrf_token(app, cli
     created = organizer.post(page, data={"csrf_token": csrf_token(organizer, page),
                                          "url": receiver.url,
                                          "kinds": [WebhookKind.CHECKED_IN.value]})
-    assert created.status_code == 200
-    secret = page_text(created).split("shown only this once):")[1].split()[0]
+    assert created.status_code == 303 and "whsec_" not in created.headers["Location"]
+    shown = organizer.get(created.headers["Location"])
+    secret = page_text(shown).split("shown only this once):")[1].split()[0]
     assert secret.startswith("whsec_")
-    assert secret not in organizer.get(page).get_data(as_text=True)
+    # A reload of the page that showed it shows it no more and makes no second webhook.
+    again = organizer.get(created.headers["Location"]).get_data(as_text=True)
+    assert secret not in again and "shown only this once" not in again
+    with app.app_context():
+        assert [hook.url for hook in webhooks.event_webhooks(db.session, demo_event)] == [
+            receiver.url]
     admin = app.test_client()
     sign_in(app, admin, Role.ADMIN, "admin@example.org")
     assert receiver.url in admin.get(page).get_data(as_text=True)
@@ -272,3 +280,88 @@ def test_send_mail_delivers_what_is_due(app, demo_event, receiver):
     result = app.test_cli_runner().invoke(args=["summit", "send-mail"])
     assert result.exit_code == 0, result.output
     assert [body["type"] for body in receiver.bodies()] == ["registration.created"]
+
+
+def test_each_kind_of_change_carries_what_the_receiver_needs_signed(
+        app, client, demo_event, receiver):
+    """Registration created, changed, seat confirmed, cancelled, checked in; session
+    changed and cancelled: each body is signed and says the kind, the event, when, and
+    the registration as the API's own GET shows it (or the session as the API lists it),
+    so the receiver need not call back."""
+    _hook, secret = make_webhook(app, demo_event, receiver.url)
+    token = make_token(app, demo_event)
+    with app.app_context():
+        set_capacity(Forum, forum_id(CHIP), 1)
+    made = [client.post(f"{API}/{EVENT}/registrations", headers=bearer(token),
+                        json=api_person(email=email, forums=[CHIP])).get_json()
+            for email in ("first@example.cn", "second@example.cn")]
+    first, second = (person["id"] for person in made)
+    client.put(f"{API}/{EVENT}/registrations/{first}/forums", headers=bearer(token),
+               json={"forums": []}).close()  # changed: the seat goes to the second
+    client.post(f"{API}/{EVENT}/registrations/{first}/cancel", headers=bearer(token)).close()
+    client.post(f"{API}/{EVENT}/check-ins", headers=bearer(token),
+                json={"code": made[1]["checkin_code"]}).close()
+    with app.app_context():
+        actor = db.session.scalars(select(User)).first()
+        event = db.session.get(Event, demo_event)
+        item = db.session.scalars(select(ProgrammeSession).where(
+            ProgrammeSession.event_id == demo_event).order_by(ProgrammeSession.id)).first()
+        item_id, speaker_ids = item.id, [link.speaker_id for link in item.speaker_links]
+        values = {name: getattr(item, name) for name in (
+            "forum_id", "starts_at", "ends_at", "room_zh", "room_en", "cancelled")}
+        programme.save_session(db.session, actor, event, item,
+                               {**values, "title_en": "Retitled"}, speaker_ids)
+        db.session.remove()
+    run_worker_turn(app)
+    with app.app_context():
+        programme.delete(db.session, db.session.scalars(select(User)).first(),
+                         db.session.get(ProgrammeSession, item_id))
+        db.session.remove()
+    run_worker_turn(app)
+
+    for headers, body in receiver.received:
+        assert verified(secret, headers, body)
+    bodies = sorted(receiver.bodies(), key=lambda body: body["id"])
+    assert [body["type"] for body in bodies] == [
+        "registration.created", "registration.created", "registration.seat_confirmed",
+        "registration.changed", "registration.cancelled",
+        "registration.checked_in", "session.changed", "session.cancelled"]
+    assert {body["event"] for body in bodies} == {EVENT}
+    assert all(body["created_at"].startswith(str(utcnow().year)) for body in bodies)
+    now = {person: client.get(f"{API}/{EVENT}/registrations/{person}",
+                              headers=bearer(token)).get_json() for person in (first, second)}
+    told = [body["data"]["registration"] for body in bodies[:6]]
+    assert [person["id"] for person in told] == [first, second, second, first, first, second]
+    # The API's own fields, each as the registration stood when its change was sent.
+    assert all(set(person) == set(now[first]) for person in told)
+    assert {"email", "phone", "organisation", "category", "checkin_code", "answers",
+            "seats"} <= set(now[first])
+    assert told[0]["seats"] == [{"forum": CHIP, "status": "confirmed"}]
+    assert told[2]["seats"] == [{"forum": CHIP, "status": "confirmed"}]
+    assert told[2]["status"] == "confirmed" and told[2]["checked_in_at"] is None
+    assert (told[4], told[5]) == (now[first], now[second])
+    assert told[4]["status"] == "cancelled" and told[5]["checked_in_at"]
+    changed, cancelled = bodies[6]["data"], bodies[7]["data"]
+    assert changed["session"]["title_en"] == "Retitled" and changed["session"]["id"] == item_id
+    assert (cancelled["session_id"], cancelled["session"]) == (item_id, None)
+
+
+def test_a_seat_given_at_a_forums_door_names_the_forum(app, demo_event, receiver):
+    with app.app_context():
+        chip = forum_id(CHIP)
+        set_capacity(Forum, chip, 1)
+        register_directly(demo_event, "seated@example.cn", [chip])
+        waiting = register_directly(demo_event, "waiting@example.cn", [chip]).id
+        set_capacity(Forum, chip, 2)  # the venue added a chair
+        db.session.remove()
+    make_webhook(app, demo_event, receiver.url, WebhookKind.SEAT_CONFIRMED)
+    with app.app_context():
+        actor = db.session.scalars(select(User)).first()
+        tap = QueuedScan(str(uuid.uuid4()), desk="Door", forum_id=chip)
+        seat_at_door(db.session, demo_event, db.session.get(Forum, chip), waiting, tap, actor)
+        db.session.remove()
+    assert run_worker_turn(app) == 1
+    (body,) = receiver.bodies()
+    assert body["type"] == "registration.seat_confirmed"
+    assert (body["data"]["forum_id"], body["data"]["forum"]) == (chip, CHIP)
+    assert body["data"]["registration"]["seats"] == [{"forum": CHIP, "status": "confirmed"}]

@@ -10,9 +10,10 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
+from .. import webhooks
 from ..errors import answer_errors_under
 from .problems import MEDIA_TYPE, answer_http_error
-from .schemas import Problem
+from .schemas import Problem, RegistrationOut, SessionOut
 
 PREFIX = "/api/"
 
@@ -46,10 +47,12 @@ def init_app(app: Flask) -> None:
     api = ProblemApi(app, spec_kwargs={"info": {"description": (
         "Public reading of events, forums, sessions and speakers; with a token "
         "(`Authorization: Bearer summit_…`, made by a site administrator at "
-        "/admin/<event>/api-tokens), registrations, questions and check-in. Errors are "
-        "RFC 9457 problem details (application/problem+json).")}})
+        "/admin/<event>/api-tokens), registrations, questions, check-in and the status "
+        "of group mails. Errors are RFC 9457 problem details (application/problem+json).")}})
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     api.register_blueprint(views.blp)
     app.add_url_rule("/api/v1/docs", "api_docs", lambda: views.docs_page(api.spec.to_dict()))
     answer_errors_under(PREFIX, answer_http_error)
+    webhooks.show_with(app, webhooks.Shown(registration=RegistrationOut().dump,
+                                           session=SessionOut().dump))
 

@@ -8,7 +8,7 @@ from datetime import UTC
 
 from marshmallow import Schema, fields, validate
 
-from ..models import RegistrationCategory, RegistrationStatus
+from ..models import MailingState, RegistrationCategory, RegistrationStatus
 from ..registration.forms import SELF_SERVICE_CATEGORIES
 
 LANGUAGES = ("zh", "en")
@@ -227,3 +227,31 @@ class ScanOut(Schema):
     other_event = fields.String(allow_none=True, attribute="other_event.slug",
                                 metadata={"description": "For other_event: that event's slug"})
 
+
+
+class MailCountsOut(Schema):
+    queued = fields.Integer(metadata={"description": "Queued, not sent yet"})
+    sent = fields.Integer(metadata={"description": "Accepted by the mail server"})
+    failed = fields.Integer(metadata={
+        "description": "Their last try failed; tried again with growing pauses"})
+
+
+class MailingOut(Schema):
+    """A group mail to some of the event's registrations, and how far its sending is."""
+
+    id = fields.Integer()
+    subject_zh = fields.String()
+    subject_en = fields.String()
+    state = fields.String(metadata={"description": ", ".join(s.value for s in MailingState)})
+    created_at = fields.DateTime()
+    send_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When it is scheduled to go out, or when it was sent; null for a "
+                       "draft"})
+    queued_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When its mails were queued for sending; null before"})
+    finished_at = fields.DateTime(allow_none=True, metadata={
+        "description": "When its last mail was sent or failed; null before"})
+    recipient_count = fields.Integer(metadata={
+        "description": "How many registrations it was queued for"})
+    mails = fields.Nested(MailCountsOut, metadata={
+        "description": "Its mails by how far they are (tests to organizers not counted)"})

@@ -19,13 +19,16 @@ from sqlalchemy import exists, or_, select
 from sqlalchemy.orm import Session, selectinload
 from werkzeug.datastructures import MultiDict
 
-from ..checkin.service import Scan, check_in_code
+from ..checkin.service import Scan
+from ..checkin.sync import scan_through_api
 from ..events.current import find_event_version
 from ..events.queries import EventVersion
+from ..mailings import service as mailings
 from ..models import (
     Event,
     EventStatus,
     Forum,
+    Mailing,
     Question,
     QuestionKind,
     Registration,
@@ -194,5 +197,22 @@ def cancel(session: Session, registration: Registration) -> None:
 
 
 def check_in(session: Session, bearer: Bearer, code: str) -> Scan:
-    """The desk's scan (``checkin.service.check_in_code``), the token as the actor."""
-    return check_in_code(session, bearer.event_id, code, bearer.actor)
+    """The desks' scan, with their rules, shown among their latest scans under the
+    token's name (``checkin.sync.scan_through_api``)."""
+    return scan_through_api(session, bearer.event_id, code, bearer.id, bearer.name)
+
+
+# --- group mails --------------------------------------------------------------------------
+
+
+def event_mailings(session: Session, event: Event) -> list[tuple[Mailing, mailings.Progress]]:
+    """The event's mailings, the newest first, each with its mails' counts."""
+    return mailings.history(session, event)
+
+
+def find_mailing(session: Session, event: Event,
+                 mailing_id: int) -> tuple[Mailing, mailings.Progress] | None:
+    found = mailings.mailing_of_event(session, event, mailing_id)
+    if found is None:
+        return None
+    return found, mailings.progress(session, [found.id])[found.id]

@@ -1,6 +1,7 @@
 """/api/v1/…: parse (flask-smorest checks each request against its schema), call
-``service``, answer JSON. The programme is public; registrations, questions and check-in
-need a token of the event with the scope each operation names (``access``)."""
+``service``, answer JSON. The programme is public; registrations, questions, check-in
+and the status of group mails need a token of the event with the scope each operation
+names (``access``)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,8 @@ from .schemas import (
     EventOut,
     ForumOut,
     ForumsIn,
+    MailCountsOut,
+    MailingOut,
     Problem,
     QuestionOut,
     RegistrationIn,
@@ -90,7 +93,7 @@ _DESCRIPTIONS = {
     401: "No valid token (invalid-token)",
     403: "A token of another event (other-event), or without the scope (insufficient-scope); "
          "for a registration, registration-closed",
-    404: "No such event (or a draft), or no such registration of the event",
+    404: "No such event (or a draft), or no such registration or mailing of the event",
     409: "already-registered, or registration-cancelled",
     413: "The body is larger than the site accepts",
     422: "Fields missing or wrong (invalid-fields, unknown-forum, overlapping-forums): "
@@ -375,6 +378,35 @@ def check_in(body: dict, event_slug: str):
     unknown code or another event's badge is not admitted."""
     _event, bearer = _token_event(event_slug, ApiScope.CHECK_IN)
     return service.check_in(db.session, bearer, body["code"])
+
+
+@blp.get("/<event_slug>/mailings")
+@blp.response(200, MailingOut(many=True))
+@needs(ApiScope.READ_REGISTRATIONS)
+@problems(401, 403, 404, 429)
+def mailings(event_slug: str):
+    """The event's group mails, the newest first: each one's state, when it was or will be
+    sent, and how many of its mails are queued, sent and failed."""
+    event, _bearer = _token_event(event_slug, ApiScope.READ_REGISTRATIONS)
+    return _json([_mailing_status(*found)
+                  for found in service.event_mailings(db.session, event)])
+
+
+@blp.get("/<event_slug>/mailings/<int:mailing_id>")
+@blp.response(200, MailingOut)
+@needs(ApiScope.READ_REGISTRATIONS)
+@problems(401, 403, 404, 429)
+def mailing(event_slug: str, mailing_id: int):
+    """One group mail and how far its sending is."""
+    event, _bearer = _token_event(event_slug, ApiScope.READ_REGISTRATIONS)
+    found = service.find_mailing(db.session, event, mailing_id)
+    if found is None:
+        abort(404)
+    return _json(_mailing_status(*found))
+
+
+def _mailing_status(mailing, progress) -> dict:
+    return {**MailingOut().dump(mailing), "mails": MailCountsOut().dump(progress)}
 
 
 # --- the documentation --------------------------------------------------------------------

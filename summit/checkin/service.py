@@ -110,13 +110,13 @@ def check_in_code_in_transaction(
 
 
 def check_in_codes_in_transaction(
-    session: Session, event_id: int, arrivals: list[tuple[str, datetime]], actor: User
+    session: Session, event_id: int, arrivals: list[tuple[str, datetime]], actor: User | str
 ) -> list[Scan]:
     """``check_in_code_in_transaction`` for a desk's queue of normalised codes, each with
     its time, answered in order as if one at a time (a code's first arrival is let in,
     its later ones are told "already"), in a handful of statements whatever the queue's
-    length: one conditional UPDATE for all, one read, one insert of the audit entries.
-    Commits nothing."""
+    length: one conditional UPDATE for all, one read, one insert of the audit entries
+    (their actor: an account, or another system as ``audit`` names it). Commits nothing."""
     first_at: dict[str, datetime] = {}
     for code, at in arrivals:
         if valid_code(code):

@@ -23,6 +23,7 @@ from sqlalchemy import distinct, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from .. import audit
 from ..database import begin_write
 from ..forms import clean_text
 from ..models import (
@@ -45,6 +46,7 @@ OVERLAP = timedelta(seconds=30)
 DEVICE_CLOCK_AHEAD = timedelta(minutes=5)
 DEVICE_CLOCK_BEHIND = timedelta(days=7)
 MAX_BATCH = 500
+DESK_NAME_MAX = 40
 RECENT_SCANS = 8
 CONFLICTS_SHOWN = 50
 # The device's id of a scan: a UUID as crypto.randomUUID() writes it.
@@ -122,6 +124,7 @@ def desk_entries(
 @dataclass(frozen=True)
 class SeenScan:
     name: str
+    # The desk's name, or for a scan through the API, its token's.
     desk: str
     outcome: str
     scanned_at: datetime
@@ -129,6 +132,7 @@ class SeenScan:
     # For a conflict: when and where the person had been let in first.
     first_at: datetime | None = None
     first_desk: str = ""
+    through_api: bool = False
 
 
 def recent_scans(session: Session, event_id: int, forum_id: int | None = None) -> list[SeenScan]:
@@ -162,7 +166,8 @@ def _seen(row: DeskScan, first_desk: str = "") -> SeenScan:
     return SeenScan(
         name=person.full_name if person else row.code, desk=row.desk, outcome=row.outcome,
         scanned_at=row.scanned_at, conflict=row.conflict,
-        first_at=person.checked_in_at if person else None, first_desk=first_desk)
+        first_at=person.checked_in_at if person else None, first_desk=first_desk,
+        through_api=row.api_token_id is not None)
 
 
 @dataclass(frozen=True)
@@ -303,7 +308,8 @@ def _sync_once(
                  if fresh[scan_id].desk_outcome == Outcome.CHECKED_IN and not scan.admitted}
     if fresh:
         session.execute(insert(DeskScan), [
-            _row(event_id, queued, decided[scan_id], actor, now, scan_id in conflicts)
+            _row(event_id, queued, decided[scan_id], now, user_id=actor.id,
+                 conflict=scan_id in conflicts)
             for scan_id, queued in fresh.items()])
     session.commit()
     answers: list[Synced] = []
@@ -318,21 +324,24 @@ def _sync_once(
     return answers
 
 
-def _row(event_id: int, queued: QueuedScan, scan: Scan, actor: User, now: datetime,
+def _row(event_id: int, queued: QueuedScan, scan: Scan, now: datetime, *,
+         user_id: int | None = None, api_token_id: int | None = None,
          conflict: bool = False) -> dict:
-    """The DeskScan that records ``queued`` and what was decided."""
+    """The DeskScan that records ``queued`` and what was decided, made by an account at a
+    desk (``user_id``) or by another system with a token (``api_token_id``)."""
     return {
         "event_id": event_id, "scan_id": queued.scan_id, "desk": queued.desk,
         "code": queued.code, "registration_id": scan.attendee.id if scan.attendee else None,
         "forum_id": queued.forum_id, "outcome": scan.outcome.value,
         "desk_outcome": queued.desk_outcome, "conflict": conflict,
-        "scanned_at": queued.scanned_at or now, "received_at": now, "user_id": actor.id,
+        "scanned_at": queued.scanned_at or now, "received_at": now, "user_id": user_id,
+        "api_token_id": api_token_id,
     }
 
 
 def _record(session: Session, event_id: int, queued: QueuedScan, scan: Scan, actor: User,
             now: datetime) -> None:
-    session.execute(insert(DeskScan), _row(event_id, queued, scan, actor, now))
+    session.execute(insert(DeskScan), _row(event_id, queued, scan, now, user_id=actor.id))
 
 
 def _as_decided(row: DeskScan) -> Scan:
@@ -351,6 +360,25 @@ def scan_at_door(
     now = utcnow()
     scan = scan_at_door_in_transaction(session, event_id, forum, queued.code, actor, now)
     _record(session, event_id, queued, scan, actor, now)
+    session.commit()
+    return scan
+
+
+def scan_through_api(
+    session: Session, event_id: int, typed: str, token_id: int, token_name: str
+) -> Scan:
+    """A badge another system scanned with an API token, at the entrance: decided by the
+    desks' rules and recorded as a desk's scan is (the id is the server's, the desk is
+    the token's name), so that every desk's latest scans show it. The audit log names
+    the token (``audit.api_token``)."""
+    queued = QueuedScan(str(uuid.uuid4()), code=normalise_checkin_code(typed)[:32],
+                        desk=token_name[:DESK_NAME_MAX])
+    begin_write(session)
+    now = utcnow()
+    (scan,) = check_in_codes_in_transaction(session, event_id, [(queued.code, now)],
+                                            audit.api_token(token_name))
+    session.execute(insert(DeskScan), _row(event_id, queued, scan, now,
+                                           api_token_id=token_id))
     session.commit()
     return scan
 

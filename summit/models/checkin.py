@@ -50,6 +50,11 @@ class DeskScan(db.Model):
     user_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+    # A badge another system scanned through the REST API with this token (``desk`` holds
+    # the token's name): shown among the desks' scans, marked as the API's.
+    api_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_token.id", ondelete="SET NULL")
+    )
 
     registration: Mapped[Registration | None] = relationship()
     forum: Mapped[Forum | None] = relationship()

@@ -1,8 +1,8 @@
 """The REST API tried as a new user would, in Chromium: an administrator makes a token
 with the check-in scope (read from the page that shows it once), a script outside the
 browser scans an attendee's badge through POST /api/v1/<event>/check-ins, and the desk,
-which asks what changed every few seconds, counts the person in and knows them as
-checked in. Once
+which asks what changed every few seconds, counts the person in, lists the scan among
+the latest at every desk under the token's name and knows them as checked in. Once
 revoked in the admin, the token is refused with problem details."""
 
 from __future__ import annotations
@@ -104,8 +104,10 @@ def test_a_token_made_in_the_admin_scans_a_badge_the_desk_shows_it_and_revoked_i
     assert body["attendee"]["full_name"] == "接口扫码"
 
     # The desk counts the person in without anyone touching it (it asks every few
-    # seconds), and its scan of the same badge says they are in already.
+    # seconds), lists the scan among the latest at every desk under the token's name,
+    # and its own scan of the same badge says they are in already.
     expect(progress).to_have_text(f"{arrived + 1} of {expected} checked in")
+    expect(desk.locator("#recent")).to_contain_text("API · Door scanner app · 接口扫码 · ✓")
     field = desk.get_by_label("Badge code")
     field.fill(code)
     field.press("Enter")

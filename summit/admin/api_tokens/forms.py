@@ -13,7 +13,7 @@ from ...models import ApiScope
 
 SCOPE_LABELS = {
     ApiScope.READ_PROGRAMME: _l("Read the programme"),
-    ApiScope.READ_REGISTRATIONS: _l("Read registrations and answers"),
+    ApiScope.READ_REGISTRATIONS: _l("Read registrations, answers and the status of group mails"),
     ApiScope.WRITE_REGISTRATIONS: _l("Register, change forums, cancel"),
     ApiScope.CHECK_IN: _l("Check in at the door"),
 }

@@ -1,6 +1,6 @@
 """/admin/<event>/api-tokens: the event's API tokens, for site administrators only. A new
-token's secret is shown once, on the page that answers its creation; afterwards only
-its name, scopes, maker and last use."""
+token's secret is shown once, on the page its creation redirects to (``shown_once``);
+afterwards only its name, scopes, maker and last use."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from ...auth.access import acting_user, role_required
 from ...events.current import require_event
 from ...extensions import db
 from ...models import ApiScope
-from .. import bp
+from .. import bp, shown_once
 from ..addresses import EVENT
 from ..navigation import add_entry
 from .forms import SCOPE_LABELS, RevokeForm, TokenForm
@@ -22,6 +22,9 @@ from .forms import SCOPE_LABELS, RevokeForm, TokenForm
 ADMINISTRATORS: tuple = ()
 add_entry("admin.api_tokens", _l("API tokens"), roles=ADMINISTRATORS, order=72,
           within="admin.webhooks_page")
+
+
+SHOWN_ONCE = "api-token"
 
 
 def _page(event, form: TokenForm, secret: str | None = None, status: int = 200):
@@ -37,14 +40,15 @@ def api_tokens():
     event = require_event()
     form = TokenForm()
     if not form.is_submitted():
-        return _page(event, form)
+        return _page(event, form, secret=shown_once.take(SHOWN_ONCE, event.id))
     if not form.validate():
         return _page(event, form, status=422)
     token, secret = tokens.create_token(db.session, acting_user(), event.id, form.name.data,
                                         [ApiScope(value) for value in form.scopes.data])
     flash(_("Token “%(name)s” created. Copy it now: it is shown only this once.",
             name=token.name), "success")
-    return _page(event, TokenForm(formdata=None), secret=secret)
+    shown_once.keep_for_next_page(SHOWN_ONCE, event.id, secret)
+    return redirect(url_for(".api_tokens"), 303)
 
 
 @bp.post(f"{EVENT}/api-tokens/<int:token_id>/revoke")

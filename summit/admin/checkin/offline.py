@@ -83,7 +83,8 @@ def _desk_state(event, door) -> dict:
     conflicts, and the door's figures."""
     def seen(scan: sync.SeenScan) -> dict:
         return {
-            "name": scan.name, "desk": scan.desk, "outcome": scan.outcome,
+            "name": scan.name, "outcome": scan.outcome,
+            "desk": _("API · %(token)s", token=scan.desk) if scan.through_api else scan.desk,
             "time": format_clock(scan.scanned_at, event.timezone),
             "conflict": scan.conflict,
             "first": _("first let in at %(time)s at %(desk)s",

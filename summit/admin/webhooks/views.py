@@ -1,7 +1,7 @@
 """/admin/<event>/webhooks: the addresses told of the event's changes, for its organizers
-and the site's administrators. A new webhook's secret is shown once, on the page that
-answers its creation; each webhook's page shows its last deliveries. A webhook is
-turned off rather than deleted, so that its log stays."""
+and the site's administrators. A new webhook's secret is shown once, on the page its
+creation redirects to (``shown_once``); each webhook's page shows its last deliveries.
+A webhook is turned off rather than deleted, so that its log stays."""
 
 from __future__ import annotations
 
@@ -14,12 +14,13 @@ from ...auth.access import acting_user, role_required
 from ...events.current import require_event
 from ...extensions import db
 from ...models import Role, WebhookKind
-from .. import bp
+from .. import bp, shown_once
 from ..addresses import EVENT
 from ..navigation import add_entry
 from .forms import KIND_LABELS, DisableForm, WebhookForm
 
 add_entry("admin.webhooks_page", _l("Webhooks"), roles=(Role.ORGANIZER,), order=71)
+SHOWN_ONCE = "webhook"
 
 
 def _page(event, form: WebhookForm, secret: str | None = None, status: int = 200):
@@ -35,7 +36,7 @@ def webhooks_page():
     event = require_event()
     form = WebhookForm()
     if not form.is_submitted():
-        return _page(event, form)
+        return _page(event, form, secret=shown_once.take(SHOWN_ONCE, event.id))
     if not form.validate():
         return _page(event, form, status=422)
     try:
@@ -48,7 +49,8 @@ def webhooks_page():
         return _page(event, form, status=422)
     flash(_("Webhook for %(url)s created. Copy its secret now: it is shown only this once.",
             url=webhook.url), "success")
-    return _page(event, WebhookForm(formdata=None), secret=secret)
+    shown_once.keep_for_next_page(SHOWN_ONCE, event.id, secret)
+    return redirect(url_for(".webhooks_page"), 303)
 
 
 @bp.get(f"{EVENT}/webhooks/<int:webhook_id>")

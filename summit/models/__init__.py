@@ -24,7 +24,7 @@ from .columns import (
     enum_column,
     utcnow,
 )
-from .mailings import Mailing, MailingRecipient, MailingState
+from .mailings import Mailing, MailingRecipient, MailingState, WithdrawnBecause
 from .programme import (
     NOT_PROGRAMME,
     PROGRAMME_TYPES,
@@ -102,6 +102,7 @@ __all__ = [
     "Mailing",
     "MailingRecipient",
     "MailingState",
+    "WithdrawnBecause",
     "NOT_PROGRAMME",
     "PROGRAMME_TYPES",
     "ProgrammeSession",

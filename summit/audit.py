@@ -51,6 +51,7 @@ class AuditAction(enum.StrEnum):
     SCHEDULE = "schedule"
     SEND_TEST = "send_test"
     CANCEL_MAILING = "cancel_mailing"
+    STOP_MAILING = "stop_mailing"
 
 
 # One statement for every entry: the ORM's unit of work costs more than the insert itself

@@ -21,6 +21,7 @@ from .models import (
     Role,
     SeatStatus,
     SessionKind,
+    WithdrawnBecause,
 )
 
 SESSION_KINDS = {
@@ -173,6 +174,14 @@ MAIL_STATUSES = {
     MailStatus.SENDING: _l("Sending"),
     MailStatus.SENT: _l("Sent"),
     MailStatus.FAILED: _l("Failed"),
+    MailStatus.WITHDRAWN: _l("Not sent"),
+}
+
+# Why a mail was withdrawn (``MailMessage.last_error`` of a withdrawn mail).
+WITHDRAWN_BECAUSE = {
+    WithdrawnBecause.REGISTRATION_CANCELLED:
+        _l("the registration was cancelled before it went out"),
+    WithdrawnBecause.MAILING_STOPPED: _l("the mailing was stopped"),
 }
 
 MAILING_STATES = {
@@ -181,6 +190,7 @@ MAILING_STATES = {
     MailingState.SENDING: lazy_pgettext("mailing state", "Sending"),
     MailingState.SENT: lazy_pgettext("mailing state", "Sent"),
     MailingState.CANCELLED: lazy_pgettext("mailing state", "Cancelled"),
+    MailingState.STOPPED: lazy_pgettext("mailing state", "Stopped"),
 }
 
 # The audit log stores its actions and kinds of object as codes (summit.audit.record);
@@ -218,6 +228,7 @@ AUDIT_ACTIONS = {
     AuditAction.SCHEDULE: lazy_pgettext("audit action", "Mailing scheduled"),
     AuditAction.SEND_TEST: lazy_pgettext("audit action", "Test mail sent"),
     AuditAction.CANCEL_MAILING: lazy_pgettext("audit action", "Mailing cancelled"),
+    AuditAction.STOP_MAILING: lazy_pgettext("audit action", "Mailing stopped"),
 }
 
 # The fields of an entry's before and after; a field missing here is shown as stored.

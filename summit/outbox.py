@@ -21,6 +21,11 @@ MAIL_RATE_PER_SECOND together (a token bucket in the database), and when the mai
 cannot be reached they put the batch back for MAIL_OUTAGE_PAUSE_SECONDS instead of
 failing it mail by mail. Group mails are queued in bulk (``enqueue_selected``).
 
+A mail whose reason to go has gone by the time it is sent (its registration cancelled
+since, its mailing stopped) is withdrawn: its renderer raises ``Withdrawn`` and the mail
+is kept, never sent, with the reason. Withdrawing mails still in the queue is the
+caller's conditional update on ``WITHDRAWABLE``: a mail a sender has claimed is not one.
+
 Mail that is due at a set time rather than after a change (an event's reminders, a
 scheduled group mail) is queued by the schedulers that areas register
 (``register_scheduler``): the mail worker runs them every few seconds, ``send-mail``
@@ -161,6 +166,15 @@ def enqueue_selected(session: Session, kind: str, recipients: Select, *,
 # --- rendering -------------------------------------------------------------
 
 
+class Withdrawn(Exception):
+    """Raised by a renderer: this mail is not to be sent after all. ``reason``, a short
+    code of the area that queued it, is kept in the mail's ``last_error``."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
 @dataclass(frozen=True)
 class Rendered:
     """What a renderer writes: the outbox adds the sender, the date and the message id."""
@@ -195,7 +209,8 @@ def register_renderer(
     app: Flask, kinds: Iterable[str], render: Renderer, *reads: ExecutableOption
 ) -> None:
     """Have ``render`` write this app's mails of these kinds, from the mail as it stands
-    when it is sent, in the recipient's language. ``reads`` are loader options on
+    when it is sent, in the recipient's language; it raises ``Withdrawn`` when what the
+    mail is about no longer calls for it. ``reads`` are loader options on
     ``MailMessage`` for what rendering reads, loaded with the mail in one query."""
     renderers = app.extensions.setdefault(RENDERERS, _Renderers())
     for kind in kinds:
@@ -265,18 +280,26 @@ def queue_scheduled(session: Session) -> int:
 
 
 UNSENT = (MailStatus.PENDING, MailStatus.SENDING, MailStatus.FAILED)
+# Unsent and claimed by no sender: a mail that may still be withdrawn before it goes.
+WITHDRAWABLE = (MailStatus.PENDING, MailStatus.FAILED)
 
 
 def deliver_due(session: Session, limit: int = 20) -> tuple[int, int]:
     """Send mails that are due: new ones, and failed ones whose pause is over, as many as
     the send rate allows now. They are claimed together and sent over one connection to
     the mail server. Returns (sent, failed)."""
+    sent, failed, _withdrawn = _deliver_due(session, limit)
+    return sent, failed
+
+
+def _deliver_due(session: Session, limit: int) -> tuple[int, int, int]:
+    """``deliver_due``, also counting the mails withdrawn: (sent, failed, withdrawn)."""
     if not due_ids(session, MailMessage, 1):
         # Nothing due: no write transaction, no token taken.
-        return 0, 0
+        return 0, 0, 0
     granted = take_sending_tokens(session, limit)
     if granted == 0:
-        return 0, 0
+        return 0, 0, 0
     return _deliver_claimed(session, _claim_due(session, granted))
 
 
@@ -306,7 +329,7 @@ def claim(session: Session, queue: QueueRow, row_id: int) -> bool:
     now = utcnow()
     claimed = session.execute(
         update(queue)
-        .where(queue.id == row_id, queue.next_attempt_at <= now, queue.status != MailStatus.SENT)
+        .where(queue.id == row_id, queue.next_attempt_at <= now, queue.status.in_(UNSENT))
         .values(status=MailStatus.SENDING, attempts=queue.attempts + 1,
                 next_attempt_at=now + _lease(), claimed_at=now)
     ).rowcount
@@ -336,10 +359,12 @@ def deliver(session: Session, mail_ids: list[int]) -> tuple[int, int]:
     return sent, failed
 
 
-def _deliver_claimed(session: Session, claimed: list[tuple[int, str]]) -> tuple[int, int]:
-    """Send mails this sender claimed, in order, over one connection. The mail server
-    gone, the mail in hand and the rest go back to the queue (see ``_release``)."""
-    sent = failed = 0
+def _deliver_claimed(session: Session, claimed: list[tuple[int, str]]
+                     ) -> tuple[int, int, int]:
+    """Send mails this sender claimed, in order, over one connection; returns (sent,
+    failed, withdrawn). The mail server gone, the mail in hand and the rest go back to
+    the queue (see ``_release``)."""
+    sent = failed = withdrawn = 0
     with _Transport() as transport:
         for index, (mail_id, kind) in enumerate(claimed):
             outcome = _send_claimed(session, mail_id, transport, kind)
@@ -349,7 +374,8 @@ def _deliver_claimed(session: Session, claimed: list[tuple[int, str]]) -> tuple[
                 break
             sent += outcome is _Outcome.SENT
             failed += outcome is _Outcome.FAILED
-    return sent, failed
+            withdrawn += outcome is _Outcome.WITHDRAWN
+    return sent, failed, withdrawn
 
 
 _MARK_SENT = (
@@ -365,6 +391,7 @@ class _Outcome(enum.Enum):
     FAILED = "failed"
     # The mail server could not be reached or dropped the connection: not this mail's fault.
     SERVER_UNAVAILABLE = "server unavailable"
+    WITHDRAWN = "withdrawn"
 
 
 def _send_claimed(session: Session, mail_id: int, transport: _Transport | None = None,
@@ -383,6 +410,10 @@ def _send_claimed(session: Session, mail_id: int, transport: _Transport | None =
     except MailServerUnavailable:
         session.rollback()
         return _Outcome.SERVER_UNAVAILABLE
+    except Withdrawn as withdrawn:
+        session.rollback()
+        _record_withdrawn(session, mail_id, withdrawn.reason)
+        return _Outcome.WITHDRAWN
     except Exception as error:  # noqa: BLE001 - any failure is recorded and retried
         session.rollback()
         _record_failure(session, mail_id, error)
@@ -468,6 +499,17 @@ def _release(session: Session, mail_ids: list[int], error: BaseException | None)
     session.commit()
     log.warning("the mail server is unavailable (%s): %s mail(s) wait %s s",
                 type(error).__name__, len(mail_ids), pause.total_seconds())
+
+
+def _record_withdrawn(session: Session, mail_id: int, reason: str) -> None:
+    """A mail this sender claimed is not to be sent: never tried again."""
+    begin_write(session)
+    session.execute(
+        update(MailMessage).where(MailMessage.id == mail_id)
+        .values(status=MailStatus.WITHDRAWN, last_error=reason[:2000])
+        .execution_options(synchronize_session=False))
+    session.commit()
+    log.info("mail %s withdrawn: %s", mail_id, reason)
 
 
 def _record_failure(session: Session, mail_id: int, error: Exception) -> None:
@@ -731,13 +773,13 @@ def run_worker(
                 next_schedule = time.monotonic() + SCHEDULE_INTERVAL
                 show_sign_of_life(session, name)
                 queue_scheduled(session)
-            sent, failed = deliver_due(session, WORKER_BATCH)
+            sent, failed, withdrawn = _deliver_due(session, WORKER_BATCH)
         except SQLAlchemyError as error:
             # The database restarts or is briefly gone: try again after the pause.
             log.warning("mail worker: the database is unavailable: %s", type(error).__name__)
-            sent = failed = 0
+            sent = failed = withdrawn = 0
         total += sent
-        if sent + failed == 0:
+        if sent + failed + withdrawn == 0:
             # No transaction or connection held while idle.
             release_session(session)
             stop.wait(idle_seconds)

@@ -34,6 +34,7 @@ from summit.models import (
     utcnow,
 )
 from summit.outbox import deliver_due, run_worker
+from summit.registration import service as registrations
 from summit.urls import serving_at
 
 from .helpers.accounts import sign_in
@@ -49,7 +50,12 @@ from .helpers.mail import (
 )
 from .helpers.pages import csrf_token, page_text
 from .helpers.questions import demo_question
-from .helpers.registrations import forum_id, register_directly, set_capacity
+from .helpers.registrations import (
+    bulk_registrations,
+    forum_id,
+    register_directly,
+    set_capacity,
+)
 
 ADMIN = event_admin("embedded-china-2020")
 LINK_BASE = "http://summit.test"
@@ -563,3 +569,200 @@ def test_a_page_left_open_after_the_mailing_was_sent_changes_nothing(app, organi
     assert len(smtp.messages) == 4
     with app.app_context():
         assert db.session.scalars(select(Mailing)).one().body_en == "Hello"
+
+
+# --- withdrawn before they go: a registration cancelled since, a mailing stopped ---------
+
+
+def _group_mails(inbox) -> list:
+    """The group mails among what the server received (a cancellation sends its own)."""
+    return [message for message in inbox.messages
+            if message["Subject"].startswith(("通知", "Notice"))]
+
+
+def _drain_with_a_worker(app, tmp_path, port: int, expected: int, inbox) -> None:
+    """A real `flask summit mail-worker` sends until ``expected`` group mails have come
+    and nothing is left to send, then stops."""
+    worker = mail_worker_process(database_url_of(app), str(tmp_path), port)
+    try:
+        assert wait_for(lambda: len(_group_mails(inbox)) >= expected, 60)
+
+        def settled():
+            with app.app_context():
+                return not db.session.scalars(select(MailMessage.id).where(
+                    MailMessage.status.in_((MailStatus.PENDING, MailStatus.SENDING)))).all()
+        assert wait_for(settled, 30)
+    finally:
+        stop_mail_worker(worker)
+
+
+def test_a_registration_cancelled_after_queueing_is_not_mailed_and_the_page_says_why(
+        app, organizer, demo_event, tmp_path):
+    with app.app_context(), serving_at(LINK_BASE):
+        people = {name: register_directly(demo_event, f"{name}@x.cn", [], name)
+                  for name in ("stays", "leaves", "also-stays")}
+        _forget_their_confirmations()
+        mailing = _mailing(demo_event, RecipientFilter())
+        assert service.send_now(db.session, _author(), mailing) == 3
+        mailing_id = mailing.id
+        # Cancelled after its mail was queued, before any worker ran.
+        registrations.cancel(db.session, people["leaves"])
+    with smtp_server() as controller:
+        _drain_with_a_worker(app, tmp_path, controller.port, 2, controller.handler)
+        received = addressees(_group_mails(controller.handler))
+        # Their cancellation's own mail reached them; the group mail did not.
+        assert addressees(controller.handler.messages)["leaves@x.cn"] == 1
+    assert received == {"stays@x.cn": 1, "also-stays@x.cn": 1}
+    with app.app_context():
+        counts = service.progress(db.session, [mailing_id])[mailing_id]
+        assert (counts.sent, counts.cancelled_since, counts.queued, counts.failed) == (
+            2, 1, 0, 0)
+        service.queue_due_mailings(db.session)
+        assert db.session.get(Mailing, mailing_id).state == MailingState.SENT
+    page = page_text(organizer.get(f"{ADMIN}/mailings/{mailing_id}"))
+    assert "Not sent: registration cancelled since 1" in page
+    assert "leaves@x.cn Not sent the registration was cancelled before it went out" in page
+
+
+def test_a_mailing_to_cancelled_registrations_still_reaches_them(app, demo_event, tmp_path):
+    with app.app_context(), serving_at(LINK_BASE):
+        people = {name: register_directly(demo_event, f"{name}@x.cn", [], name)
+                  for name in ("gone", "here")}
+        registrations.cancel(db.session, people["gone"])
+        _forget_their_confirmations()
+        mailing = _mailing(demo_event, RecipientFilter(status="cancelled"))
+        assert service.send_now(db.session, _author(), mailing) == 1
+    with smtp_server() as controller:
+        _drain_with_a_worker(app, tmp_path, controller.port, 1, controller.handler)
+        assert addressees(_group_mails(controller.handler)) == {"gone@x.cn": 1}
+
+
+def test_stop_sending_withdraws_what_no_worker_has_taken_while_two_workers_race(
+        app, organizer, demo_event, tmp_path):
+    count = 40
+    mailing_id = _queue_mailing(app, demo_event, count)
+    page = organizer.get(f"{ADMIN}/mailings/{mailing_id}")
+    assert "Stop sending" in page_text(page)
+    inbox = HoldingInbox(hold_after=5)
+    url = database_url_of(app)
+    with smtp_server(inbox=inbox) as controller:
+        workers = [mail_worker_process(url, str(tmp_path), controller.port) for _ in range(2)]
+        try:
+            # Five taken by the server; the next held in the middle of its conversation,
+            # the rest of both workers' batches claimed.
+            assert inbox.holding.wait(60)
+            time.sleep(0.5)
+            response = organizer.post(f"{ADMIN}/mailings/{mailing_id}/stop", data={
+                "csrf_token": csrf_token(organizer, f"{ADMIN}/mailings/{mailing_id}")})
+            assert response.status_code == 302
+            assert "mails withdrawn, never to be sent" in page_text(
+                organizer.get(response.headers["Location"]))
+            inbox.hold_after = None
+
+            def settled():
+                with app.app_context():
+                    return not db.session.scalars(select(MailMessage.id).where(
+                        MailMessage.status.in_((MailStatus.PENDING, MailStatus.SENDING)))).all()
+            assert wait_for(settled, 30)
+            time.sleep(1.5)  # both workers looked again meanwhile
+        finally:
+            for worker in workers:
+                stop_mail_worker(worker)
+    received = addressees(inbox.messages)
+    with app.app_context():
+        mails = db.session.scalars(select(MailMessage)).all()
+        sent = {mail.recipient for mail in mails if mail.status == MailStatus.SENT}
+        withdrawn = {mail.recipient for mail in mails if mail.status == MailStatus.WITHDRAWN}
+        counts = service.progress(db.session, [mailing_id])[mailing_id]
+        assert db.session.get(Mailing, mailing_id).state == MailingState.STOPPED
+        (entry,) = audit_entries(AuditAction.STOP_MAILING)
+        assert entry.after["withdrawn"] >= count - 2 * 20
+    # What the server took is what counts as sent, each once: the five before the stop
+    # and the mails the server was holding for each worker, nothing withdrawn.
+    assert received == dict.fromkeys(sent, 1)
+    assert 5 <= len(sent) <= 5 + 2
+    assert sent | withdrawn == {f"guest{n:03d}@x.cn" for n in range(count)}
+    assert (counts.sent, counts.stopped, counts.queued) == (len(sent), count - len(sent), 0)
+    page = page_text(organizer.get(f"{ADMIN}/mailings/{mailing_id}"))
+    assert f"Sent {len(sent)} Failed 0 Stopped (not sent) {count - len(sent)}" in page
+    assert "Stop sending" not in page and "Stopped" in page
+
+
+def test_a_mailing_stopped_during_a_mail_server_outage_sends_nothing_when_it_is_back(
+        app, demo_event, monkeypatch):
+    mailing_id = _queue_mailing(app, demo_event, 3)
+    monkeypatch.setitem(app.config, "MAIL_OUTAGE_PAUSE_SECONDS", 0)
+    with smtp_server() as gone:
+        port = gone.port
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+    monkeypatch.setitem(app.config, "MAIL_PORT", port)
+    with app.app_context():
+        # Claimed, then handed back as the server was away: pending again, with no sender.
+        assert deliver_due(db.session, 10) == (0, 0)
+        mailing = db.session.get(Mailing, mailing_id)
+        assert service.stop(db.session, _author_of(mailing), mailing) == 3
+        assert service.stop(db.session, _author_of(mailing), mailing) is None
+    with smtp_server(port=port) as back:
+        _drain(app)
+        assert back.handler.messages == []
+    with app.app_context():
+        assert {mail.status for mail in db.session.scalars(select(MailMessage))} == {
+            MailStatus.WITHDRAWN}
+
+
+def _author_of(mailing: Mailing) -> User:
+    return db.session.get(User, mailing.created_by_id)
+
+
+def test_a_claimed_mail_is_withdrawn_when_it_comes_to_be_written_after_the_stop(
+        app, demo_event, smtp):
+    mailing_id = _queue_mailing(app, demo_event, 2)
+    # The outbox's own steps, to stop between a worker's claim and its sending.
+    from summit.outbox import _claim_due, _deliver_claimed
+
+    with app.app_context():
+        claimed = _claim_due(db.session, 10)
+        assert len(claimed) == 2
+        mailing = db.session.get(Mailing, mailing_id)
+        # Nothing is left unclaimed to withdraw at once…
+        assert service.stop(db.session, _author_of(mailing), mailing) == 0
+        # …and the sender holding them withdraws them instead of sending.
+        assert _deliver_claimed(db.session, claimed) == (0, 0, 2)
+    assert smtp.messages == []
+
+
+def test_only_an_organizer_with_the_token_stops_a_mailing(app, organizer, demo_event):
+    mailing_id = _queue_mailing(app, demo_event, 2)
+    stop = f"{ADMIN}/mailings/{mailing_id}/stop"
+    assert organizer.post(stop).status_code == 400
+    desk = app.test_client()
+    sign_in(app, desk, Role.CHECKIN, "desk2@summit.example.org")
+    assert desk.post(stop).status_code in (400, 403)
+    other = app.test_client()
+    sign_in(app, other, Role.ORGANIZER, "elsewhere@summit.example.org", events=[])
+    assert other.post(stop).status_code in (400, 403)
+    with app.app_context():
+        assert db.session.get(Mailing, mailing_id).state == MailingState.SENDING
+        assert audit_entries(AuditAction.STOP_MAILING) == []
+
+
+def test_the_recipients_of_a_mailing_are_paged_with_their_total(app, organizer, demo_event):
+    with app.app_context(), serving_at(LINK_BASE):
+        bulk_registrations(demo_event, 250)
+        mailing = _mailing(demo_event, RecipientFilter())
+        assert service.send_now(db.session, _author(), mailing) == 250
+        mailing_id = mailing.id
+    shown = []
+    for number, (first, last) in enumerate(((1, 100), (101, 200), (201, 250)), start=1):
+        page = organizer.get(f"{ADMIN}/mailings/{mailing_id}?page={number}")
+        text = page_text(page)
+        assert f"{first}–{last} of 250" in text and f"Page {number} of 3" in text
+        on_page = re.findall(r"guest\d{5}@bulk\.example\.org", text)
+        assert len(on_page) == last - first + 1
+        shown += on_page
+    # Every recipient on one page and one only.
+    assert sorted(shown) == [f"guest{n:05d}@bulk.example.org" for n in range(250)]
+    assert f'href="{ADMIN}/mailings/{mailing_id}?page=2" rel="prev"' in page.get_data(
+        as_text=True)
+    # Past the end: the last page.
+    assert "201–250 of 250" in page_text(organizer.get(f"{ADMIN}/mailings/{mailing_id}?page=9"))

@@ -230,4 +230,37 @@ def test_upgrading_files_each_speaker_s_affiliation_and_bio_under_its_language(
                 "SELECT affiliation, bio FROM proposal_speaker ORDER BY id")).all() == [
                 ("南京大学", "Wang Fang teaches embedded systems."),
                 ("Purple Mountain Laboratories", "")]
+
+
+# --- withdrawn mails and stopped mailings (0020) -----------------------------------------
+
+
+def test_withdrawn_mails_and_stopped_mailings_come_and_go_with_their_revision(backend, tmp_path):
+    app = make_app(fresh_database_url(backend, tmp_path, "withdrawn_mails"))
+    mail = dict(kind="group_mail", link_base="", subject="", attempts=1, last_error="",
+                created_at=AT, next_attempt_at=AT)
+    with app.app_context():
+        upgrade()
+        with db.engine.begin() as connection:
+            insert_row(connection, "mail_message", recipient="sent@x.cn", status="sent", **mail)
+            insert_row(connection, "mail_message", recipient="left@x.cn", status="withdrawn",
+                       **{**mail, "last_error": "registration cancelled"})
+            insert_row(connection, "event", slug="e", **dict.fromkeys((
+                "name_zh", "name_en", "theme_zh", "theme_en", "description_zh",
+                "description_en", "city_zh", "city_en", "venue_zh", "venue_en", "website",
+                "contact_email", "share_image_type"), ""),
+                starts_on=date(2030, 1, 1), ends_on=date(2030, 1, 1),
+                timezone="Asia/Shanghai", default_locale="zh", show_both_languages=False,
+                programme_version=1, programme_updated_at=AT, allow_overlapping_forums=False,
+                status="published")
+            insert_row(connection, "mailing", event_id=1, subject_zh="", subject_en="",
+                       body_zh="", body_en="", recipients="{}", state="stopped", link_base="",
+                       created_at=AT, updated_at=AT, recipient_count=0)
+        downgrade(revision="0018")
+        with db.engine.begin() as connection:
+            assert connection.execute(text("SELECT recipient, status FROM mail_message")
+                                      ).all() == [("sent@x.cn", "sent")]
+            assert connection.execute(text("SELECT state FROM mailing")).scalar() == "sent"
+        upgrade()
+        assert schema_drift() == []
         db.engine.dispose()

@@ -521,3 +521,32 @@ def test_cron_send_mail_queues_due_reminders_and_sends_them(app, edition, smtp, 
     assert app.test_cli_runner().invoke(args=["summit", "send-mail"]).output.startswith("Sent 0")
     (message,) = reminder_mails(inbox)
     assert "https://summit.example.org/r/" in message.get_body(("plain",)).get_content()
+
+
+def test_a_registration_cancelled_after_the_reminder_was_queued_is_not_sent_it(
+        app, organizer_of_next, edition, smtp):
+    inbox, port = smtp
+    with app.app_context():
+        people = {address: register_directly(edition, address, [], name)
+                  for address, name in (("stays@x.cn", "留下"), ("leaves@x.cn", "离开"),
+                                        ("too@x.cn", "也在"))}
+        registered_earlier(edition)
+        due_reminder(edition)
+        assert queue_due_reminders(db.session) == 3
+        # Cancelled after the reminder's mails were queued, before a worker sent them.
+        with serving_at(LINK_BASE):
+            service.cancel(db.session, people["leaves@x.cn"])
+    worker = start_mail_worker(app, port, BASE_URL="http://summit.test")
+    try:
+        assert wait_for(lambda: len(reminder_mails(inbox)) >= 2, seconds=60)
+        # The cancellation's own mail comes; no reminder for them.
+        assert wait_for(lambda: "leaves@x.cn" in recipients(inbox.messages), seconds=30)
+        assert not wait_for(lambda: len(reminder_mails(inbox)) > 2, seconds=3)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.communicate(timeout=20)
+    assert recipients(reminder_mails(inbox)) == {"stays@x.cn": 1, "too@x.cn": 1}
+    page = page_text(organizer_of_next.get(REMINDERS))
+    assert "to 3 people" in page
+    assert ("1 of them not sent: their registration was cancelled before it went out."
+            in page)

@@ -1,7 +1,7 @@
 """mail workers' signs of life: while one is running, requests leave their mail to it
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0020
 Create Date: 2026-12-07 06:00:00
 
 """
@@ -13,7 +13,7 @@ import summit.models  # noqa: F401  (custom column types such as UTCDateTime)
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0016'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 

@@ -37,6 +37,12 @@ class RecipientFilter:
     def as_data(self) -> dict[str, Any]:
         return asdict(self)
 
+    def left_by(self, registration: Registration) -> bool:
+        """Whether ``registration`` has left the group by cancelling since it was
+        queued: a group of cancelled registrations is left by nobody that way."""
+        return (registration.status == RegistrationStatus.CANCELLED
+                and self.status != RegistrationStatus.CANCELLED.value)
+
     @classmethod
     def from_data(cls, data: dict[str, Any] | None) -> RecipientFilter:
         known = {name: value for name, value in (data or {}).items()

@@ -14,16 +14,25 @@ from sqlalchemy.orm import Session
 
 from ..events.current import use_event
 from ..i18n import LANGUAGES, format_day, localized
-from ..models import MailMessage, RegistrationStatus, Reminder, ReminderDelivery
-from ..outbox import Rendered, mime_boundary
+from ..models import (
+    MailMessage,
+    RegistrationStatus,
+    Reminder,
+    ReminderDelivery,
+    WithdrawnBecause,
+)
+from ..outbox import Rendered, Withdrawn, mime_boundary
 from ..registration.mails import with_agenda
 from ..registration.seats import attendee_summary
 from ..urls import url_builder
 
 
 def render(session: Session, mail: MailMessage) -> Rendered:
-    """A reminder's mail from the registration and the reminder as they stand now."""
+    """A reminder's mail from the registration and the reminder as they stand now;
+    withdrawn when the registration was cancelled after it was queued."""
     registration = mail.registration
+    if registration.status == RegistrationStatus.CANCELLED:
+        raise Withdrawn(WithdrawnBecause.REGISTRATION_CANCELLED)
     reminder = session.scalars(
         select(Reminder).join(ReminderDelivery, ReminderDelivery.reminder_id == Reminder.id)
         .where(ReminderDelivery.mail_id == mail.id)).one()

@@ -5,9 +5,10 @@ A reminder goes out ``days_before`` the event's first day at a time on the event
 clock (zoneinfo gives that day's UTC offset, summer time or not). It goes to every
 registration that is confirmed when it falls due and was made before that moment: not
 to the event's waiting list (they have no place yet; moving up mails them the agenda),
-never to a cancelled registration, and not to anyone who registers after its time. A
-confirmed attendee still waiting for a seat in a forum gets it, with the sessions of the
-forums where they hold a seat.
+never to a cancelled registration (one cancelled after the reminder was queued is
+withdrawn when its mail comes to be sent), and not to anyone who registers after its
+time. A confirmed attendee still waiting for a seat in a forum gets it, with the
+sessions of the forums where they hold a seat.
 
 Once each: ``flask summit mail-worker`` and ``flask summit send-mail`` run
 ``queue_due_reminders``; the worker that moves a reminder from scheduled to sent (a
@@ -44,6 +45,7 @@ from ..models import (
     EventStatus,
     MailKind,
     MailMessage,
+    MailStatus,
     ProgrammeSession,
     Registration,
     RegistrationStatus,
@@ -115,6 +117,9 @@ class ReminderRow:
     reminder: Reminder
     fires_at: datetime
     shown: Shown
+    # Of its recipients, how many were not sent it: their registration was cancelled
+    # after it was queued (``reminder_mail``).
+    withdrawn: int = 0
 
 
 def event_reminders(session: Session, event: Event) -> list[ReminderRow]:
@@ -122,6 +127,12 @@ def event_reminders(session: Session, event: Event) -> list[ReminderRow]:
     reminders = session.scalars(
         select(Reminder).where(Reminder.event_id == event.id)
         .options(selectinload(Reminder.updated_by))).all()
+    withdrawn = dict(session.execute(
+        select(ReminderDelivery.reminder_id, func.count())
+        .join(Reminder, Reminder.id == ReminderDelivery.reminder_id)
+        .join(MailMessage, MailMessage.id == ReminderDelivery.mail_id)
+        .where(Reminder.event_id == event.id, MailMessage.status == MailStatus.WITHDRAWN)
+        .group_by(ReminderDelivery.reminder_id)).all())
     now = utcnow()
     begins = event_begins_at(session, event)
     rows = []
@@ -137,7 +148,7 @@ def event_reminders(session: Session, event: Event) -> list[ReminderRow]:
             shown = Shown.SCHEDULED
         else:
             shown = Shown.DUE if now < begins else Shown.PASSED
-        rows.append(ReminderRow(reminder, moment, shown))
+        rows.append(ReminderRow(reminder, moment, shown, withdrawn.get(reminder.id, 0)))
     return sorted(rows, key=lambda row: row.fires_at)
 
 

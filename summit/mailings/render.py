@@ -29,10 +29,20 @@ from sqlalchemy.orm import Session, joinedload
 
 from ..i18n import FALLBACK, LANGUAGES, localized
 from ..labels import REGISTRATION_STATUSES
-from ..models import Mailing, MailingRecipient, MailKind, MailMessage, Registration, SeatStatus
-from ..outbox import Rendered, mime_boundary, register_renderer
+from ..models import (
+    Mailing,
+    MailingRecipient,
+    MailingState,
+    MailKind,
+    MailMessage,
+    Registration,
+    SeatStatus,
+    WithdrawnBecause,
+)
+from ..outbox import Rendered, Withdrawn, mime_boundary, register_renderer
 from ..registration.seats import attendee_summary
 from ..urls import url_builder
+from .recipients import RecipientFilter
 
 # What an organizer may write in braces, and what each stands for (shown beside the form).
 PLACEHOLDERS = {
@@ -256,8 +266,16 @@ def write_as(session: Session, mailing: Mailing, registration: Registration,
 
 def render(session: Session, mail: MailMessage) -> Rendered:
     """The outbox's renderer of group mails: the mailing as it stands, for the mail's
-    registration (a test to an organizer: the registration it was written for)."""
-    written = write_as(session, mail.mailing_recipient.mailing, mail.registration)
+    registration (a test to an organizer: the registration it was written for).
+    Withdrawn when the mailing was stopped, or the registration cancelled and the
+    mailing was not for cancelled ones."""
+    mailing = mail.mailing_recipient.mailing
+    if not mail.mailing_recipient.test:
+        if mailing.state == MailingState.STOPPED:
+            raise Withdrawn(WithdrawnBecause.MAILING_STOPPED)
+        if RecipientFilter.from_data(mailing.recipients).left_by(mail.registration):
+            raise Withdrawn(WithdrawnBecause.REGISTRATION_CANCELLED)
+    written = write_as(session, mailing, mail.registration)
     body = MIMEMultipart("alternative", boundary=mime_boundary())
     body.attach(MIMEText(written.text, "plain", "utf-8"))
     body.attach(MIMEText(written.page, "html", "utf-8"))

@@ -1,13 +1,18 @@
 """The rules of group mails: write a draft, count and preview its recipients, send a
-test, send it now or at a set time, cancel a scheduled one; queue its mails in the
-outbox in bulk; the history and progress of each. Each operation owns its transaction
-and writes its audit entry in it.
+test, send it now or at a set time, cancel a scheduled one, stop one that is sending;
+queue its mails in the outbox in bulk; the history and progress of each. Each operation
+owns its transaction and writes its audit entry in it.
 
 A mailing leaves its draft (or its schedule) once: a conditional update on its state,
 in the transaction that queues its mails, so two workers (or a worker and an organizer)
 never queue it twice, and a crash before the commit leaves it to be queued again. Each
 recipient has one row per mailing (unique), linked to its mail in the outbox, which
-claims, sends and retries it (``outbox``)."""
+claims, sends and retries it (``outbox``).
+
+Stopping withdraws, in one conditional update, the mails no sender has claimed; a sender
+that holds one (its batch claimed, or handed back after an outage) finds the mailing
+stopped when it comes to write it, and withdraws it then (``render``). So nothing is
+sent that was not on its way when the stop committed."""
 
 from __future__ import annotations
 
@@ -31,9 +36,11 @@ from ..models import (
     MailStatus,
     Registration,
     User,
+    WithdrawnBecause,
     utcnow,
 )
-from ..outbox import enqueue, enqueue_selected, register_scheduler
+from ..outbox import WITHDRAWABLE, enqueue, enqueue_selected, register_scheduler
+from ..paging import Page, page_number
 from ..urls import serving_at, site_address
 from . import recipients
 from .recipients import RecipientFilter
@@ -211,6 +218,35 @@ def cancel(session: Session, actor: User, mailing: Mailing) -> bool:
     return bool(cancelled)
 
 
+def stop(session: Session, actor: User, mailing: Mailing) -> int | None:
+    """Stop a mailing that is sending: its mails that no sender has claimed are
+    withdrawn, never to be sent; those sent stay so (see the module's docstring).
+    Returns how many were withdrawn; None when it was no longer sending (it finished
+    meanwhile, or another organizer stopped it). Audited; commits."""
+    begin_write(session)
+    stopped = session.execute(
+        update(Mailing)
+        .where(Mailing.id == mailing.id, Mailing.state == MailingState.SENDING)
+        .values(state=MailingState.STOPPED, finished_at=utcnow())
+        .execution_options(synchronize_session=False)).rowcount
+    if stopped != 1:
+        session.rollback()
+        return None
+    its_mails = select(MailingRecipient.mail_id).where(
+        MailingRecipient.mailing_id == mailing.id, MailingRecipient.test.is_(False))
+    withdrawn = session.execute(
+        update(MailMessage)
+        .where(MailMessage.id.in_(its_mails), MailMessage.status.in_(WITHDRAWABLE))
+        .values(status=MailStatus.WITHDRAWN, last_error=WithdrawnBecause.MAILING_STOPPED.value)
+        .execution_options(synchronize_session=False)).rowcount
+    record(session, actor, AuditAction.STOP_MAILING, "mailing", mailing.id,
+           _("%(subject)s: %(count)d mail(s) withdrawn", subject=_subject_line(mailing),
+             count=withdrawn),
+           after={"withdrawn": withdrawn}, event_id=mailing.event_id)
+    session.commit()
+    return withdrawn
+
+
 def _queue(session: Session, mailing: Mailing) -> int:
     """Queue one mail per recipient in the caller's transaction, in bulk."""
     event = session.get(Event, mailing.event_id)
@@ -294,22 +330,33 @@ class Progress:
     queued: int = 0
     sent: int = 0
     failed: int = 0
+    # Withdrawn, never to be sent: by the mailing's stop, and because the registration
+    # was cancelled after the mail was queued.
+    stopped: int = 0
+    cancelled_since: int = 0
 
 
 def progress(session: Session, mailing_ids: list[int]) -> dict[int, Progress]:
-    """Mails queued (not yet sent), sent and failed, by mailing: one query."""
+    """Mails queued (not yet sent), sent, failed and withdrawn, by mailing: one query."""
     found = {mailing_id: Progress() for mailing_id in mailing_ids}
+    # A withdrawn mail's last error is why.
     rows = session.execute(
-        select(MailingRecipient.mailing_id, MailMessage.status, func.count())
+        select(MailingRecipient.mailing_id, MailMessage.status, MailMessage.last_error,
+               func.count())
         .join(MailMessage, MailMessage.id == MailingRecipient.mail_id)
         .where(MailingRecipient.mailing_id.in_(mailing_ids), MailingRecipient.test.is_(False))
-        .group_by(MailingRecipient.mailing_id, MailMessage.status))
-    for mailing_id, status, number in rows:
+        .group_by(MailingRecipient.mailing_id, MailMessage.status, MailMessage.last_error))
+    for mailing_id, status, because, number in rows:
         counts = found[mailing_id]
         if status == MailStatus.SENT:
             counts.sent += number
         elif status == MailStatus.FAILED:
             counts.failed += number
+        elif status == MailStatus.WITHDRAWN:
+            if because == WithdrawnBecause.REGISTRATION_CANCELLED:
+                counts.cancelled_since += number
+            else:
+                counts.stopped += number
         else:
             counts.queued += number
     return found
@@ -325,17 +372,23 @@ def history(session: Session, event: Event) -> list[tuple[Mailing, Progress]]:
     return [(mailing, counts[mailing.id]) for mailing in mailings]
 
 
-RECIPIENTS_SHOWN = 200
+RECIPIENTS_PER_PAGE = 100
 
 
-def recipient_rows(session: Session, mailing: Mailing, limit: int = RECIPIENTS_SHOWN) -> list:
-    """(registration, mail) of the mailing's first recipients, and tests sent, by id."""
-    return session.execute(
+def recipient_page(session: Session, mailing: Mailing, page: int = 1) -> Page:
+    """One page of (recipient, mail) of the mailing, tests sent first, then by id; a page
+    past the end is the last."""
+    total = session.scalar(select(func.count()).select_from(MailingRecipient)
+                           .where(MailingRecipient.mailing_id == mailing.id))
+    page = page_number(page, total, RECIPIENTS_PER_PAGE)
+    rows = session.execute(
         select(MailingRecipient, MailMessage)
         .outerjoin(MailMessage, MailMessage.id == MailingRecipient.mail_id)
         .where(MailingRecipient.mailing_id == mailing.id)
         .options(joinedload(MailingRecipient.registration))
-        .order_by(MailingRecipient.test.desc(), MailingRecipient.id).limit(limit)).all()
+        .order_by(MailingRecipient.test.desc(), MailingRecipient.id)
+        .limit(RECIPIENTS_PER_PAGE).offset((page - 1) * RECIPIENTS_PER_PAGE)).all()
+    return Page(items=list(rows), total=total, page=page, per_page=RECIPIENTS_PER_PAGE)
 
 
 def mailing_of_event(session: Session, event: Event, mailing_id: int) -> Mailing | None:

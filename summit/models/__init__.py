@@ -24,7 +24,7 @@ from .columns import (
     enum_column,
     utcnow,
 )
-from .mailings import Mailing, MailingRecipient, MailingState
+from .mailings import Mailing, MailingRecipient, MailingState, WithdrawnBecause
 from .programme import (
     NOT_PROGRAMME,
     PROGRAMME_TYPES,
@@ -105,6 +105,7 @@ __all__ = [
     "Mailing",
     "MailingRecipient",
     "MailingState",
+    "WithdrawnBecause",
     "NOT_PROGRAMME",
     "PROGRAMME_TYPES",
     "ProgrammeSession",

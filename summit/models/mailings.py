@@ -25,6 +25,17 @@ class MailingState(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     CANCELLED = "cancelled"
+    # An organizer stopped it while it was sending: its mails not yet on their way were
+    # withdrawn.
+    STOPPED = "stopped"
+
+
+class WithdrawnBecause(enum.StrEnum):
+    """Why a group mail or a reminder was withdrawn before it went out (the mail's
+    ``last_error``)."""
+
+    REGISTRATION_CANCELLED = "registration cancelled"
+    MAILING_STOPPED = "mailing stopped"
 
 
 class Mailing(db.Model):

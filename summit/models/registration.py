@@ -243,6 +243,9 @@ class MailStatus(enum.StrEnum):
     SENDING = "sending"
     SENT = "sent"
     FAILED = "failed"
+    # Never to be sent: what it was about changed before it went out (its reason, a code
+    # of the area that queued it, in ``last_error``).
+    WITHDRAWN = "withdrawn"
 
 
 class MailKind(enum.StrEnum):

@@ -1,6 +1,6 @@
 """Group mails (``/admin/<event>/mailings``): the history, writing one with its
 recipients, count and preview, a test to oneself, sending now or at a set time,
-cancelling a scheduled one."""
+cancelling a scheduled one, stopping one that is sending."""
 
 from __future__ import annotations
 
@@ -167,9 +167,11 @@ def _compose_page(mailing: Mailing | None, form: MailingForm, status: int = 200)
 
 def _sent_page(mailing: Mailing):
     counts = service.progress(db.session, [mailing.id])[mailing.id]
+    page = service.recipient_page(db.session, mailing, request.args.get("page", 1, type=int))
     return render_template(
         "admin/mailings/detail.html", event=require_event(), mailing=mailing, counts=counts,
-        rows=service.recipient_rows(db.session, mailing), shown=service.RECIPIENTS_SHOWN,
+        page=page, page_url=lambda number: url_for(".mailing", mailing_id=mailing.id,
+                                                   page=number),
         form=ConfirmForm())
 
 
@@ -183,4 +185,20 @@ def mailing_cancel(mailing_id: int):
         flash(_("Cancelled: nothing will be sent."), "success")
     else:
         flash(_("Too late: its mails are queued already."), "error")
+    return redirect(url_for(".mailing", mailing_id=mailing.id))
+
+
+@bp.post(f"{EVENT}/mailings/<int:mailing_id>/stop")
+@guard
+def mailing_stop(mailing_id: int):
+    mailing = _mailing(mailing_id)
+    if not ConfirmForm().validate_on_submit():
+        abort(400)
+    withdrawn = service.stop(db.session, acting_user(), mailing)
+    if withdrawn is None:
+        flash(_("It was no longer sending: nothing was changed."), "error")
+    else:
+        flash(ngettext("Stopped: %(num)d mail withdrawn, never to be sent.",
+                       "Stopped: %(num)d mails withdrawn, never to be sent.", withdrawn),
+              "success")
     return redirect(url_for(".mailing", mailing_id=mailing.id))

@@ -93,13 +93,27 @@ def commit_together(session: Session | scoped_session,
     connection = session.connection()
     driver = connection.connection.driver_connection
     if connection.dialect.name == "postgresql" and hasattr(driver, "pipeline"):
-        with driver.pipeline():
-            for statement, values in statements:
-                session.execute(statement, values)
-            # Committed inside the pipeline: the session's commit below finds nothing
-            # left to do but hand the connection back (inside, another thread could
-            # have taken it before the pipeline ended).
-            driver.commit()
+        dbapi_error = connection.dialect.loaded_dbapi.Error
+        try:
+            with driver.pipeline():
+                for statement, values in statements:
+                    session.execute(statement, values)
+                # Committed inside the pipeline: the session's commit below finds
+                # nothing left to do but hand the connection back (inside, another
+                # thread could have taken it before the pipeline ended).
+                driver.commit()
+        # A pipeline that failed may leave its connection in pipeline mode, where not
+        # even a ROLLBACK can be sent: the connection is dropped either way, and what
+        # comes straight from psycopg (at the pipeline's end) is wrapped as SQLAlchemy
+        # wraps its own (a lost server is then a 503, not a 500).
+        except DBAPIError as error:
+            connection.invalidate(error.orig)
+            raise
+        except dbapi_error as error:
+            connection.invalidate(error)
+            raise DBAPIError.instance(None, None, error, dbapi_error,
+                                      connection_invalidated=True,
+                                      dialect=connection.dialect) from error
     else:
         for statement, values in statements:
             session.execute(statement, values)

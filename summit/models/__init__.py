@@ -55,6 +55,7 @@ from .proposals import (
 )
 from .registration import (
     Answer,
+    BadgePage,
     MailKind,
     MailMessage,
     MailSendRate,
@@ -78,6 +79,7 @@ from .reminders import (
 
 __all__ = [
     "Answer",
+    "BadgePage",
     "ApiScope",
     "ApiToken",
     "Webhook",

@@ -30,9 +30,11 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import Flask
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from ..database import BOOKKEEPING
 from ..models import BadgePage, Event, Registration, utcnow
 from ..outbox import register_scheduler
 from . import pdf
@@ -106,22 +108,28 @@ def _kept_pages(session: Session, layout: Layout, digests: dict[int, str]) -> di
     return found
 
 
-def keep_pages_and_commit(session: Session, layout: Layout,
-                          pages: dict[int, tuple[str, Page]]) -> None:
-    """Keep these pages (registration id → digest and page), replacing older ones;
-    commits."""
+def keep_pages(session: Session, layout: Layout, pages: dict[int, tuple[str, Page]]) -> None:
+    """Keep these pages (registration id → digest and page) in place of older ones: on a
+    connection of its own beside the session's transaction (the bookkeeping of a cache,
+    which a GET, READ ONLY on PostgreSQL, may do too). When another process keeps a page
+    of the same badge at the same moment, its pages win and these are dropped."""
     if not pages:
         return
     ids = list(pages)
-    for start in range(0, len(ids), 500):
-        session.execute(delete(BadgePage).where(
-            BadgePage.layout == layout.key,
-            BadgePage.registration_id.in_(ids[start : start + 500])))
     now = utcnow()
-    session.add_all(BadgePage(registration_id=registration_id, layout=layout.key, digest=digest,
-                              pdf=page.pdf, fonts=page.fonts, rendered_at=now)
-                    for registration_id, (digest, page) in pages.items())
-    session.commit()
+    try:
+        bind = session.get_bind().connect().execution_options(**{BOOKKEEPING: True})
+        with bind as connection, connection.begin():
+            for start in range(0, len(ids), 500):
+                connection.execute(delete(BadgePage).where(
+                    BadgePage.layout == layout.key,
+                    BadgePage.registration_id.in_(ids[start : start + 500])))
+            connection.execute(insert(BadgePage), [
+                {"registration_id": registration_id, "layout": layout.key, "digest": digest,
+                 "pdf": page.pdf, "fonts": page.fonts, "rendered_at": now}
+                for registration_id, (digest, page) in pages.items()])
+    except IntegrityError:
+        log.info("badges: pages kept by another process at the same time; these dropped")
 
 
 def _render(facts: Sequence[BadgeFacts], layout: Layout, title: str) -> list[Page | None]:
@@ -134,9 +142,9 @@ def write_registrations_badges(session: Session, registrations: Sequence[Registr
                                title: str = "Badges") -> int:
     """The batch print: the badges of ``registrations`` (seats and event loaded), in that
     order, to ``target`` as one PDF; returns the number of pages. On a single-badge layout
-    the pages kept from before are assembled, the others rendered now and kept (this
-    commits the session); other layouts, and a batch with a page whose fonts cannot be
-    shared, render as ``write_badges`` does."""
+    the pages kept from before are assembled, the others rendered now and kept; other
+    layouts, and a batch with a page whose fonts cannot be shared, render as
+    ``write_badges`` does."""
     facts = [badge_facts(registration) for registration in registrations]
     if layout.per_page != 1:
         return write_badges(facts, layout, target, title=title)
@@ -154,7 +162,7 @@ def write_registrations_badges(session: Session, registrations: Sequence[Registr
              for (registration_id, _), page in zip(missing, rendered, strict=True)}
     assemble([pages.get(registration.id) or fresh[registration.id]
               for registration in registrations], target, title=title)
-    keep_pages_and_commit(session, layout, {registration_id: (digests[registration_id], page)
+    keep_pages(session, layout, {registration_id: (digests[registration_id], page)
                                             for registration_id, page in fresh.items()})
     return len(registrations)
 
@@ -185,7 +193,8 @@ def stale_badges(session: Session, today: date) -> list[tuple[Registration, Layo
 
 def render_stale_badges(session: Session, today: date, most: int = REFRESH_BADGES) -> int:
     """Render up to ``most`` badges of events not over by ``today`` whose kept page is
-    missing or out of date, and keep them; returns how many were stale (0: all kept)."""
+    missing or out of date, and keep them; returns how many were stale (0: all kept).
+    Ends the session's transaction."""
     stale = stale_badges(session, today)[:most]
     for layout in {layout for _, layout, _ in stale}:
         these = [(registration, digest) for registration, on, digest in stale if on is layout]
@@ -193,9 +202,12 @@ def render_stale_badges(session: Session, today: date, most: int = REFRESH_BADGE
                                  for registration, _ in these], layout.key, "Badge")
         _not_kept.update(digest for (_, digest), page in zip(these, rendered, strict=True)
                          if page is None)
-        keep_pages_and_commit(session, layout, {
+        keep_pages(session, layout, {
             registration.id: (digest, page)
             for (registration, digest), page in zip(these, rendered, strict=True) if page})
+    # It only read: ending the transaction lets the next look see the pages kept beside it
+    # (SQLite reads from the transaction's first snapshot).
+    session.commit()
     return len(stale)
 
 

@@ -10,8 +10,8 @@ with, per face, a single subset holding every glyph of the batch, made by HarfBu
 from the file: the file is as small as a batch rendered at once, where the same pages
 assembled with each page's own subsets were about 25 times larger (bench/FINDINGS.md).
 
-A page whose fonts cannot be shared (a bitmap face such as colour emoji, a glyph the
-face lacks, a face whose file cannot be found) is left out by ``render_pages``
+A page whose fonts cannot be shared (a colour or bitmap face such as emoji's, a glyph
+the face lacks, a face whose file cannot be found) is left out by ``render_pages``
 (``None``): the caller renders such badges the ordinary way.
 """
 
@@ -160,7 +160,9 @@ def _face_size(font) -> int:
 
 def _shareable(font) -> dict | None:
     """What a page needs to know of a WeasyPrint font to share it, or None."""
-    if font.bitmap or font.missing or font.used_in_forms or font.variations:
+    # Colour faces (emoji) are drawn as pictures beside glyphs WeasyPrint empties first.
+    if (font.bitmap or font.png or font.svg or font.colr or font.missing
+            or font.used_in_forms or font.variations):
         return None
     path = _font_file(font.family, font.index, _face_size(font))
     if path is None:

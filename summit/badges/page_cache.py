@@ -38,7 +38,7 @@ from ..database import BOOKKEEPING
 from ..models import BadgePage, Event, Registration, utcnow
 from ..outbox import register_scheduler
 from . import pdf
-from .fonts import _fc_list, cjk_font_status
+from .fonts import cjk_font_status, installed_fonts
 from .layouts import LAYOUTS, Layout
 from .pages import Page, assemble
 from .render import (
@@ -78,7 +78,7 @@ def renderer_fingerprint() -> str:
     digest = hashlib.sha256()
     for path in _RENDERER_FILES:
         digest.update(path.read_bytes())
-    for font in sorted({(font.path, font.index) for font in _fc_list(":") or []}):
+    for font in sorted({(font.path, font.index) for font in installed_fonts()}):
         stat = Path(font[0]).stat()
         digest.update(f"{font[0]}:{font[1]}:{stat.st_size}:{stat.st_mtime_ns}".encode())
     digest.update(repr(cjk_font_status()).encode())

@@ -38,7 +38,7 @@ from pypdf.generic import (
     TextStringObject,
 )
 
-from .fonts import _fc_list
+from .fonts import installed_fonts
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def subset_font(path: str, index: int, glyphs: Iterable[int]) -> bytes:
 def _font_files() -> dict[tuple[str, int], list[str]]:
     """The font files fontconfig lists, by family and face index."""
     found: dict[tuple[str, int], list[str]] = {}
-    for font in _fc_list(":") or []:
+    for font in installed_fonts():
         found.setdefault((font.family, font.index), []).append(font.path)
     return found
 

@@ -1,6 +1,6 @@
 """Badge printing: 300 and 3,000 badges of realistic attendees (Chinese and Latin names
-mixed) to one PDF each, through the same path as `flask summit badges` (query, facts,
-chunks rendered on every core, merged in order).
+mixed) to one PDF each, every badge rendered now (query, facts, chunks rendered on every
+core, merged in order: what a batch does when no page was kept beforehand).
 
 Prints wall seconds, pages per second, peak memory and CPU seconds of the whole process
 tree (this process, the fork server and the workers), the ratio to WeasyPrint
@@ -10,12 +10,14 @@ floor), and Summit's time as a ratio to reportlab drawing the same badges in one
 On a shared machine the wall time follows the load; CPU seconds much less so.
 Targets on a 2-core machine: 300 ≤ 4 s, 3,000 ≤ 40 s, peak memory ≤ 1 GB.
 
-Then, for the largest size: the same number of badges assembled with pypdf from one-page
-PDFs rendered beforehand (what a cache of each registration's badge would do; the pages
-are rendered untimed, ``--cached-sample`` distinct ones reused in turn), one badge as the
-desk prints it (median of 10, warm), and as many certificates of attendance.
+Then, for each size, the batch print as `flask summit badges` and the printing screen
+make it once the mail workers have rendered every badge beforehand
+(summit/badges/page_cache.py: the kept pages assembled with one subset per font),
+against the same reportlab time, with its file size and the background's CPU seconds
+(not part of the batch: spent as registrations change). Last, one badge as the desk
+prints it (median of 10, warm), and as many certificates of attendance.
 
-    .venv/bin/python bench/badges.py [--sizes 300,3000] [--layout a6] [--cached-sample 40]
+    .venv/bin/python bench/badges.py [--sizes 300,3000] [--layout a6] [--no-kept]
 """
 
 from __future__ import annotations

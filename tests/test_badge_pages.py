@@ -171,3 +171,13 @@ def test_past_events_and_sheet_layouts_are_not_rendered_beforehand(app, coming_e
         db.session.commit()
         assert page_cache.render_stale_badges(db.session, date(2999, 1, 1)) == 0
     assert kept_pages(app) == {}
+
+
+def test_the_mail_workers_turn_renders_the_coming_events_badges(app, coming_event, monkeypatch):
+    from summit.outbox import queue_scheduled
+
+    monkeypatch.setattr(page_cache, "_next_look", 0.0)
+    with app.app_context():
+        he = attend(coming_event, "何积丰", "he@example.org", [])[0]
+        assert queue_scheduled(db.session) == 0  # it queues no mail
+    assert set(kept_pages(app)) == {he}

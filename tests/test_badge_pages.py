@@ -78,10 +78,19 @@ def test_a_batch_of_pages_looks_exactly_like_one_rendered_at_once(tmp_path):
     assert len(assembled.getvalue()) < 1.5 * len(at_once.getvalue())
 
 
-def test_a_badge_whose_fonts_cannot_be_shared_is_left_for_the_ordinary_renderer():
-    # The colour emoji face is a bitmap font: its glyphs are pictures, drawn per document.
-    plain, emoji = render_pages([facts(), facts(full_name="刘韵洁🎉")], "a6", "Badge")
-    assert plain is not None and emoji is None
+def test_a_face_that_cannot_be_shared_stays_with_its_page(tmp_path):
+    # The colour emoji face: its glyphs are pictures beside glyphs WeasyPrint empties.
+    badges = [facts(checkin_code="K3M9Q2X7D4HT"), facts(full_name="刘韵洁🎉")]
+    at_once = io.BytesIO()
+    write_badges(badges, LAYOUTS["a6"], at_once)
+    assembled = io.BytesIO()
+    assemble(render_pages(badges, "a6", "Badge"), assembled)
+    found = images(assembled.getvalue(), tmp_path, "assembled")
+    for mine, theirs in zip(found, images(at_once.getvalue(), tmp_path, "at-once"), strict=True):
+        assert ImageChops.difference(mine, theirs).getbbox() is None
+    programs = embedded_font_programs(assembled.getvalue())
+    assert sum("Emoji" in name for name in programs) == 1
+    assert len(programs) == len(set(programs))
 
 
 @pytest.fixture

@@ -62,7 +62,6 @@ REFRESH_BADGES = CHUNK_BADGES
 # the last look found none: it reads every coming event's registrations.
 REFRESH_INTERVAL_SECONDS = 30.0
 _next_look = 0.0
-_not_kept: set[str] = set()
 
 _RENDERER_FILES = (
     TEMPLATES / "badges" / "sheet.html", STATIC / "css" / "badge.css",
@@ -132,7 +131,7 @@ def keep_pages(session: Session, layout: Layout, pages: dict[int, tuple[str, Pag
         log.info("badges: pages kept by another process at the same time; these dropped")
 
 
-def _render(facts: Sequence[BadgeFacts], layout: Layout, title: str) -> list[Page | None]:
+def _render(facts: Sequence[BadgeFacts], layout: Layout, title: str) -> list[Page]:
     return pdf.map_run(render_pages, list(facts), (layout.key, title),
                        chunk_items=CHUNK_BADGES, in_process=IN_PROCESS_BADGES)
 
@@ -143,8 +142,7 @@ def write_registrations_badges(session: Session, registrations: Sequence[Registr
     """The batch print: the badges of ``registrations`` (seats and event loaded), in that
     order, to ``target`` as one PDF; returns the number of pages. On a single-badge layout
     the pages kept from before are assembled, the others rendered now and kept; other
-    layouts, and a batch with a page whose fonts cannot be shared, render as
-    ``write_badges`` does."""
+    layouts render as ``write_badges`` does."""
     facts = [badge_facts(registration) for registration in registrations]
     if layout.per_page != 1:
         return write_badges(facts, layout, target, title=title)
@@ -156,8 +154,6 @@ def write_registrations_badges(session: Session, registrations: Sequence[Registr
                                                                    strict=True)
                if registration.id not in pages]
     rendered = _render([one for _, one in missing], layout, title) if missing else []
-    if any(page is None for page in rendered):
-        return write_badges(facts, layout, target, title=title)
     fresh = {registration_id: page
              for (registration_id, _), page in zip(missing, rendered, strict=True)}
     assemble([pages.get(registration.id) or fresh[registration.id]
@@ -169,8 +165,7 @@ def write_registrations_badges(session: Session, registrations: Sequence[Registr
 
 def stale_badges(session: Session, today: date) -> list[tuple[Registration, Layout, str]]:
     """The badges of events not yet over whose page, in the event's badge layout, is
-    missing or out of date: (registration, layout, digest). Badges whose fonts cannot
-    be shared (``render_pages`` gave no page) are not asked for again by this process."""
+    missing or out of date: (registration, layout, digest)."""
     stale = []
     events = session.scalars(select(Event).where(Event.ends_on >= today))
     for event in events:
@@ -186,7 +181,7 @@ def stale_badges(session: Session, today: date) -> list[tuple[Registration, Layo
             .where(Registration.event_id == event.id, BadgePage.layout == layout.key)).all())
         for registration in registrations:
             digest = page_digest(without_missing_glyphs(badge_facts(registration)), layout)
-            if kept.get(registration.id) != digest and digest not in _not_kept:
+            if kept.get(registration.id) != digest:
                 stale.append((registration, layout, digest))
     return stale
 
@@ -200,11 +195,9 @@ def render_stale_badges(session: Session, today: date, most: int = REFRESH_BADGE
         these = [(registration, digest) for registration, on, digest in stale if on is layout]
         rendered = render_pages([without_missing_glyphs(badge_facts(registration))
                                  for registration, _ in these], layout.key, "Badge")
-        _not_kept.update(digest for (_, digest), page in zip(these, rendered, strict=True)
-                         if page is None)
         keep_pages(session, layout, {
             registration.id: (digest, page)
-            for (registration, digest), page in zip(these, rendered, strict=True) if page})
+            for (registration, digest), page in zip(these, rendered, strict=True)})
     # It only read: ending the transaction lets the next look see the pages kept beside it
     # (SQLite reads from the transaction's first snapshot).
     session.commit()

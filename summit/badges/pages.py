@@ -10,9 +10,8 @@ with, per face, a single subset holding every glyph of the batch, made by HarfBu
 from the file: the file is as small as a batch rendered at once, where the same pages
 assembled with each page's own subsets were about 25 times larger (bench/FINDINGS.md).
 
-A page whose fonts cannot be shared (a colour or bitmap face such as emoji's, a glyph
-the face lacks, a face whose file cannot be found) is left out by ``render_pages``
-(``None``): the caller renders such badges the ordinary way.
+A face that cannot be shared (a colour or bitmap face such as emoji's, one lacking a
+glyph, one whose file cannot be found) stays in the page as WeasyPrint embedded it.
 """
 
 from __future__ import annotations
@@ -173,48 +172,56 @@ def _shareable(font) -> dict | None:
             "stemv": font.stemv, "stemh": font.stemh, "family": font.family}
 
 
-_SET_FONT = re.compile(rb"/(\w+) [\d.]+ Tf")
+_SET_FONT = re.compile(rb"/(\w+) [-+\d.eE]+ Tf\n")
 _GLYPHS = re.compile(rb"<([0-9a-f]*)>")
 
 
-def _glyphs_by_font(content: bytes) -> dict[str, set[int]]:
+class _UsedFont(set):
+    """The glyph numbers a page shows in one font; ``count``: how often it sets the font."""
+
+    count = 0
+
+
+def _glyphs_by_font(content: bytes) -> dict[str, _UsedFont]:
     """The glyph numbers each font resource of a page's content shows (WeasyPrint
     writes text as 4-digit hex glyph numbers after the font's ``Tf``)."""
-    used: dict[str, set[int]] = {}
+    used: dict[str, _UsedFont] = {}
     pieces = _SET_FONT.split(content)
     for name, text in zip(pieces[1::2], pieces[2::2], strict=True):
-        glyphs = used.setdefault(name.decode(), set())
+        glyphs = used.setdefault(name.decode(), _UsedFont())
+        glyphs.count += 1
         for run in _GLYPHS.findall(text.split(b"ET", 1)[0]):
             glyphs.update(int(run[i:i + 4], 16) for i in range(0, len(run), 4))
     return used
 
 
-def split_pages(document, rendered: bytes) -> list[Page | None]:
-    """``rendered`` (the PDF of a WeasyPrint ``document``, just written) as ``Page``s,
-    None for a page whose fonts cannot be shared."""
+def split_pages(document, rendered: bytes) -> list[Page]:
+    """``rendered`` (the PDF of a WeasyPrint ``document``, just written) as ``Page``s."""
     by_name = {font.hash: font for font in document.fonts.values()}
-    fonts = {name: _shareable(font) for name, font in by_name.items()}
+    shareable = {name: _shareable(font) for name, font in by_name.items()}
     reader = PdfReader(io.BytesIO(rendered))
-    pages: list[Page | None] = []
+    pages: list[Page] = []
     for page in reader.pages:
         resources = page["/Resources"].get_object()
-        names = [str(name)[1:] for name in resources.get("/Font", {})]
-        used = _glyphs_by_font(page.get_contents().get_data())
-        if any(fonts.get(name) is None for name in used) or not set(used) <= set(names):
-            pages.append(None)
-            continue
-        page_fonts = {}
-        for name, glyphs in used.items():
-            font = by_name[name]
-            page_fonts[name] = {
-                **fonts[name],
-                "glyphs": {glyph: [font.widths.get(glyph, 0), font.to_unicode.get(glyph, "")]
-                           for glyph in sorted(glyphs)},
-            }
+        content = page.get_contents().get_data()
+        used = _glyphs_by_font(content)
+        if sum(used_font.count for used_font in used.values()) != content.count(b" Tf\n"):
+            used = {}  # text this reading does not follow: the page keeps every font
+        shared = {name: glyphs for name, glyphs in used.items() if shareable.get(name)}
+        page_fonts = {
+            name: {**shareable[name],
+                   "glyphs": {glyph: [by_name[name].widths.get(glyph, 0),
+                                      by_name[name].to_unicode.get(glyph, "")]
+                              for glyph in sorted(glyphs)}}
+            for name, glyphs in shared.items()}
         # The document's pages share one resources dictionary: this page gets its own,
-        # without the fonts.
+        # with only the fonts it keeps to itself.
+        own = DictionaryObject((key, font) for key, font in resources.get("/Font", {}).items()
+                               if key[1:] not in shared and (not used or key[1:] in used))
         page[NameObject("/Resources")] = DictionaryObject(
             (key, value) for key, value in resources.items() if key != "/Font")
+        if own:
+            page["/Resources"][NameObject("/Font")] = own
         writer = PdfWriter()
         writer.add_page(page)
         out = io.BytesIO()
@@ -321,8 +328,10 @@ def assemble(pages: Sequence[Page], target: BinaryIO, *, title: str = "") -> Non
     shared = {name: _shared_font(writer, face, glyphs[name]) for name, face in faces.items()}
     for page, fonts in zip(pages, page_fonts, strict=True):
         one = PdfReader(io.BytesIO(page.pdf)).pages[0]
-        one["/Resources"].get_object()[NameObject("/Font")] = DictionaryObject(
-            {NameObject("/" + name): shared[name] for name in fonts})
+        resources = one["/Resources"].get_object()
+        resources[NameObject("/Font")] = DictionaryObject(
+            {**resources.get("/Font", {}),
+             **{NameObject("/" + name): shared[name] for name in fonts}})
         writer.add_page(one)
     if title:
         writer.add_metadata({"/Title": title})

@@ -206,9 +206,9 @@ def render_chunk(badges: Sequence[BadgeFacts], layout_key: str, title: str) -> b
                            font_files=emoji_font_files())
 
 
-def render_pages(badges: Sequence[BadgeFacts], layout_key: str, title: str) -> list[Page | None]:
-    """Single badges to a ``Page`` each (None for one whose fonts cannot be shared): what
-    each worker does with its chunk when pages are kept (summit/badges/page_cache.py)."""
+def render_pages(badges: Sequence[BadgeFacts], layout_key: str, title: str) -> list[Page]:
+    """Single badges to a ``Page`` each: what each worker does with its chunk when pages
+    are kept (summit/badges/page_cache.py)."""
     document = pdf.html_to_document(badges_html(badges, LAYOUTS[layout_key], title), str(STATIC),
                                     font_files=emoji_font_files())
     return split_pages(document, document.write_pdf())

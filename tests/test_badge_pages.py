@@ -190,3 +190,21 @@ def test_the_mail_workers_turn_renders_the_coming_events_badges(app, coming_even
         he = attend(coming_event, "何积丰", "he@example.org", [])[0]
         assert queue_scheduled(db.session) == 0  # it queues no mail
     assert set(kept_pages(app)) == {he}
+
+
+def test_badges_not_yet_kept_render_on_other_processes_in_order_and_are_kept(
+    app, client, coming_event, monkeypatch
+):
+    monkeypatch.setattr(page_cache, "IN_PROCESS_BADGES", 1)
+    monkeypatch.setattr(page_cache, "CHUNK_BADGES", 2)
+    with app.app_context():
+        ids = [attend(coming_event, name, f"p{number}@example.org", [])[0]
+               for number, name in enumerate(["张伟", "李明", "Zoe Adams"])]
+        # One of them kept beforehand, the others not.
+        page_cache.render_stale_badges(db.session, date.today())
+        db.session.query(BadgePage).filter(BadgePage.registration_id != ids[1]).delete()
+        db.session.commit()
+    pages = organizer_prints(app, client, "?order=name")
+    names = ["李明", "张伟", "ZoeAdams"]
+    assert [next(name for name in names if name in page) for page in pages] == names
+    assert set(kept_pages(app)) == set(ids)

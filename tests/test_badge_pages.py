@@ -208,3 +208,12 @@ def test_badges_not_yet_kept_render_on_other_processes_in_order_and_are_kept(
     names = ["李明", "张伟", "ZoeAdams"]
     assert [next(name for name in names if name in page) for page in pages] == names
     assert set(kept_pages(app)) == set(ids)
+
+
+def test_text_written_otherwise_than_weasyprint_does_keeps_its_fonts_with_its_page():
+    from summit.badges.pages import _glyphs_by_font
+
+    assert _glyphs_by_font(b"BT\n/AB 12 Tf\n[<0001002a>0<0003>] TJ\nET\n") == {"AB": {1, 42, 3}}
+    # Glyphs shown after the text object ended, or a font set some other way: not followed.
+    assert _glyphs_by_font(b"BT\n/AB 12 Tf\n[<0001>] TJ\nET\n[<0002>] TJ\n") is None
+    assert _glyphs_by_font(b"BT\n/AB 12\nTf\n[<0001>] TJ\nET\n") is None

@@ -8,7 +8,7 @@ content and other resources, a small PDF) plus, for each face it uses, the glyph
 needs and where the face's file is. ``assemble`` writes many such pages as one PDF
 with, per face, a single subset holding every glyph of the batch, made by HarfBuzz
 from the file: the file is as small as a batch rendered at once, where the same pages
-assembled with each page's own subsets were about 25 times larger (bench/FINDINGS.md).
+assembled with each page's own subsets were 28 times larger (bench/FINDINGS.md).
 
 A face that cannot be shared (a colour or bitmap face such as emoji's, one lacking a
 glyph, one whose file cannot be found) stays in the page as WeasyPrint embedded it.
@@ -176,22 +176,20 @@ _SET_FONT = re.compile(rb"/(\w+) [-+\d.eE]+ Tf\n")
 _GLYPHS = re.compile(rb"<([0-9a-f]*)>")
 
 
-class _UsedFont(set):
-    """The glyph numbers a page shows in one font; ``count``: how often it sets the font."""
-
-    count = 0
-
-
-def _glyphs_by_font(content: bytes) -> dict[str, _UsedFont]:
-    """The glyph numbers each font resource of a page's content shows (WeasyPrint
-    writes text as 4-digit hex glyph numbers after the font's ``Tf``)."""
-    used: dict[str, _UsedFont] = {}
+def _glyphs_by_font(content: bytes) -> dict[str, set[int]] | None:
+    """The glyph numbers each font resource of a page's content shows: WeasyPrint
+    writes each run of text as ``BT``, the font's ``Tf``, 4-digit hex glyph numbers,
+    ``ET``. None when some text is not written so (then nothing is known of it)."""
+    used: dict[str, set[int]] = {}
     pieces = _SET_FONT.split(content)
+    runs = 0
     for name, text in zip(pieces[1::2], pieces[2::2], strict=True):
-        glyphs = used.setdefault(name.decode(), _UsedFont())
-        glyphs.count += 1
+        glyphs = used.setdefault(name.decode(), set())
         for run in _GLYPHS.findall(text.split(b"ET", 1)[0]):
+            runs += 1
             glyphs.update(int(run[i:i + 4], 16) for i in range(0, len(run), 4))
+    if runs != len(_GLYPHS.findall(content)) or content.count(b" Tf") != len(pieces) // 2:
+        return None
     return used
 
 
@@ -205,8 +203,9 @@ def split_pages(document, rendered: bytes) -> list[Page]:
         resources = page["/Resources"].get_object()
         content = page.get_contents().get_data()
         used = _glyphs_by_font(content)
-        if sum(used_font.count for used_font in used.values()) != content.count(b" Tf\n"):
-            used = {}  # text this reading does not follow: the page keeps every font
+        # Text this reading does not follow: the page keeps every font to itself.
+        followed = used is not None
+        used = used or {}
         shared = {name: glyphs for name, glyphs in used.items() if shareable.get(name)}
         page_fonts = {
             name: {**shareable[name],
@@ -217,7 +216,7 @@ def split_pages(document, rendered: bytes) -> list[Page]:
         # The document's pages share one resources dictionary: this page gets its own,
         # with only the fonts it keeps to itself.
         own = DictionaryObject((key, font) for key, font in resources.get("/Font", {}).items()
-                               if key[1:] not in shared and (not used or key[1:] in used))
+                               if key[1:] not in shared and (not followed or key[1:] in used))
         page[NameObject("/Resources")] = DictionaryObject(
             (key, value) for key, value in resources.items() if key != "/Font")
         if own:

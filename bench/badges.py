@@ -1,6 +1,6 @@
 """Badge printing: 300 and 3,000 badges of realistic attendees (Chinese and Latin names
-mixed) to one PDF each, through the same path as `flask summit badges` (query, facts,
-chunks rendered on every core, merged in order).
+mixed) to one PDF each, every badge rendered now (query, facts, chunks rendered on every
+core, merged in order: what a batch does when no page was kept beforehand).
 
 Prints wall seconds, pages per second, peak memory and CPU seconds of the whole process
 tree (this process, the fork server and the workers), the ratio to WeasyPrint
@@ -10,12 +10,14 @@ floor), and Summit's time as a ratio to reportlab drawing the same badges in one
 On a shared machine the wall time follows the load; CPU seconds much less so.
 Targets on a 2-core machine: 300 ≤ 4 s, 3,000 ≤ 40 s, peak memory ≤ 1 GB.
 
-Then, for the largest size: the same number of badges assembled with pypdf from one-page
-PDFs rendered beforehand (what a cache of each registration's badge would do; the pages
-are rendered untimed, ``--cached-sample`` distinct ones reused in turn), one badge as the
-desk prints it (median of 10, warm), and as many certificates of attendance.
+Then, for each size, the batch print as `flask summit badges` and the printing screen
+make it once the mail workers have rendered every badge beforehand
+(summit/badges/page_cache.py: the kept pages assembled with one subset per font),
+against the same reportlab time, with its file size and the background's CPU seconds
+(not part of the batch: spent as registrations change). Last, one badge as the desk
+prints it (median of 10, warm), and as many certificates of attendance.
 
-    .venv/bin/python bench/badges.py [--sizes 300,3000] [--layout a6] [--cached-sample 40]
+    .venv/bin/python bench/badges.py [--sizes 300,3000] [--layout a6] [--no-kept]
 """
 
 from __future__ import annotations
@@ -194,24 +196,28 @@ def reportlab_seconds(facts: list, layout, path: Path) -> tuple[float, float]:
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-def assembled_from_pages(facts: list, layout, sample: int) -> tuple[float, int]:
-    """Seconds to merge ``len(facts)`` one-page badge PDFs, rendered beforehand (untimed),
-    into one document with pypdf, as a per-registration cache would; and its bytes."""
-    import io
+def batch_from_kept_pages(event, wanted, path: Path) -> tuple[float, float, float, int]:
+    """The batch print once the background has rendered every badge (what the mail
+    workers do after each change, ``page_cache.refresh_badge_pages``): seconds the
+    background took (CPU, one process, untimed for the batch), then the batch's wall
+    and CPU seconds and its bytes."""
+    from summit.badges import page_cache, service
+    from summit.extensions import db
+    from summit.models import Event
 
-    from pypdf import PdfReader, PdfWriter
-
-    from summit.badges.render import render_chunk, without_missing_glyphs
-
-    pages = [render_chunk([without_missing_glyphs(one)], layout.key, "badge")
-             for one in facts[:sample]]
-    started = time.perf_counter()
-    writer = PdfWriter()
-    for index in range(len(facts)):
-        writer.append(PdfReader(io.BytesIO(pages[index % len(pages)])))
-    merged = io.BytesIO()
-    writer.write(merged)
-    return time.perf_counter() - started, merged.tell()
+    db.session.query(Event).filter(Event.id == event.id).update({"badge_layout": wanted.layout.key})
+    db.session.commit()
+    cpu = time.process_time()
+    while page_cache.render_stale_badges(db.session, event.starts_on):
+        pass
+    background = time.process_time() - cpu
+    db.session.expire_all()
+    started, cpu = time.perf_counter(), time.process_time()
+    registrations = service.badge_registrations(db.session, event, wanted)
+    with open(path, "wb") as out:
+        page_cache.write_registrations_badges(db.session, registrations, wanted.layout, out)
+    return (background, time.perf_counter() - started, time.process_time() - cpu,
+            path.stat().st_size)
 
 
 def desk_badge_ms(one, layout) -> float:
@@ -252,8 +258,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="300,3000")
     parser.add_argument("--layout", default="a6")
-    parser.add_argument("--cached-sample", type=int, default=40,
-                        help="distinct one-page badges to assemble a cached run from; 0: skip")
+    parser.add_argument("--no-kept", action="store_true",
+                        help="skip the batch assembled from pages kept beforehand")
     parser.add_argument("--sample", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.sample:
@@ -300,13 +306,15 @@ def main() -> None:
                   f"{wall / floor:>8.2f} {baseline:>11.2f} {baseline_cpu:>9.1f} "
                   f"{wall / baseline:>11.2f}",
                   flush=True)
-        if args.cached_sample:
-            cached, size_bytes = assembled_from_pages(facts, wanted.layout, args.cached_sample)
-            rendered = (folder / f"badges-{len(facts)}.pdf").stat().st_size
-            print(f"{len(facts)} badges assembled with pypdf from cached one-page PDFs: "
-                  f"{cached:.2f} s ({cached / wall:.2f} × rendering them, "
-                  f"{cached / baseline:.2f} × reportlab), {size_bytes / 2**20:.0f} MB "
-                  f"against {rendered / 2**20:.0f} MB rendered in chunks")
+            if not args.no_kept:
+                background, kept, kept_cpu, kept_bytes = batch_from_kept_pages(
+                    event, wanted, folder / f"kept-{size}.pdf")
+                rendered = (folder / f"badges-{size}.pdf").stat().st_size
+                print(f"{size:>7} badges from pages kept beforehand: {kept:.2f} s wall, "
+                      f"{kept_cpu:.1f} s CPU, {kept / baseline:.2f} × reportlab; "
+                      f"{kept_bytes / 2**20:.1f} MB against {rendered / 2**20:.1f} MB rendered "
+                      f"at once; the background rendered them in {background:.1f} s CPU",
+                      flush=True)
         print(f"one badge at the desk ({args.layout}, warm, median of 10): "
               f"{desk_badge_ms(facts[0], wanted.layout):.0f} ms (target < 300 ms)")
         certificates = certificates_seconds(event, folder / "certificates.pdf")

@@ -50,6 +50,7 @@ def create_app(config: dict | None = None) -> Flask:
     _register_blueprints(app)
 
     from .badges.mails import register_renderers as register_certificate_mail
+    from .badges.page_cache import register_badge_pages
     from .mailings.reminders import register_reminders
     from .mailings.service import register_with_outbox
     from .proposals import mails as proposal_mails
@@ -58,6 +59,7 @@ def create_app(config: dict | None = None) -> Flask:
     register_renderers(app)
     proposal_mails.register_renderers(app)
     register_reminders(app)
+    register_badge_pages(app)
     register_with_outbox(app)
     register_certificate_mail(app)
 

@@ -10,9 +10,10 @@ that restoring it into an empty database gives back the same rows with the same 
   administrator in the admin UI);
 - the full text of mails already sent (``mail_message.message``): only their metadata
   (recipient, kind, subject, status, attempts, times) is kept;
-- recent sign-in attempts (``login_attempt``), which only throttle sign-ins, and the
-  mail workers' shared send rate (``mail_send_rate``), which only paces sending, and
-  their signs of life (``mail_worker``).
+- recent sign-in attempts (``login_attempt``), which only throttle sign-ins, the
+  mail workers' shared send rate (``mail_send_rate``), which only paces sending, their
+  signs of life (``mail_worker``), and the badges rendered beforehand (``badge_page``),
+  which the mail workers render again.
 
 One event of a file can also join a database that holds others (moving an event
 between sites, restoring one edition): its rows get new ids, the references between
@@ -47,6 +48,7 @@ from ..extensions import db
 from ..models import (
     Answer,
     AuditEntry,
+    BadgePage,
     CoHost,
     Event,
     EventRole,
@@ -94,7 +96,7 @@ LEFT_OUT_COLUMNS = {
     (MailMessage.__tablename__, "message"),
 }
 LEFT_OUT_TABLES = {LoginAttempt.__tablename__, MailSendRate.__tablename__,
-                   MailWorker.__tablename__}
+                   MailWorker.__tablename__, BadgePage.__tablename__}
 # Matches no password: werkzeug's check_password_hash answers False for it.
 NO_PASSWORD = "!imported-without-password"
 

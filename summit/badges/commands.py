@@ -16,7 +16,7 @@ from ..extensions import db
 from . import service
 from .fonts import EMOJI_INSTALL_HINT, INSTALL_HINT, check_fonts
 from .layouts import DEFAULT_LAYOUT, LAYOUTS
-from .render import badge_facts, write_badges
+from .page_cache import write_registrations_badges
 
 
 @summit_cli.command("badges")
@@ -49,13 +49,13 @@ def badges(out_path: str, layout: str, category: str, forum: str, status: str, p
     if not registrations:
         raise click.ClickException("No registration matches these filters; nothing written.")
     started = time.perf_counter()
-    facts = [badge_facts(registration) for registration in registrations]
     target = Path(out_path)
     partial = target.with_name(target.name + ".partial")
     with partial.open("wb") as out:
-        pages = write_badges(facts, wanted.layout, out, title=f"{event.slug} badges")
+        pages = write_registrations_badges(db.session, registrations, wanted.layout, out,
+                                           title=f"{event.slug} badges")
     partial.replace(target)
-    click.echo(f"Wrote {len(facts)} badges on {pages} page{'s' if pages != 1 else ''} "
+    click.echo(f"Wrote {len(registrations)} badges on {pages} page{'s' if pages != 1 else ''} "
                f"({wanted.layout.key}) to {target} in {time.perf_counter() - started:.1f} s.")
     for lost in service.lost_characters(registrations):
         click.echo(f"Left out of #{lost.registration.id} {lost.registration.full_name}'s badge "

@@ -169,6 +169,12 @@ def cjk_font_status() -> FontStatus:
 
 
 @functools.cache
+def installed_fonts() -> tuple[FontFile, ...]:
+    """Every font fontconfig lists, once per family it names (none without fc-list)."""
+    return tuple(_fc_list(":") or ())
+
+
+@functools.cache
 def emoji_font_files() -> frozenset[str]:
     """The files of the emoji face, which the badge renderer may read besides the
     static files."""

@@ -22,6 +22,7 @@ from urllib.parse import unquote, urlsplit
 
 from pypdf import PdfReader, PdfWriter
 from weasyprint import HTML
+from weasyprint.document import Document
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse, path2url
 
@@ -89,9 +90,15 @@ def _fonts() -> FontConfiguration:
 
 def html_to_pdf(html: str, static_dir: str, fetcher: StaticFilesFetcher | None = None,
                 font_files: Iterable[str] = ()) -> bytes:
+    return html_to_document(html, static_dir, fetcher, font_files).write_pdf()
+
+
+def html_to_document(html: str, static_dir: str, fetcher: StaticFilesFetcher | None = None,
+                     font_files: Iterable[str] = ()) -> Document:
+    """The laid-out document; its ``fonts`` are filled in when it is written."""
     fetcher = fetcher or StaticFilesFetcher(static_dir, font_files)
     document = HTML(string=html, base_url=fetcher.base_url, url_fetcher=fetcher)
-    return document.write_pdf(font_config=_fonts())
+    return document.render(font_config=_fonts())
 
 
 def _pool(workers: int, preload: str) -> ProcessPoolExecutor:
@@ -170,3 +177,24 @@ def write_run(
     size = chunk_size(len(items), per_page, chunk_items, workers)
     chunks = (items[start : start + size] for start in range(0, len(items), size))
     render_in_parallel(render, ((chunk, *arguments) for chunk in chunks), target, workers)
+
+
+def map_run(
+    render: Callable[..., list], items: Sequence, arguments: tuple, *,
+    chunk_items: int, in_process: int, workers: int | None = None,
+) -> list:
+    """``render(chunk, *arguments)`` (a list per item of the chunk) over all of ``items``,
+    in order: a short run in this process, a longer one in chunks on ``workers``
+    processes."""
+    if len(items) <= min(chunk_items, in_process):
+        return render(items, *arguments)
+    workers = workers or default_workers()
+    size = chunk_size(len(items), 1, chunk_items, workers)
+    gc.freeze()
+    try:
+        with _pool(workers, render.__module__) as pool:
+            futures = [pool.submit(render, items[start : start + size], *arguments)
+                       for start in range(0, len(items), size)]
+            return [result for future in futures for result in future.result()]
+    finally:
+        gc.unfreeze()

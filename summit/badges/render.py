@@ -33,6 +33,7 @@ from .fonts import (
     printable,
 )
 from .layouts import CATEGORY_BANDS, LAYOUTS, Band, Design, Layout
+from .pages import Page, split_pages
 from .qr import qr_svg
 
 log = logging.getLogger(__name__)
@@ -203,6 +204,14 @@ def render_chunk(badges: Sequence[BadgeFacts], layout_key: str, title: str) -> b
     """Badges to PDF bytes: what each worker process does with its chunk."""
     return pdf.html_to_pdf(badges_html(badges, LAYOUTS[layout_key], title), str(STATIC),
                            font_files=emoji_font_files())
+
+
+def render_pages(badges: Sequence[BadgeFacts], layout_key: str, title: str) -> list[Page]:
+    """Single badges to a ``Page`` each: what each worker does with its chunk when pages
+    are kept (summit/badges/page_cache.py)."""
+    document = pdf.html_to_document(badges_html(badges, LAYOUTS[layout_key], title), str(STATIC),
+                                    font_files=emoji_font_files())
+    return split_pages(document, document.write_pdf())
 
 
 def write_badges(

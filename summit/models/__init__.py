@@ -56,6 +56,7 @@ from .proposals import (
 )
 from .registration import (
     Answer,
+    BadgePage,
     MailKind,
     MailMessage,
     MailSendRate,
@@ -80,6 +81,7 @@ from .reminders import (
 
 __all__ = [
     "Answer",
+    "BadgePage",
     "ApiScope",
     "ApiToken",
     "Webhook",

@@ -331,3 +331,22 @@ class MailSendRate(db.Model):
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     tokens: Mapped[float] = mapped_column(default=0.0)
     refilled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BadgePage(db.Model):
+    """A registration's badge rendered beforehand on one single-badge layout, kept so that
+    a batch print assembles pages instead of laying them out (summit/badges/page_cache.py).
+    ``digest`` covers everything the page shows and the renderer that drew it: a page
+    whose digest differs from the badge's current one is never printed."""
+
+    __tablename__ = "badge_page"
+
+    registration_id: Mapped[int] = mapped_column(
+        ForeignKey("registration.id", ondelete="CASCADE"), primary_key=True
+    )
+    layout: Mapped[str] = mapped_column(String(20), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))
+    # A one-page PDF without its fonts, and the faces and glyphs its text uses (JSON).
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    fonts: Mapped[str] = mapped_column(Text)
+    rendered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

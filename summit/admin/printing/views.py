@@ -14,7 +14,8 @@ from ...auth.access import ORGANIZERS, acting_user, role_required
 from ...badges import service as badges
 from ...badges.desk import NoBadge, print_one
 from ...badges.layouts import LAYOUTS
-from ...badges.render import badge_facts, write_badges
+from ...badges.page_cache import write_registrations_badges
+from ...badges.render import write_badges
 from ...errors import error_response
 from ...events.current import require_event
 from ...extensions import db
@@ -144,8 +145,8 @@ def badges_pdf():
     # closes it.
     out = tempfile.TemporaryFile()  # noqa: SIM115
     try:
-        write_badges([badge_facts(registration) for registration in registrations],
-                     wanted.layout, out, title=f"{event.slug} badges")
+        write_registrations_badges(db.session, registrations, wanted.layout, out,
+                                   title=f"{event.slug} badges")
     except BaseException:
         out.close()
         raise

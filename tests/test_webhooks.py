@@ -282,6 +282,14 @@ def test_send_mail_delivers_what_is_due(app, demo_event, receiver):
     assert [body["type"] for body in receiver.bodies()] == ["registration.created"]
 
 
+def answered(response) -> dict:
+    """The response's JSON, once the deliveries it queued went out (closing a response
+    waits for what it sends beside it): the next request cannot overtake them."""
+    body = response.get_json()
+    response.close()
+    return body
+
+
 def test_each_kind_of_change_carries_what_the_receiver_needs_signed(
         app, client, demo_event, receiver):
     """Registration created, changed, seat confirmed, cancelled, checked in; session
@@ -292,8 +300,8 @@ def test_each_kind_of_change_carries_what_the_receiver_needs_signed(
     token = make_token(app, demo_event)
     with app.app_context():
         set_capacity(Forum, forum_id(CHIP), 1)
-    made = [client.post(f"{API}/{EVENT}/registrations", headers=bearer(token),
-                        json=api_person(email=email, forums=[CHIP])).get_json()
+    made = [answered(client.post(f"{API}/{EVENT}/registrations", headers=bearer(token),
+                                 json=api_person(email=email, forums=[CHIP])))
             for email in ("first@example.cn", "second@example.cn")]
     first, second = (person["id"] for person in made)
     client.put(f"{API}/{EVENT}/registrations/{first}/forums", headers=bearer(token),

@@ -261,21 +261,11 @@ def remove_availability(token: str, availability_id: int):
 def slides(token: str):
     speaker = speaker_or_404(token)
     form = SlidesForm(prefix=SLIDES)
-    if not form.validate_on_submit():
-        return _speaker_page(speaker, slides_form=form, status=422)
-    upload = form.file.data
-    try:
-        materials.add_slides(db.session, service.material_actor(speaker),
-                             service.session_for_materials(speaker),
-                             title=form.title.data or "", filename=upload.filename or "",
-                             data=upload.read())
-    except ProposalRefused as refused:
-        return _refused(token, 403, None, refused.message, None)
-    except materials.MaterialRejected as rejected:
-        return _refused(token, 422, form, rejected.message, rejected.field,
-                        slides_form=form)
-    flash(_("The slides are on the session page."), "success")
-    return _to_own_page(token)
+    return _add_material(
+        token, speaker, form, "slides_form", _("The slides are on the session page."),
+        lambda actor, item: materials.add_slides(
+            db.session, actor, item, title=form.title.data or "",
+            filename=form.file.data.filename or "", data=form.file.data.read()))
 
 
 @speaker_bp.post("/links")
@@ -283,19 +273,26 @@ def slides(token: str):
 def link(token: str):
     speaker = speaker_or_404(token)
     form = MaterialLinkForm(prefix=LINK)
+    return _add_material(
+        token, speaker, form, "link_form", _("The link is on the session page."),
+        lambda actor, item: materials.add_link(
+            db.session, actor, item, kind=MaterialKind(form.kind.data),
+            title=form.title.data or "", url=form.url.data))
+
+
+def _add_material(token: str, speaker, form, page_form: str, done: str, add):
+    """``add(actor, session)`` a material from ``form`` (shown on the page as
+    ``page_form`` when refused) to the speaker's session."""
     if not form.validate_on_submit():
-        return _speaker_page(speaker, link_form=form, status=422)
+        return _speaker_page(speaker, **{page_form: form}, status=422)
     try:
-        materials.add_link(db.session, service.material_actor(speaker),
-                           service.session_for_materials(speaker),
-                           kind=MaterialKind(form.kind.data), title=form.title.data or "",
-                           url=form.url.data)
+        add(service.material_actor(speaker), service.session_for_materials(speaker))
     except ProposalRefused as refused:
         return _refused(token, 403, None, refused.message, None)
     except materials.MaterialRejected as rejected:
         return _refused(token, 422, form, rejected.message, rejected.field,
-                        link_form=form)
-    flash(_("The link is on the session page."), "success")
+                        **{page_form: form})
+    flash(done, "success")
     return _to_own_page(token)
 
 

@@ -128,14 +128,14 @@ def proposal(proposal_id: int):
     return redirect(url_for(".proposals"))
 
 
-@bp.get(f"{EVENT}/proposals/<int:proposal_id>/speakers/<int:speaker_id>/photo")
+@bp.get(f"{EVENT}/proposals/<int:proposal_id>/speakers/<int:proposal_speaker_id>/photo")
 @reviewing
-def proposal_speaker_photo(proposal_id: int, speaker_id: int):
+def proposal_speaker_photo(proposal_id: int, proposal_speaker_id: int):
     """The photo a speaker gave on their own page, for the organizers and the reviewers
     who may see who the speakers are (never through an anonymised review)."""
     event = require_event()
     _call, scope = _scope(event)
-    speaker = review.speaker_in_scope(db.session, scope, proposal_id, speaker_id)
+    speaker = review.speaker_in_scope(db.session, scope, proposal_id, proposal_speaker_id)
     if speaker is None or not speaker.has_photo:
         abort(404)
     return private_response(Response(speaker.photo, mimetype=speaker.photo_type))

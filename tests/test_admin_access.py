@@ -7,6 +7,8 @@ anonymous visitor."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import func, select
 
@@ -23,12 +25,14 @@ from summit.models import (
     MailMessage,
     MaterialKind,
     ProgrammeSession,
+    ProposalSpeaker,
     Question,
     Registration,
     Reminder,
     Role,
     SessionMaterial,
     Speaker,
+    SpeakerAvailability,
     User,
     Webhook,
     utcnow,
@@ -89,6 +93,18 @@ def _a_material(session_id: int) -> int:
     return material.id
 
 
+def _a_speaker_with_photo_and_times(proposal_id: int) -> tuple[int, int]:
+    """The proposal's submitter, with a photo and a time they can speak, as the
+    organizers' page shows them; the speaker's id and the time's."""
+    speaker = db.session.scalars(select(ProposalSpeaker).filter_by(proposal_id=proposal_id)).first()
+    speaker.photo, speaker.photo_type = b"\x89PNG matrix", "image/png"
+    available = SpeakerAvailability(starts_at=datetime(2020, 11, 25, 1, tzinfo=UTC),
+                                    ends_at=datetime(2020, 11, 25, 4, tzinfo=UTC))
+    speaker.availability.append(available)
+    db.session.flush()
+    return speaker.id, available.id
+
+
 def rows_of(event_id: int, app) -> dict[str, object]:
     """A real row of the event for every kind of id an admin URL takes."""
     event = db.session.get(Event, event_id)
@@ -105,8 +121,12 @@ def rows_of(event_id: int, app) -> dict[str, object]:
     db.session.add(draft)
     db.session.commit()
     open_call(event_id)
+    proposal_id = add_proposal(event_id, "speaker@example.org")
+    proposal_speaker_id, availability_id = _a_speaker_with_photo_and_times(proposal_id)
     return {
-        "proposal_id": add_proposal(event_id, "speaker@example.org"),
+        "proposal_id": proposal_id,
+        "proposal_speaker_id": proposal_speaker_id,
+        "availability_id": availability_id,
         "event": event.slug,
         "event_slug": event.slug,
         "co_host_id": db.session.scalars(select(CoHost.id).filter_by(**of_event)).first(),

@@ -132,6 +132,38 @@ def test_a_scan_through_the_api_shows_at_every_desk_under_the_tokens_name(
             "API token «Door scanner app»", "checkin@summit.example.org"]
 
 
+def test_scans_without_the_desks_script_and_through_scan_json_show_at_every_desk(
+    app, client, demo_event
+):
+    first, second = people(app, demo_event, 2)
+    sign_in(app, client, Role.CHECKIN)
+    with app.app_context():
+        db.session.scalars(select(User).where(User.email == "checkin@summit.example.org")
+                           ).one().name = "王芳"
+        db.session.commit()
+    token = desk_token(client)
+    # The desk's page without JavaScript: a plain form POST.
+    page = client.post(f"{ADMIN}/checkin", data={"csrf_token": token, "code": first})
+    assert "Welcome! Checked in." in page.get_data(as_text=True)
+    # A scanner that keeps no list, naming its desk, then one that does not.
+    for code, desk_name in ((second, "North door"), (first, ""), ("UNKNWN42", "")):
+        assert client.post(f"{ADMIN}/checkin/scan.json",
+                           data={"csrf_token": token, "code": code, "desk": desk_name},
+                           ).status_code == 200
+    other_desk = app.test_client()
+    sign_in(app, other_desk, Role.ORGANIZER)
+    state = other_desk.get(f"{ADMIN}/checkin/desk.json?since=1").get_json()
+    assert [(scan["desk"], scan["name"], scan["outcome"]) for scan in state["recent"]] == [
+        ("王芳", "UNKNWN42", "unknown"),
+        ("王芳", "来宾0", "already"),
+        ("North door", "来宾1", "checked_in"),
+        ("王芳", "来宾0", "checked_in"),
+    ]
+    with app.app_context():
+        assert len(audit_entries("check_in")) == 2
+        assert db.session.scalar(select(func.count(Registration.checked_in_at))) == 2
+
+
 def test_hostile_and_broken_items_are_answered_and_never_block_the_queue(app, desk, demo_event):
     (code,) = people(app, demo_event, 1)
     good = queued(code)

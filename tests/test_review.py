@@ -4,18 +4,28 @@ and the bounds of a reviewer's reach (their event, their forums, no organizer pa
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
+from PIL import Image
 from sqlalchemy import func, select
 
 from summit.database import begin_write
 from summit.extensions import db
-from summit.models import Event, EventRole, ProposalState, Review, Role, User
+from summit.models import (
+    Event,
+    EventRole,
+    ProposalSpeaker,
+    ProposalState,
+    Review,
+    Role,
+    User,
+)
 
-from .helpers.accounts import sign_in_with_the_form
+from .helpers.accounts import sign_in, sign_in_with_the_form
 from .helpers.admin_pages import ADMIN, load_edition
-from .helpers.pages import csrf_token, page_text
+from .helpers.pages import csrf_token, page_text, post_form
 from .helpers.proposals import (
     AI,
     CHIP,
@@ -26,6 +36,7 @@ from .helpers.proposals import (
     open_call,
     proposal_of,
     submit_proposal,
+    token_of,
 )
 
 SPEAKER = {
@@ -183,8 +194,6 @@ def test_a_reviewer_limited_to_a_forum_reaches_no_other_forum_s_proposal(
 
 def test_the_organizer_limits_a_reviewer_to_forums(app, client, demo_event, proposals):
     reviewer = reviewer_client(app, demo_event, "to.limit@example.org")
-    from .helpers.accounts import sign_in
-
     organizer = app.test_client()
     sign_in(app, organizer)
     with app.app_context():
@@ -239,3 +248,80 @@ def test_a_reviewer_s_forums_go_with_their_role(app, demo_event):
         remove_event_role(db.session, None, db.session.get(User, user_id),
                           db.session.get(Event, demo_event))
         assert db.session.scalar(select(func.count()).select_from(ReviewerForum)) == 0
+
+
+# --- what a speaker gave on their own page -------------------------------------------------
+
+# On the event's clock (Asia/Shanghai), on its first day: times nothing else on a page shows.
+GIVEN_TIMES = "13:25–16:40"
+
+
+def speaker_gives_photo_and_times(app, email: str) -> str:
+    """The speaker, on their own page, uploads a photo and gives a time they can speak;
+    the address of the photo for the organizers."""
+    with app.app_context():
+        link = f"/proposals/{token_of(email)}"
+        speaker = db.session.scalars(select(ProposalSpeaker).where(ProposalSpeaker.email == email)
+                                     ).one()
+        photo = f"{ADMIN}/proposals/{speaker.proposal_id}/speakers/{speaker.id}/photo"
+    own = app.test_client()
+    image = io.BytesIO()
+    Image.new("RGB", (300, 300), (30, 120, 200)).save(image, format="PNG")
+    assert own.post(f"{link}/photo", data={
+        "csrf_token": csrf_token(own, link), "photo": (io.BytesIO(image.getvalue()), "me.png",
+                                                       "image/png"),
+    }, content_type="multipart/form-data").status_code == 302
+    assert post_form(own, f"{link}/availability", page=link, day="2020-11-25",
+                     starts="13:25", ends="16:40").status_code == 302
+    return photo
+
+
+def test_the_organizers_see_the_speaker_s_photo_and_times_on_the_event_s_clock(
+        app, client, demo_event, proposals):
+    photo = speaker_gives_photo_and_times(app, SPEAKER["email"])
+    organizer = app.test_client()
+    sign_in(app, organizer)
+    page = organizer.get(f"{ADMIN}/proposals/{proposals[0]}")
+    assert f'src="{photo}"' in page.get_data(as_text=True)
+    text = page_text(page)
+    assert GIVEN_TIMES in text and "Asia/Shanghai" in text
+    # The co-speaker gave none.
+    assert "no times given: free throughout the event." in text
+    shown = organizer.get(photo)
+    assert (shown.status_code, shown.mimetype) == (200, "image/png")
+    assert shown.headers["Cache-Control"] == "private, no-store"
+    # A photo is reached through its own proposal only.
+    assert organizer.get(photo.replace(f"/proposals/{proposals[0]}/",
+                                       f"/proposals/{proposals[1]}/")).status_code == 404
+
+
+def test_an_anonymised_reviewer_never_sees_the_speaker_s_photo_or_times(
+        app, client, demo_event, proposals):
+    photo = speaker_gives_photo_and_times(app, SPEAKER["email"])
+    reviewer = reviewer_client(app, demo_event, "anon.reviewer@example.org")
+    for path, html in reachable_pages(reviewer, "/admin/").items():
+        assert "/photo" not in html and GIVEN_TIMES not in html, path
+    assert reviewer.get(photo).status_code == 404
+    assert reviewer.get(f"{ADMIN}/proposals/{proposals[0]}").status_code == 403
+    # Once the call is not anonymised, a reviewer of the proposal's forum may see it.
+    with app.app_context():
+        change_call(demo_event, anonymised=False)
+    assert reviewer.get(photo).status_code == 200
+    elsewhere = reviewer_client(app, demo_event, "ai.reviewer@example.org", forums=(AI,))
+    assert elsewhere.get(photo).status_code == 404
+
+
+def test_another_event_s_organizer_reaches_neither_the_photo_nor_the_times(
+        app, client, demo_event, proposals):
+    photo = speaker_gives_photo_and_times(app, SPEAKER["email"])
+    with app.app_context():
+        begin_write(db.session)  # the proposals' mails may be being marked sent
+        other_id = load_edition("photos-b")
+        other_slug = db.session.get(Event, other_id).slug
+        open_call(other_id)
+    organizer = app.test_client()
+    sign_in(app, organizer, events=[other_id])
+    assert organizer.get(photo).status_code == 403
+    assert organizer.get(f"{ADMIN}/proposals/{proposals[0]}").status_code == 403
+    assert organizer.get(photo.replace(ADMIN, f"/admin/{other_slug}")).status_code == 404
+    assert organizer.get(f"/admin/{other_slug}/proposals/{proposals[0]}").status_code == 404

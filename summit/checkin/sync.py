@@ -349,16 +349,24 @@ def _as_decided(row: DeskScan) -> Scan:
     return Scan(Outcome(row.outcome), Attendee.of(person) if person else None)
 
 
-def scan_at_door(
-    session: Session, event_id: int, forum: Forum, typed: str, actor: User
+def scan_once(
+    session: Session, event_id: int, typed: str, actor: User, desk: str = "",
+    forum: Forum | None = None,
 ) -> Scan:
-    """A code typed or scanned at ``forum``'s door on a page without the desk's script:
-    decided and recorded at once (the id is the server's)."""
+    """A code typed or scanned where no list is kept on the device (the desk's page
+    without its script, a scanner through ``scan.json``), at the entrance or at
+    ``forum``'s door: decided by the desks' rules and recorded at once as a queued scan
+    is (the id is the server's), so that every desk's latest scans show it. The desk is
+    the one named, else the account's name."""
     queued = QueuedScan(str(uuid.uuid4()), code=normalise_checkin_code(typed)[:32],
-                        forum_id=forum.id)
+                        desk=(clean_text(desk) or actor.name or actor.email)[:DESK_NAME_MAX],
+                        forum_id=forum.id if forum else None)
     begin_write(session)
     now = utcnow()
-    scan = scan_at_door_in_transaction(session, event_id, forum, queued.code, actor, now)
+    if forum is None:
+        (scan,) = check_in_codes_in_transaction(session, event_id, [(queued.code, now)], actor)
+    else:
+        scan = scan_at_door_in_transaction(session, event_id, forum, queued.code, actor, now)
     _record(session, event_id, queued, scan, actor, now)
     session.commit()
     return scan

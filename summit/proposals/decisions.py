@@ -133,7 +133,9 @@ def proposal_page(session: Session, event: Event, chosen: ProposalFilter) -> Pag
 def find_proposal(session: Session, event: Event, proposal_id: int) -> Proposal | None:
     return session.scalar(select(Proposal).where(Proposal.event_id == event.id,
                                                  Proposal.id == proposal_id)
-                          .options(joinedload(Proposal.forum), selectinload(Proposal.speakers)))
+                          .options(joinedload(Proposal.forum),
+                                   selectinload(Proposal.speakers)
+                                   .selectinload(ProposalSpeaker.availability)))
 
 
 def _label(proposal: Proposal) -> str:

@@ -21,6 +21,7 @@ from ..models import (
     Forum,
     Proposal,
     ProposalCall,
+    ProposalSpeaker,
     ProposalState,
     Review,
     ReviewerForum,
@@ -105,6 +106,20 @@ def proposal_in_scope(session: Session, scope: ReviewerScope, proposal_id: int) 
     query = _in_scope(select(Proposal).where(Proposal.id == proposal_id), scope).options(
         joinedload(Proposal.forum))
     return session.scalar(query)
+
+
+def speaker_in_scope(session: Session, scope: ReviewerScope, proposal_id: int,
+                     speaker_id: int) -> ProposalSpeaker | None:
+    """One of a proposal's speakers, for whom ``scope`` may see who they are (their
+    photo): none for an anonymised scope; an organizer's scope holds every proposal of
+    the event, a reviewer's their forums' proposals."""
+    if scope.anonymised:
+        return None
+    query = select(ProposalSpeaker).join(ProposalSpeaker.proposal).where(
+        ProposalSpeaker.id == speaker_id, Proposal.id == proposal_id)
+    if scope.organizer:
+        return session.scalar(query.where(Proposal.event_id == scope.event_id))
+    return session.scalar(_in_scope(query, scope))
 
 
 @dataclass(frozen=True)

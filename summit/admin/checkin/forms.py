@@ -19,6 +19,9 @@ class ScanForm(FlaskForm):
             Length(max=200, message=_l("At most %(max)d characters.")),
         ],
     )
+    # The desk's name, as a scanner through scan.json may send it (at most 40 characters
+    # are kept); without it, the scan is shown under the account's name.
+    desk = StringField(filters=[clean_text])
 
 
 class DeskSearchForm(FlaskForm):

@@ -19,12 +19,11 @@ from ...checkin.doors import door_forum
 from ...checkin.service import (
     Outcome,
     Scan,
-    check_in_code,
     check_in_registration,
     find_at_desk,
     undo_check_in,
 )
-from ...checkin.sync import scan_at_door
+from ...checkin.sync import scan_once
 from ...events.current import require_event
 from ...extensions import db
 from ...i18n import format_clock, format_day, localized
@@ -136,10 +135,8 @@ def checkin():
     if not form.validate():
         return _desk_page(event, scan_form=form, status=422)
     door = chosen_door(event)
-    if door is None:
-        scan = check_in_code(db.session, event.id, form.code.data, acting_user())
-    else:
-        scan = scan_at_door(db.session, event.id, door, form.code.data, acting_user())
+    scan = scan_once(db.session, event.id, form.code.data, acting_user(), form.desk.data,
+                     door)
     return _desk_page(event, result=answer(scan, event, door))
 
 
@@ -147,14 +144,14 @@ def checkin():
 @role_required(*DESK)
 def checkin_scan():
     """One scan at the entrance, answered in JSON with the desk's count: for a scanner or
-    script that keeps no list (and the load benches); the desk's own page sends its queue
-    to ``desk_sync``."""
+    script that keeps no list (and the load benches), which may name its ``desk``; the
+    desk's own page sends its queue to ``desk_sync``."""
     event = require_event()
     form = ScanForm()
     if not form.validate():
         errors = [message for messages in form.errors.values() for message in messages]
         return {"ok": False, "outcome": "invalid", "message": " ".join(map(str, errors))}, 422
-    scan = check_in_code(db.session, event.id, form.code.data, acting_user())
+    scan = scan_once(db.session, event.id, form.code.data, acting_user(), form.desk.data)
     return {**answer(scan, event), "progress": progress(event)}
 
 

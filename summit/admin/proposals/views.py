@@ -4,7 +4,16 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -15,8 +24,9 @@ from ...events.current import require_event
 from ...extensions import db
 from ...models import Role
 from ...outbox import deliver_after_response
-from ...proposals import decisions, review, service
+from ...proposals import availability, decisions, review, service
 from ...proposals.service import ProposalRefused
+from ...web import private_response
 from .. import bp
 from ..addresses import EVENT
 from ..navigation import add_entry
@@ -94,7 +104,8 @@ def _proposal_page(event, proposal, form: DecisionForm, status: int = 200):
     call = service.call_of(db.session, event)
     scope = review.scope_of(db.session, current_user, event, call)
     return _page("admin/proposals/detail.html", status, event=event, proposal=proposal,
-                 form=form, seen=review.reviews_seen(db.session, scope, proposal))
+                 form=form, seen=review.reviews_seen(db.session, scope, proposal),
+                 describe=availability.describe)
 
 
 @bp.route(f"{EVENT}/proposals/<int:proposal_id>", methods=["GET", "POST"])
@@ -115,6 +126,19 @@ def proposal(proposal_id: int):
         return _proposal_page(event, _proposal_or_404(event, proposal_id), form, 409)
     flash(_("Noted. Nobody is told until you send the decisions."), "success")
     return redirect(url_for(".proposals"))
+
+
+@bp.get(f"{EVENT}/proposals/<int:proposal_id>/speakers/<int:proposal_speaker_id>/photo")
+@reviewing
+def proposal_speaker_photo(proposal_id: int, proposal_speaker_id: int):
+    """The photo a speaker gave on their own page, for the organizers and the reviewers
+    who may see who the speakers are (never through an anonymised review)."""
+    event = require_event()
+    _call, scope = _scope(event)
+    speaker = review.speaker_in_scope(db.session, scope, proposal_id, proposal_speaker_id)
+    if speaker is None or not speaker.has_photo:
+        abort(404)
+    return private_response(Response(speaker.photo, mimetype=speaker.photo_type))
 
 
 @bp.route(f"{EVENT}/proposals/decisions", methods=["GET", "POST"])

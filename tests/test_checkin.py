@@ -10,7 +10,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from summit.checkin.service import Outcome, check_in_code
+from summit.checkin.service import Outcome
+from summit.checkin.sync import scan_once
 from summit.extensions import db
 from summit.models import Event, Registration, RegistrationStatus, Role, User
 from summit.registration import service
@@ -193,7 +194,7 @@ def test_concurrent_scans_of_one_badge_record_one_check_in(app, demo_event):
             try:
                 actor = db.session.get(User, user_id)
                 start.wait(timeout=30)
-                outcomes.append(check_in_code(db.session, demo_event, code, actor).outcome)
+                outcomes.append(scan_once(db.session, demo_event, code, actor).outcome)
             except BaseException as error:  # noqa: BLE001 - reported below
                 errors.append(error)
             finally:

@@ -12,7 +12,8 @@ import pytest
 from flask_babel import force_locale
 from sqlalchemy import func, inspect, select
 
-from summit.checkin.service import Outcome, check_in_code
+from summit.checkin.service import Outcome
+from summit.checkin.sync import scan_once
 from summit.events import service
 from summit.events.current import find_event
 from summit.extensions import db
@@ -71,7 +72,7 @@ def with_history(app, demo_event):
         db.session.add(EventRole(user_id=user.id, event_id=demo_event, role=Role.CHECKIN))
         db.session.commit()
         code = db.session.get(Registration, registration_id).checkin_code
-        assert check_in_code(db.session, demo_event, code, user).admitted
+        assert scan_once(db.session, demo_event, code, user).admitted
     return registration_id
 
 
@@ -285,7 +286,7 @@ def test_a_badge_of_another_event_is_named_at_the_desk(app, client, demo_event):
     sign_in(app, client, Role.ADMIN)
     with app.app_context():
         user = db.session.scalars(select(User)).one()
-        scan = check_in_code(db.session, clone_id, code, user)
+        scan = scan_once(db.session, clone_id, code, user)
         assert scan.outcome is Outcome.OTHER_EVENT and scan.other_event.slug == SOURCE
         assert db.session.get(Registration, registration_id).checked_in_at is None
     # The 2021 edition's desk.

@@ -13,8 +13,7 @@ from sqlalchemy import select, update
 
 from summit import webhooks
 from summit.admin.programme import service as programme
-from summit.checkin.service import check_in_code
-from summit.checkin.sync import QueuedScan, seat_at_door
+from summit.checkin.sync import QueuedScan, scan_once, seat_at_door
 from summit.extensions import db
 from summit.models import (
     ApiScope,
@@ -242,7 +241,7 @@ def test_changes_made_anywhere_are_told(app, demo_event, receiver):
         with serving_at(LINK_BASE):
             service.cancel(db.session, db.session.get(Registration, first.id))
         actor = db.session.scalars(select(User)).first()
-        check_in_code(db.session, demo_event, code, actor)
+        scan_once(db.session, demo_event, code, actor)
         programme.delete(db.session, actor, db.session.scalars(
             select(ProgrammeSession).where(ProgrammeSession.event_id == demo_event)).first())
         db.session.remove()

@@ -30,7 +30,7 @@ from ..models import (
     utcnow,
 )
 from ..registration.listing import search_condition
-from ..registration.tokens import CHECKIN_ALPHABET, normalise_checkin_code
+from ..registration.tokens import CHECKIN_ALPHABET
 from ..webhooks import queue_change, queue_changes
 
 OBJECT_TYPE = "registration"
@@ -89,31 +89,12 @@ class Scan:
         return self.outcome is Outcome.CHECKED_IN
 
 
-def check_in_code(
-    session: Session, event_id: int, typed: str, actor: User, now: datetime | None = None
-) -> Scan:
-    """Check in the registration whose badge carries ``typed`` (as a scanner or a person
-    typed it: case, spaces, dashes and O/0, I/1 mix-ups do not matter)."""
-    begin_write(session)
-    return _ended(session, check_in_code_in_transaction(
-        session, event_id, normalise_checkin_code(typed), actor, now or utcnow()))
-
-
-def check_in_code_in_transaction(
-    session: Session, event_id: int, code: str, actor: User, now: datetime
-) -> Scan:
-    """``check_in_code`` of a normalised code, in the caller's write transaction (begun
-    with ``begin_write``): it commits nothing, so a desk's queue of scans is one
-    transaction."""
-    (scan,) = check_in_codes_in_transaction(session, event_id, [(code, now)], actor)
-    return scan
-
-
 def check_in_codes_in_transaction(
     session: Session, event_id: int, arrivals: list[tuple[str, datetime]], actor: User | str
 ) -> list[Scan]:
-    """``check_in_code_in_transaction`` for a desk's queue of normalised codes, each with
-    its time, answered in order as if one at a time (a code's first arrival is let in,
+    """Check in a desk's queue of normalised codes (as ``normalise_checkin_code`` gives
+    them), each with its time, in the caller's write transaction (begun with
+    ``begin_write``), answered in order as if one at a time (a code's first arrival is let in,
     its later ones are told "already"), in a handful of statements whatever the queue's
     length: one conditional UPDATE for all, one read, one insert of the audit entries
     (their actor: an account, or another system as ``audit`` names it). Commits nothing."""

@@ -129,6 +129,8 @@ def from_environment() -> dict:
         # A session's slides (PDF): the largest file accepted, in bytes. Their upload
         # alone may exceed MAX_CONTENT_LENGTH by this much.
         "MATERIAL_MAX_BYTES": _int("MATERIAL_MAX_BYTES", 20 * 1024 * 1024),
+        "MATERIALS_S3_BUCKET": os.environ.get("MATERIALS_S3_BUCKET") or None,
+        "MATERIALS_S3_ENDPOINT_URL": os.environ.get("MATERIALS_S3_ENDPOINT_URL") or None,
         "WTF_CSRF_TIME_LIMIT": None,
         "MAIL_SERVER": os.environ.get("MAIL_SERVER") or None,
         "MAIL_PORT": _int("MAIL_PORT", 25),

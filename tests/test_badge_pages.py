@@ -22,7 +22,7 @@ from summit.models import BadgePage, Event, Registration, RegistrationCategory, 
 from .helpers.accounts import make_accounts, sign_in_as
 from .helpers.admin_pages import ADMIN
 from .helpers.badges import decode_qr_codes, facts, pdf_pages
-from .test_badges import attend
+from .helpers.registrations import attend
 
 BADGES = [
     facts(),

@@ -39,7 +39,7 @@ from .helpers.accounts import make_accounts, sign_in_as
 from .helpers.admin_pages import ADMIN
 from .helpers.badges import decode_qr_codes, facts, pdf_pages, pdf_text, squeeze
 from .helpers.pages import csrf_token
-from .helpers.registrations import forum_id, register_directly
+from .helpers.registrations import attend
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 LONG_LATIN_NAME = "Maximilian Alexander Fitzgerald-Montgomery von Hohenzollern XI"
@@ -330,14 +330,6 @@ def test_without_a_cjk_font_a_pdf_is_still_made_and_the_log_says_why(tmp_path):
 
 
 # --- through registrations: the attendee's download, the organizers' print, the CLI ----
-
-
-def attend(event_id: int, name: str, email: str, forums=(), **details):
-    """Register on the demo event; returns the registration's id and private token."""
-    details.setdefault("organisation", "")
-    created = register_directly(event_id, email, [forum_id(slug) for slug in forums], name,
-                                **details)
-    return created.id, created.token, created.checkin_code
 
 
 @pytest.fixture

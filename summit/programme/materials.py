@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from .. import audit
 from ..audit import AuditAction
 from ..models import Event, MaterialKind, ProgrammeSession, SessionMaterial, User
-from .material_store import MaterialStore, configured_store
+from .material_store import MaterialStore, configured_store, store_of
 
 PDF = "application/pdf"
 LINK_KINDS = (MaterialKind.VIDEO, MaterialKind.RECORDING)
@@ -103,7 +103,7 @@ def find_material(session: Session, event: Event, session_id: int,
 
 
 def read_file(material: SessionMaterial, store: MaterialStore | None = None) -> bytes:
-    return (store or configured_store()).read(material)
+    return (store or store_of(material)).read(material)
 
 
 # --- checking ----------------------------------------------------------------------
@@ -257,6 +257,6 @@ def remove(session: Session, actor: User | str, material: SessionMaterial,
     item = material.session
     _record(session, actor, AuditAction.DELETE, material, item)
     if material.is_file:
-        (store or configured_store()).remove(material)
+        (store or store_of(material)).remove(material)
     session.delete(material)
     session.commit()

@@ -134,3 +134,12 @@ def outbox_mails(app) -> list[email.message.EmailMessage]:
         email.message_from_bytes(path.read_bytes(), policy=policy.default)
         for path in sorted((Path(app.instance_path) / "outbox").glob("*.eml"))
     ]
+
+
+def attend(event_id: int, name: str, email: str, forums=(), **details):
+    """Register on the demo event; returns the registration's id, private
+    token and check-in code."""
+    details.setdefault("organisation", "")
+    created = register_directly(event_id, email, [forum_id(slug) for slug in forums], name,
+                                **details)
+    return created.id, created.token, created.checkin_code

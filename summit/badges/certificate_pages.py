@@ -73,7 +73,7 @@ def write_registrations_certificates(session: Session, secret_key: str,
     if not registrations:
         raise ValueError("no certificates to render")
     write_kept_pages(session, CERTIFICATES, _as_printed(session, secret_key, registrations),
-                     target, title="参会证明 Certificates of Attendance")
+                     target, title="参会证明 Certificate of Attendance")
 
 
 def stale_certificates(session: Session, secret_key: str,

@@ -65,7 +65,7 @@ REFRESH_INTERVAL_SECONDS = 30.0
 # When each kind of page is looked at next (monotonic seconds), by name.
 _next_looks: dict[str, float] = {}
 
-# The code and font files every kind of page is drawn with.
+# The code every kind of page is drawn with.
 RENDERER_FILES = tuple(Path(__file__).parent / name for name in
                        ("render.py", "fit.py", "qr.py", "fonts.py", "pages.py"))
 _BADGE_FILES = (TEMPLATES / "badges" / "sheet.html", STATIC / "css" / "badge.css",

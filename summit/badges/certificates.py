@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.dates import format_interval
 from sqlalchemy import select
@@ -145,8 +146,10 @@ class CertificateFacts:
     verify_url: str
 
 
-def _dates(event: Event, lang: str) -> str:
-    return format_interval(event.starts_on, event.ends_on, "yMMMd",
+@functools.cache
+def _dates(starts_on: date, ends_on: date, lang: str) -> str:
+    # Once per event and language: Babel formats an interval slowly (bench/FINDINGS.md).
+    return format_interval(starts_on, ends_on, "yMMMd",
                            locale="zh_Hans_CN" if lang == "zh" else "en")
 
 
@@ -159,8 +162,8 @@ def certificate_facts(registration: Registration, forums: list[Forum], code: str
         else registration.latin_name,
         event_zh=event.name_zh or event.name_en,
         event_en=event.name_en or event.name_zh,
-        dates_zh=_dates(event, "zh"),
-        dates_en=_dates(event, "en"),
+        dates_zh=_dates(event.starts_on, event.ends_on, "zh"),
+        dates_en=_dates(event.starts_on, event.ends_on, "en"),
         city_zh=event.city_zh or event.city_en,
         city_en=event.city_en or event.city_zh,
         forums=tuple((forum.name_zh or forum.name_en, forum.name_en or forum.name_zh)

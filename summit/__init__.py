@@ -49,6 +49,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.url_value_preprocessor(lambda _endpoint, _values: refuse_nul_characters())
     _register_blueprints(app)
 
+    from .badges.certificate_pages import register_certificate_pages
     from .badges.mails import register_renderers as register_certificate_mail
     from .badges.page_cache import register_badge_pages
     from .mailings.reminders import register_reminders
@@ -60,6 +61,7 @@ def create_app(config: dict | None = None) -> Flask:
     proposal_mails.register_renderers(app)
     register_reminders(app)
     register_badge_pages(app)
+    register_certificate_pages(app)
     register_with_outbox(app)
     register_certificate_mail(app)
 

@@ -185,7 +185,7 @@ def test_past_events_and_sheet_layouts_are_not_rendered_beforehand(app, coming_e
 def test_the_mail_workers_turn_renders_the_coming_events_badges(app, coming_event, monkeypatch):
     from summit.outbox import queue_scheduled
 
-    monkeypatch.setattr(page_cache, "_next_look", 0.0)
+    monkeypatch.setattr(page_cache, "_next_looks", {})
     with app.app_context():
         he = attend(coming_event, "何积丰", "he@example.org", [])[0]
         assert queue_scheduled(db.session) == 0  # it queues no mail

@@ -1,6 +1,6 @@
 """Certificates of attendance to PDF: A4 landscape, Chinese and English on one page,
 through the badges' renderer (their fonts, fitting, QR codes, URL fetcher, and long
-runs in chunks on every core)."""
+runs in chunks on every core), or to pages kept beforehand."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from . import pdf
 from .certificates import CertificateFacts
 from .fit import Box, Fitted, fit, fit_list
 from .fonts import css_emoji_font_faces, css_font_family, emoji_font_files, printable
+from .pages import Page, split_pages
 from .qr import qr_svg
 from .render import FORUM_MARKER, STATIC, VaryingStyles, template_environment
 
@@ -39,7 +40,7 @@ class CertificateView:
     qr: Markup
 
 
-def _printable(facts: CertificateFacts) -> CertificateFacts:
+def without_missing_glyphs(facts: CertificateFacts) -> CertificateFacts:
     """Without the characters no font has (they would print as empty boxes)."""
     return replace(
         facts, full_name=printable(facts.full_name), latin_name=printable(facts.latin_name),
@@ -77,11 +78,19 @@ def render_chunk(certificates: Sequence[CertificateFacts]) -> bytes:
                            font_files=emoji_font_files())
 
 
+def render_certificate_pages(certificates: Sequence[CertificateFacts]) -> list[Page]:
+    """Certificates (as printed) to a ``Page`` each: what each worker does with its chunk
+    when pages are kept (summit/badges/certificate_pages.py)."""
+    document = pdf.html_to_document(certificates_html(certificates), str(STATIC),
+                                    font_files=emoji_font_files())
+    return split_pages(document, document.write_pdf())
+
+
 def write_certificates(certificates: Sequence[CertificateFacts], target: BinaryIO, *,
                        workers: int | None = None) -> None:
     """Write ``certificates``, in order, one a page, to ``target`` as one PDF."""
     if not certificates:
         raise ValueError("no certificates to render")
-    pdf.write_run(render_chunk, [_printable(facts) for facts in certificates], (), target,
-                  per_page=1, chunk_items=CHUNK_CERTIFICATES,
+    printed = [without_missing_glyphs(facts) for facts in certificates]
+    pdf.write_run(render_chunk, printed, (), target, per_page=1, chunk_items=CHUNK_CERTIFICATES,
                   in_process=IN_PROCESS_CERTIFICATES, workers=workers)

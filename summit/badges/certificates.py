@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import base64
 import enum
+import functools
 import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from babel.dates import format_interval
 from sqlalchemy import select
@@ -71,16 +72,26 @@ def availability(registration: Registration, now: datetime | None = None) -> Ava
 ADMITTED = "checked_in"
 
 
-def attended_forums(session: Session, registration: Registration) -> list[Forum]:
+def _doors_entered(session: Session, registrations: list[Registration]) -> dict[int, set[int]]:
+    """The forums whose door admitted each of ``registrations``, by registration id."""
+    ids = [registration.id for registration in registrations
+           if registration.checked_in_at is not None]
+    entered: dict[int, set[int]] = {}
+    for start in range(0, len(ids), 500):
+        for registration_id, forum_id in session.execute(
+                select(DeskScan.registration_id, DeskScan.forum_id)
+                .where(DeskScan.registration_id.in_(ids[start : start + 500]),
+                       DeskScan.forum_id.is_not(None), DeskScan.outcome == ADMITTED)):
+            entered.setdefault(registration_id, set()).add(forum_id)
+    return entered
+
+
+def _attended(registration: Registration, at_doors: set[int]) -> list[Forum]:
     """The forums a checked-in attendee attended, in the programme's order: those whose
-    door let them in, where the desks scanned them at forums' doors; otherwise the main
-    forums and the parallel forums where they held a confirmed seat."""
+    door let them in (``at_doors``), where the desks scanned them at forums' doors;
+    otherwise the main forums and the parallel forums where they held a confirmed seat."""
     if registration.checked_in_at is None:
         return []
-    at_doors = set(session.scalars(
-        select(DeskScan.forum_id).where(DeskScan.registration_id == registration.id,
-                                        DeskScan.forum_id.is_not(None),
-                                        DeskScan.outcome == ADMITTED)))
     if at_doors:
         return [forum for forum in registration.event.forums if forum.id in at_doors]
     seated = {seat.forum_id for seat in registration.seats if seat.status == SeatStatus.CONFIRMED}
@@ -135,12 +146,14 @@ class CertificateFacts:
     verify_url: str
 
 
-def _dates(event: Event, lang: str) -> str:
-    return format_interval(event.starts_on, event.ends_on, "yMMMd",
+@functools.cache
+def _dates(starts_on: date, ends_on: date, lang: str) -> str:
+    # Once per event and language: Babel formats an interval slowly (bench/FINDINGS.md).
+    return format_interval(starts_on, ends_on, "yMMMd",
                            locale="zh_Hans_CN" if lang == "zh" else "en")
 
 
-def certificate_facts(session: Session, registration: Registration, code: str,
+def certificate_facts(registration: Registration, forums: list[Forum], code: str,
                       verify_url: str) -> CertificateFacts:
     event = registration.event
     return CertificateFacts(
@@ -149,12 +162,12 @@ def certificate_facts(session: Session, registration: Registration, code: str,
         else registration.latin_name,
         event_zh=event.name_zh or event.name_en,
         event_en=event.name_en or event.name_zh,
-        dates_zh=_dates(event, "zh"),
-        dates_en=_dates(event, "en"),
+        dates_zh=_dates(event.starts_on, event.ends_on, "zh"),
+        dates_en=_dates(event.starts_on, event.ends_on, "en"),
         city_zh=event.city_zh or event.city_en,
         city_en=event.city_en or event.city_zh,
         forums=tuple((forum.name_zh or forum.name_en, forum.name_en or forum.name_zh)
-                     for forum in attended_forums(session, registration)),
+                     for forum in forums),
         code=code,
         verify_url=verify_url,
     )
@@ -162,7 +175,7 @@ def certificate_facts(session: Session, registration: Registration, code: str,
 
 def certified_registrations(session: Session, event: Event) -> list[Registration]:
     """Everyone of ``event`` who gets a certificate (confirmed and checked in), in
-    pinyin order of their names, with what ``attended_forums`` reads loaded."""
+    pinyin order of their names, with what ``certificates_of`` reads loaded."""
     registrations = session.scalars(
         select(Registration)
         .where(Registration.event_id == event.id,
@@ -177,13 +190,16 @@ def certified_registrations(session: Session, event: Event) -> list[Registration
 def certificates_of(session: Session, secret_key: str,
                     registrations: list[Registration]) -> list[CertificateFacts]:
     """The certificates of ``registrations``, each with its code and the address that
-    verifies it (under the site's address of this unit of work)."""
+    verifies it (under the site's address of this unit of work); the door scans are
+    read in one query for all of them."""
     link = url_builder()
+    entered = _doors_entered(session, registrations)
     found = []
     for registration in registrations:
         code = verification_code(secret_key, registration)
-        found.append(certificate_facts(session, registration, code, link(
-            "certificates.verify", event_slug=registration.event.slug, code=code)))
+        found.append(certificate_facts(
+            registration, _attended(registration, entered.get(registration.id, set())), code,
+            link("certificates.verify", event_slug=registration.event.slug, code=code)))
     return found
 
 

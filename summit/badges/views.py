@@ -16,7 +16,7 @@ from ..models import RegistrationStatus
 from ..registration.views import registration_or_404
 from ..web import private_response
 from . import certificates
-from .certificate_pdf import write_certificates
+from .certificate_pages import write_registrations_certificates
 from .certificates import Availability
 from .layouts import DEFAULT_LAYOUT, LAYOUTS
 from .render import badge_facts, write_badges
@@ -54,7 +54,7 @@ def attendee_badge(token: str):
 @bp.get("/r/<token>/certificate.pdf")
 def attendee_certificate(token: str):
     """The attendee's certificate of attendance, once checked in and once the
-    organizers' time has come."""
+    organizers' time has come: the page kept beforehand, or rendered now and kept."""
     registration = registration_or_404(token)
     event = registration.event
     state = certificates.availability(registration)
@@ -70,8 +70,7 @@ def attendee_certificate(token: str):
             "Your certificate of attendance will be ready on %(moment)s.",
             moment=format_moment(event.certificates_from, event.timezone))))
     out = BytesIO()
-    write_certificates(certificates.certificates_of(db.session, current_app.secret_key,
-                                                    [registration]), out)
+    write_registrations_certificates(db.session, current_app.secret_key, [registration], out)
     out.seek(0)
     return private_response(send_file(out, mimetype="application/pdf", as_attachment=True,
                                       download_name=f"certificate-{event.slug}.pdf",

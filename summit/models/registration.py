@@ -334,10 +334,12 @@ class MailSendRate(db.Model):
 
 
 class BadgePage(db.Model):
-    """A registration's badge rendered beforehand on one single-badge layout, kept so that
-    a batch print assembles pages instead of laying them out (summit/badges/page_cache.py).
-    ``digest`` covers everything the page shows and the renderer that drew it: a page
-    whose digest differs from the badge's current one is never printed."""
+    """A registration's badge rendered beforehand on one single-badge layout, or its
+    certificate of attendance (``layout`` "certificate"), kept so that a batch print
+    assembles pages instead of laying them out (summit/badges/page_cache.py,
+    certificate_pages.py). ``digest`` covers everything the page shows and the renderer
+    that drew it: a page whose digest differs from the current one is never printed.
+    A certificate's page carries its verification code: backups leave this table out."""
 
     __tablename__ = "badge_page"
 

@@ -12,7 +12,7 @@ from flask_wtf import FlaskForm
 
 from ...auth.access import ORGANIZERS, acting_user, role_required
 from ...badges import certificates
-from ...badges.certificate_pdf import write_certificates
+from ...badges.certificate_pages import write_registrations_certificates
 from ...errors import error_response
 from ...events.current import require_event
 from ...extensions import db
@@ -43,15 +43,16 @@ def certificates_page():
 @bp.get(f"{EVENT}/certificates.pdf")
 @role_required(*ORGANIZERS)
 def certificates_pdf():
-    """Every attendee's certificate, one a page, in pinyin order of their names."""
+    """Every attendee's certificate, one a page, in pinyin order of their names: the
+    pages kept beforehand, the others rendered now."""
     event = require_event()
     registrations = certificates.certified_registrations(db.session, event)
     if not registrations:
         return error_response(404, _("Nobody has been checked in yet."))
     out = tempfile.TemporaryFile()  # noqa: SIM115  (send_file closes it)
     try:
-        write_certificates(certificates.certificates_of(db.session, current_app.secret_key,
-                                                        registrations), out)
+        write_registrations_certificates(db.session, current_app.secret_key, registrations,
+                                         out)
     except BaseException:
         out.close()
         raise

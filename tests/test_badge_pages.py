@@ -5,12 +5,10 @@ from before a change."""
 from __future__ import annotations
 
 import io
-import subprocess
 from datetime import date
 
 import pytest
-from PIL import Image, ImageChops
-from pypdf import PdfReader
+from PIL import ImageChops
 
 from summit.badges import page_cache
 from summit.badges.layouts import LAYOUTS
@@ -21,7 +19,7 @@ from summit.models import BadgePage, Event, Registration, RegistrationCategory, 
 
 from .helpers.accounts import make_accounts, sign_in_as
 from .helpers.admin_pages import ADMIN
-from .helpers.badges import decode_qr_codes, facts, pdf_pages
+from .helpers.badges import decode_qr_codes, embedded_font_programs, facts, images, pdf_pages
 from .helpers.registrations import attend
 
 BADGES = [
@@ -32,26 +30,6 @@ BADGES = [
           organisation="Technische Universität München", category=RegistrationCategory.PRESS,
           forums=(("Chips", "#c0392b"), ("5G", "#2e7d32")), checkin_code="2XK7M4Q9D0HT"),
 ]
-
-
-def images(data: bytes, tmp_path, name: str) -> list[Image.Image]:
-    (tmp_path / f"{name}.pdf").write_bytes(data)
-    subprocess.run(["pdftoppm", "-r", "60", "-png", str(tmp_path / f"{name}.pdf"),
-                    str(tmp_path / name)], check=True)
-    return [Image.open(path).convert("RGB") for path in sorted(tmp_path.glob(f"{name}-*.png"))]
-
-
-def embedded_font_programs(data: bytes) -> list[str]:
-    """The BaseFont of every font program the PDF holds, once per program."""
-    reader = PdfReader(io.BytesIO(data))
-    programs = {}
-    for page in reader.pages:
-        for font in page["/Resources"]["/Font"].values():
-            descendant = font.get_object()["/DescendantFonts"][0].get_object()
-            descriptor = descendant["/FontDescriptor"].get_object()
-            key = next(key for key in descriptor if key.startswith("/FontFile"))
-            programs[descriptor.raw_get(key).idnum] = str(descendant["/BaseFont"])
-    return sorted(programs.values())
 
 
 def test_a_batch_of_pages_looks_exactly_like_one_rendered_at_once(tmp_path):

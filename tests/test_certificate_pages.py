@@ -27,10 +27,9 @@ from summit.urls import serving_at
 
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN
-from .helpers.badges import decode_qr_codes, pdf_pages
+from .helpers.badges import decode_qr_codes, embedded_font_programs, images, pdf_pages
+from .helpers.certificates import certificates_open, check_in
 from .helpers.registrations import forum_id, register_directly
-from .test_badge_pages import embedded_font_programs, images
-from .test_certificates import certificates_open, check_in
 
 CERTIFICATES = [
     CertificateFacts(

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
 
 import pytest
 from aiosmtpd.controller import Controller
@@ -24,6 +23,7 @@ from summit.models import DeskScan, Event, MailMessage, Registration, Role, utcn
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN, load_edition
 from .helpers.badges import decode_qr_codes, pdf_pages, pdf_text, squeeze
+from .helpers.certificates import certificates_open, check_in
 from .helpers.database import audit_entries
 from .helpers.mail import Inbox, wait_for
 from .helpers.pages import csrf_token, page_text
@@ -31,18 +31,6 @@ from .helpers.registrations import forum_id, register_directly
 from .servers import free_port
 
 HOSTILE = '<img src="http://127.0.0.1:9/x.png"><link rel="stylesheet" href="file:///etc/passwd">'
-
-
-def certificates_open(hours: float) -> None:
-    """Certificates open ``hours`` from now (negative: since then)."""
-    db.session.scalars(select(Event)).first().certificates_from = (
-        utcnow() + timedelta(hours=hours))
-    db.session.commit()
-
-
-def check_in(registration_id: int) -> None:
-    db.session.get(Registration, registration_id).checked_in_at = utcnow()
-    db.session.commit()
 
 
 @pytest.fixture

@@ -56,3 +56,23 @@ def decode_qr_codes(data: bytes, tmp_path: Path) -> list[zxingcpp.Barcode]:
                     str(tmp_path / "page")], check=True)
     image = Image.open(next(tmp_path.glob("page*.png")))
     return zxingcpp.read_barcodes(image)
+
+
+def images(data: bytes, tmp_path, name: str) -> list[Image.Image]:
+    (tmp_path / f"{name}.pdf").write_bytes(data)
+    subprocess.run(["pdftoppm", "-r", "60", "-png", str(tmp_path / f"{name}.pdf"),
+                    str(tmp_path / name)], check=True)
+    return [Image.open(path).convert("RGB") for path in sorted(tmp_path.glob(f"{name}-*.png"))]
+
+
+def embedded_font_programs(data: bytes) -> list[str]:
+    """The BaseFont of every font program the PDF holds, once per program."""
+    reader = PdfReader(io.BytesIO(data))
+    programs = {}
+    for page in reader.pages:
+        for font in page["/Resources"]["/Font"].values():
+            descendant = font.get_object()["/DescendantFonts"][0].get_object()
+            descriptor = descendant["/FontDescriptor"].get_object()
+            key = next(key for key in descriptor if key.startswith("/FontFile"))
+            programs[descriptor.raw_get(key).idnum] = str(descendant["/BaseFont"])
+    return sorted(programs.values())

@@ -84,6 +84,7 @@ class RegistrationResult:
     # Read before the commit, so that the answer needs no second look at the database.
     token: str = ""
     email: str = ""
+    registration_id: int | None = None
 
 
 def window_state(event: Event, now: datetime | None = None) -> WindowState:
@@ -146,7 +147,7 @@ def register(
     try:
         if claimed is not None:
             result = RegistrationResult(claimed, created=True, token=claimed.token,
-                                        email=claimed.email)
+                                        email=claimed.email, registration_id=claimed.id)
             admit_new(session, event_id, claimed, forum_ids, now)
             return result
         locked = lock_event(session, event_id)
@@ -164,7 +165,8 @@ def register(
         session.rollback()  # the registration written before the lock goes too
         raise
     result = RegistrationResult(
-        registration, created=True, token=registration.token, email=registration.email
+        registration, created=True, token=registration.token, email=registration.email,
+        registration_id=registration.id,
     )
     session.commit()
     return result

@@ -67,6 +67,14 @@ blp.after_request(note_this_use)
 PUBLIC = cache_control(max_age=0)
 BEARER = [{"bearer": []}]
 
+# Schemas made once: a schema is reusable, and making one costs more than what it dumps.
+EVENT_OUT = EventOut()
+FORUM_OUT = ForumOut()
+CREATED_REGISTRATION_OUT = CreatedRegistrationOut()
+REGISTRATION_OUT = RegistrationOut()
+MAILING_OUT = MailingOut()
+MAIL_COUNTS_OUT = MailCountsOut()
+
 
 def refuse(error_class, detail: str, kind: str, **errors):
     """Raise ``error_class`` as a problem of ``kind`` (see problems.KINDS)."""
@@ -156,7 +164,7 @@ def event(event_slug: str):
     """One event."""
     version = _public_event(event_slug)
     validators = programme_validators(version, "api", "event", version.status)
-    return conditional(validators, lambda: _json(EventOut().dump(find_event(
+    return conditional(validators, lambda: _json(EVENT_OUT.dump(find_event(
         db.session, version.slug))), PUBLIC)
 
 
@@ -167,7 +175,7 @@ def forums(event_slug: str):
     """The event's forums in their order, with the seats left in each."""
     version = _public_event(event_slug)
     rows = service.forums_with_seats_left(db.session, version.id)
-    return _hashed([{**ForumOut().dump(forum), "seats_left": left} for forum, left in rows])
+    return _hashed([{**FORUM_OUT.dump(forum), "seats_left": left} for forum, left in rows])
 
 
 @blp.get("/<event_slug>/sessions")
@@ -242,7 +250,7 @@ def questions(event_slug: str):
 
 
 @blp.get("/<event_slug>/registrations")
-@blp.arguments(RegistrationQuery, location="query", as_kwargs=True)
+@blp.arguments(RegistrationQuery(), location="query", as_kwargs=True)
 @blp.response(200, RegistrationPageOut)
 @needs(ApiScope.READ_REGISTRATIONS)
 @problems(401, 403, 404, 422, 429)
@@ -276,7 +284,7 @@ def registration(event_slug: str, registration_id: int):
 
 
 @blp.post("/<event_slug>/registrations")
-@blp.arguments(RegistrationIn)
+@blp.arguments(RegistrationIn())
 @blp.response(201, CreatedRegistrationOut)
 @needs(ApiScope.WRITE_REGISTRATIONS)
 @problems(400, 401, 403, 404, 409, 413, 422, 429)
@@ -325,7 +333,7 @@ def create_registration(body: dict, event_slug: str):
             if result.mailed else "This address is registered already and was mailed "
             "several times in the last hour.", kind="already-registered"))
     created = service.find_registration(db.session, event_id, result.registration_id)
-    body = CreatedRegistrationOut().dump(created)
+    body = CREATED_REGISTRATION_OUT.dump(created)
     body["private_link"] = external_url("attendee.page", token=result.token)
     response = _json(body)
     response.status_code = 201
@@ -335,7 +343,7 @@ def create_registration(body: dict, event_slug: str):
 
 
 @blp.put("/<event_slug>/registrations/<int:registration_id>/forums")
-@blp.arguments(ForumsIn)
+@blp.arguments(ForumsIn())
 @blp.response(200, RegistrationOut)
 @needs(ApiScope.WRITE_REGISTRATIONS)
 @problems(400, 401, 403, 404, 409, 413, 422, 429)
@@ -351,7 +359,7 @@ def change_forums(body: dict, event_slug: str, registration_id: int):
         refuse(Conflict, "This registration is cancelled.", "registration-cancelled")
     except (UnknownForum, OverlappingForums) as refused:
         _refuse_forums(refused)
-    return deliver_after_response(_json(RegistrationOut().dump(
+    return deliver_after_response(_json(REGISTRATION_OUT.dump(
         _registration(event, registration_id))))
 
 
@@ -364,12 +372,12 @@ def cancel(event_slug: str, registration_id: int):
     Cancelling a cancelled registration changes nothing."""
     event, _bearer = _token_event(event_slug, ApiScope.WRITE_REGISTRATIONS)
     service.cancel(db.session, _registration(event, registration_id))
-    return deliver_after_response(_json(RegistrationOut().dump(
+    return deliver_after_response(_json(REGISTRATION_OUT.dump(
         _registration(event, registration_id))))
 
 
 @blp.post("/<event_slug>/check-ins")
-@blp.arguments(ScanIn)
+@blp.arguments(ScanIn())
 @blp.response(200, ScanOut)
 @needs(ApiScope.CHECK_IN)
 @problems(400, 401, 403, 404, 413, 422, 429)
@@ -407,7 +415,7 @@ def mailing(event_slug: str, mailing_id: int):
 
 
 def _mailing_status(mailing, progress) -> dict:
-    return {**MailingOut().dump(mailing), "mails": MailCountsOut().dump(progress)}
+    return {**MAILING_OUT.dump(mailing), "mails": MAIL_COUNTS_OUT.dump(progress)}
 
 
 # --- the documentation --------------------------------------------------------------------

@@ -88,6 +88,6 @@ def note_this_use(response):
     if write or due_for_noting(bearer, now):
         # The request's transaction ends first: on SQLite it may hold the write lock.
         db.session.rollback()
-        note_use(db.session, db.engine, bearer, request.method, request.path,
-                 response.status_code, write=write, now=now)
+        note_use(db.engine, bearer, request.method, request.path, response.status_code,
+                 write=write, now=now)
     return response

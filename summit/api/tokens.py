@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session
 
 from .. import audit
 from ..audit import AuditAction
-from ..database import BOOKKEEPING, begin_write, commit_together
+from ..database import BOOKKEEPING
 from ..models import ApiScope, ApiToken, AuditEntry, User, utcnow
 
 PREFIX = "summit_"
@@ -81,46 +81,31 @@ def due_for_noting(bearer: Bearer, now: datetime) -> bool:
     return bearer.last_used_at is None or now - bearer.last_used_at >= USE_NOTED_EVERY
 
 
-def note_use(session: Session, engine: Engine, bearer: Bearer, method: str, path: str,
-             status: int, *, write: bool, now: datetime) -> None:
-    """Write down that ``bearer`` was used (see the module's docstring). A write's entry
-    goes in ``session`` (its request may write), with the last use, in one round trip;
-    a read's, on a connection of its own beside the request's transaction, so that a GET
-    (READ ONLY on PostgreSQL) can note it too. The caller has ended its own transaction,
-    which on SQLite could hold the write lock this needs."""
-    # Of the tables, not the models: the ORM would read results a pipeline has not
-    # brought back yet (``commit_together``).
-    tokens, entries = ApiToken.__table__, AuditEntry.__table__
-    last_use = (update(tokens)
-                .where(tokens.c.id == bearer.id,
-                       or_(tokens.c.last_used_at.is_(None),
-                           tokens.c.last_used_at <= now - USE_NOTED_EVERY))
-                .values(last_used_at=now))
-    if write:
-        begin_write(session)
-        # inline(): nothing asked back (not even the new row's id).
-        commit_together(session, [(last_use, {}),
-                                  (insert(entries).inline(),
-                                   _entry(bearer, method, path, status, now, write=True))])
-        return
+def note_use(engine: Engine, bearer: Bearer, method: str, path: str, status: int,
+             *, write: bool, now: datetime) -> None:
+    """Write down that ``bearer`` was used (see the module's docstring): on a connection
+    of its own, beside the request's transaction, so that a GET (READ ONLY on
+    PostgreSQL) can note it too. The caller has ended its own transaction, which on
+    SQLite could hold the write lock this needs."""
+    due = due_for_noting(bearer, now)
     with engine.connect().execution_options(**{BOOKKEEPING: True}) as connection:
-        if connection.execute(last_use).rowcount:
-            connection.execute(insert(entries),
-                               _entry(bearer, method, path, status, now, write=False))
+        noted = connection.execute(
+            update(ApiToken)
+            .where(ApiToken.id == bearer.id, or_(ApiToken.last_used_at.is_(None),
+                                                  ApiToken.last_used_at <= now - USE_NOTED_EVERY))
+            .values(last_used_at=now)
+        ).rowcount if due else 0
+        if write or noted:
+            summary = f"{method} {path} → {status}"
+            if not write:
+                summary += " (reads noted once a minute)"
+            connection.execute(insert(AuditEntry), {
+                "event_id": bearer.event_id, "at": now, "user_id": None,
+                "actor": bearer.actor[:254], "action": AuditAction.API_REQUEST,
+                "object_type": OBJECT_TYPE, "object_id": str(bearer.id),
+                "summary": summary[:500], "before": None, "after": None,
+            })
         connection.commit()
-
-
-def _entry(bearer: Bearer, method: str, path: str, status: int, now: datetime, *,
-           write: bool) -> dict:
-    summary = f"{method} {path} → {status}"
-    if not write:
-        summary += " (reads noted once a minute)"
-    return {
-        "event_id": bearer.event_id, "at": now, "user_id": None,
-        "actor": bearer.actor[:254], "action": AuditAction.API_REQUEST,
-        "object_type": OBJECT_TYPE, "object_id": str(bearer.id),
-        "summary": summary[:500], "before": None, "after": None,
-    }
 
 
 # --- the administrators' page --------------------------------------------------------

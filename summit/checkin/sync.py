@@ -349,6 +349,13 @@ def _as_decided(row: DeskScan) -> Scan:
     return Scan(Outcome(row.outcome), Attendee.of(person) if person else None)
 
 
+def _scanned_here(typed: str, desk: str, forum_id: int | None = None) -> QueuedScan:
+    """A scan the server answers as it arrives, as if queued by ``desk``: its id is the
+    server's."""
+    return QueuedScan(str(uuid.uuid4()), code=normalise_checkin_code(typed)[:32],
+                      desk=desk[:DESK_NAME_MAX], forum_id=forum_id)
+
+
 def scan_once(
     session: Session, event_id: int, typed: str, actor: User, desk: str = "",
     forum: Forum | None = None,
@@ -358,9 +365,8 @@ def scan_once(
     ``forum``'s door: decided by the desks' rules and recorded at once as a queued scan
     is (the id is the server's), so that every desk's latest scans show it. The desk is
     the one named, else the account's name."""
-    queued = QueuedScan(str(uuid.uuid4()), code=normalise_checkin_code(typed)[:32],
-                        desk=(clean_text(desk) or actor.name or actor.email)[:DESK_NAME_MAX],
-                        forum_id=forum.id if forum else None)
+    queued = _scanned_here(typed, clean_text(desk) or actor.name or actor.email,
+                           forum.id if forum else None)
     begin_write(session)
     now = utcnow()
     if forum is None:
@@ -379,8 +385,7 @@ def scan_through_api(
     desks' rules and recorded as a desk's scan is (the id is the server's, the desk is
     the token's name), so that every desk's latest scans show it. The audit log names
     the token (``audit.api_token``)."""
-    queued = QueuedScan(str(uuid.uuid4()), code=normalise_checkin_code(typed)[:32],
-                        desk=token_name[:DESK_NAME_MAX])
+    queued = _scanned_here(typed, token_name)
     begin_write(session)
     now = utcnow()
     (scan,) = check_in_codes_in_transaction(session, event_id, [(queued.code, now)],

@@ -5,14 +5,15 @@ requests' READ ONLY transactions on PostgreSQL."""
 from __future__ import annotations
 
 import contextlib
+import functools
 import sqlite3
 
 from flask import has_request_context, request
 from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Compiled, Connection, Dialect, Engine
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import Executable, Select
 
 IMMEDIATE = "summit_sqlite_immediate"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -82,12 +83,15 @@ def begin_write(session: Session) -> None:
 
 
 def commit_together(session: Session | scoped_session,
-                    statements: list[tuple[Executable, dict]]) -> None:
-    """Execute ``statements`` (whose results nobody reads) and commit, in one round trip
-    to PostgreSQL (psycopg's pipeline mode): a lock taken by the first is then held for
-    the time the server takes, not for this process's turns between statements, which a
-    busy machine makes long. Elsewhere they simply run one by one. What the session had
-    pending is written first."""
+                    statements: list[tuple[Executable, dict]],
+                    read: tuple[Select, dict] | None = None) -> list[tuple]:
+    """Execute ``statements`` (whose results nobody reads), then ``read``, and commit, in
+    one round trip to PostgreSQL (psycopg's pipeline mode): a lock taken by the first is
+    then held for the time the server takes, not for this process's turns between
+    statements, which a busy machine makes long. Elsewhere they simply run one by one.
+    What the session had pending is written first. Returns the rows ``read`` found, or
+    [] without one: in a pipeline the driver's values, without the columns' types (an
+    enum's stored value, not its member)."""
     session = _plain(session)
     session.flush()
     connection = session.connection()
@@ -98,10 +102,20 @@ def commit_together(session: Session | scoped_session,
             with driver.pipeline():
                 for statement, values in statements:
                     session.execute(statement, values)
+                # SQLAlchemy cannot read a result that the pipeline has not brought back
+                # yet: the driver's cursor can, once the pipeline has ended.
+                cursor = driver.cursor() if read else None
+                if cursor is not None:
+                    compiled = _compiled(read[0], connection.dialect)
+                    cursor.execute(compiled.string, compiled.construct_params(read[1]))
                 # Committed inside the pipeline: the session's commit below finds
                 # nothing left to do but hand the connection back (inside, another
                 # thread could have taken it before the pipeline ended).
                 driver.commit()
+            rows = []
+            if cursor is not None:
+                with cursor:
+                    rows = [tuple(row) for row in cursor.fetchall()]
         # A pipeline that failed may leave its connection in pipeline mode, where not
         # even a ROLLBACK can be sent: the connection is dropped either way, and what
         # comes straight from psycopg (at the pipeline's end) is wrapped as SQLAlchemy
@@ -117,7 +131,16 @@ def commit_together(session: Session | scoped_session,
     else:
         for statement, values in statements:
             session.execute(statement, values)
+        rows = [tuple(row) for row in session.execute(read[0], read[1])] if read else []
     session.commit()
+    return rows
+
+
+@functools.lru_cache(maxsize=32)
+def _compiled(statement: Select, dialect: Dialect) -> Compiled:
+    """A module's constant statement, compiled once per process (``commit_together``'s
+    read bypasses SQLAlchemy's own cache of compiled statements)."""
+    return statement.compile(dialect=dialect)
 
 
 def current_transaction(session: Session | scoped_session) -> SessionTransaction | None:

@@ -290,6 +290,40 @@ def test_answers_are_given_with_the_registration_and_read_back(app, client, demo
     assert read["answers"][str(dietary)] == ["vegetarian", "halal"]
 
 
+def test_a_registrations_answer_is_what_reading_it_back_shows(app, client, demo_event):
+    """The answer is made from what the registration's own commit brought back: each
+    place and seat the database decided must read back the same."""
+    secret = make_token(app, demo_event)
+    with app.app_context():
+        set_capacity(Forum, forum_id(CHIP), 1)
+        dietary = demo_question(demo_event, "Dietary needs").id
+
+    def answer(**person) -> dict:
+        with registered(client, secret, **person) as made:  # closed: its mails are sent
+            assert made.status_code == 201, made.get_json()
+            return made.get_json()
+
+    shown = [
+        answer(email="seated@example.cn", forums=[CHIP, "yrd-education-talent"],
+               answers={str(dietary): ["halal"]}),
+        answer(email="queued@example.cn", forums=[CHIP], latin_name="Li Lei"),
+        answer(email="nowhere@example.cn", forums=[], category="student"),
+    ]
+    with app.app_context():
+        set_capacity(Event, demo_event, 3)
+    shown.append(answer(email="late@example.cn", forums=["yrd-education-talent"]))
+    assert [(made["status"], made["seats"]) for made in shown] == [
+        ("confirmed", [{"forum": CHIP, "status": "confirmed"},
+                       {"forum": "yrd-education-talent", "status": "confirmed"}]),
+        ("confirmed", [{"forum": CHIP, "status": "waitlisted"}]),
+        ("confirmed", []),
+        ("waitlisted", [{"forum": "yrd-education-talent", "status": "waitlisted"}]),
+    ]
+    for made in shown:
+        read = client.get(f"{API}/{EVENT}/registrations/{made['id']}", headers=bearer(secret))
+        assert {**read.get_json(), "private_link": made["private_link"]} == made
+
+
 def demo_question_id(app, event_id: int, label: str) -> int:
     with app.app_context():
         return demo_question(event_id, label).id

@@ -13,6 +13,7 @@ import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import SimpleNamespace
 from typing import Any
 
 from sqlalchemy import exists, or_, select
@@ -153,6 +154,21 @@ def find_registration(session: Session, event_id: int, registration_id: int) -> 
         .options(joinedload(Registration.seats).joinedload(Seat.forum),
                  joinedload(Registration.answers))
     ).unique().first()
+
+
+def created_registration(result: service.RegistrationResult, forum_slugs: Mapping[int, str],
+                         answers: Mapping[int, Any]) -> SimpleNamespace:
+    """The registration ``result`` made, as the schemas read a registration: its columns
+    as written, the place and seats the database gave it and the ``answers`` (by
+    question id) it was given, with no second look at the database."""
+    placement = result.placement
+    return SimpleNamespace(
+        **{**result.written, "status": placement.status},
+        seats=[SimpleNamespace(forum=SimpleNamespace(slug=forum_slugs[forum_id]), status=status)
+               for forum_id, status in placement.seats.items()],
+        answers=[SimpleNamespace(question_id=question_id, value=value)
+                 for question_id, value in answers.items()],
+    )
 
 
 def forum_ids_by_slug(session: Session, event: Event) -> dict[str, int]:

@@ -293,7 +293,6 @@ def create_registration(body: dict, event_slug: str):
     that run at the same time, the questions asked of their category, a confirmation
     mail with their private link. An address registered already changes nothing (409)."""
     event, _bearer = _token_event(event_slug, ApiScope.WRITE_REGISTRATIONS)
-    event_id = event.id  # the answer is written after the commit, which expires the event
     forum_ids = _forum_ids(event, body["forums"])
     form = RegistrationForm(formdata=MultiDict({
         **{name: body[name] for name in ("full_name", "email", "organisation", "latin_name",
@@ -332,8 +331,8 @@ def create_registration(body: dict, event_slug: str):
             "This address is registered already; its owner has been mailed their link."
             if result.mailed else "This address is registered already and was mailed "
             "several times in the last hour.", kind="already-registered"))
-    created = service.find_registration(db.session, event_id, result.registration_id)
-    body = CREATED_REGISTRATION_OUT.dump(created)
+    body = CREATED_REGISTRATION_OUT.dump(service.created_registration(
+        result, dict(zip(forum_ids, body["forums"], strict=True)), sheet.values))
     body["private_link"] = external_url("attendee.page", token=result.token)
     response = _json(body)
     response.status_code = 201

@@ -102,11 +102,13 @@ _confirmed_others = (
     .scalar_subquery()
 )
 # New registrations are written confirmed: only a full event costs this UPDATE a row.
+# Part of writing the registration, not a change to it: its time stays the insert's.
 WAITLIST_WHEN_EVENT_FULL = (
     update(_registration)
     .where(_registration.c.id == bindparam("registration"),
            _event_capacity.is_not(None), _confirmed_others >= _event_capacity)
-    .values(status=literal(RegistrationStatus.WAITLISTED, _registration.c.status.type))
+    .values(status=literal(RegistrationStatus.WAITLISTED, _registration.c.status.type),
+            updated_at=_registration.c.updated_at)
 )
 
 _taken = (
@@ -137,4 +139,13 @@ TAKE_SEATS = insert(_seat).from_select(
         _forum.c.event_id == bindparam("event"),
         _forum.c.kind == literal(ForumKind.PARALLEL, _forum.c.kind.type),
     ),
+)
+
+# What the statements above decided, read in the same round trip: the registration's
+# place and its seats (none: one row with no seat), in the order the registration lists them.
+PLACE_AND_SEATS = (
+    select(_registration.c.status, _seat.c.forum_id, _seat.c.status)
+    .select_from(_registration.outerjoin(_seat, _seat.c.registration_id == _registration.c.id))
+    .where(_registration.c.id == bindparam("registration"))
+    .order_by(_seat.c.id)
 )

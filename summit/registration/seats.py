@@ -335,10 +335,19 @@ def _admit(
     _take_seats(session, registration, forums, now, beyond_capacity)
 
 
+@dataclass(frozen=True)
+class Placement:
+    """A new registration's place at the event and its seats (forum id → status), as
+    the database decided them."""
+
+    status: RegistrationStatus
+    seats: dict[int, SeatStatus]
+
+
 def admit_new(
     session: Session, event_id: int, registration: Registration, forum_ids: list[int],
     now: datetime,
-) -> None:
+) -> Placement:
     """A new registration, written before the lock, gets its place at the event (its
     waiting list when full) and a seat in each chosen forum with room (else a place in
     its queue). Commits. Raises UnknownForum, OverlappingForums, before taking the lock.
@@ -346,15 +355,20 @@ def admit_new(
     Every registration queues for the event's lock, so it is held for as little as can
     be: the database decides the place and seats (``queries.TAKE_SEATS``), in statements
     sent with the lock and the commit in one round trip (``commit_together``) — not for this
-    process's turns between statements, which a busy machine makes long."""
+    process's turns between statements, which a busy machine makes long. What they
+    decided comes back in the same round trip."""
     event = session.execute(queries.EVENT_WITH_FORUMS,
                             {"event_id": event_id}).unique().scalar_one()
     forums = choice_of_forums(session, event, forum_ids)
     values = {"event": event_id, "registration": registration.id,
               "forums": [forum.id for forum in forums], "now": now}
     seating = [(queries.TAKE_SEATS, values)] if forums else []
-    commit_together(session, [(queries.EVENT_LOCK, values),
-                              (queries.WAITLIST_WHEN_EVENT_FULL, values), *seating])
+    rows = commit_together(session, [(queries.EVENT_LOCK, values),
+                                     (queries.WAITLIST_WHEN_EVENT_FULL, values), *seating],
+                           read=(queries.PLACE_AND_SEATS, values))
+    return Placement(RegistrationStatus(rows[0][0]),
+                     {forum_id: SeatStatus(status) for _, forum_id, status in rows
+                      if forum_id is not None})
 
 
 def enrol(

@@ -15,11 +15,12 @@ registration runs are built once, in ``queries``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,6 +54,7 @@ from .errors import (
 from .questions import AnswerSheet, insert_answers, replace_answers
 from .seats import (
     LockedEvent,
+    Placement,
     admit_new,
     apply_forum_choice,
     enrol,
@@ -85,6 +87,10 @@ class RegistrationResult:
     token: str = ""
     email: str = ""
     registration_id: int | None = None
+    # A new address's registration: its columns as written, and the place and seats the
+    # database gave it in the commit's round trip.
+    written: dict[str, Any] = field(default_factory=dict)
+    placement: Placement | None = None
 
 
 def window_state(event: Event, now: datetime | None = None) -> WindowState:
@@ -147,8 +153,9 @@ def register(
     try:
         if claimed is not None:
             result = RegistrationResult(claimed, created=True, token=claimed.token,
-                                        email=claimed.email, registration_id=claimed.id)
-            admit_new(session, event_id, claimed, forum_ids, now)
+                                        email=claimed.email, registration_id=claimed.id,
+                                        written=_as_written(claimed))
+            result.placement = admit_new(session, event_id, claimed, forum_ids, now)
             return result
         locked = lock_event(session, event_id)
         known = find_by_email(session, event_id, details.email)
@@ -170,6 +177,12 @@ def register(
     )
     session.commit()
     return result
+
+
+def _as_written(registration: Registration) -> dict[str, Any]:
+    """The columns of a registration just flushed, as this process wrote them."""
+    return {column.key: getattr(registration, column.key)
+            for column in inspect(Registration).column_attrs}
 
 
 def _claim_address(

@@ -24,6 +24,7 @@ from summit.models import (
     utcnow,
 )
 from summit.outbox import deliver_due
+from summit.registration import service as registration_service
 
 from .conftest import rate_limited_app
 from .helpers.accounts import make_accounts, sign_in, sign_in_as
@@ -322,6 +323,22 @@ def test_a_registrations_answer_is_what_reading_it_back_shows(app, client, demo_
     for made in shown:
         read = client.get(f"{API}/{EVENT}/registrations/{made['id']}", headers=bearer(secret))
         assert {**read.get_json(), "private_link": made["private_link"]} == made
+
+
+def test_a_registration_made_under_the_lock_answers_as_it_reads_back(
+        app, client, demo_event, monkeypatch):
+    """When the address cannot be claimed before the lock (a twin's request held it and
+    then gave it up), the registration is made under the lock: its answer is as exact."""
+    monkeypatch.setattr(registration_service, "_claim_address", lambda *args: None)
+    secret = make_token(app, demo_event)
+    with app.app_context():
+        set_capacity(Forum, forum_id(CHIP), 0)
+    with registered(client, secret, email="twin@example.cn", forums=[CHIP]) as made:
+        assert made.status_code == 201, made.get_json()
+        shown = made.get_json()
+    assert shown["seats"] == [{"forum": CHIP, "status": "waitlisted"}]
+    read = client.get(f"{API}/{EVENT}/registrations/{shown['id']}", headers=bearer(secret))
+    assert {**read.get_json(), "private_link": shown["private_link"]} == shown
 
 
 def demo_question_id(app, event_id: int, label: str) -> int:

@@ -87,8 +87,7 @@ class RegistrationResult:
     token: str = ""
     email: str = ""
     registration_id: int | None = None
-    # A new address's registration: its columns as written, and the place and seats the
-    # database gave it in the commit's round trip.
+    # A registration made: its columns as written, and the place and seats it was given.
     written: dict[str, Any] = field(default_factory=dict)
     placement: Placement | None = None
 
@@ -168,12 +167,15 @@ def register(
         if answers is not None:
             replace_answers(session, registration, answers.asked, answers.values)
         record_attendee_action(session, AuditAction.REGISTER, registration)
+        session.flush()  # its last change of status, and time, as written
     except (UnknownForum, OverlappingForums):
         session.rollback()  # the registration written before the lock goes too
         raise
     result = RegistrationResult(
         registration, created=True, token=registration.token, email=registration.email,
-        registration_id=registration.id,
+        registration_id=registration.id, written=_as_written(registration),
+        placement=Placement(registration.status,
+                            {seat.forum_id: seat.status for seat in registration.seats}),
     )
     session.commit()
     return result

@@ -337,8 +337,8 @@ def _admit(
 
 @dataclass(frozen=True)
 class Placement:
-    """A new registration's place at the event and its seats (forum id → status), as
-    the database decided them."""
+    """A new registration's place at the event and its seats (forum id → status), as it
+    was given them."""
 
     status: RegistrationStatus
     seats: dict[int, SeatStatus]

@@ -23,15 +23,17 @@ from summit.models import (
     SeatStatus,
     utcnow,
 )
-from summit.registration import service
+from summit.registration import questions, service
 from summit.registration.seats import seats_taken
 from summit.urls import serving_at
 
 from .helpers.accounts import sign_in
 from .helpers.admin_pages import ADMIN
+from .helpers.concurrency import in_step
 from .helpers.csv_import import confirm_import, sealed_field, upload
 from .helpers.database import audit_entries, statements_of
 from .helpers.pages import CSRF_FIELD, csrf_token, listed_names, page_text
+from .helpers.questions import answers_of, demo_question, field
 from .helpers.registrations import (
     AI,
     CHIP,
@@ -277,6 +279,69 @@ def test_an_organizer_adds_a_vip_while_registration_is_closed(app, organizer, de
     assert "This address is registered already" in page_text(again)
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Registration)) == 1
+
+
+def test_an_organizer_changes_the_answers_after_registration_closed(app, organizer, demo_event):
+    with app.app_context():
+        rid = register(demo_event, "刘韵洁", "liu@pml.example.cn")
+        db.session.get(Event, demo_event).registration_closes_at = utcnow() - timedelta(days=1)
+        db.session.commit()
+        invoice = field(demo_event, "Do you need an invoice")
+        title = field(demo_event, "Invoice title")
+        taxpayer = field(demo_event, "Taxpayer")
+    path = f"{ADMIN}/registrations/{rid}"
+    assert "Change the answers" in page_text(organizer.get(path))
+    answers = {"csrf_token": csrf_token(organizer, path), invoice: "yes",
+               title: "紫金山实验室", taxpayer: "not a number"}
+
+    wrong = organizer.post(f"{path}/answers", data=answers)
+    assert wrong.status_code == 422
+    assert "Please correct the marked fields." in page_text(wrong)
+    with app.app_context():
+        assert answers_of("liu@pml.example.cn") == {}
+
+    saved = organizer.post(f"{path}/answers", data={**answers, taxpayer: "91320000MA1XXXXX0X"})
+    assert saved.status_code == 302
+    assert "紫金山实验室" in page_text(organizer.get(path))
+    with app.app_context():
+        stored = answers_of("liu@pml.example.cn")
+        assert stored["Invoice title (抬头)"] == "紫金山实验室"
+        (entry,) = audit_entries("change_answers")
+        assert entry.actor == "organizer@summit.example.org"
+        assert entry.object_id == str(rid)
+        assert set(entry.before["answers"].values()) == {None}
+        assert "紫金山实验室" in entry.after["answers"].values()
+    organizer.post(f"{path}/answers", data={**answers, taxpayer: "91320000MA1XXXXX0X"})
+    assert "Nothing was changed." in page_text(organizer.get(path))
+    with app.app_context():
+        assert len(audit_entries("change_answers")) == 1
+
+    forged = organizer.post(f"{path}/answers", data={invoice: "no"})
+    assert forged.status_code == 400
+    with app.app_context():
+        assert answers_of("liu@pml.example.cn") == stored
+
+
+def test_two_changes_of_first_answers_at_once_both_succeed(app, demo_event):
+    """The attendee and an organizer answer a question for the first time at the same
+    moment: the second waits for the first, and nobody gets an error."""
+    with app.app_context():
+        rid = register(demo_event, "甲", "jia@example.org")
+        dietary = demo_question(demo_event, "Dietary needs")
+        asked = [question.id for question in questions.event_questions(db.session, demo_event)]
+
+    def answer(choice: str):
+        def change(session):
+            registration = session.get(Registration, rid)
+            sheet = questions.AnswerSheet(values={dietary.id: [choice]}, asked=asked)
+            return service.save_answers(session, registration, sheet)
+        return change
+
+    results = in_step(app, [answer("halal"), answer("vegetarian")], after_reading="answer")
+    assert results == [True, True], results
+    with app.app_context():
+        assert answers_of("jia@example.org")["Dietary needs"] in (["halal"], ["vegetarian"])
+        assert len(audit_entries("change_answers")) == 2
 
 
 def test_check_in_staff_may_not_open_registrations(app, client, demo_event):

@@ -37,6 +37,7 @@ from ..models import (
     Registration,
     RegistrationStatus,
     SeatStatus,
+    User,
     WebhookKind,
     utcnow,
 )
@@ -271,10 +272,24 @@ def change_answers(
         raise RegistrationCancelled("cancelled")
     if not answers_open(registration.event, now):
         raise RegistrationClosed(window_state(registration.event, now))
+    return save_answers(session, registration, answers)
+
+
+def save_answers(session: Session, registration: Registration, answers: AnswerSheet,
+                 actor: User | None = None) -> bool:
+    """Give ``registration`` these answers, audited as ``actor``'s (None: the attendee's
+    own) and told to the event's webhooks. Commits; returns whether anything changed.
+
+    Under the registration's lock: two changes at once (the attendee's and an
+    organizer's, two tabs) would otherwise both add the answer to a question answered
+    for the first time, and the second would break the one-answer-a-question rule."""
+    _locked, registration = lock_registration(session, registration)
+    session.expire(registration, ["answers"])  # as they stand under the lock
     before, after = replace_answers(session, registration, answers.asked, answers.values)
     if before != after:
         record_attendee_action(session, AuditAction.CHANGE_ANSWERS, registration,
-                               before={"answers": before}, after={"answers": after})
+                               before={"answers": before}, after={"answers": after},
+                               actor=actor)
         queue_change(session, registration.event_id, WebhookKind.REGISTRATION_CHANGED,
                      registration)
     session.commit()
@@ -406,11 +421,12 @@ def record_attendee_action(
     registration: Registration,
     before: dict | None = None,
     after: dict | None = None,
+    actor: User | None = None,
 ) -> None:
     """An audit entry for what the attendee did on their own (no account: their address),
-    in the caller's transaction."""
+    or ``actor`` did for them, in the caller's transaction."""
     if registration.id is None:
         session.flush()
-    audit.record(session, audit.attendee(registration.email), action, "registration",
+    audit.record(session, actor or audit.attendee(registration.email), action, "registration",
                  registration.id, summary=f"{registration.full_name} <{registration.email}>",
                  before=before, after=after, event_id=registration.event_id)

@@ -131,6 +131,16 @@ def serve_demo(backend: str, folder: Path, name: str = "e2e") -> Iterator[LiveSe
             db.engine.dispose()
 
 
+# What axe reports, reduced to what a person fixing it needs.
+AXE_RUN = """async () => {
+  const result = await axe.run(document, {resultTypes: ['violations']});
+  return result.violations.map(v => ({
+    id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
+  }));
+}"""
+
+
 @pytest.fixture(scope="session")
 def live_server(backend: str, tmp_path_factory) -> Iterator[LiveServer]:
     """The demo event, served for the whole session on an ephemeral port."""

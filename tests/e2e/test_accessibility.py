@@ -17,7 +17,7 @@ from summit.urls import serving_at
 
 from ..helpers.admin_pages import ADMIN, hold_role_at_every_event
 from ..helpers.pages import DEMO
-from .conftest import DESKTOP, PHONE, sign_in
+from .conftest import AXE_RUN, DESKTOP, PHONE, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -27,15 +27,6 @@ except ImportError:  # the chromium fixture skips (or fails in CI) and says why
 pytestmark = pytest.mark.e2e
 
 ORGANIZER_PASSWORD = "organizer-audit-password"
-
-# What axe reports, reduced to what a person fixing it needs.
-AXE_RUN = """async () => {
-  const result = await axe.run(document, {resultTypes: ['violations']});
-  return result.violations.map(v => ({
-    id: v.id, impact: v.impact, help: v.help,
-    nodes: v.nodes.slice(0, 5).map(n => n.target.join(' ')),
-  }));
-}"""
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from summit.urls import serving_at
 
 from ..helpers.admin_pages import ADMIN, hold_role_at_every_event
 from ..helpers.pages import DEMO
-from .conftest import DESKTOP
+from .conftest import AXE_RUN, DESKTOP, sign_in
 
 try:
     from playwright.sync_api import expect
@@ -106,3 +106,41 @@ def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
     expect(answer).to_contain_text("陈静")
     expect(answer).to_have_class(re.compile(r"\bscan-result--already\b"))
     screenshots(page, "already-checked-in")
+
+
+def test_an_organizer_corrects_an_invoice_title_in_chinese(
+    live_server, browser_pages, screenshots, backend, axe_script
+):
+    """Registration has closed; an attendee phones: the invoice needs another title. The
+    organizer says yes to the invoice, the title and number appear (questions.js), and
+    the corrected title is saved."""
+    email = f"organizer.answers.{backend}@summit.example.org"
+    with live_server.app.app_context(), serving_at(live_server.url):
+        hold_role_at_every_event(db.session, create_user(
+            db.session, email, PASSWORD, Role.ORGANIZER, "李会务"))
+        event = db.session.scalars(select(Event)).one()
+        details = service.AttendeeDetails(full_name="周洁", email=f"zhou.jie.{backend}@example.cn",
+                                          organisation="东南大学")
+        registration_id = service.register(db.session, event, details, []).registration_id
+        event.registration_closes_at = event.registration_opens_at
+        db.session.commit()
+    # The page's Content-Security-Policy forbids inline scripts, axe's included.
+    page = browser_pages(locale="zh-CN", viewport=DESKTOP, bypass_csp=True)
+    sign_in(page, live_server.url, email, PASSWORD)
+
+    page.goto(f"{live_server.url}{ADMIN}/registrations/{registration_id}")
+    page.get_by_text("修改回答").click()
+    title = page.get_by_label("发票抬头")
+    expect(title).to_be_hidden()
+    page.get_by_role("group", name="是否需要开具发票？").get_by_label("是").check()
+    expect(title).to_be_visible()
+    title.fill("东南大学无锡分校")
+    page.get_by_label("纳税人识别号").fill("12320000466007376X")
+    page.add_script_tag(content=axe_script)
+    serious = [v for v in page.evaluate(AXE_RUN) if v["impact"] in ("serious", "critical")]
+    assert serious == [], serious
+    screenshots(page, "changing-answers")
+    page.get_by_role("button", name="保存回答").click()
+    expect(page.get_by_role("status")).to_have_text("已保存。")
+    expect(page.locator("dl.answers")).to_contain_text("东南大学无锡分校")
+    screenshots(page, "answers-saved")

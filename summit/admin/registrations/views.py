@@ -174,8 +174,15 @@ def _already_registered_message(existing: Registration) -> str:
     return _("This address belongs to another registration: %(name)s.", name=existing.full_name)
 
 
+def _asked(event, registration: Registration) -> list:
+    """The questions the registration's category is asked, in their order."""
+    return questions.for_category(questions.event_questions(db.session, event.id),
+                                  registration.category)
+
+
 def _detail_page(event, registration: Registration, form: RegistrationDetailsForm,
-                 forum_times: ForumTimetable, status=200):
+                 forum_times: ForumTimetable, status=200,
+                 sheet: questions.AnswerSheet | None = None):
     history = db.session.scalars(
         select(AuditEntry)
         .where(AuditEntry.object_type == changes.OBJECT_TYPE,
@@ -188,6 +195,7 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
         .where(MailMessage.registration_id == registration.id)
         .order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
     ).all()
+    asked = _asked(event, registration)
     page = render_template(
         "admin/registrations_detail.html",
         event=event,
@@ -202,6 +210,8 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
         timetable=forum_times,
         answer_rows=questions.answer_rows(
             questions.event_questions(db.session, event.id, retired=True), registration),
+        asked=asked,
+        sheet=sheet or questions.sheet_of(asked, registration),
     )
     return page, status
 
@@ -289,6 +299,26 @@ def registration_promote(registration_id: int):
               "error")
     else:
         flash(_("Promoted from the waiting list; we have told them by mail."), "success")
+    return deliver_after_response(redirect(url_for(".registration_detail",
+                                                   registration_id=registration_id)))
+
+
+@bp.post(f"{EVENT}/registrations/<int:registration_id>/answers")
+@role_required(*ORGANIZERS)
+def registration_answers(registration_id: int):
+    """Organizers change the answers at any time, the attendee's window closed or not
+    (an invoice's title corrected on the phone)."""
+    event = require_event()
+    registration = _registration_or_404(event, registration_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    sheet = questions.read_sheet(_asked(event, registration), request.form)
+    if not sheet.valid:
+        form = RegistrationDetailsForm(obj=registration, formdata=None)
+        form.forums.data = sorted(changes.active_forum_ids(registration))
+        return _detail_page(event, registration, form, _offer_forums(form, event), 422, sheet)
+    changed = service.save_answers(db.session, registration, sheet, acting_user())
+    flash(_("Saved.") if changed else _("Nothing was changed."), "success")
     return deliver_after_response(redirect(url_for(".registration_detail",
                                                    registration_id=registration_id)))
 

@@ -90,8 +90,9 @@ def commit_together(session: Session | scoped_session,
     then held for the time the server takes, not for this process's turns between
     statements, which a busy machine makes long. Elsewhere they simply run one by one.
     What the session had pending is written first. Returns the rows ``read`` found, or
-    [] without one: in a pipeline the driver's values, without the columns' types (an
-    enum's stored value, not its member)."""
+    [] without one. In a pipeline the driver runs ``read`` itself: its bind parameters
+    go as given (no expanding lists, no column type's processing) and its rows are the
+    driver's values (an enum's stored value, not its member)."""
     session = _plain(session)
     session.flush()
     connection = session.connection()

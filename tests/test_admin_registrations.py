@@ -321,6 +321,14 @@ def test_an_organizer_changes_the_answers_after_registration_closed(app, organiz
     with app.app_context():
         assert answers_of("liu@pml.example.cn") == stored
 
+    # Cancelled, the registration keeps its record, which organizers still correct.
+    with app.app_context(), serving_at(LINK_BASE):
+        service.cancel(db.session, db.session.get(Registration, rid))
+    organizer.post(f"{path}/answers", data={**answers, title: "东南大学",
+                                            taxpayer: "91320000MA1XXXXX0X"})
+    with app.app_context():
+        assert answers_of("liu@pml.example.cn")["Invoice title (抬头)"] == "东南大学"
+
 
 def test_two_changes_of_first_answers_at_once_both_succeed(app, demo_event):
     """The attendee and an organizer answer a question for the first time at the same

@@ -365,6 +365,25 @@ def test_registrations_page_by_cursor_and_filter(app, client, demo_event):
     assert bad.status_code == 422 and "cursor" in bad.get_json()["errors"]
 
 
+def test_changes_since_a_time_include_those_seen_a_moment_after_it(app, client, demo_event):
+    """A registration dated a few seconds before a client's last poll may have committed
+    after it (it waited for the event's lock): the next poll still finds it."""
+    secret = make_token(app, demo_event)
+    polled_at = utcnow().replace(microsecond=0)
+    for email, age in (("long-ago@example.cn", timedelta(minutes=5)),
+                       ("just-before@example.cn", timedelta(seconds=10)),
+                       ("after@example.cn", -timedelta(seconds=5))):
+        with registered(client, secret, email=email) as made:
+            made_id = made.get_json()["id"]
+        with app.app_context():
+            db.session.get(Registration, made_id).updated_at = polled_at - age
+            db.session.commit()
+    changed = client.get(f"{API}/{EVENT}/registrations",
+                         query_string={"updated_since": polled_at.isoformat()},
+                         headers=bearer(secret)).get_json()["items"]
+    assert [item["email"] for item in changed] == ["just-before@example.cn", "after@example.cn"]
+
+
 def test_check_in_with_the_desks_rules_and_the_audit_of_each_use(app, client, demo_event):
     secret = make_token(app, demo_event, ApiScope.CHECK_IN, name="door scanner")
     made = registered(client, make_token(app, demo_event)).get_json()

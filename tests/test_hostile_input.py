@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
+import time
 from urllib.parse import quote
 
 import pytest
@@ -15,14 +17,16 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from summit.extensions import db
-from summit.models import ProgrammeSession, Registration, Role, Speaker
+from summit.models import ProgrammeSession, QuestionKind, Registration, Role, Speaker
 from summit.user_input import DatabaseIdConverter
 
 from .conftest import rate_limited_app
 from .helpers.accounts import sign_in, sign_in_with_the_form
 from .helpers.admin_pages import ADMIN, SLUG
-from .helpers.pages import CSRF_FIELD, DEMO, listed_names, page_text, post_form
-from .helpers.registrations import post_registration, register
+from .helpers.api import API, api_person, bearer, make_token
+from .helpers.pages import CSRF_FIELD, DEMO, csrf_token, listed_names, page_text, post_form
+from .helpers.questions import add_question, answers_of
+from .helpers.registrations import count_registrations, post_registration, register
 
 TOO_LARGE = [0, 2**31, 2**63, 2**64, 10**40]
 ARGUMENT = re.compile(r"<(?:(\w+)(?:\([^)]*\))?:)?(\w+)>")
@@ -255,3 +259,47 @@ def test_promoting_into_a_forum_beyond_the_database_is_refused(app, admin, demo_
     token = CSRF_FIELD.search(admin.get(path).get_data(as_text=True)).group(1)
     response = admin.post(f"{path}/promote", data={"csrf_token": token, "forum_id": forum})
     assert response.status_code == 400
+
+
+NUMBERS_TOO_LARGE = ["1e5000", "1e1000000", "1e400", "1e-400", "１e９９９９９９"]
+
+
+@pytest.mark.parametrize("typed", NUMBERS_TOO_LARGE)
+def test_a_number_answer_of_any_size_is_refused_at_once(app, demo_event, typed):
+    """A one-digit number with a vast exponent once took minutes of a worker's CPU to
+    read, then failed to store (500): now it is refused like any other wrong number,
+    on the form, through the API and on the organizers' page."""
+    with app.app_context():
+        nights = f"q{add_question(demo_event, QuestionKind.NUMBER, 'Nights').id}"
+        rid = register(demo_event, "甲", "jia@example.org")
+    client = app.test_client()
+    started = time.monotonic()
+    form = post_registration(client, email="yi@example.org", **{nights: typed})
+    assert form.status_code == 422 and "请输入数字" in page_text(form)
+
+    secret = make_token(app, demo_event)
+    api = client.post(f"{API}/{SLUG}/registrations", headers=bearer(secret),
+                      json=api_person(email="bing@example.org", answers={nights[1:]: typed}))
+    assert api.status_code == 422, api.get_json()
+
+    sign_in(app, client, Role.ORGANIZER)
+    path = f"{ADMIN}/registrations/{rid}"
+    admin = client.post(f"{path}/answers", data={"csrf_token": csrf_token(client, path),
+                                                 nights: typed})
+    assert admin.status_code == 422 and "Enter a number" in page_text(admin)
+    assert time.monotonic() - started < 10
+    with app.app_context():
+        assert answers_of("jia@example.org") == {}
+        assert count_registrations() == 1
+
+
+def test_a_json_number_beyond_any_size_is_refused_through_the_api(app, demo_event):
+    with app.app_context():
+        nights = add_question(demo_event, QuestionKind.NUMBER, "Nights").id
+    body = json.dumps(api_person(email="ding@example.org", answers={str(nights): 0}))
+    for literal in ("1" + "0" * 5000, "1e400", "-1e999"):
+        response = app.test_client().post(
+            f"{API}/{SLUG}/registrations", headers={**bearer(make_token(app, demo_event)),
+                                                   "Content-Type": "application/json"},
+            data=body.replace(f'"{nights}": 0', f'"{nights}": {literal}'))
+        assert response.status_code in (400, 422), (literal[:10], response.status_code)

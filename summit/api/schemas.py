@@ -173,7 +173,10 @@ class RegistrationQuery(Schema):
                           metadata={"description": "A forum's slug: a seat held or waited for"})
     email = fields.String(validate=validate.Length(max=254))
     updated_since = fields.AwareDateTime(default_timezone=UTC, metadata={
-        "description": "Changed at or after this time (ISO 8601; UTC when no offset)"})
+        "description": "Changed at or after this time (ISO 8601; UTC when no offset), "
+                       "and up to 30 s before it: a change is seen a moment after the time "
+                       "it carries, so polling with the last poll's time misses nothing "
+                       "(keep what you have by id)"})
     cursor = fields.String(validate=validate.Length(max=100))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
 

@@ -12,7 +12,7 @@ import base64
 import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -43,6 +43,10 @@ from ..registration.seats import seats_left
 from .tokens import Bearer
 
 PAGE_SIZE = 50
+# A change is dated when it is made and seen once it commits, a moment later (a new
+# registration waits for the event's lock): ``updated_since`` looks back this much
+# further, so that a client that polls with its last poll's time misses nothing.
+UPDATED_SINCE_LOOK_BACK = timedelta(seconds=30)
 PAGE_SIZE_MAX = 200
 
 
@@ -133,11 +137,11 @@ def registration_page(session: Session, event_id: int, wanted: RegistrationFilte
                                                    Forum.slug == wanted.forum)
             .scalar_subquery()))
     if wanted.updated_since is not None:
+        since = wanted.updated_since - UPDATED_SINCE_LOOK_BACK
         # A seat moved up from a waiting list changes the registration too.
         conditions.append(or_(
-            Registration.updated_at >= wanted.updated_since,
-            exists().where(Seat.registration_id == Registration.id,
-                           Seat.updated_at >= wanted.updated_since)))
+            Registration.updated_at >= since,
+            exists().where(Seat.registration_id == Registration.id, Seat.updated_at >= since)))
     rows = list(session.scalars(_loaded(
         select(Registration).where(*conditions).order_by(Registration.id).limit(size + 1))))
     more = len(rows) > size
@@ -165,7 +169,7 @@ def created_registration(result: service.RegistrationResult, forum_slugs: Mappin
     return SimpleNamespace(
         **{**result.written, "status": placement.status},
         seats=[SimpleNamespace(forum=SimpleNamespace(slug=forum_slugs[forum_id]), status=status)
-               for forum_id, status in placement.seats.items()],
+               for forum_id, status in placement.seats],
         answers=[SimpleNamespace(question_id=question_id, value=value)
                  for question_id, value in answers.items()],
     )

@@ -10,6 +10,7 @@ import json
 
 from flask import Response, abort, render_template, request, url_for
 from flask_smorest import Blueprint
+from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import MultiDict
 from werkzeug.exceptions import Conflict, Forbidden, UnprocessableEntity
 
@@ -60,7 +61,25 @@ from .schemas import (
 )
 from .tokens import Bearer
 
-blp = Blueprint("api", __name__, url_prefix="/api/v1", description="Summit's REST API")
+
+class _JsonParser(FlaskParser):
+    """webargs' parser, with a body Python's JSON reader refuses beyond its syntax (an
+    integer of more than 4,300 digits) answered as invalid JSON, not a 500."""
+
+    def _raw_load_json(self, req):
+        try:
+            return super()._raw_load_json(req)
+        except json.JSONDecodeError:
+            raise
+        except ValueError as error:
+            self._handle_invalid_json_error(json.JSONDecodeError(str(error), "-", 0), req)
+
+
+class _Blueprint(Blueprint):
+    ARGUMENTS_PARSER = _JsonParser()
+
+
+blp = _Blueprint("api", __name__, url_prefix="/api/v1", description="Summit's REST API")
 csrf.exempt(blp)  # tokens, never cookies: nothing for a forged form to ride on
 limiter.limit(rate_limit, key_func=rate_limit_key)(blp)
 blp.after_request(note_this_use)

@@ -50,8 +50,10 @@ from .listing import AnswerMatch
 
 SHORT_TEXT_MAX = 200
 LONG_TEXT_MAX = 2000
-# Digits of a number answer: beyond this a float would round it.
+# Digits of a number answer (beyond this a float would round it), and places its point
+# may move: a number answer is below NUMBER_LIMIT.
 NUMBER_DIGITS_MAX = 15
+NUMBER_LIMIT = 10**NUMBER_DIGITS_MAX
 CHOICE_KINDS = (QuestionKind.CHOICE, QuestionKind.MULTIPLE)
 # Kinds another question may depend on.
 CONDITION_KINDS = (QuestionKind.CHOICE, QuestionKind.MULTIPLE, QuestionKind.YES_NO)
@@ -217,7 +219,10 @@ def _number(text: str) -> int | float:
         number = Decimal(text)
     except InvalidOperation:
         raise AnswerRejected(_("Enter a number, such as 2 or 1.5.")) from None
-    if not number.is_finite() or len(number.as_tuple().digits) > NUMBER_DIGITS_MAX:
+    # Bounded before anything converts it: "1e1000000" has one digit, and int() of it
+    # would run for minutes and make a number no JSON column takes.
+    if not number.is_finite() or len(number.as_tuple().digits) > NUMBER_DIGITS_MAX or \
+            not -NUMBER_DIGITS_MAX <= number.adjusted() < NUMBER_DIGITS_MAX:
         raise AnswerRejected(_("Enter a number, such as 2 or 1.5."))
     if number == number.to_integral_value():
         return int(number)
@@ -236,7 +241,8 @@ def check_value(question: Question, value: Any) -> Any:
         return value
     if kind == QuestionKind.NUMBER:
         if isinstance(value, bool) or not isinstance(value, int | float) or (
-                isinstance(value, float) and not math.isfinite(value)):
+                isinstance(value, float) and not math.isfinite(value)) or \
+                abs(value) >= NUMBER_LIMIT:
             raise AnswerRejected(_("Enter a number, such as 2 or 1.5."))
         return value
     if kind == QuestionKind.MULTIPLE:

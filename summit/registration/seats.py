@@ -337,11 +337,11 @@ def _admit(
 
 @dataclass(frozen=True)
 class Placement:
-    """A new registration's place at the event and its seats (forum id → status), as it
-    was given them."""
+    """A registration's place at the event and its seats (forum id and status, in the
+    order the registration lists them), as it was given them."""
 
     status: RegistrationStatus
-    seats: dict[int, SeatStatus]
+    seats: tuple[tuple[int, SeatStatus], ...]
 
 
 def admit_new(
@@ -367,8 +367,8 @@ def admit_new(
                                      (queries.WAITLIST_WHEN_EVENT_FULL, values), *seating],
                            read=(queries.PLACE_AND_SEATS, values))
     return Placement(RegistrationStatus(rows[0][0]),
-                     {forum_id: SeatStatus(status) for _, forum_id, status in rows
-                      if forum_id is not None})
+                     tuple((forum_id, SeatStatus(status)) for _, forum_id, status in rows
+                           if forum_id is not None))
 
 
 def enrol(

@@ -168,16 +168,10 @@ def register(
         if answers is not None:
             replace_answers(session, registration, answers.asked, answers.values)
         record_attendee_action(session, AuditAction.REGISTER, registration)
-        session.flush()  # its last change of status, and time, as written
     except (UnknownForum, OverlappingForums):
         session.rollback()  # the registration written before the lock goes too
         raise
-    result = RegistrationResult(
-        registration, created=True, token=registration.token, email=registration.email,
-        registration_id=registration.id, written=_as_written(registration),
-        placement=Placement(registration.status,
-                            {seat.forum_id: seat.status for seat in registration.seats}),
-    )
+    result = _made_under_the_lock(session, registration)
     session.commit()
     return result
 
@@ -186,6 +180,18 @@ def _as_written(registration: Registration) -> dict[str, Any]:
     """The columns of a registration just flushed, as this process wrote them."""
     return {column.key: getattr(registration, column.key)
             for column in inspect(Registration).column_attrs}
+
+
+def _made_under_the_lock(session: Session, registration: Registration) -> RegistrationResult:
+    """A registration made (or made again) in this transaction, its place and seats
+    given by ``seats``: read before the commit expires it."""
+    session.flush()  # its last change of status, and time, as written
+    return RegistrationResult(
+        registration, created=True, token=registration.token, email=registration.email,
+        registration_id=registration.id, written=_as_written(registration),
+        placement=Placement(registration.status, tuple(
+            (seat.forum_id, seat.status) for seat in registration.seats)),
+    )
 
 
 def _claim_address(
@@ -262,29 +268,30 @@ def answers_open(event: Event, now: datetime | None = None) -> bool:
     return window_state(event, now) in (WindowState.OPEN, WindowState.NOT_YET_OPEN)
 
 
-def change_answers(
-    session: Session, registration: Registration, answers: AnswerSheet,
-    now: datetime | None = None,
-) -> bool:
-    """The attendee changes their answers to the event's questions. Commits; returns
-    whether anything changed. Raises RegistrationCancelled, RegistrationClosed."""
-    if registration.status == RegistrationStatus.CANCELLED:
-        raise RegistrationCancelled("cancelled")
-    if not answers_open(registration.event, now):
-        raise RegistrationClosed(window_state(registration.event, now))
-    return save_answers(session, registration, answers)
-
-
 def save_answers(session: Session, registration: Registration, answers: AnswerSheet,
-                 actor: User | None = None) -> bool:
-    """Give ``registration`` these answers, audited as ``actor``'s (None: the attendee's
-    own) and told to the event's webhooks. Commits; returns whether anything changed.
+                 actor: User | None = None, now: datetime | None = None) -> bool:
+    """Give ``registration`` these answers: the attendee's own change (``actor`` None),
+    refused once it is cancelled (RegistrationCancelled) or registration has closed
+    (RegistrationClosed), or an organizer's, at any time. Audited as whoever made it and
+    told to the event's webhooks. Commits; returns whether anything changed.
 
-    Under the registration's lock: two changes at once (the attendee's and an
-    organizer's, two tabs) would otherwise both add the answer to a question answered
-    for the first time, and the second would break the one-answer-a-question rule."""
-    _locked, registration = lock_registration(session, registration)
-    session.expire(registration, ["answers"])  # as they stand under the lock
+    Under a lock of the registration's row, with its answers and state read under it:
+    two changes at once (the attendee's and an organizer's, two tabs) would otherwise
+    both add the answer to a question answered for the first time, and the second would
+    break the one-answer-a-question rule."""
+    begin_write(session)
+    registration = session.execute(
+        select(Registration).where(Registration.id == registration.id)
+        .with_for_update(key_share=True).execution_options(populate_existing=True)
+    ).scalar_one()
+    session.expire(registration, ["answers"])
+    if actor is None:
+        if registration.status == RegistrationStatus.CANCELLED:
+            session.rollback()
+            raise RegistrationCancelled("cancelled")
+        if not answers_open(registration.event, now):
+            session.rollback()
+            raise RegistrationClosed(window_state(registration.event, now))
     before, after = replace_answers(session, registration, answers.asked, answers.values)
     if before != after:
         record_attendee_action(session, AuditAction.CHANGE_ANSWERS, registration,
@@ -397,8 +404,7 @@ def register_again(
     if answers is not None:
         replace_answers(session, registration, answers.asked, answers.values)
     record_attendee_action(session, audit.AuditAction.REGISTER, registration)
-    result = RegistrationResult(registration, created=True, token=registration.token,
-                                email=registration.email)
+    result = _made_under_the_lock(session, registration)
     session.commit()
     return result
 

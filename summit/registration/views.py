@@ -244,7 +244,7 @@ def change_answers(token: str):
     if not (ResendForm().validate_on_submit() and sheet.valid):
         return _attendee_page(registration, ForumChoiceForm(formdata=None), 422, sheet)
     try:
-        changed = service.change_answers(db.session, registration, sheet)
+        changed = service.save_answers(db.session, registration, sheet)
     except RegistrationCancelled:
         flash(_("This registration is cancelled; register again to answer."), "error")
     except RegistrationClosed:

@@ -180,8 +180,17 @@ def _asked(event, registration: Registration) -> list:
                                   registration.category)
 
 
+def _details_as_they_stand(event, registration: Registration
+                           ) -> tuple[RegistrationDetailsForm, ForumTimetable]:
+    """The details form filled in from the registration (nothing sent), and its forums."""
+    form = RegistrationDetailsForm(obj=registration, formdata=None)
+    forum_times = _offer_forums(form, event)
+    form.forums.data = sorted(changes.active_forum_ids(registration))
+    return form, forum_times
+
+
 def _detail_page(event, registration: Registration, form: RegistrationDetailsForm,
-                 forum_times: ForumTimetable, status=200,
+                 forum_times: ForumTimetable, status=200, asked: list | None = None,
                  sheet: questions.AnswerSheet | None = None):
     history = db.session.scalars(
         select(AuditEntry)
@@ -195,7 +204,7 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
         .where(MailMessage.registration_id == registration.id)
         .order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
     ).all()
-    asked = _asked(event, registration)
+    asked = _asked(event, registration) if asked is None else asked
     page = render_template(
         "admin/registrations_detail.html",
         event=event,
@@ -221,11 +230,10 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
 def registration_detail(registration_id: int):
     event = require_event()
     registration = _registration_or_404(event, registration_id)
+    if request.method != "POST":
+        return _detail_page(event, registration, *_details_as_they_stand(event, registration))
     form = RegistrationDetailsForm(obj=registration)
     forum_times = _offer_forums(form, event)
-    if not form.is_submitted():
-        form.forums.data = sorted(changes.active_forum_ids(registration))
-        return _detail_page(event, registration, form, forum_times)
     if not form.validate():
         return _detail_page(event, registration, form, forum_times, 422)
     # A cancelled registration keeps no seats; only its details can change.
@@ -312,11 +320,11 @@ def registration_answers(registration_id: int):
     registration = _registration_or_404(event, registration_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    sheet = questions.read_sheet(_asked(event, registration), request.form)
+    asked = _asked(event, registration)
+    sheet = questions.read_sheet(asked, request.form)
     if not sheet.valid:
-        form = RegistrationDetailsForm(obj=registration, formdata=None)
-        form.forums.data = sorted(changes.active_forum_ids(registration))
-        return _detail_page(event, registration, form, _offer_forums(form, event), 422, sheet)
+        return _detail_page(event, registration, *_details_as_they_stand(event, registration),
+                            422, asked, sheet)
     changed = service.save_answers(db.session, registration, sheet, acting_user())
     flash(_("Saved.") if changed else _("Nothing was changed."), "success")
     return deliver_after_response(redirect(url_for(".registration_detail",

@@ -35,19 +35,26 @@ def rgb(css_colour: str) -> tuple[int, ...]:
     return tuple(int(part) for part in re.findall(r"\d+", css_colour)[:3])
 
 
+def organizer_and_attendee(live_server, email: str, name: str,
+                           attendee: service.AttendeeDetails) -> service.RegistrationResult:
+    """An organizer of every event, who signs in with ``email``, and ``attendee``
+    registered for the demo."""
+    with live_server.app.app_context(), serving_at(live_server.url):
+        hold_role_at_every_event(db.session, create_user(
+            db.session, email, PASSWORD, Role.ORGANIZER, name))
+        event = db.session.scalars(select(Event)).one()
+        registered = service.register(db.session, event, attendee, [])
+        db.session.commit()
+        return registered
+
+
 def test_an_organizer_edits_a_session_and_checks_an_attendee_in_in_chinese(
     live_server, browser_pages, screenshots, backend
 ):
     email = f"organizer.{backend}@summit.example.org"
-    with live_server.app.app_context(), serving_at(live_server.url):
-        hold_role_at_every_event(db.session, create_user(
-            db.session, email, PASSWORD, Role.ORGANIZER, "张会务"))
-        event = db.session.scalars(select(Event)).one()
-        details = service.AttendeeDetails(full_name="陈静", email=f"chen.jing.{backend}@example.cn",
-                                          organisation="东南大学")
-        registration = service.register(db.session, event, details, [])
-        code = registration.registration.checkin_code
-        db.session.commit()
+    code = organizer_and_attendee(live_server, email, "张会务", service.AttendeeDetails(
+        full_name="陈静", email=f"chen.jing.{backend}@example.cn", organisation="东南大学",
+    )).written["checkin_code"]
     page = browser_pages(locale="zh-CN", viewport=DESKTOP)
 
     # Signing in.
@@ -115,13 +122,11 @@ def test_an_organizer_corrects_an_invoice_title_in_chinese(
     organizer says yes to the invoice, the title and number appear (questions.js), and
     the corrected title is saved."""
     email = f"organizer.answers.{backend}@summit.example.org"
-    with live_server.app.app_context(), serving_at(live_server.url):
-        hold_role_at_every_event(db.session, create_user(
-            db.session, email, PASSWORD, Role.ORGANIZER, "李会务"))
+    registration_id = organizer_and_attendee(live_server, email, "李会务", service.AttendeeDetails(
+        full_name="周洁", email=f"zhou.jie.{backend}@example.cn", organisation="东南大学",
+    )).registration_id
+    with live_server.app.app_context():
         event = db.session.scalars(select(Event)).one()
-        details = service.AttendeeDetails(full_name="周洁", email=f"zhou.jie.{backend}@example.cn",
-                                          organisation="东南大学")
-        registration_id = service.register(db.session, event, details, []).registration_id
         event.registration_closes_at = event.registration_opens_at
         db.session.commit()
     # The page's Content-Security-Policy forbids inline scripts, axe's included.

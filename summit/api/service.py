@@ -181,7 +181,7 @@ def forum_ids_by_slug(session: Session, event: Event) -> dict[str, int]:
 
 
 def asked_questions(session: Session, event_id: int, category: str) -> list[Question]:
-    return questions.for_category(questions.event_questions(session, event_id), category)
+    return questions.asked_questions(session, event_id, category)
 
 
 def event_questions(session: Session, event_id: int) -> list[Question]:

@@ -97,6 +97,11 @@ def for_category(questions: Iterable[Question], category: str) -> list[Question]
     return [q for q in questions if q.active and asked_of(q, category)]
 
 
+def asked_questions(session: Session, event_id: int, category: str) -> list[Question]:
+    """The event's questions asked of ``category``, in their order."""
+    return for_category(event_questions(session, event_id), category)
+
+
 def condition_met(question: Question, answers: Mapping[int, Any]) -> bool:
     """Whether ``question`` is asked, given the answers to earlier questions."""
     if question.condition_question_id is None:

@@ -143,8 +143,8 @@ def _answer_sheet(event, form: RegistrationForm) -> questions.AnswerSheet:
     if not form.is_submitted():
         return questions.AnswerSheet()
     category = form.category.data or RegistrationCategory.DELEGATE.value
-    asked = questions.for_category(questions.event_questions(db.session, event.id), category)
-    return questions.read_sheet(asked, request.form)
+    return questions.read_sheet(questions.asked_questions(db.session, event.id, category),
+                                request.form)
 
 
 def _details(form: RegistrationForm) -> AttendeeDetails:
@@ -238,8 +238,7 @@ def change_forums(token: str):
 @attendee_bp.post("/answers")
 def change_answers(token: str):
     registration = registration_or_404(token)
-    asked = questions.for_category(
-        questions.event_questions(db.session, registration.event_id), registration.category)
+    asked = questions.asked_questions(db.session, registration.event_id, registration.category)
     sheet = questions.read_sheet(asked, request.form)
     if not (ResendForm().validate_on_submit() and sheet.valid):
         return _attendee_page(registration, ForumChoiceForm(formdata=None), 422, sheet)

@@ -174,12 +174,6 @@ def _already_registered_message(existing: Registration) -> str:
     return _("This address belongs to another registration: %(name)s.", name=existing.full_name)
 
 
-def _asked(event, registration: Registration) -> list:
-    """The questions the registration's category is asked, in their order."""
-    return questions.for_category(questions.event_questions(db.session, event.id),
-                                  registration.category)
-
-
 def _details_as_they_stand(event, registration: Registration
                            ) -> tuple[RegistrationDetailsForm, ForumTimetable]:
     """The details form filled in from the registration (nothing sent), and its forums."""
@@ -204,7 +198,8 @@ def _detail_page(event, registration: Registration, form: RegistrationDetailsFor
         .where(MailMessage.registration_id == registration.id)
         .order_by(MailMessage.created_at.desc(), MailMessage.id.desc())
     ).all()
-    asked = _asked(event, registration) if asked is None else asked
+    if asked is None:
+        asked = questions.asked_questions(db.session, event.id, registration.category)
     page = render_template(
         "admin/registrations_detail.html",
         event=event,
@@ -320,7 +315,7 @@ def registration_answers(registration_id: int):
     registration = _registration_or_404(event, registration_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    asked = _asked(event, registration)
+    asked = questions.asked_questions(db.session, event.id, registration.category)
     sheet = questions.read_sheet(asked, request.form)
     if not sheet.valid:
         return _detail_page(event, registration, *_details_as_they_stand(event, registration),

@@ -382,6 +382,12 @@ def test_changes_since_a_time_include_those_seen_a_moment_after_it(app, client, 
                          query_string={"updated_since": polled_at.isoformat()},
                          headers=bearer(secret)).get_json()["items"]
     assert [item["email"] for item in changed] == ["just-before@example.cn", "after@example.cn"]
+    # At the calendar's ends there is nothing to look back into: everything, or nothing.
+    for since, found in (("0001-01-01T00:00:05Z", 3), ("0001-01-01T00:00:05+05:00", 3),
+                         ("9999-12-31T23:59:59-10:00", 0)):
+        edge = client.get(f"{API}/{EVENT}/registrations", query_string={"updated_since": since},
+                          headers=bearer(secret))
+        assert edge.status_code == 200 and len(edge.get_json()["items"]) == found, since
 
 
 def test_check_in_with_the_desks_rules_and_the_audit_of_each_use(app, client, demo_event):

@@ -32,6 +32,19 @@ def test_the_document_is_valid_openapi(client, demo_event):
     assert "application/problem+json" in mailing["responses"]["404"]["content"]
 
 
+def test_a_nul_character_is_a_documented_problem_of_every_operation(client, demo_event):
+    """The site refuses %00 in any address before routing it: every operation says so."""
+    document = client.get(f"{API}/openapi.json").get_json()
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            assert "application/problem+json" in operation["responses"]["400"]["content"], (
+                method, path)
+    refused = client.get(f"{API}/embedded-china-2020/sessions?forum=%00")
+    assert refused.status_code == 400 and refused.mimetype == "application/problem+json"
+
+
 def test_the_docs_page_lists_every_operation(client):
     page = client.get(f"{API}/docs?lang=en").get_data(as_text=True)
     document = client.get(f"{API}/openapi.json").get_json()

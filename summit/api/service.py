@@ -12,7 +12,7 @@ import base64
 import binascii
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 from typing import Any
 
@@ -137,7 +137,7 @@ def registration_page(session: Session, event_id: int, wanted: RegistrationFilte
                                                    Forum.slug == wanted.forum)
             .scalar_subquery()))
     if wanted.updated_since is not None:
-        since = wanted.updated_since - UPDATED_SINCE_LOOK_BACK
+        since = _looked_back(wanted.updated_since)
         # A seat moved up from a waiting list changes the registration too.
         conditions.append(or_(
             Registration.updated_at >= since,
@@ -147,6 +147,16 @@ def registration_page(session: Session, event_id: int, wanted: RegistrationFilte
     more = len(rows) > size
     items = rows[:size]
     return RegistrationPage(items, encode_cursor(items[-1].id) if more else None)
+
+
+def _looked_back(moment: datetime) -> datetime:
+    """``moment`` in UTC, UPDATED_SINCE_LOOK_BACK earlier; at the calendar's ends, its
+    first or last moment."""
+    try:
+        return moment.astimezone(UTC) - UPDATED_SINCE_LOOK_BACK
+    except OverflowError:
+        return (datetime.min if moment.year == datetime.min.year else datetime.max
+                ).replace(tzinfo=UTC)
 
 
 def find_registration(session: Session, event_id: int, registration_id: int) -> Registration | None:

@@ -105,9 +105,10 @@ def refuse(error_class, detail: str, kind: str, **errors):
 
 
 def problems(*statuses: int):
-    """Document the problem answers an operation may give."""
+    """Document the problem answers an operation may give; every one may give 400 (a
+    NUL character in any address is refused before it is routed)."""
     def decorate(view):
-        for status in statuses:
+        for status in (400, *statuses):
             view = blp.alt_response(status, schema=Problem, content_type=MEDIA_TYPE,
                                     description=_DESCRIPTIONS[status])(view)
         return view
@@ -116,7 +117,8 @@ def problems(*statuses: int):
 
 _DESCRIPTIONS = {
     304: "Not modified: the client's copy (If-None-Match, If-Modified-Since) is current",
-    400: "The body is not valid JSON",
+    400: "A NUL character (%00) in the address or its query; or a body that is not valid "
+         "JSON",
     401: "No valid token (invalid-token)",
     403: "A token of another event (other-event), or without the scope (insufficient-scope); "
          "for a registration, registration-closed",
@@ -306,7 +308,7 @@ def registration(event_slug: str, registration_id: int):
 @blp.arguments(RegistrationIn())
 @blp.response(201, CreatedRegistrationOut)
 @needs(ApiScope.WRITE_REGISTRATIONS)
-@problems(400, 401, 403, 404, 409, 413, 422, 429)
+@problems(401, 403, 404, 409, 413, 422, 429)
 def create_registration(body: dict, event_slug: str):
     """Register someone with the form's rules and mails: seats and waiting lists, forums
     that run at the same time, the questions asked of their category, a confirmation
@@ -364,7 +366,7 @@ def create_registration(body: dict, event_slug: str):
 @blp.arguments(ForumsIn())
 @blp.response(200, RegistrationOut)
 @needs(ApiScope.WRITE_REGISTRATIONS)
-@problems(400, 401, 403, 404, 409, 413, 422, 429)
+@problems(401, 403, 404, 409, 413, 422, 429)
 def change_forums(body: dict, event_slug: str, registration_id: int):
     """Choose the registration's parallel forums: seats kept where still chosen, freed
     seats go to the next in line, new ones taken or waited for, as on the attendee's page."""
@@ -398,7 +400,7 @@ def cancel(event_slug: str, registration_id: int):
 @blp.arguments(ScanIn())
 @blp.response(200, ScanOut)
 @needs(ApiScope.CHECK_IN)
-@problems(400, 401, 403, 404, 413, 422, 429)
+@problems(401, 403, 404, 413, 422, 429)
 def check_in(body: dict, event_slug: str):
     """Scan a badge with the desk's rules: a confirmed registration is checked in once
     (`checked_in`); a second scan says when (`already`); a cancelled or waiting one, an
